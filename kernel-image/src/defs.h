@@ -1,0 +1,209 @@
+/*
+ * defs.h - every cross-file entry point of the SIS kernel, grouped by the
+ * file that defines it (xv6 style). Helpers stay static in their files.
+ * Types come from clang's freestanding <stdint.h>, <stddef.h>, <stdbool.h>;
+ * the string and memory functions keep their usual C names and semantics
+ * (the portable ext4 code in fs/ relies on that).
+ */
+#ifndef SIS_DEFS_H
+#define SIS_DEFS_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define NORETURN __attribute__((noreturn))
+#define PRINTF_LIKE(f, a) __attribute__((format(printf, f, a)))
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* ---- main.c ---- */
+#define SIS_VERSION "0.1.0"
+extern const char sis_features[];   /* space-separated enabled features, or "" */
+extern const char sis_source_hash[];
+void kmain(void *dtb) NORETURN;
+
+/* ---- arch/trap.c ---- */
+struct trapframe {
+    uint64_t x[31];
+    uint64_t sp, elr, spsr, esr, far;
+    /* IRQ frames only: q0-q31, fpcr, fpsr follow (saved by vectors.S). */
+};
+void irq_handle(struct trapframe *tf);
+void trap_crash(int vector, struct trapframe *tf) NORETURN;
+void irq_register(uint32_t intid, void (*fn)(void));
+const char *esr_class_name(uint32_t ec);
+void halt(void) NORETURN;  /* quiet the GIC and timer, then WFI forever */
+
+/* ---- arch/mmu.c ---- */
+void mmu_init(void);
+bool mmu_enabled(void);
+
+/* ---- arch/gic.c ---- */
+void gic_init(uint64_t dist, uint64_t cpu);
+void gic_enable(uint32_t intid);
+uint32_t gic_ack(void);
+void gic_eoi(uint32_t iar);
+void gic_cpu_disable(void);
+void gic_mask(uint32_t intid);
+
+/* ---- arch/timer.c ---- */
+#define TIMER_HZ 100
+void timer_init(uint32_t intid);
+uint64_t timer_counter(void);   /* CNTVCT_EL0 */
+uint64_t timer_freq(void);      /* CNTFRQ_EL0 */
+uint64_t timer_us(void);        /* microseconds since boot */
+uint64_t timer_ticks(void);     /* periodic interrupts taken */
+void timer_stop(void);
+
+/* ---- arch/psci.c ---- */
+void psci_init(const char *method);
+uint32_t psci_version(void);
+int psci_system_off(void);      /* returns only on failure: the PSCI error */
+int psci_system_reset(void);
+
+/* ---- arch/cpu.h inline helpers live in arch/cpu.h ---- */
+
+/* ---- drivers/pl011.c ---- */
+void uart_init(uint64_t base);
+void uart_enable_rx_irq(uint32_t intid);
+void uart_putc(char c);         /* '\n' goes out as "\r\n" */
+void uart_puts(const char *s);
+int uart_getc(void);            /* blocks (in WFI) until a byte arrives */
+bool uart_ready(void);
+
+/* ---- drivers/pl031.c ---- */
+void rtc_init(uint64_t base);
+uint64_t rtc_seconds(void);     /* wall clock, UNIX seconds (0 without RTC) */
+bool rtc_present(void);
+void rtc_format_iso8601(uint64_t secs, char *buf, size_t n);
+
+/* ---- drivers/virtio_mmio.c ---- */
+struct virtio_dev {
+    uint64_t addr;              /* transport registers (0x200 bytes) */
+    int irq;                    /* GIC INTID */
+    int slot;                   /* (addr - lowest transport address) / 0x200 */
+    uint32_t version;           /* 2 = modern (what we drive), 1 = legacy */
+    uint32_t device_id, vendor_id;
+    uint64_t features;          /* device feature bits 0-63 */
+};
+/* Split virtqueues (virtio 1.x, 2.7): rings shared with the device. */
+#define VIRTIO_F_VERSION_1 (1ull << 32)
+#define VIRTQ_DESC_F_NEXT  1
+#define VIRTQ_DESC_F_WRITE 2
+struct virtq_desc { uint64_t addr; uint32_t len; uint16_t flags, next; };
+struct virtq_avail { uint16_t flags, idx, ring[]; };
+struct virtq_used_elem { uint32_t id, len; };
+struct virtq_used { uint16_t flags, idx; struct virtq_used_elem ring[]; };
+struct virtq {
+    const struct virtio_dev *dev;
+    uint32_t index;
+    uint16_t size, last_used;
+    struct virtq_desc *desc;
+    volatile struct virtq_avail *avail;
+    volatile struct virtq_used *used;
+};
+struct virtq_buf { void *addr; uint32_t len; bool device_writes; };
+void virtio_probe(void);
+int virtio_start(const struct virtio_dev *d, uint64_t wanted, uint64_t *accepted); /* 0/-errno */
+int virtq_init(const struct virtio_dev *d, uint32_t index, struct virtq *q, uint16_t size);
+void virtio_driver_ok(const struct virtio_dev *d);
+void virtio_fail(const struct virtio_dev *d);
+int virtq_call(struct virtq *q, const struct virtq_buf *bufs, int n, uint32_t *written);
+int virtio_count(void);
+const struct virtio_dev *virtio_get(int i);
+const struct virtio_dev *virtio_find(uint32_t device_id, int nth);  /* modern only */
+const char *virtio_device_name(uint32_t id);
+uint64_t virtio_config64(const struct virtio_dev *d, uint32_t off);
+uint32_t virtio_config32(const struct virtio_dev *d, uint32_t off);
+int cmd_virtio(int argc, char **argv);
+
+/* ---- drivers/virtio_blk.c ---- */
+void blk_init(void);
+int blk_count(void);
+uint64_t blk_sectors(int disk);     /* 512-byte sectors, 0 if no such disk */
+bool blk_readonly(int disk);
+int blk_read(int disk, uint64_t lba, uint32_t count, void *buf);          /* 0 or -errno */
+int blk_write(int disk, uint64_t lba, uint32_t count, const void *buf);   /* 0 or -errno */
+int blk_flush(int disk);                                                  /* 0 or -errno */
+int cmd_blk(int argc, char **argv);
+
+/* ---- lib/fdt.c ---- */
+#define FDT_MAX_DEVICES 48
+enum dev_kind { DEV_UART, DEV_RTC, DEV_GIC, DEV_TIMER, DEV_VIRTIO, DEV_PSCI, DEV_OTHER };
+struct fdt_device {
+    enum dev_kind kind;
+    const char *node;           /* node name, e.g. "pl011@9000000" */
+    const char *compatible;     /* first compatible string */
+    uint64_t addr, size;        /* first reg entry (0 if none) */
+    uint64_t addr2, size2;      /* second reg entry (GIC CPU interface) */
+    int irq;                    /* GIC INTID of the first interrupt, -1 if none */
+};
+struct machine {
+    const void *dtb;
+    uint32_t dtb_size;
+    const char *model;
+    uint64_t ram_base, ram_size;
+    const char *bootargs;       /* "" if none */
+    const char *psci_method;    /* "hvc", "smc" or NULL */
+    int ndev;
+    struct fdt_device dev[FDT_MAX_DEVICES];
+    const char *error;          /* why parsing stopped, NULL if it did not */
+};
+extern struct machine machine;
+int fdt_parse(const void *dtb, struct machine *m);  /* 0 or -1 (m->error) */
+const struct fdt_device *fdt_find(const struct machine *m, enum dev_kind k, int nth);
+const char *fdt_kind_name(enum dev_kind k);
+
+/* ---- lib/heap.c ---- */
+#define HEAP_SIZE (8u << 20)
+struct heap_stats {
+    size_t size, in_use, peak;
+    uint64_t allocs, frees, failures;
+    size_t free_blocks, largest_free;
+};
+void heap_init(void *base, size_t size);
+void *kmalloc(size_t n);
+void kfree(void *p);
+void *kcalloc(size_t count, size_t n);
+void heap_stats(struct heap_stats *s);
+uintptr_t heap_base(void);
+int heap_check(void);           /* 0 if the free list is consistent */
+
+/* ---- lib/printf.c ---- */
+int printf(const char *fmt, ...) PRINTF_LIKE(1, 2);
+int vprintf(const char *fmt, va_list ap);
+int snprintf(char *buf, size_t n, const char *fmt, ...) PRINTF_LIKE(3, 4);
+int vsnprintf(char *buf, size_t n, const char *fmt, va_list ap);
+void panic(const char *fmt, ...) PRINTF_LIKE(1, 2) NORETURN;
+
+/* ---- lib/string.c ---- */
+void *memcpy(void *dst, const void *src, size_t n);
+void *memmove(void *dst, const void *src, size_t n);
+void *memset(void *dst, int c, size_t n);
+int memcmp(const void *a, const void *b, size_t n);
+size_t strlen(const char *s);
+size_t strnlen(const char *s, size_t max);
+int strcmp(const char *a, const char *b);
+int strncmp(const char *a, const char *b, size_t n);
+char *strchr(const char *s, int c);
+size_t strlcpy(char *dst, const char *src, size_t n);
+int parse_u64(const char *s, uint64_t *out);  /* decimal or 0x hex; 0 or -1 */
+
+/* ---- lib/selftest.c ---- */
+int selftest_run(const char *only);  /* returns number of failures */
+
+/* ---- shell/line.c ---- */
+#define SHELL_LINE_MAX 256            /* buffer size: at most 255 bytes per line */
+int line_read(const char *prompt, char *buf, size_t n);  /* length, or -1 if rejected */
+
+/* ---- shell/shell.c ---- */
+void shell_run(void) NORETURN;
+
+/* ---- shell/bench.c ---- */
+int cmd_bench(int argc, char **argv);
+
+/* ---- shell/crash.c ---- */
+int cmd_crash(int argc, char **argv);
+
+#endif
