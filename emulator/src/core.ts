@@ -1,0 +1,122 @@
+// The wasm core as the host sees it: instantiation, the typed export surface
+// of emulator/CORE-API.md, and the import object that wires the core to the
+// host's MMIO bus and clock. Works in Node and in a Web Worker (no Node APIs).
+
+export const StopReason = {
+  Budget: 0,
+  Idle: 1,
+  PowerOff: 2,
+  Reset: 3,
+  Trap: 4,
+  Halted: 5,
+} as const;
+export type StopReason = (typeof StopReason)[keyof typeof StopReason];
+
+export const ClockMode = { virtual: 0, realtime: 1 } as const;
+export type ClockName = keyof typeof ClockMode;
+
+export const CNTFRQ = 62_500_000;
+
+export const PSCI = {
+  VERSION: 0x8400_0000,
+  SYSTEM_OFF: 0x8400_0008,
+  SYSTEM_RESET: 0x8400_0009,
+  FEATURES: 0x8400_000a,
+} as const;
+
+/** The core's exports (CORE-API.md). u64 values are BigInt, as AssemblyScript exports them. */
+export interface CoreExports {
+  memory: WebAssembly.Memory;
+  init(ramBytes: number): void;
+  ramPtr(): number;
+  ramSize(): number;
+  reset(): void;
+  setPC(v: bigint): void;
+  getPC(): bigint;
+  setX(n: number, v: bigint): void;
+  getX(n: number): bigint;
+  getSP(el: number): bigint;
+  setSP(el: number, v: bigint): void;
+  getNZCV(): number;
+  setNZCV(v: number): void;
+  getPSTATE(): number;
+  setPSTATE(v: number): void;
+  getSysreg(op0: number, op1: number, crn: number, crm: number, op2: number): bigint;
+  setSysreg(op0: number, op1: number, crn: number, crm: number, op2: number, v: bigint): void;
+  run(budget: number): number;
+  instret(): number;
+  setIrqLine(intid: number, level: number): void;
+  setClockMode(mode: number): void;
+  timerDeadline(): number;
+  setHostTraps(mask: number): void;
+  lastTrap(): number;
+  psciReason(): number;
+  lastUndefined(): number;
+  lastUndefinedPC(): bigint;
+  /**
+   * Reserved in CORE-API.md (returns 0: the core has no Halted path yet); if it
+   * ever returns non-zero the host reads it as an AssemblyScript string pointer.
+   */
+  lastError?(): number;
+  /**
+   * CORE-API.md "Idle": bit0 a timer is armed, bit1 the GIC can deliver an SPI
+   * from a host device, bit2 an IRQ is pending at the CPU; 0 after Idle means
+   * halted forever. Optional so an older core still runs (the host then falls
+   * back to the kernel's halt line).
+   */
+  idleState?(): number;
+  /** The guest system counter in ticks (CNTVCT_EL0); used for pacing and the virtual RTC. */
+  counterTicks?(): number;
+}
+
+export interface CoreHost {
+  mmioRead(addr: number, size: number): number;
+  mmioWrite(addr: number, size: number, value: number): void;
+  /** Host time in 62.5 MHz ticks (realtime clock). */
+  hostNowTicks(): number;
+  reportUndefined(pc: number, insn: number): void;
+}
+
+const REQUIRED: (keyof CoreExports)[] = [
+  'memory', 'init', 'ramPtr', 'ramSize', 'reset', 'setPC', 'getPC', 'setX', 'getX', 'getPSTATE',
+  'setPSTATE', 'run', 'instret', 'setIrqLine', 'setClockMode', 'timerDeadline', 'psciReason',
+];
+
+export class CoreAbort extends Error {}
+
+/** Reads an AssemblyScript string (UTF-16, byte length at ptr - 4). */
+export function readAsString(memory: WebAssembly.Memory, ptr: number): string {
+  if (!ptr) return '';
+  const buf = memory.buffer;
+  const len = new Uint32Array(buf, ptr - 4, 1)[0] >>> 1;
+  return String.fromCharCode(...new Uint16Array(buf, ptr, Math.min(len, 4096)));
+}
+
+export async function instantiateCore(
+  wasm: BufferSource | WebAssembly.Module,
+  host: CoreHost,
+): Promise<CoreExports> {
+  let memory: WebAssembly.Memory | undefined;
+  const env = {
+    mmioRead: (addr: number, size: number) => host.mmioRead(addr >>> 0, size) | 0,
+    mmioWrite: (addr: number, size: number, value: number) => host.mmioWrite(addr >>> 0, size, value >>> 0),
+    hostNowTicks: () => host.hostNowTicks(),
+    reportUndefined: (pcLo: number, pcHi: number, insn: number) =>
+      host.reportUndefined((pcHi >>> 0) * 2 ** 32 + (pcLo >>> 0), insn >>> 0),
+    abort: (msg: number, file: number, line: number, col: number) => {
+      const m = memory ? readAsString(memory, msg) : '?';
+      const f = memory ? readAsString(memory, file) : '?';
+      throw new CoreAbort(`core abort: ${m} at ${f}:${line}:${col}`);
+    },
+    // AssemblyScript's `trace` and `seed`, in case the core build references them.
+    trace: () => {},
+    seed: () => Date.now(),
+  };
+  const module = wasm instanceof WebAssembly.Module ? wasm : await WebAssembly.compile(wasm);
+  const instance = await WebAssembly.instantiate(module, { env });
+  const exports = instance.exports as unknown as CoreExports;
+  const missing = REQUIRED.filter((k) => !(k in exports));
+  if (missing.length) throw new Error(`core.wasm lacks exports: ${missing.join(', ')}`);
+  memory = exports.memory;
+  return exports;
+}

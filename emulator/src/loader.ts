@@ -1,0 +1,105 @@
+// Kernel loader: where the kernel and the device tree go in guest RAM, and
+// what the CPU holds at entry - the same choices QEMU 7.2 makes for
+// `-M virt -kernel FILE` (hw/arm/boot.c), checked against QEMU's own register
+// state at the first kernel instruction (see docs/EMULATOR.md).
+//
+// - A Linux arm64 `Image` (magic "ARM\x64" at 0x38, Documentation/arm64/
+//   booting.rst) goes to RAM + text_offset; QEMU moves offsets below 4 KiB up
+//   by 2 MiB (its boot stub lives at the bottom of RAM) and uses 0x80000 when
+//   image_size is 0 (pre-3.17 kernels, whose text_offset is not meaningful).
+// - Anything else is a raw binary loaded at RAM + 0x80000 with entry there.
+// - The DTB goes to the first 2 MiB boundary at or after RAM + min(RAM/2,
+//   128 MiB) and after the kernel's end.
+// - Entry at EL1h, DAIF masked, MMU off, x0 = DTB address, x1..x3 = 0.
+//
+// Every rejection is a LoaderError with a message a user can act on; nothing
+// is written to guest RAM before the plan is known to fit.
+
+export class LoaderError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'LoaderError';
+  }
+}
+
+export const ARM64_MAGIC = 0x644d5241; // "ARM\x64" little-endian
+const ARM64_MAGIC_OFFSET = 0x38;
+const ARM64_HEADER_SIZE = 64;
+const RAW_LOAD_OFFSET = 0x80000;
+const BOOTLOADER_MAX_SIZE = 0x1000;
+const MiB = 1 << 20;
+
+export interface KernelPlan {
+  kind: 'image' | 'raw';
+  /** Offset in RAM (bytes from the RAM base) where the file is copied. */
+  loadOffset: number;
+  /** Offset in RAM of the first instruction. */
+  entryOffset: number;
+  /** Offset in RAM just past the kernel (file or image_size, whichever is larger). */
+  endOffset: number;
+  /** Offset in RAM of the device tree. */
+  dtbOffset: number;
+}
+
+const hex = (n: number) => '0x' + n.toString(16);
+
+/**
+ * Decides where a kernel and a DTB of `dtbSize` bytes go in `ramBytes` of RAM.
+ * Throws LoaderError for anything that cannot be booted.
+ */
+export function planKernel(kernel: Uint8Array, ramBytes: number, dtbSize: number): KernelPlan {
+  if (kernel.length === 0) throw new LoaderError('kernel image is empty');
+  const b = kernel;
+  if (b.length >= 4 && b[0] === 0x7f && b[1] === 0x45 && b[2] === 0x4c && b[3] === 0x46) {
+    throw new LoaderError('kernel image is an ELF file; give the raw Image (llvm-objcopy -O binary)');
+  }
+  if (b.length >= 2 && b[0] === 0x1f && b[1] === 0x8b) {
+    throw new LoaderError('kernel image is gzip-compressed; give the uncompressed Image');
+  }
+  const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  let kind: KernelPlan['kind'] = 'raw';
+  let loadOffset = RAW_LOAD_OFFSET;
+  let imageSize = 0;
+  if (b.length >= ARM64_MAGIC_OFFSET + 4 && v.getUint32(ARM64_MAGIC_OFFSET, true) === ARM64_MAGIC) {
+    kind = 'image';
+    if (b.length < ARM64_HEADER_SIZE) {
+      throw new LoaderError(`arm64 Image is truncated: ${b.length} bytes, shorter than its ${ARM64_HEADER_SIZE}-byte header`);
+    }
+    const textOffset = readU64(v, 8, 'text_offset');
+    imageSize = readU64(v, 16, 'image_size');
+    if (imageSize !== 0) {
+      if (imageSize < b.length) {
+        throw new LoaderError(
+          `arm64 Image header is malformed: image_size ${hex(imageSize)} is smaller than the file (${hex(b.length)} bytes)`,
+        );
+      }
+      if (textOffset >= 2 * MiB) {
+        throw new LoaderError(`arm64 Image header is malformed: text_offset ${hex(textOffset)} is not below 2 MiB`);
+      }
+      loadOffset = textOffset < BOOTLOADER_MAX_SIZE ? textOffset + 2 * MiB : textOffset;
+    }
+  }
+  const endOffset = loadOffset + Math.max(b.length, imageSize);
+  if (endOffset > ramBytes) {
+    const what = imageSize > b.length ? `its header's image_size (${hex(imageSize)})` : `the file (${hex(b.length)} bytes)`;
+    throw new LoaderError(
+      `kernel does not fit in RAM: ${what} loaded at RAM + ${hex(loadOffset)} ends past ${ramBytes / MiB} MiB of RAM`,
+    );
+  }
+  const pageEnd = alignUp(endOffset, 0x1000);
+  const dtbOffset = alignUp(Math.max(Math.min(ramBytes / 2, 128 * MiB), pageEnd), 2 * MiB);
+  if (dtbOffset + dtbSize > ramBytes) {
+    throw new LoaderError(`not enough RAM for the kernel and the device tree (${ramBytes / MiB} MiB)`);
+  }
+  return { kind, loadOffset, entryOffset: loadOffset, endOffset, dtbOffset };
+}
+
+function readU64(v: DataView, off: number, name: string): number {
+  const hi = v.getUint32(off + 4, true);
+  if (hi >= 0x20_0000) throw new LoaderError(`arm64 Image header is malformed: ${name} is absurdly large`);
+  return hi * 2 ** 32 + v.getUint32(off, true);
+}
+
+function alignUp(x: number, a: number): number {
+  return Math.ceil(x / a) * a;
+}

@@ -1,0 +1,448 @@
+// The machine: the wasm core plus the host devices, the loader and the clock
+// policy, run in time slices. Runs the same in Node and in a Web Worker.
+//
+// Run loop: call core.run(budget) until ~SLICE_MS of host time has passed,
+// then yield to the event loop (so input, stop requests and the worker's
+// messages get through). Between run() calls the UART is refilled from host
+// input and the RTC alarm is polled.
+//
+// Idle (the guest is in WFI/WFE with nothing pending):
+// - realtime clock: sleep until the earliest of the core's timer deadline,
+//   the RTC alarm, or host input (capped at MAX_SLEEP_MS), so an idle guest
+//   costs no host CPU;
+// - virtual clock: the core has already jumped over armed timer deadlines, so
+//   Idle means the guest waits for input; the machine waits for input.
+//   A guest with a periodic tick never reaches Idle, though: its WFIs keep
+//   skipping to the next tick. So the machine paces skipped time: guest time
+//   skipped in WFI may run at most `idleSpeedup` times faster than host time
+//   (default 1: an idle guest's clock keeps up with the wall clock, as on
+//   QEMU), and the machine sleeps (waking at once on input) when it is
+//   ahead. The guest sees exactly the same counter values either way - pacing
+//   only decides how long the host waits between slices.
+// A guest that idles with no timer armed and no interrupt able to reach the
+// CPU (the core's idleState(); for a core without it: no timer armed after
+// the kernel's halt line "sis: machine halted after a crash") is halted:
+// run() settles with a "guest halted" exit instead of sleeping forever.
+//
+// Run loop, virtual clock: run() budgets adapt (MIN_BUDGET..VIRTUAL_MAX_BUDGET)
+// so one core call cannot skip much idle guest time; see pace().
+//
+// PSCI SYSTEM_RESET reboots like QEMU: devices reset, RAM cleared, kernel and
+// DTB reloaded, CPU at the entry point. SYSTEM_OFF ends the run with code 0.
+
+import { buildVirtDtb, RAM_BASE, RTC_BASE, RTC_SPI, UART0_BASE, UART0_SPI, VIRTIO_BASE, VIRTIO_SLOTS, VIRTIO_SPI0, VIRTIO_STRIDE } from './dtb.ts';
+import { planKernel, type KernelPlan } from './loader.ts';
+import { CNTFRQ, ClockMode, type ClockName, type CoreExports, CoreAbort, instantiateCore, readAsString, StopReason, PSCI } from './core.ts';
+import { MmioBus, type IrqLine } from './devices/bus.ts';
+import { Pl011 } from './devices/pl011.ts';
+import { Pl031 } from './devices/pl031.ts';
+import { VirtioMmio, type VirtioBackend } from './devices/virtio-mmio.ts';
+import { RamMemory } from './devices/virtqueue.ts';
+
+export const HALT_LINE = 'sis: machine halted after a crash';
+
+const SLICE = 200_000; // instructions per core.run() call
+const SLICE_MS = 20; // host time before yielding to the event loop
+const MAX_SLEEP_MS = 250;
+const PACE_SLACK_MS = 20;
+const MIN_BUDGET = 256;
+// Caps how much guest time the first run() after a busy stretch can skip (a
+// WFI loop retires few instructions per skip) at the cost of a few more
+// core calls per slice for a busy guest.
+const VIRTUAL_MAX_BUDGET = 16_384;
+const MAX_LEAD_MS = 1000;
+const MiB = 1 << 20;
+
+export interface MachineOptions {
+  /** The kernel file (Linux arm64 Image or raw binary). */
+  kernel: Uint8Array;
+  /** core.wasm bytes or a compiled module. */
+  wasm: BufferSource | WebAssembly.Module;
+  memMiB?: number;
+  /** Kernel command line (/chosen/bootargs). */
+  append?: string;
+  clock?: ClockName;
+  /** Virtual clock: the RTC's seconds at boot (default: the host's wall clock at create). */
+  rtcEpoch?: number;
+  /**
+   * Virtual clock: how many times faster than the host's clock guest time
+   * skipped in WFI may run (default 1; Infinity = no pacing, skip at once).
+   */
+  idleSpeedup?: number;
+  /** virtio backends by slot (the storage issue adds blk and console). */
+  virtio?: Record<number, VirtioBackend>;
+  onUart?: (bytes: Uint8Array) => void;
+  onGuestError?: (message: string) => void;
+  onUndefined?: (pc: number, insn: number) => void;
+  onReset?: () => void;
+}
+
+export interface MachineExit {
+  /** 0 after PSCI SYSTEM_OFF; 1 host error; 2 guest halted/crashed; 4 stopped by the host. */
+  code: number;
+  reason: string;
+  /** The PSCI function id for power-off. */
+  psci?: number;
+}
+
+export const EXIT = { poweroff: 0, hostError: 1, guestHalted: 2, stopped: 4 } as const;
+
+export interface MachineStats {
+  instret: number;
+  /** Millions of instructions per second of host time spent running (not sleeping). */
+  mips: number;
+  runMs: number;
+  idleMs: number;
+  resets: number;
+  guestErrors: number;
+  undefinedInsns: number;
+  uartBytesOut: number;
+}
+
+const hostNow = (): number => (typeof performance !== 'undefined' ? performance.now() : Date.now());
+
+const yieldToEventLoop: () => Promise<void> =
+  typeof setImmediate === 'function'
+    ? () => new Promise((r) => setImmediate(r))
+    : (() => {
+        const ch = new MessageChannel();
+        const queue: (() => void)[] = [];
+        ch.port1.onmessage = () => queue.shift()?.();
+        return () =>
+          new Promise<void>((r) => {
+            queue.push(r);
+            ch.port2.postMessage(0);
+          });
+      })();
+
+export class Machine {
+  readonly bus: MmioBus;
+  readonly uart: Pl011;
+  readonly rtc: Pl031;
+  readonly virtio: VirtioMmio[] = [];
+  readonly ramBytes: number;
+  readonly plan: KernelPlan;
+  readonly dtb: Uint8Array;
+  readonly clock: ClockName;
+
+  private core!: CoreExports;
+  private ramView: Uint8Array | null = null;
+  private running = false;
+  private booted = false;
+  private stopRequested = false;
+  private wake: (() => void) | null = null;
+  private haltLineSeen = false;
+  private tail = ''; // last output characters, to spot HALT_LINE across chunks
+  private runMs = 0;
+  private idleMs = 0;
+  private resets = 0;
+  private guestErrors = 0;
+  private undefinedInsns = 0;
+  private uartBytesOut = 0;
+  private uartBuf: number[] = [];
+  private rtcBase: number;
+  private lastGuestError = '';
+  // Virtual-clock pacing (see the top of this file).
+  private paceLeadMs = 0;
+  private paceSkipped = 0;
+  private paceAt = 0;
+  /** Instructions per core.run(); smaller while pacing so one call cannot skip much guest time. */
+  private budget = SLICE;
+  private readonly idleSpeedup: number;
+  /** The most recent undefined instruction reported by the core. */
+  lastUndefined: { pc: number; insn: number } | null = null;
+
+  private constructor(private readonly opts: MachineOptions) {
+    const memMiB = opts.memMiB ?? 128;
+    if (!Number.isInteger(memMiB) || memMiB < 16 || memMiB > 2048) {
+      throw new RangeError(`memory size ${memMiB} MiB: give a whole number of MiB from 16 to 2048`);
+    }
+    this.ramBytes = memMiB * MiB;
+    this.clock = opts.clock ?? 'realtime';
+    if (this.clock === 'virtual') this.budget = MIN_BUDGET; // grows within a few calls for a busy guest
+    this.idleSpeedup = opts.idleSpeedup ?? 1;
+    if (!(this.idleSpeedup > 0)) throw new RangeError(`idleSpeedup ${opts.idleSpeedup}: must be positive`);
+    if (!(this.clock in ClockMode)) throw new RangeError(`clock "${this.clock}": use realtime or virtual`);
+    this.dtb = buildVirtDtb({ ramBytes: this.ramBytes, bootargs: opts.append ?? '' });
+    this.plan = planKernel(opts.kernel, this.ramBytes, this.dtb.length); // throws LoaderError
+    this.rtcBase = opts.rtcEpoch ?? Date.now() / 1000;
+
+    const guestError = (m: string) => {
+      this.guestErrors++;
+      this.lastGuestError = m;
+      opts.onGuestError?.(m);
+    };
+    this.bus = new MmioBus(guestError);
+    this.uart = new Pl011(this.spi(UART0_SPI), (b) => this.uartOut(b), guestError);
+    this.rtc = new Pl031(this.spi(RTC_SPI), () => this.rtcSeconds(), guestError);
+    this.bus.map(UART0_BASE, 0x1000, this.uart);
+    this.bus.map(RTC_BASE, 0x1000, this.rtc);
+    const mem = new RamMemory(() => this.ram, RAM_BASE);
+    for (let n = 0; n < VIRTIO_SLOTS; n++) {
+      const t = new VirtioMmio(n, this.spi(VIRTIO_SPI0 + n), mem, opts.virtio?.[n] ?? null, guestError);
+      this.virtio.push(t);
+      this.bus.map(VIRTIO_BASE + VIRTIO_STRIDE * n, VIRTIO_STRIDE, t);
+    }
+  }
+
+  /** Builds the machine and loads the kernel; throws LoaderError/RangeError on bad input. */
+  static async create(opts: MachineOptions): Promise<Machine> {
+    const m = new Machine(opts);
+    m.core = await instantiateCore(opts.wasm, {
+      mmioRead: (a, s) => m.bus.read(a, s),
+      mmioWrite: (a, s, v) => m.bus.write(a, s, v),
+      hostNowTicks: () => (hostNow() / 1000) * CNTFRQ,
+      reportUndefined: (pc, insn) => {
+        m.undefinedInsns++;
+        m.lastUndefined = { pc, insn };
+        opts.onUndefined?.(pc, insn);
+      },
+    });
+    m.core.init(m.ramBytes);
+    m.core.setClockMode(ClockMode[m.clock]);
+    m.boot();
+    return m;
+  }
+
+  private spi(spi: number): IrqLine {
+    const intid = 32 + spi;
+    return { set: (level: boolean) => this.core?.setIrqLine(intid, level ? 1 : 0) };
+  }
+
+  /** Guest RAM (re-created if the wasm memory grew). */
+  get ram(): Uint8Array {
+    const buf = this.core.memory.buffer;
+    if (!this.ramView || this.ramView.buffer !== buf) {
+      this.ramView = new Uint8Array(buf, this.core.ramPtr(), this.core.ramSize());
+    }
+    return this.ramView;
+  }
+
+  get coreExports(): CoreExports {
+    return this.core;
+  }
+
+  private boot(): void {
+    this.core.reset();
+    this.bus.reset();
+    const ram = this.ram;
+    if (this.booted) ram.fill(0); // core.init() hands over zeroed RAM the first time
+    this.booted = true;
+    ram.set(this.opts.kernel, this.plan.loadOffset);
+    ram.set(this.dtb, this.plan.dtbOffset);
+    this.core.setX(0, BigInt(RAM_BASE + this.plan.dtbOffset));
+    for (let i = 1; i <= 3; i++) this.core.setX(i, 0n);
+    this.core.setPC(BigInt(RAM_BASE + this.plan.entryOffset));
+    this.haltLineSeen = false;
+    this.tail = '';
+  }
+
+  /** PSCI SYSTEM_RESET or a host request: reboot from the image. */
+  reset(): void {
+    this.resets++;
+    this.boot();
+    this.opts.onReset?.();
+  }
+
+  private rtcSeconds(): number {
+    if (this.clock === 'realtime') return Date.now() / 1000;
+    // Virtual: boot epoch + the system counter (deterministic for a given epoch).
+    const cnt = this.core.counterTicks ? this.core.counterTicks() : Number(this.core.getSysreg(3, 3, 14, 0, 1)); // CNTPCT_EL0
+    return this.rtcBase + cnt / CNTFRQ;
+  }
+
+  private uartOut(b: number): void {
+    this.uartBytesOut++;
+    this.uartBuf.push(b);
+    if (this.uartBuf.length >= 4096) this.flushUart();
+  }
+
+  private flushUart(): void {
+    if (!this.uartBuf.length) return;
+    const bytes = Uint8Array.from(this.uartBuf);
+    this.uartBuf = [];
+    if (!this.haltLineSeen) {
+      this.tail = (this.tail + String.fromCharCode(...bytes)).slice(-256);
+      if (this.tail.includes(HALT_LINE)) this.haltLineSeen = true;
+    }
+    this.opts.onUart?.(bytes);
+  }
+
+  /** Types into UART0 (queued; never dropped). */
+  input(bytes: Uint8Array | string): void {
+    const b = typeof bytes === 'string' ? new TextEncoder().encode(bytes) : bytes;
+    this.uart.input(b);
+    this.wake?.();
+  }
+
+  get pendingInput(): number {
+    return this.uart.pendingInput;
+  }
+
+  stats(): MachineStats {
+    const instret = this.core.instret();
+    return {
+      instret,
+      mips: this.runMs > 0 ? instret / this.runMs / 1000 : 0,
+      runMs: this.runMs,
+      idleMs: this.idleMs,
+      resets: this.resets,
+      guestErrors: this.guestErrors,
+      undefinedInsns: this.undefinedInsns,
+      uartBytesOut: this.uartBytesOut,
+    };
+  }
+
+  /** Asks a running run() to settle with code 4 ("stopped") at the next slice boundary. */
+  stop(): void {
+    this.stopRequested = true;
+    this.wake?.();
+  }
+
+  /**
+   * Runs until power-off, a halted guest, a host error or stop(). Settles
+   * with the exit; never rejects.
+   */
+  async run(): Promise<MachineExit> {
+    if (this.running) throw new Error('machine is already running');
+    this.running = true;
+    this.stopRequested = false;
+    try {
+      return await this.loop();
+    } catch (e) {
+      const msg = e instanceof CoreAbort ? e.message : `host error: ${(e as Error)?.stack ?? e}`;
+      return { code: EXIT.hostError, reason: msg };
+    } finally {
+      this.flushUart();
+      this.running = false;
+    }
+  }
+
+  private async loop(): Promise<MachineExit> {
+    const core = this.core;
+    for (;;) {
+      if (this.stopRequested) return { code: EXIT.stopped, reason: 'stopped by the host' };
+      const t0 = hostNow();
+      let r: number = StopReason.Budget;
+      let idling = false; // the last run() skipped time in WFI and the guest is ahead
+      do {
+        this.uart.refill();
+        this.rtc.poll();
+        r = core.run(this.budget);
+        idling = this.pace() > 0 && this.paceLeadMs >= PACE_SLACK_MS;
+      } while (r === StopReason.Budget && hostNow() - t0 < SLICE_MS && !idling);
+      this.runMs += hostNow() - t0;
+      this.flushUart();
+
+      switch (r) {
+        case StopReason.Budget:
+          if (idling && this.uart.pendingInput === 0) {
+            await this.sleep(Math.min(this.paceLeadMs, MAX_SLEEP_MS));
+            this.pace();
+          } else {
+            await yieldToEventLoop();
+          }
+          break;
+        case StopReason.PowerOff:
+          return { code: EXIT.poweroff, reason: 'psci system_off', psci: core.psciReason() >>> 0 };
+        case StopReason.Reset:
+          this.reset();
+          await yieldToEventLoop();
+          break;
+        case StopReason.Trap:
+          return { code: EXIT.hostError, reason: `host error: unexpected host trap 0x${(core.lastTrap() >>> 0).toString(16)}` };
+        case StopReason.Halted: {
+          const why = core.lastError ? readAsString(core.memory, core.lastError()) : 'no reason given';
+          return { code: EXIT.hostError, reason: `host error: core halted: ${why}` };
+        }
+        case StopReason.Idle: {
+          const deadline = core.timerDeadline();
+          if (this.guestHalted()) {
+            return { code: EXIT.guestHalted, reason: this.haltLineSeen ? 'guest halted after a crash' : 'guest halted (idle with nothing able to wake it)' };
+          }
+          await this.idle(deadline);
+          break;
+        }
+        default:
+          return { code: EXIT.hostError, reason: `host error: core returned unknown stop reason ${r}` };
+      }
+    }
+  }
+
+  /**
+   * Idle with no timer armed and no device interrupt able to reach the CPU
+   * (the core's idleState(), or, for a core without it, the kernel's halt
+   * line on the UART): nothing can ever wake the guest.
+   */
+  private guestHalted(): boolean {
+    const core = this.core;
+    if (core.idleState) return (core.idleState() & 7) === 0;
+    return core.timerDeadline() < 0 && this.haltLineSeen;
+  }
+
+  /**
+   * Virtual clock: accounts the guest time skipped in WFI since the last call
+   * against the host time that passed (the lead, kept between 0 and
+   * MAX_LEAD_MS), and adapts the run() budget so that one call skips about
+   * PACE_SLACK_MS. Returns the skipped time (host-paced ms) of this call.
+   */
+  private pace(): number {
+    const core = this.core;
+    if (this.clock !== 'virtual' || !core.counterTicks || this.idleSpeedup === Infinity) return 0;
+    const skipped = core.counterTicks() - core.instret();
+    const now = hostNow();
+    if (this.paceAt === 0 || skipped < this.paceSkipped) {
+      // first call, or the counter restarted (reset)
+      this.paceAt = now;
+      this.paceSkipped = skipped;
+      return 0;
+    }
+    const skippedMs = (((skipped - this.paceSkipped) / CNTFRQ) * 1000) / this.idleSpeedup;
+    this.paceLeadMs = Math.min(MAX_LEAD_MS, Math.max(0, this.paceLeadMs + skippedMs - (now - this.paceAt)));
+    this.paceSkipped = skipped;
+    this.paceAt = now;
+    if (skippedMs > PACE_SLACK_MS) {
+      this.budget = Math.max(MIN_BUDGET, Math.floor((this.budget * PACE_SLACK_MS) / skippedMs));
+    } else if (skippedMs < PACE_SLACK_MS / 4) {
+      this.budget = Math.min(VIRTUAL_MAX_BUDGET, this.budget * 2);
+    }
+    return skippedMs;
+  }
+
+  /** Sleeps up to `ms`, waking early on input or stop(). */
+  private async sleep(ms: number): Promise<void> {
+    const t0 = hostNow();
+    await new Promise<void>((resolve) => {
+      const timer = Number.isFinite(ms) ? setTimeout(done, Math.max(0, ms)) : undefined;
+      function done() {
+        if (timer !== undefined) clearTimeout(timer);
+        resolve();
+      }
+      this.wake = done;
+    });
+    this.wake = null;
+    this.idleMs += hostNow() - t0;
+  }
+
+  private async idle(timerDeadlineMs: number): Promise<void> {
+    if (this.uart.pendingInput > 0) {
+      // Input is waiting for FIFO room: the guest will see it after the next refill.
+      await yieldToEventLoop();
+      return;
+    }
+    let ms = this.clock === 'realtime' ? MAX_SLEEP_MS : Infinity;
+    if (this.clock === 'realtime') {
+      if (timerDeadlineMs >= 0) ms = Math.min(ms, timerDeadlineMs);
+      const alarm = this.rtc.nextAlarmMs();
+      if (alarm >= 0) ms = Math.min(ms, alarm);
+    }
+    await this.sleep(ms);
+  }
+
+  /** The most recent guest error message (bad MMIO offsets etc.), for diagnostics. */
+  get lastGuestErrorMessage(): string {
+    return this.lastGuestError;
+  }
+}
+
+export { PSCI, StopReason };

@@ -1,0 +1,46 @@
+// The worker protocol, declared once for both sides (worker.ts and client.ts).
+//
+// Requests carry an id; the worker answers each with exactly one `reply`
+// (ok with a value, or an error as data). Events (`uart`, `exit`, `reset`,
+// `undefined`, `guestError`) are pushed by the worker at any time.
+
+import type { ClockName } from './core.ts';
+import type { MachineExit, MachineStats } from './machine.ts';
+
+export interface StartParams {
+  /** The kernel file. */
+  kernel: ArrayBuffer;
+  /** core.wasm bytes. */
+  wasm: ArrayBuffer;
+  memMiB?: number;
+  append?: string;
+  clock?: ClockName;
+}
+
+/** Request name -> [params, result]. */
+export interface Requests {
+  start: [StartParams, { ramBytes: number; entry: number; dtb: number }];
+  input: [{ data: Uint8Array }, null];
+  stop: [Record<string, never>, MachineExit | null];
+  reset: [Record<string, never>, null];
+  stats: [Record<string, never>, MachineStats];
+}
+export type RequestName = keyof Requests;
+
+export type Request = {
+  [K in RequestName]: { kind: 'request'; id: number; name: K; params: Requests[K][0] };
+}[RequestName];
+
+export type Reply =
+  | { kind: 'reply'; id: number; ok: true; value: unknown }
+  | { kind: 'reply'; id: number; ok: false; error: string };
+
+export type WorkerEvent =
+  | { kind: 'uart'; data: Uint8Array }
+  | { kind: 'exit'; exit: MachineExit; stats: MachineStats }
+  | { kind: 'reset' }
+  | { kind: 'undefined'; pc: number; insn: number }
+  | { kind: 'guestError'; message: string };
+
+export type FromWorker = Reply | WorkerEvent;
+export type ToWorker = Request;

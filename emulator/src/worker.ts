@@ -1,0 +1,94 @@
+// The emulator in a Web Worker: one Machine, driven by the requests of
+// protocol.ts. UART output is batched into one `uart` event per slice-ish
+// (at most every 16 ms) so the page is not flooded with messages.
+/// <reference lib="webworker" />
+import { Machine, type MachineExit } from './machine.ts';
+import type { FromWorker, Reply, Request, Requests, ToWorker } from './protocol.ts';
+
+declare const self: DedicatedWorkerGlobalScope;
+
+let machine: Machine | null = null;
+let running: Promise<MachineExit> | null = null;
+let uartChunks: Uint8Array[] = [];
+let flushScheduled = false;
+
+function post(msg: FromWorker, transfer: Transferable[] = []): void {
+  self.postMessage(msg, transfer);
+}
+
+function flushUart(): void {
+  flushScheduled = false;
+  if (!uartChunks.length) return;
+  const total = uartChunks.reduce((n, c) => n + c.length, 0);
+  const data = new Uint8Array(total);
+  let o = 0;
+  for (const c of uartChunks) {
+    data.set(c, o);
+    o += c.length;
+  }
+  uartChunks = [];
+  post({ kind: 'uart', data }, [data.buffer]);
+}
+
+const handlers: { [K in keyof Requests]: (p: Requests[K][0]) => Promise<Requests[K][1]> } = {
+  async start(p) {
+    if (machine) throw new Error('the machine is already started');
+    const m = await Machine.create({
+      kernel: new Uint8Array(p.kernel),
+      wasm: p.wasm,
+      memMiB: p.memMiB,
+      append: p.append,
+      clock: p.clock ?? 'realtime',
+      onUart: (bytes) => {
+        uartChunks.push(bytes);
+        if (!flushScheduled) {
+          flushScheduled = true;
+          setTimeout(flushUart, 16);
+        }
+      },
+      onReset: () => post({ kind: 'reset' }),
+      onUndefined: (pc, insn) => post({ kind: 'undefined', pc, insn }),
+      onGuestError: (message) => post({ kind: 'guestError', message }),
+    });
+    machine = m;
+    running = m.run().then((exit) => {
+      flushUart();
+      post({ kind: 'exit', exit, stats: m.stats() });
+      machine = null;
+      running = null;
+      return exit;
+    });
+    return { ramBytes: m.ramBytes, entry: 0x4000_0000 + m.plan.entryOffset, dtb: 0x4000_0000 + m.plan.dtbOffset };
+  },
+  async input(p) {
+    if (!machine) throw new Error('the machine is not running');
+    machine.input(p.data);
+    return null;
+  },
+  async stop() {
+    if (!machine || !running) return null;
+    machine.stop();
+    return running;
+  },
+  async reset() {
+    if (!machine) throw new Error('the machine is not running');
+    machine.reset();
+    return null;
+  },
+  async stats() {
+    if (!machine) throw new Error('the machine is not running');
+    return machine.stats();
+  },
+};
+
+self.onmessage = async (ev: MessageEvent<ToWorker>) => {
+  const req = ev.data as Request;
+  let reply: Reply;
+  try {
+    const value = await (handlers[req.name] as (p: unknown) => Promise<unknown>)(req.params);
+    reply = { kind: 'reply', id: req.id, ok: true, value };
+  } catch (e) {
+    reply = { kind: 'reply', id: req.id, ok: false, error: (e as Error)?.message ?? String(e) };
+  }
+  post(reply);
+};

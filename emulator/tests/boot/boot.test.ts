@@ -1,0 +1,213 @@
+// Booting the committed kernel in Node: to the prompt in-process, and through
+// the CLI the way scripts use it (stdin a pipe), including its failure paths.
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { PROMPT } from '../../../kernel-image/tests/serial-machine.ts';
+import { EmulatorMachine } from '../../src/serial-machine.ts';
+import { haveCore, haveKernel, REPO_ROOT } from '../../src/node-files.ts';
+import { type CliOptions, parseArgs, UsageError } from '../../src/cli.ts';
+
+if (!haveCore()) throw new Error('no emulator/build/core.wasm: run npm run build:wasm');
+if (!haveKernel()) throw new Error('no kernel image: run npm run kernel');
+
+const CLI = resolve(REPO_ROOT, 'emulator/src/cli.ts');
+const TSX = resolve(REPO_ROOT, 'node_modules/.bin/tsx');
+
+function vm(args: string[], input: string | null, timeoutMs = 90_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((res, rej) => {
+    const p = spawn(TSX, [CLI, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (d) => (stdout += d));
+    p.stderr.on('data', (d) => (stderr += d));
+    const t = setTimeout(() => {
+      p.kill('SIGKILL');
+      rej(new Error(`vm did not exit in ${timeoutMs} ms; stdout tail:\n${stdout.slice(-500)}\nstderr:\n${stderr}`));
+    }, timeoutMs);
+    p.on('exit', (code) => {
+      clearTimeout(t);
+      res({ code, stdout, stderr });
+    });
+    if (input !== null) p.stdin.end(input);
+  });
+}
+
+describe('boot in Node', () => {
+  it('reaches the prompt with no undefined instructions', async () => {
+    const t0 = performance.now();
+    const m = await EmulatorMachine.start();
+    try {
+      await m.waitFor(PROMPT, { timeoutMs: 60_000 });
+      const ms = performance.now() - t0;
+      const s = m.machine.stats();
+      // A figure for the record (docs/EMULATOR.md), never an assertion.
+      console.log(`boot to prompt: ${ms.toFixed(0)} ms, ${s.instret} instructions, ${s.mips.toFixed(1)} MIPS`);
+      expect(m.output).toMatch(/SIS kernel \d+\.\d+\.\d+/);
+      expect(m.undefinedInsns).toEqual([]);
+    } finally {
+      await m.kill();
+    }
+  });
+});
+
+describe('an idle kernel', () => {
+  for (const clock of ['realtime', 'virtual'] as const) {
+    it(`does not keep a host core busy at the prompt (${clock} clock)`, async () => {
+      const m = await EmulatorMachine.start({ clock });
+      try {
+        await m.waitFor(PROMPT, { timeoutMs: 60_000 });
+        await new Promise((r) => setTimeout(r, 300)); // let the boot's last slice settle
+        const before = m.machine.stats();
+        const cpu0 = process.cpuUsage();
+        const wall0 = performance.now();
+        await new Promise((r) => setTimeout(r, 2000));
+        const cpuMs = (() => {
+          const c = process.cpuUsage(cpu0);
+          return (c.user + c.system) / 1000;
+        })();
+        const wall = performance.now() - wall0;
+        const after = m.machine.stats();
+        console.log(`idle ${clock}: ${cpuMs.toFixed(0)} ms CPU in ${wall.toFixed(0)} ms, ${after.instret - before.instret} instructions`);
+        // The kernel's 100 Hz tick keeps running (so instructions do retire),
+        // but the host sleeps between ticks instead of spinning.
+        expect(after.instret).toBeGreaterThan(before.instret);
+        expect(cpuMs).toBeLessThan(wall * 0.25);
+      } finally {
+        await m.kill();
+      }
+    });
+  }
+});
+
+describe('npm run vm with a pipe', () => {
+  it("printf 'help\\npoweroff\\n' | npm run vm: the answers on stdout, exit 0", async () => {
+    const r = await vm([], 'help\npoweroff\n');
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(PROMPT);
+    expect(r.stdout).toMatch(/^ {2}poweroff /m);
+    expect(r.stdout).toContain('sis: powering off');
+  });
+
+  it('crash undef: the kernel crash report on stdout, a message on stderr, exit 2', async () => {
+    const r = await vm([], 'crash undef\n');
+    expect(r.stdout).toContain('*** SIS KERNEL CRASH ***');
+    expect(r.stdout).toContain('exception: Unknown reason (undefined instruction)');
+    expect(r.stdout).toContain('sis: machine halted after a crash');
+    expect(r.stderr).toMatch(/undefined instruction 0x[0-9a-f]{8} at pc 0x[0-9a-f]+/);
+    expect(r.stderr).toMatch(/guest halted/);
+    expect(r.code).toBe(2);
+  });
+
+  it('--append reaches /chosen/bootargs', async () => {
+    const r = await vm(['--append', 'sis.from=cli'], 'dtb\npoweroff\n');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^bootargs: "sis\.from=cli"\r?$/m);
+  });
+
+  it('--timeout stops a machine that never powers off: exit 3', async () => {
+    const r = await vm(['--timeout', '2'], '');
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/timeout after 2 s/);
+  });
+});
+
+describe('npm run vm failure paths', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sis-cli-'));
+  const file = (name: string, bytes: Uint8Array) => {
+    const f = join(dir, name);
+    writeFileSync(f, bytes);
+    return f;
+  };
+
+  it('a truncated Image: clear error, exit 1, nothing on stdout', async () => {
+    const b = new Uint8Array(0x3c);
+    new DataView(b.buffer).setUint32(0x38, 0x644d5241, true);
+    const r = await vm(['--kernel', file('trunc.img', b)], '');
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/arm64 Image is truncated/);
+  });
+
+  it('an empty file and a missing file', async () => {
+    const r1 = await vm(['--kernel', file('empty.img', new Uint8Array(0))], '');
+    expect([r1.code, r1.stderr]).toEqual([1, expect.stringMatching(/kernel image is empty/)]);
+    const r2 = await vm(['--kernel', join(dir, 'nope.img')], '');
+    expect([r2.code, r2.stderr]).toEqual([1, expect.stringMatching(/cannot read kernel .*nope\.img/)]);
+  });
+
+  it('an Image whose header claims more than RAM', async () => {
+    const b = new Uint8Array(128);
+    const v = new DataView(b.buffer);
+    v.setBigUint64(8, 0x80000n, true);
+    v.setBigUint64(16, 256n << 20n, true);
+    v.setUint32(0x38, 0x644d5241, true);
+    const r = await vm(['--kernel', file('big.img', b), '--mem', '64'], '');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/does not fit in RAM/);
+  });
+
+  it('bad options: usage error with exit 64', async () => {
+    const r = await vm(['--mem', 'lots'], '');
+    expect(r.code).toBe(64);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/^vm: --mem lots: give a whole number of MiB/);
+  });
+});
+
+describe.skipIf(spawnSync('script', ['--version']).status !== 0)('npm run vm on a terminal', () => {
+  it('Ctrl-A h lists the keys and Ctrl-A x quits with status 0', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sis-tty-'));
+    const loop = join(dir, 'loop.bin');
+    writeFileSync(loop, Uint8Array.from([0, 0, 0, 0x14])); // b .
+    // script(1) gives the CLI a pseudo-terminal, so it takes the raw-mode path.
+    const p = spawn('script', ['-qfec', `${TSX} ${CLI} --kernel ${loop}`, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    p.stdout.on('data', (d) => (out += d));
+    const exited = new Promise<number | null>((r) => p.on('exit', r));
+    const until = async (re: RegExp) => {
+      for (let i = 0; i < 600 && !re.test(out); i++) await new Promise((r) => setTimeout(r, 50));
+    };
+    await new Promise((r) => setTimeout(r, 3000)); // tsx start-up, then raw mode
+    p.stdin.write('\x01h');
+    await until(/C-a x +exit emulator/);
+    p.stdin.write('\x01x');
+    const code = await Promise.race([exited, new Promise<string>((r) => setTimeout(() => r('no exit'), 30_000))]);
+    if (code === 'no exit') p.kill('SIGKILL');
+    expect(out).toMatch(/C-a x +exit emulator/);
+    expect(out).toMatch(/vm: terminated/);
+    expect(code).toBe(0);
+  });
+});
+
+describe('CLI option parsing', () => {
+  it('accepts the documented options in both spellings', () => {
+    expect(parseArgs(['--kernel', 'k', '--append=a b', '--mem', '256', '--clock', 'realtime', '--timeout=1.5'], false)).toEqual({
+      kernel: 'k', append: 'a b', memMiB: 256, clock: 'realtime', timeoutS: 1.5,
+    });
+  });
+  it('defaults the clock to realtime on a terminal and virtual on a pipe', () => {
+    expect((parseArgs([], true) as CliOptions).clock).toBe('realtime');
+    expect((parseArgs([], false) as CliOptions).clock).toBe('virtual');
+    expect(parseArgs(['--help'], false)).toBe('help');
+  });
+  it('rejects bad values, unknown options and the reserved storage options', () => {
+    const bad: [string[], RegExp][] = [
+      [['--bogus'], /unknown option --bogus/],
+      [['--mem', '8'], /16 to 2048/],
+      [['--mem', '1.5'], /whole number/],
+      [['--clock', 'fast'], /realtime or virtual/],
+      [['--timeout', '-1'], /positive number/],
+      [['--timeout', 'abc'], /positive number/],
+      [['--kernel'], /needs a value/],
+      [['--disk', 'x.img'], /--disk is not yet supported/],
+      [['--import', 'x.tar'], /--import is not yet supported/],
+      [['--events', 'e.jsonl'], /--events is not yet supported/],
+    ];
+    for (const [args, re] of bad) expect(() => parseArgs(args, false), args.join(' ')).toThrow(re);
+    expect(() => parseArgs(['--bogus'], false)).toThrow(UsageError);
+  });
+});
