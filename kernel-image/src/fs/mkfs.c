@@ -1,0 +1,344 @@
+/*
+ * mkfs.c - format a block device as ext4, the way mke2fs 1.47 would.
+ *
+ * Features: has_journal ext_attr dir_index filetype extent 64bit flex_bg
+ * sparse_super large_file huge_file dir_nlink extra_isize metadata_csum -
+ * mke2fs's ext4 defaults without resize_inode (no reserved GDT blocks:
+ * the disk cannot be grown online) and without orphan_file.
+ * 1 KiB blocks below 512 MiB, 4 KiB above; 256-byte inodes; one inode per
+ * 4 KiB (1 KiB blocks) or 16 KiB; journal size from mke2fs's table.
+ *
+ * Layout: superblock and GDT at the start of group 0 (backups in groups
+ * 1 and powers of 3, 5, 7), then - flex_bg style, packed from group 0 on
+ * and stepping over backup areas - every block bitmap, every inode
+ * bitmap, every inode table, the root and lost+found blocks, and the
+ * journal as one contiguous run. So the used blocks are exactly
+ * [0, cursor) plus the backup areas, which makes the bitmaps simple.
+ * Inode tables are not zeroed: each group's bg_itable_unused says no
+ * inode there was ever used (only group 0's first table block is
+ * written), as mke2fs's lazy_itable_init does.
+ */
+#include "ext4_int.h"
+
+static uint64_t rng_state;
+static uint64_t rng(void)
+{
+    rng_state ^= rng_state << 13; rng_state ^= rng_state >> 7; rng_state ^= rng_state << 17;
+    return rng_state;
+}
+static void rnd_bytes(uint8_t *p, int n) { for (int i = 0; i < n; i++) p[i] = (uint8_t)(rng() >> 24); }
+
+static uint32_t default_journal(uint64_t blocks)
+{
+    if (blocks < 32768) return 1024;
+    if (blocks < 256 * 1024) return 4096;
+    if (blocks < 512 * 1024) return 8192;
+    if (blocks < 4096 * 1024) return 16384;
+    return 32768;
+}
+
+/* The backup area [first, first+len) of group g, len 0 if none. */
+static uint32_t backup_len(struct ext4_fs *fs, uint32_t g) { return group_overhead_blocks(fs, g); }
+
+/* Move the cursor past any backup area that [c, c+n) would overlap. */
+static uint64_t place(struct ext4_fs *fs, uint64_t c, uint64_t n)
+{
+    for (int guard = 0; guard < 1000000; guard++) {
+        bool moved = false;
+        uint32_t g0 = (uint32_t)((c - fs->first_data_block) / fs->bpg);
+        uint32_t g1 = (uint32_t)((c + n - 1 - fs->first_data_block) / fs->bpg);
+        for (uint32_t g = g0; g <= g1 && g < fs->ngroups; g++) {
+            uint64_t s = group_first_block(fs, g), l = backup_len(fs, g);
+            if (l && c < s + l && c + n > s) { c = s + l; moved = true; break; }
+        }
+        if (!moved) return c;
+    }
+    return c;
+}
+
+/* The runs handed out by take(), so the bitmaps can mark exactly them. */
+#define MAX_RUNS 32
+struct runs { uint64_t start[MAX_RUNS], len[MAX_RUNS]; int n; bool overflow; };
+static uint64_t take(struct ext4_fs *fs, struct runs *r, uint64_t *cur, uint64_t n)
+{
+    uint64_t s = r->n ? place(fs, *cur, n) : *cur;   /* the first run is the primary sb+GDT */
+    if (r->n == MAX_RUNS) { r->overflow = true; return s; }
+    if (r->n > 0 && r->start[r->n - 1] + r->len[r->n - 1] == s) r->len[r->n - 1] += n;
+    else { r->start[r->n] = s; r->len[r->n] = n; r->n++; }
+    *cur = s + n;
+    return s;
+}
+static bool in_runs(const struct runs *r, uint64_t b)
+{
+    for (int i = 0; i < r->n; i++) if (b >= r->start[i] && b - r->start[i] < r->len[i]) return true;
+    return false;
+}
+
+static int wr(struct ext4_fs *fs, uint64_t blk, const void *buf) { return dev_write_blocks(fs, blk, 1, buf); }
+
+int ext4_mkfs(struct blockdev *dev, const struct ext4_mkfs_opts *opts)
+{
+    struct ext4_mkfs_opts o;
+    memset(&o, 0, sizeof(o));
+    if (opts) o = *opts;
+    if (dev->readonly) return -EROFS;
+    uint64_t bytes = dev->nsectors * 512;
+    uint32_t bs = o.block_size ? o.block_size : (bytes < (512ull << 20) ? 1024 : 4096);
+    if (bs != 1024 && bs != 2048 && bs != 4096) return -EINVAL;
+    struct ext4_fs *fs = kmalloc(sizeof(*fs));
+    if (!fs) return -ENOMEM;
+    memset(fs, 0, sizeof(*fs));
+    fs->dev = dev;
+    fs->bs = bs;
+    fs->log_bs = bs == 1024 ? 10 : bs == 2048 ? 11 : 12;
+    fs->spb = bs / 512;
+    fs->first_data_block = bs == 1024 ? 1 : 0;
+    fs->bpg = 8 * bs;
+    fs->inode_size = 256;
+    fs->desc_size = 64;
+    fs->is64 = true;
+    fs->csum = true;
+    fs->ro_compat = RO_COMPAT_SPARSE_SUPER | RO_COMPAT_LARGE_FILE | RO_COMPAT_HUGE_FILE |
+                    RO_COMPAT_DIR_NLINK | RO_COMPAT_EXTRA_ISIZE | RO_COMPAT_METADATA_CSUM;
+    fs->incompat = INCOMPAT_FILETYPE | INCOMPAT_EXTENTS | INCOMPAT_64BIT | INCOMPAT_FLEX_BG;
+    fs->compat = COMPAT_HAS_JOURNAL | COMPAT_EXT_ATTR | COMPAT_DIR_INDEX;
+    fs->first_ino = 11;
+    uint64_t blocks = bytes / bs;
+    int err = 0;
+    uint8_t *b = NULL;
+    if (blocks < 2048 || blocks > 0xFFFFFFFFull) { err = -EINVAL; goto out; }
+    uint64_t ng = (blocks - fs->first_data_block + fs->bpg - 1) / fs->bpg;
+    /* a runt last group is not worth its metadata (mke2fs does the same) */
+    uint64_t last = blocks - fs->first_data_block - (ng - 1) * fs->bpg;
+    if (ng > 1 && last < 256) { ng--; blocks = fs->first_data_block + ng * fs->bpg; }
+    fs->blocks_count = blocks;
+    fs->ngroups = (uint32_t)ng;
+    uint32_t ratio = o.inode_ratio ? o.inode_ratio : (bs == 1024 ? 4096 : 16384);
+    uint64_t inodes = bytes / ratio;
+    uint32_t per_block = bs / fs->inode_size;
+    uint64_t ipg = (inodes + ng - 1) / ng;
+    if (ipg < 16) ipg = 16;
+    ipg = (ipg + per_block - 1) / per_block * per_block;
+    ipg = (ipg + 7) / 8 * 8;
+    if (ipg > fs->bpg) ipg = fs->bpg;
+    fs->ipg = (uint32_t)ipg;
+    fs->inodes_count = (uint32_t)(ipg * ng);
+    fs->gdt_blocks = (uint32_t)((ng * fs->desc_size + bs - 1) / bs);
+    fs->itb_per_group = fs->ipg * fs->inode_size / bs;
+    uint32_t jblocks = o.journal_blocks ? o.journal_blocks : default_journal(blocks);
+    if (jblocks < 1024 || jblocks > 32768 || jblocks > blocks / 4) { err = -EINVAL; goto out; }
+
+    rng_state = rtc_seconds() * 0x9E3779B97F4A7C15ull ^ o.seed ^ (dev->nsectors << 7) ^ 0x5151ABCDull;
+    if (!rng_state) rng_state = 1;
+    uint8_t *sb = fs->sb;
+    rnd_bytes(sb + SB_UUID, 16);
+    sb[SB_UUID + 6] = (uint8_t)((sb[SB_UUID + 6] & 0x0F) | 0x40);
+    sb[SB_UUID + 8] = (uint8_t)((sb[SB_UUID + 8] & 0x3F) | 0x80);
+    fs->csum_seed = crc32c(~0u, sb + SB_UUID, 16);
+
+    /* ---- placement ---- */
+    struct runs runs;
+    memset(&runs, 0, sizeof(runs));
+    uint64_t cur = 0;
+    take(fs, &runs, &cur, fs->first_data_block + 1 + fs->gdt_blocks);
+    uint64_t bb0 = take(fs, &runs, &cur, ng);            /* block bitmaps */
+    uint64_t ib0 = take(fs, &runs, &cur, ng);            /* inode bitmaps */
+    uint64_t *itab = kmalloc(ng * sizeof(uint64_t));
+    if (!itab) { err = -ENOMEM; goto out; }
+    /* the tables as one run (stepping over backups as one block would not) */
+    uint64_t it0 = take(fs, &runs, &cur, (uint64_t)fs->itb_per_group * ng);
+    for (uint32_t g = 0; g < ng; g++) itab[g] = it0 + (uint64_t)g * fs->itb_per_group;
+    uint64_t root_blk = take(fs, &runs, &cur, 1);
+    uint64_t lf_blk = take(fs, &runs, &cur, 1);
+    uint64_t jstart = take(fs, &runs, &cur, jblocks);
+    if (cur + 64 > blocks || runs.overflow) { kfree(itab); err = -ENOSPC; goto out; }
+
+    b = kmalloc(bs);
+    if (!b) { kfree(itab); err = -ENOMEM; goto out; }
+
+    /* ---- superblock ---- */
+    uint32_t now = (uint32_t)rtc_seconds();
+    put32(sb + SB_INODES_COUNT, fs->inodes_count);
+    put32(sb + SB_BLOCKS_LO, (uint32_t)blocks);
+    put32(sb + SB_BLOCKS_HI, (uint32_t)(blocks >> 32));
+    put32(sb + SB_R_BLOCKS_LO, (uint32_t)(blocks / 20));
+    put32(sb + SB_FIRST_DATA_BLOCK, fs->first_data_block);
+    put32(sb + SB_LOG_BLOCK_SIZE, fs->log_bs - 10);
+    put32(sb + SB_LOG_CLUSTER_SIZE, fs->log_bs - 10);
+    put32(sb + SB_BLOCKS_PER_GROUP, fs->bpg);
+    put32(sb + SB_CLUSTERS_PER_GROUP, fs->bpg);
+    put32(sb + SB_INODES_PER_GROUP, fs->ipg);
+    put32(sb + SB_WTIME, now);
+    put16(sb + SB_MAX_MNT_COUNT, 0xFFFF);
+    put16(sb + SB_MAGIC, EXT4_MAGIC);
+    put16(sb + SB_STATE, EXT4_STATE_VALID);
+    put16(sb + SB_ERRORS, 1);
+    put32(sb + SB_LASTCHECK, now);
+    put32(sb + SB_REV_LEVEL, 1);
+    put32(sb + SB_FIRST_INO, fs->first_ino);
+    put16(sb + SB_INODE_SIZE, fs->inode_size);
+    put32(sb + SB_FEATURE_COMPAT, fs->compat);
+    put32(sb + SB_FEATURE_INCOMPAT, fs->incompat);
+    put32(sb + SB_FEATURE_RO_COMPAT, fs->ro_compat);
+    if (o.label) {
+        size_t l = strlen(o.label);
+        memcpy(sb + SB_VOLUME_NAME, o.label, l > 16 ? 16 : l);
+    }
+    put32(sb + SB_JOURNAL_INUM, JOURNAL_INO);
+    rnd_bytes(sb + SB_HASH_SEED, 16);
+    sb[SB_DEF_HASH_VERSION] = 1;            /* half_md4 */
+    sb[SB_JNL_BACKUP_TYPE] = 1;             /* s_jnl_blocks holds the journal inode's blocks */
+    put16(sb + SB_DESC_SIZE, fs->desc_size);
+    put32(sb + SB_DEFAULT_MOUNT_OPTS, 0x0C); /* user_xattr acl, as mke2fs */
+    put32(sb + SB_MKFS_TIME, now);
+    put16(sb + SB_MIN_EXTRA_ISIZE, 32);
+    put16(sb + SB_WANT_EXTRA_ISIZE, 32);
+    put32(sb + SB_FLAGS, 2);                /* unsigned directory hash (aarch64 char) */
+    sb[SB_LOG_GROUPS_PER_FLEX] = 4;
+    sb[SB_CHECKSUM_TYPE] = 1;
+
+    /* ---- group descriptors and bitmaps ---- */
+    uint64_t free_total = 0;
+    uint8_t *gdt = kmalloc((size_t)fs->gdt_blocks * bs);
+    if (!gdt) { kfree(itab); err = -ENOMEM; goto out; }
+    memset(gdt, 0, (size_t)fs->gdt_blocks * bs);
+    for (uint32_t g = 0; g < ng && !err; g++) {
+        uint64_t first = group_first_block(fs, g);
+        uint32_t n = group_nblocks(fs, g), used = 0;
+        memset(b, 0, bs);
+        for (uint32_t i = 0; i < n; i++) {
+            uint64_t blk = first + i;
+            if (in_runs(&runs, blk) || i < backup_len(fs, g)) { b[i >> 3] |= (uint8_t)(1u << (i & 7)); used++; }
+        }
+        for (uint32_t i = n; i < 8 * bs; i++) b[i >> 3] |= (uint8_t)(1u << (i & 7));
+        uint8_t *gd = gdt + (size_t)g * fs->desc_size;
+        uint32_t c = crc32c(fs->csum_seed, b, fs->bpg / 8);
+        put16(gd + GD_BLOCK_BITMAP_CSUM_LO, c & 0xFFFF);
+        put16(gd + GD_BLOCK_BITMAP_CSUM_HI, c >> 16);
+        err = wr(fs, bb0 + g, b);
+        free_total += n - used;
+        put32(gd + GD_BLOCK_BITMAP_LO, (uint32_t)(bb0 + g)); put32(gd + GD_BLOCK_BITMAP_HI, (uint32_t)((bb0 + g) >> 32));
+        put32(gd + GD_INODE_BITMAP_LO, (uint32_t)(ib0 + g)); put32(gd + GD_INODE_BITMAP_HI, (uint32_t)((ib0 + g) >> 32));
+        put32(gd + GD_INODE_TABLE_LO, (uint32_t)itab[g]); put32(gd + GD_INODE_TABLE_HI, (uint32_t)(itab[g] >> 32));
+        gd_set_free_blocks(fs, gd, n - used);
+        uint32_t iused = g == 0 ? fs->first_ino : 0;   /* 1..10 reserved + lost+found */
+        gd_set_free_inodes(fs, gd, fs->ipg - iused);
+        gd_set_used_dirs(fs, gd, g == 0 ? 2 : 0);
+        gd_set_itable_unused(fs, gd, fs->ipg - iused);
+        memset(b, 0, bs);
+        for (uint32_t i = 0; i < iused; i++) b[i >> 3] |= (uint8_t)(1u << (i & 7));
+        for (uint32_t i = fs->ipg; i < 8 * bs; i++) b[i >> 3] |= (uint8_t)(1u << (i & 7));
+        c = crc32c(fs->csum_seed, b, fs->ipg / 8);
+        put16(gd + GD_INODE_BITMAP_CSUM_LO, c & 0xFFFF);
+        put16(gd + GD_INODE_BITMAP_CSUM_HI, c >> 16);
+        if (!err) err = wr(fs, ib0 + g, b);
+        gd_csum_set(fs, g, gd);
+    }
+    put32(sb + SB_FREE_BLOCKS_LO, (uint32_t)free_total);
+    put32(sb + SB_FREE_BLOCKS_HI, (uint32_t)(free_total >> 32));
+    put32(sb + SB_FREE_INODES, fs->inodes_count - fs->first_ino);
+
+    /* ---- inodes ---- */
+    uint32_t itb0 = (fs->first_ino * fs->inode_size + bs - 1) / bs;
+    uint8_t *it = err ? NULL : kmalloc((size_t)itb0 * bs);
+    if (!err && !it) err = -ENOMEM;
+    if (!err) {
+        memset(it, 0, (size_t)itb0 * bs);
+        struct inode in;
+        for (uint32_t ino = 1; ino <= fs->first_ino; ino++) {
+            memset(in.raw, 0, sizeof(in.raw));
+            in.ino = ino;
+            uint64_t data = 0, nblk = 0;
+            if (ino == ROOT_INO || ino == fs->first_ino) {
+                inode_init(fs, &in, ino, ino == ROOT_INO ? (EXT4_S_IFDIR | 0755) : (EXT4_S_IFDIR | 0700));
+                put16(in.raw + I_LINKS, ino == ROOT_INO ? 3 : 2);
+                data = ino == ROOT_INO ? root_blk : lf_blk;
+                nblk = 1;
+            } else if (ino == JOURNAL_INO) {
+                inode_init(fs, &in, ino, EXT4_S_IFREG | 0600);
+                put16(in.raw + I_LINKS, 1);
+                data = jstart;
+                nblk = jblocks;
+            }
+            if (nblk) {
+                uint8_t *h = in.raw + I_BLOCK;
+                put16(h + 2, 1);
+                put32(h + 12, 0); put16(h + 16, (uint32_t)nblk); put16(h + 18, (uint32_t)(data >> 32)); put32(h + 20, (uint32_t)data);
+                i_set_size(&in, nblk * bs);
+                i_add_blocks(fs, &in, (int64_t)nblk);
+            }
+            if (ino == JOURNAL_INO) {
+                memcpy(sb + SB_JNL_BLOCKS, in.raw + I_BLOCK, 60);
+                put32(sb + SB_JNL_BLOCKS + 60, le32(in.raw + I_SIZE_HI));
+                put32(sb + SB_JNL_BLOCKS + 64, le32(in.raw + I_SIZE_LO));
+            }
+            inode_csum_set(fs, &in);
+            memcpy(it + (size_t)(ino - 1) * fs->inode_size, in.raw, fs->inode_size);
+        }
+        for (uint32_t i = 0; i < itb0 && !err; i++) err = wr(fs, itab[0] + i, it + (size_t)i * bs);
+        kfree(it);
+    }
+
+    /* ---- root and lost+found directory blocks ---- */
+    for (int d = 0; d < 2 && !err; d++) {
+        struct inode dir;
+        memset(&dir, 0, sizeof(dir));
+        dir.ino = d == 0 ? ROOT_INO : fs->first_ino;
+        memset(b, 0, bs);
+        uint8_t *e = b;
+        put32(e, dir.ino); put16(e + 4, 12); e[6] = 1; e[7] = FT_DIR; e[8] = '.';
+        e = b + 12;
+        put32(e, ROOT_INO);
+        uint32_t rl = (d == 0 ? 12 : bs - DIR_TAIL_SIZE - 12);
+        put16(e + 4, rl); e[6] = 2; e[7] = FT_DIR; e[8] = '.'; e[9] = '.';
+        if (d == 0) {
+            e = b + 24;
+            put32(e, fs->first_ino); put16(e + 4, bs - DIR_TAIL_SIZE - 24); e[6] = 10; e[7] = FT_DIR;
+            memcpy(e + 8, "lost+found", 10);
+        }
+        /* read the generation back from the inode we just wrote */
+        uint8_t *tb = kmalloc(bs);
+        if (!tb) { err = -ENOMEM; break; }
+        uint64_t byte = (uint64_t)(dir.ino - 1) * fs->inode_size;
+        err = dev_read_blocks(fs, itab[0] + byte / bs, 1, tb);
+        if (!err) memcpy(dir.raw, tb + byte % bs, fs->inode_size);
+        kfree(tb);
+        dir_block_tail_set(fs, &dir, b);
+        if (!err) err = wr(fs, d == 0 ? root_blk : lf_blk, b);
+    }
+
+    /* ---- journal: zeroed, then its superblock (empty: s_start = 0) ---- */
+    memset(b, 0, bs);
+    for (uint32_t i = 1; i < jblocks && !err; i++) err = wr(fs, jstart + i, b);
+    if (!err) {
+        putbe32(b, 0xC03B3998u); putbe32(b + 4, 4);
+        putbe32(b + 0x0C, bs); putbe32(b + 0x10, jblocks); putbe32(b + 0x14, 1);
+        putbe32(b + 0x18, 1); putbe32(b + 0x1C, 0);
+        memcpy(b + 0x30, sb + SB_UUID, 16);
+        putbe32(b + 0x40, 1);
+        memcpy(b + 0x100, sb + SB_UUID, 16);
+        err = wr(fs, jstart, b);
+    }
+
+    /* ---- superblock and GDT, primary and backups ---- */
+    for (uint32_t g = 0; g < ng && !err; g++) {
+        if (!group_has_super(fs, g)) continue;
+        uint64_t first = group_first_block(fs, g);
+        memset(b, 0, bs);
+        put16(sb + 0x5A, g);   /* s_block_group_nr */
+        sb_csum_set(fs, sb);
+        uint32_t off = (g == 0 && bs > 1024) ? 1024 : 0;
+        memcpy(b + off, sb, 1024);
+        err = wr(fs, g == 0 && bs > 1024 ? 0 : first, b);
+        for (uint32_t i = 0; i < fs->gdt_blocks && !err; i++)
+            err = wr(fs, first + 1 + i, gdt + (size_t)i * bs);
+    }
+    put16(sb + 0x5A, 0);
+    if (!err) err = dev_flush(fs);
+    kfree(gdt);
+    kfree(itab);
+out:
+    kfree(b);
+    kfree(fs);
+    return err;
+}
