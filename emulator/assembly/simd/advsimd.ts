@@ -1,0 +1,1585 @@
+// Advanced SIMD data processing (vector and scalar forms). Decoding follows
+// the Arm ARM "Data Processing -- Scalar Floating-Point and Advanced SIMD"
+// table: one function per encoding class, each returning false for an
+// unallocated or unimplemented pattern (index.ts then raises UNDEF).
+//
+// Every handler computes into the scratch register RES (lanes.ts) and
+// commits it at the end; Q=0 vector results and scalar results zero the rest
+// of the register. Crypto encodings live in crypto.ts.
+//
+// Not implemented (UNDEF): SM3/SM4, BF16, FJCVTZS. See README.md.
+
+import { xreg, setXreg } from "../cpu";
+import { vaddr, raiseFP, FPSR_QC } from "./regs";
+import { RES, rd, rn, rm, getE, getSE, setR, emask, clearRes, copyToRes, commit } from "./lanes";
+import { aes, sha3, sha3reg, sha2reg } from "./crypto";
+import {
+  fpAdd, fpMul, fpMulX, fpDiv, fpSqrt, fpMulAdd, fpMinMax, fpCompareOp, fpRoundInt,
+  fpToFixed, fixedToFP, fpConvert, fpNeg, fpAbs, fpcrRounding, fpRecipStep, fpRSqrtStep,
+  fpRecipEstimate, fpRSqrtEstimate, fpRecpX, recipEstimate, rsqrtEstimate, fpRoundIntN, fpMulAddH,
+  RN, RP, RM, RZ, RA, RO, setHalfArith,
+} from "./softfloat";
+import { expandFPImm } from "./fp";
+
+export function execAdvSimd(insn: u32): bool {
+  const b2824 = (insn >> 24) & 31;
+  if ((insn >> 31) != 0) return sha3(insn);
+  if ((insn & 0x4000_0000) != 0 && (b2824 & 0x10) != 0) {
+    // scalar forms: 01 U 1111x
+    if ((insn & 0x8000_0000) != 0) return false;
+    if (b2824 == 0b11110) {
+      if ((insn & (1 << 21)) != 0) {
+        if ((insn & (1 << 10)) != 0) return threeSame(insn, true);
+        if (((insn >> 10) & 3) == 2) {
+          const t = (insn >> 17) & 15;
+          if (t == 0) return twoMisc(insn, true);
+          if (t == 8) return scalarPairwise(insn);
+          if (t == 12 && (insn & (1 << 22)) != 0) return twoMiscFp16(insn, true);
+          if (t == 4 && (insn >> 22) == 0b0101111000) return sha2reg(insn);
+        }
+        if (((insn >> 10) & 3) == 0) return satDoublingLong(insn, true);
+        return false;
+      }
+      if (((insn >> 21) & 3) == 2 && ((insn >> 14) & 3) == 0 && (insn & (1 << 10)) != 0) return threeSameFp16(insn, true);
+      if ((insn >> 21) == 0b01011110000 && (insn & (1 << 15)) == 0 && ((insn >> 10) & 3) == 0) return sha3reg(insn);
+      if ((insn & (1 << 15)) != 0 && (insn & (1 << 10)) != 0) return threeSameExtra(insn, true);
+      if ((insn & (1 << 15)) == 0 && (insn & (1 << 10)) != 0 && (insn & (1 << 29)) == 0 &&
+          ((insn >> 11) & 15) == 0 && ((insn >> 22) & 3) == 0) return scalarDup(insn);
+      return false;
+    }
+    if (b2824 == 0b11111) {
+      if ((insn & (1 << 10)) != 0) {
+        if ((insn & (1 << 23)) != 0 || ((insn >> 19) & 15) == 0) return false;
+        return shiftImm(insn, true);
+      }
+      return byElement(insn, true);
+    }
+    return false;
+  }
+  if (b2824 == 0b01110) {
+    if ((insn & (1 << 21)) != 0) {
+      if ((insn & (1 << 10)) != 0) return threeSame(insn, false);
+      if (((insn >> 10) & 3) == 2) {
+        const t = (insn >> 17) & 15;
+        if (t == 0) return twoMisc(insn, false);
+        if (t == 8) return acrossLanes(insn);
+        if (t == 4 && (insn >> 22) == 0b0100111000) return aes(insn);
+        if (t == 12 && (insn & (1 << 22)) != 0) return twoMiscFp16(insn, false);
+        return false;
+      }
+      if (((insn >> 10) & 3) == 0) return threeDifferent(insn);
+      return false;
+    }
+    if (((insn >> 21) & 3) == 2 && ((insn >> 14) & 3) == 0 && (insn & (1 << 10)) != 0) return threeSameFp16(insn, false);
+    if ((insn & (1 << 15)) != 0) return (insn & (1 << 10)) != 0 ? threeSameExtra(insn, false) : false;
+    const u = (insn >> 29) & 1;
+    if (((insn >> 21) & 7) == 0 && (insn & (1 << 10)) != 0) return copy(insn);
+    if (u == 0 && ((insn >> 10) & 3) == 2) return permute(insn);
+    if (u == 0 && ((insn >> 10) & 3) == 0 && ((insn >> 22) & 3) == 0) return tbl(insn);
+    if (u == 1 && (insn & (1 << 10)) == 0 && ((insn >> 22) & 3) == 0) return ext(insn);
+    return false;
+  }
+  if (b2824 == 0b01111) {
+    if ((insn & (1 << 10)) != 0) {
+      if ((insn & (1 << 23)) != 0) return false;
+      if (((insn >> 19) & 15) == 0) return modImm(insn);
+      return shiftImm(insn, false);
+    }
+    return byElement(insn, false);
+  }
+  return false;
+}
+
+// ---- copy ---------------------------------------------------------------------------
+
+function copy(insn: u32): bool {
+  const q = (insn >> 30) & 1, op = (insn >> 29) & 1;
+  const imm5 = (insn >> 16) & 31, imm4 = (insn >> 11) & 15;
+  if ((imm5 & 15) == 0) return false;
+  const sz = ctz(imm5); // 0..3
+  const es: u32 = 1 << sz;
+  const index = imm5 >> (sz + 1);
+  const n = rn(insn), d = rd(insn);
+  if (op == 1) {
+    if (q == 0) return false;
+    // INS (element): Vd[index] = Vn[imm4 >> sz]
+    copyToRes(d);
+    setR(index, es, getE(n, imm4 >> sz, es));
+    commit(d, 16);
+    return true;
+  }
+  switch (imm4) {
+    case 0b0000: { // DUP (element)
+      if (sz == 3 && q == 0) return false;
+      const v = getE(n, index, es);
+      const lanes: u32 = (q != 0 ? 16 : 8) >> sz;
+      for (let e: u32 = 0; e < lanes; e++) setR(e, es, v);
+      commit(d, q != 0 ? 16 : 8);
+      return true;
+    }
+    case 0b0001: { // DUP (general)
+      if (sz == 3 && q == 0) return false;
+      const v = xreg(n);
+      const lanes: u32 = (q != 0 ? 16 : 8) >> sz;
+      for (let e: u32 = 0; e < lanes; e++) setR(e, es, v);
+      commit(d, q != 0 ? 16 : 8);
+      return true;
+    }
+    case 0b0011: { // INS (general)
+      if (q == 0) return false;
+      copyToRes(d);
+      setR(index, es, xreg(n));
+      commit(d, 16);
+      return true;
+    }
+    case 0b0101: { // SMOV
+      if (sz == 3 || (sz == 2 && q == 0)) return false;
+      const v = <u64>getSE(n, index, es);
+      setXreg(d, q != 0 ? v : (v & 0xffff_ffff));
+      return true;
+    }
+    case 0b0111: { // UMOV
+      if ((q == 1) != (sz == 3)) return false;
+      setXreg(d, getE(n, index, es));
+      return true;
+    }
+  }
+  return false;
+}
+
+function scalarDup(insn: u32): bool {
+  const imm5 = (insn >> 16) & 31;
+  if ((imm5 & 15) == 0) return false;
+  const sz = ctz(imm5);
+  const es: u32 = 1 << sz;
+  clearRes();
+  setR(0, es, getE(rn(insn), imm5 >> (sz + 1), es));
+  commit(rd(insn), es);
+  return true;
+}
+
+// ---- modified immediate ------------------------------------------------------------
+
+function modImm(insn: u32): bool {
+  const q = (insn >> 30) & 1, op = (insn >> 29) & 1;
+  const cmode = (insn >> 12) & 15;
+  const imm8 = (((insn >> 16) & 7) << 5) | ((insn >> 5) & 31);
+  const d = rd(insn);
+  if ((insn & (1 << 11)) != 0) {
+    // o2 = 1: FMOV Vd.4H/8H, #imm (FEAT_FP16); only op 0, cmode 1111
+    if (op != 0 || cmode != 15) return false;
+    const h = expandFPImm(imm8, 16);
+    const v = h * 0x0001_0001_0001_0001;
+    store<u64>(RES, v);
+    store<u64>(RES + 8, v);
+    commit(d, q != 0 ? 16 : 8);
+    return true;
+  }
+  let imm: u64;
+  const c3 = cmode >> 1;
+  if (cmode < 8) {
+    imm = <u64>imm8 << (8 * (c3 & 3));
+    imm |= imm << 32;
+  } else if (cmode < 12) {
+    imm = <u64>imm8 << (8 * (c3 & 1));
+    imm |= imm << 16;
+    imm |= imm << 32;
+  } else if (cmode == 12 || cmode == 13) {
+    imm = cmode == 12 ? ((<u64>imm8 << 8) | 0xff) : ((<u64>imm8 << 16) | 0xffff);
+    imm |= imm << 32;
+  } else if (cmode == 14) {
+    if (op == 0) {
+      imm = <u64>imm8 * 0x0101_0101_0101_0101;
+    } else {
+      imm = 0;
+      for (let i = 0; i < 8; i++) if (((imm8 >> i) & 1) != 0) imm |= <u64>0xff << (8 * i);
+    }
+  } else {
+    if (op == 0) { imm = expandFPImm(imm8, 32); imm |= imm << 32; }
+    else { if (q == 0) return false; imm = expandFPImm(imm8, 64); }
+  }
+  const bytes: u32 = q != 0 ? 16 : 8;
+  // ORR/BIC: cmode 0xx1 and 10x1
+  const isLogic = cmode < 12 && (cmode & 1) == 1;
+  if (isLogic) {
+    const lo = getE(d, 0, 8), hi = getE(d, 1, 8);
+    if (op == 0) { store<u64>(RES, lo | imm); store<u64>(RES + 8, hi | imm); }
+    else { store<u64>(RES, lo & ~imm); store<u64>(RES + 8, hi & ~imm); }
+    commit(d, bytes);
+    return true;
+  }
+  if (op == 1 && cmode < 14) imm = ~imm; // MVNI
+  store<u64>(RES, imm);
+  store<u64>(RES + 8, imm);
+  commit(d, bytes);
+  return true;
+}
+
+// ---- three same -----------------------------------------------------------------------
+
+@inline function ssat(v: i64, es: u32): u64 { return <u64>v & emask(es); }
+
+function intThreeSame(opc: u32, u: u32, es: u32, a: u64, b: u64, sa: i64, sb: i64, dv: u64): u64 {
+  const m = emask(es);
+  switch (opc) {
+    case 0b00110: return (u != 0 ? a > b : sa > sb) ? m : 0;          // CMGT / CMHI
+    case 0b00111: return (u != 0 ? a >= b : sa >= sb) ? m : 0;        // CMGE / CMHS
+    case 0b01000: return shiftByReg(a, sa, b, es, u != 0);            // SSHL / USHL
+    case 0b01100: return u != 0 ? (a > b ? a : b) : (sa > sb ? a : b); // MAX
+    case 0b01101: return u != 0 ? (a < b ? a : b) : (sa < sb ? a : b); // MIN
+    case 0b01110: return absDiff(a, b, sa, sb, u) & m;                // ABD
+    case 0b01111: return (dv + absDiff(a, b, sa, sb, u)) & m;         // ABA
+    case 0b10000: return (u != 0 ? a - b : a + b) & m;                // ADD / SUB
+    case 0b10001: return u != 0 ? (a == b ? m : 0) : ((a & b) != 0 ? m : 0); // CMEQ / CMTST
+    case 0b10010: return (u != 0 ? dv - a * b : dv + a * b) & m;      // MLA / MLS
+    case 0b10011: return u != 0 ? clmul(a, b) & m : (a * b) & m;     // MUL / PMUL
+    case 0b00000: return halving(a, b, sa, sb, u, false, es);         // SHADD / UHADD
+    case 0b00100: return halving(a, b, sa, sb, u, true, es);          // SHSUB / UHSUB
+    case 0b00010: return (u != 0 ? (a + b + 1) >> 1 : <u64>((sa + sb + 1) >> 1)) & m; // [SU]RHADD (es <= 4)
+    case 0b00001: return u != 0 ? uqAdd(a, b, es) : sqAdd(sa, sb, es);                // [SU]QADD
+    case 0b00101: return u != 0 ? uqSub(a, b, es) : sqSub(sa, sb, es);                // [SU]QSUB
+    case 0b01010: return rshiftByReg(a, sa, b, es, u != 0);                          // [SU]RSHL
+    case 0b01001: return qshiftByReg(a, sa, b, es, u != 0, false);                   // [SU]QSHL
+    case 0b01011: return qshiftByReg(a, sa, b, es, u != 0, true);                    // [SU]QRSHL
+    case 0b10110: return sqdmulh(sa, sb, es, u != 0);                                // SQ[R]DMULH
+  }
+  return 0;
+}
+
+// ---- saturating arithmetic (QC = FPSR bit 27 on saturation) -----------------------
+
+@inline function smax(es: u32): i64 { return <i64>((<u64>1 << (es * 8 - 1)) - 1); }
+@inline function smin(es: u32): i64 { return -smax(es) - 1; }
+
+// Saturate a signed value known to fit in i64 to a signed es-byte lane.
+function satS(v: i64, es: u32): u64 {
+  if (es == 8) return <u64>v;
+  const hi = smax(es), lo = smin(es);
+  if (v > hi) { raiseFP(FPSR_QC); return <u64>hi & emask(es); }
+  if (v < lo) { raiseFP(FPSR_QC); return <u64>lo & emask(es); }
+  return <u64>v & emask(es);
+}
+// Saturate a signed value (fits in i64) to an unsigned es-byte lane.
+function satSU(v: i64, es: u32): u64 {
+  if (v < 0) { raiseFP(FPSR_QC); return 0; }
+  if (es < 8 && <u64>v > emask(es)) { raiseFP(FPSR_QC); return emask(es); }
+  return <u64>v;
+}
+// Saturate an unsigned value to an unsigned es-byte lane.
+function satU(v: u64, es: u32): u64 {
+  if (es < 8 && v > emask(es)) { raiseFP(FPSR_QC); return emask(es); }
+  return v;
+}
+
+function sqAdd(a: i64, b: i64, es: u32): u64 {
+  if (es < 8) return satS(a + b, es);
+  const r = a + b;
+  if (((a ^ r) & (b ^ r)) < 0) { raiseFP(FPSR_QC); return a < 0 ? 0x8000_0000_0000_0000 : 0x7fff_ffff_ffff_ffff; }
+  return <u64>r;
+}
+function sqSub(a: i64, b: i64, es: u32): u64 {
+  if (es < 8) return satS(a - b, es);
+  const r = a - b;
+  if (((a ^ b) & (a ^ r)) < 0) { raiseFP(FPSR_QC); return a < 0 ? 0x8000_0000_0000_0000 : 0x7fff_ffff_ffff_ffff; }
+  return <u64>r;
+}
+function uqAdd(a: u64, b: u64, es: u32): u64 {
+  if (es < 8) return satU(a + b, es);
+  const r = a + b;
+  if (r < a) { raiseFP(FPSR_QC); return 0xffff_ffff_ffff_ffff; }
+  return r;
+}
+function uqSub(a: u64, b: u64, es: u32): u64 {
+  if (a < b) { raiseFP(FPSR_QC); return 0; }
+  return a - b;
+}
+
+// [SU]RSHL: shift left by the signed low byte of b; negative = rounding right shift.
+function rshiftByReg(a: u64, sa: i64, b: u64, es: u32, unsigned: bool): u64 {
+  const sh = <i32>(<i8>(<u8>b));
+  const bits = <i32>es * 8;
+  if (sh >= 0) return sh >= bits ? 0 : (a << <u64>sh) & emask(es);
+  const r = -sh;
+  if (r > 64) return 0;
+  return roundShift(a, sa, r, bits, unsigned) & emask(es);
+}
+
+// Saturating left shift of an es-byte lane by sh >= 0 (signed input when
+// !unsignedIn, result signed when signedOut).
+function satShl(a: u64, sa: i64, sh: i32, es: u32, unsignedIn: bool, signedOut: bool): u64 {
+  const bits = <i32>es * 8;
+  if (unsignedIn) {
+    if (a == 0) return 0;
+    const width = 64 - <i32>clz(a);
+    if (width + sh > bits) { raiseFP(FPSR_QC); return emask(es); }
+    return a << <u64>sh;
+  }
+  if (sa == 0) return 0;
+  if (!signedOut && sa < 0) { raiseFP(FPSR_QC); return 0; } // SQSHLU of a negative value
+  // significant bits of sa (excluding the sign copy for signed output)
+  const mag = sa < 0 ? ~sa : sa;
+  const width = 64 - <i32>clz(<u64>mag); // bits of magnitude
+  const limit = signedOut ? bits - 1 : bits;
+  if (width + sh > limit) {
+    raiseFP(FPSR_QC);
+    if (!signedOut) return emask(es);
+    return <u64>(sa < 0 ? smin(es) : smax(es)) & emask(es);
+  }
+  return (<u64>sa << <u64>sh) & emask(es);
+}
+
+// [SU]Q[R]SHL by register: left shifts saturate, right shifts (optionally rounding) do not.
+function qshiftByReg(a: u64, sa: i64, b: u64, es: u32, unsigned: bool, rounding: bool): u64 {
+  const sh = <i32>(<i8>(<u8>b));
+  const bits = <i32>es * 8;
+  if (sh >= 0) return satShl(a, sa, sh, es, unsigned, !unsigned);
+  const r = -sh;
+  if (rounding) return r > 64 ? 0 : roundShift(a, sa, r, bits, unsigned) & emask(es);
+  if (unsigned) return r >= bits ? 0 : a >> <u64>r;
+  return <u64>(sa >> <i64>(r >= bits ? bits - 1 : r)) & emask(es);
+}
+
+// SQDMULH / SQRDMULH: high half of 2*a*b (rounded), saturating (H and S lanes).
+function sqdmulh(a: i64, b: i64, es: u32, round: bool): u64 {
+  const bits = <i64>(es * 8);
+  if (a == smin(es) && b == smin(es)) { raiseFP(FPSR_QC); return <u64>smax(es); }
+  let p = 2 * a * b;
+  if (round) p += <i64>1 << (bits - 1);
+  return <u64>(p >> bits) & emask(es);
+}
+
+@inline function absDiff(a: u64, b: u64, sa: i64, sb: i64, u: u32): u64 {
+  if (u != 0) return a > b ? a - b : b - a;
+  return sa > sb ? <u64>(sa - sb) : <u64>(sb - sa);
+}
+
+// SHADD/UHADD/SHSUB/UHSUB: elements are at most 32 bits here, so the
+// intermediate fits in 64 bits.
+function halving(a: u64, b: u64, sa: i64, sb: i64, u: u32, sub: bool, es: u32): u64 {
+  let r: i64;
+  if (u != 0) r = sub ? (<i64>a - <i64>b) >> 1 : (<i64>a + <i64>b) >> 1;
+  else r = sub ? (sa - sb) >> 1 : (sa + sb) >> 1;
+  return <u64>r & emask(es);
+}
+
+function shiftByReg(a: u64, sa: i64, b: u64, es: u32, unsigned: bool): u64 {
+  const sh = <i32>(<i8>(<u8>b)); // low byte, signed
+  const bits = <i32>es * 8;
+  const m = emask(es);
+  if (sh >= 0) {
+    if (sh >= bits) return 0;
+    return (a << <u64>sh) & m;
+  }
+  const r = -sh;
+  if (unsigned) return r >= bits ? 0 : (a >> <u64>r);
+  return <u64>(sa >> <i64>(r >= bits ? bits - 1 : r)) & m;
+}
+
+function fpThreeSame(opc: u32, u: u32, a1: u32, N: i32, x: u64, y: u64, dv: u64): u64 {
+  const m: u64 = N == 64 ? 0xffff_ffff_ffff_ffff : 0xffff_ffff;
+  switch ((opc << 2) | (u << 1) | a1) {
+    case (0b11000 << 2) | 0: return fpMinMax(x, y, N, true, true);   // FMAXNM
+    case (0b11000 << 2) | 1: return fpMinMax(x, y, N, false, true);  // FMINNM
+    case (0b11001 << 2) | 0: return fpMulAdd(dv, x, y, N);           // FMLA
+    case (0b11001 << 2) | 1: return fpMulAdd(dv, fpNeg(x, N), y, N); // FMLS
+    case (0b11010 << 2) | 0: return fpAdd(x, y, N, false);           // FADD
+    case (0b11010 << 2) | 1: return fpAdd(x, y, N, true);            // FSUB
+    case (0b11010 << 2) | 3: return fpAbs(fpAdd(x, y, N, true), N);  // FABD
+    case (0b11011 << 2) | 0: return fpMulX(x, y, N);                 // FMULX
+    case (0b11011 << 2) | 2: return fpMul(x, y, N);                  // FMUL
+    case (0b11100 << 2) | 0: return fpCompareOp(x, y, N, 0) ? m : 0; // FCMEQ
+    case (0b11100 << 2) | 2: return fpCompareOp(x, y, N, 1) ? m : 0; // FCMGE
+    case (0b11100 << 2) | 3: return fpCompareOp(x, y, N, 2) ? m : 0; // FCMGT
+    case (0b11101 << 2) | 2: return fpCompareOp(fpAbs(x, N), fpAbs(y, N), N, 1) ? m : 0; // FACGE
+    case (0b11101 << 2) | 3: return fpCompareOp(fpAbs(x, N), fpAbs(y, N), N, 2) ? m : 0; // FACGT
+    case (0b11110 << 2) | 0: return fpMinMax(x, y, N, true, false);  // FMAX
+    case (0b11110 << 2) | 1: return fpMinMax(x, y, N, false, false); // FMIN
+    case (0b11111 << 2) | 0: return fpRecipStep(x, y, N);            // FRECPS
+    case (0b11111 << 2) | 1: return fpRSqrtStep(x, y, N);            // FRSQRTS
+    case (0b11111 << 2) | 2: return fpDiv(x, y, N);                  // FDIV
+  }
+  return 0;
+}
+
+// Which FP three-same (opc, U, a) combinations exist; pairwise ones too.
+function fpThreeSameValid(opc: u32, u: u32, a1: u32, scalar: bool): bool {
+  const k = (opc << 2) | (u << 1) | a1;
+  if (scalar) {
+    return k == ((0b11011 << 2) | 0) || k == ((0b11100 << 2) | 0) || k == ((0b11100 << 2) | 2) ||
+      k == ((0b11100 << 2) | 3) || k == ((0b11101 << 2) | 2) || k == ((0b11101 << 2) | 3) ||
+      k == ((0b11010 << 2) | 3) || k == ((0b11111 << 2) | 0) || k == ((0b11111 << 2) | 1);
+  }
+  if (u == 1 && (opc == 0b11000 || opc == 0b11110 || (opc == 0b11010 && a1 == 0))) return true; // pairwise
+  return k == ((0b11000 << 2) | 0) || k == ((0b11000 << 2) | 1) || k == ((0b11001 << 2) | 0) ||
+    k == ((0b11001 << 2) | 1) || k == ((0b11010 << 2) | 0) || k == ((0b11010 << 2) | 1) ||
+    k == ((0b11010 << 2) | 3) || k == ((0b11011 << 2) | 0) || k == ((0b11011 << 2) | 2) ||
+    k == ((0b11100 << 2) | 0) || k == ((0b11100 << 2) | 2) || k == ((0b11100 << 2) | 3) ||
+    k == ((0b11101 << 2) | 2) || k == ((0b11101 << 2) | 3) || k == ((0b11110 << 2) | 0) ||
+    k == ((0b11110 << 2) | 1) || k == ((0b11111 << 2) | 0) || k == ((0b11111 << 2) | 1) ||
+    k == ((0b11111 << 2) | 2);
+}
+
+// FEAT_FP16 "three same (FP16)": 0 Q U 01110 a 10 Rm 00 opc 1 Rn Rd (and the
+// scalar 01 U 11110 form). Same operation table as single/double with
+// opcode 11ooo, so it reuses threeSame's FP path with N = 16.
+function threeSameFp16(insn: u32, scalar: bool): bool {
+  setHalfArith(true);
+  const ok = threeSame(insn, scalar, true);
+  setHalfArith(false);
+  return ok;
+}
+
+function threeSame(insn: u32, scalar: bool, fp16: bool = false): bool {
+  const q = (insn >> 30) & 1, u = (insn >> 29) & 1;
+  const size = (insn >> 22) & 3;
+  const opc: u32 = fp16 ? 0b11000 | ((insn >> 11) & 7) : (insn >> 11) & 31;
+  const n = rn(insn), m = rm(insn), d = rd(insn);
+  const bytes: u32 = scalar ? 0 : (q != 0 ? 16 : 8);
+  if (!scalar && !fp16 && (size & 1) == 0 && ((u == 0 && opc == 0b11101) || (u == 1 && opc == 0b11001))) {
+    return fmlal(insn, (size >> 1) != 0, u, 0xff); // FMLAL{2} / FMLSL{2}
+  }
+  if (opc >= 0b11000) {
+    const a1 = fp16 ? (insn >> 23) & 1 : size >> 1, sz = fp16 ? 0 : size & 1;
+    if (!scalar && sz == 1 && q == 0) return false;
+    if (!fpThreeSameValid(opc, u, a1, scalar)) return false;
+    const N: i32 = fp16 ? 16 : (sz != 0 ? 64 : 32);
+    const es: u32 = <u32>N >> 3;
+    const lanes: u32 = scalar ? 1 : bytes / es;
+    clearRes();
+    const pairwise = !scalar && u == 1 && (opc == 0b11000 || opc == 0b11110 || (opc == 0b11010 && a1 == 0));
+    if (pairwise) {
+      // concatenate Vm:Vn, operate on adjacent pairs
+      const half = lanes >> 1;
+      for (let e: u32 = 0; e < lanes; e++) {
+        const src = e < half ? n : m;
+        const i = (e < half ? e : e - half) * 2;
+        const x = getE(src, i, es), y = getE(src, i + 1, es);
+        setR(e, es, fpThreeSame(opc, 0, a1, N, x, y, 0));
+      }
+    } else {
+      for (let e: u32 = 0; e < lanes; e++) {
+        setR(e, es, fpThreeSame(opc, u, a1, N, getE(n, e, es), getE(m, e, es), getE(d, e, es)));
+      }
+    }
+    commit(d, scalar ? es : bytes);
+    return true;
+  }
+  if (opc == 0b00011) { // logical
+    if (scalar) return false;
+    const lo1 = getE(n, 0, 8), hi1 = getE(n, 1, 8), lo2 = getE(m, 0, 8), hi2 = getE(m, 1, 8);
+    const lod = getE(d, 0, 8), hid = getE(d, 1, 8);
+    let lo: u64, hi: u64;
+    switch ((u << 2) | size) {
+      case 0: lo = lo1 & lo2; hi = hi1 & hi2; break;           // AND
+      case 1: lo = lo1 & ~lo2; hi = hi1 & ~hi2; break;         // BIC
+      case 2: lo = lo1 | lo2; hi = hi1 | hi2; break;           // ORR (MOV)
+      case 3: lo = lo1 | ~lo2; hi = hi1 | ~hi2; break;         // ORN
+      case 4: lo = lo1 ^ lo2; hi = hi1 ^ hi2; break;           // EOR
+      case 5: lo = (lod & lo1) | (~lod & lo2); hi = (hid & hi1) | (~hid & hi2); break; // BSL
+      case 6: lo = (lo1 & lo2) | (lod & ~lo2); hi = (hi1 & hi2) | (hid & ~hi2); break; // BIT
+      default: lo = (lo1 & ~lo2) | (lod & lo2); hi = (hi1 & ~hi2) | (hid & hi2);       // BIF
+    }
+    store<u64>(RES, lo);
+    store<u64>(RES + 8, q != 0 ? hi : 0);
+    commit(d, bytes);
+    return true;
+  }
+  const es: u32 = 1 << size;
+  if (scalar) {
+    // scalar integer three-same: saturating ops at any size, the rest 64-bit only
+    if (opc == 0b00001 || opc == 0b00101 || opc == 0b01001 || opc == 0b01011) { /* any size */ }
+    else if (opc == 0b10110) { if (size != 1 && size != 2) return false; }
+    else {
+      if (size != 3) return false;
+      if (!(opc == 0b10000 || opc == 0b10001 || opc == 0b00110 || opc == 0b00111 || opc == 0b01000 || opc == 0b01010)) return false;
+    }
+  } else {
+    if (size == 3 && q == 0) return false;
+    switch (opc) {
+      case 0b00110: case 0b00111: case 0b01000: case 0b10000: case 0b10001: break;
+      case 0b00001: case 0b00101: case 0b01001: case 0b01010: case 0b01011: break;
+      case 0b00010: if (size == 3) return false; break;
+      case 0b10110: if (size != 1 && size != 2) return false; break;
+      case 0b01100: case 0b01101: case 0b01110: case 0b01111: case 0b00000: case 0b00100:
+      case 0b10010: case 0b10011:
+        if (size == 3) return false;
+        if (opc == 0b10011 && u == 1 && size != 0) return false; // PMUL is bytes only
+        break;
+      case 0b10100: case 0b10101: case 0b10111: break; // pairwise
+      default: return false;
+    }
+  }
+  const lanes: u32 = scalar ? 1 : bytes / es;
+  clearRes();
+  if (!scalar && (opc == 0b10100 || opc == 0b10101 || opc == 0b10111)) {
+    if (opc == 0b10111 && u == 1) return false;
+    if (opc != 0b10111 && size == 3) return false;
+    if (size == 3 && q == 0) return false;
+    const half = lanes >> 1;
+    const mk = emask(es);
+    for (let e: u32 = 0; e < lanes; e++) {
+      const src = e < half ? n : m;
+      const i = (e < half ? e : e - half) * 2;
+      const x = getE(src, i, es), y = getE(src, i + 1, es);
+      const sx = getSE(src, i, es), sy = getSE(src, i + 1, es);
+      let r: u64;
+      if (opc == 0b10111) r = (x + y) & mk;
+      else if (opc == 0b10100) r = u != 0 ? (x > y ? x : y) : (sx > sy ? x : y);
+      else r = u != 0 ? (x < y ? x : y) : (sx < sy ? x : y);
+      setR(e, es, r);
+    }
+    commit(d, bytes);
+    return true;
+  }
+  for (let e: u32 = 0; e < lanes; e++) {
+    setR(e, es, intThreeSame(opc, u, es, getE(n, e, es), getE(m, e, es), getSE(n, e, es), getSE(m, e, es), getE(d, e, es)));
+  }
+  commit(d, scalar ? es : bytes);
+  return true;
+}
+
+// ---- three different (long / wide) -------------------------------------------------
+
+function threeDifferent(insn: u32): bool {
+  const q = (insn >> 30) & 1, u = (insn >> 29) & 1;
+  const size = (insn >> 22) & 3;
+  const opc = (insn >> 12) & 15;
+  if (size == 3 && opc != 0b1110) return false;
+  const es: u32 = 1 << size, es2 = es * 2;
+  const n = rn(insn), m = rm(insn), d = rd(insn);
+  const part: u32 = q != 0 ? 8 / es : 0; // element offset of the "2" half
+  const lanes: u32 = 8 / es;
+  const m2 = emask(es2);
+  if (opc == 0b0100 || opc == 0b0110) return highNarrow(insn, es, u != 0, opc == 0b0110);
+  if (opc == 0b1001 || opc == 0b1011 || opc == 0b1101) return satDoublingLong(insn, false);
+  if (opc == 0b1110) {
+    // PMULL{2}: bytes, or one 64x64 -> 128-bit product (FEAT_PMULL)
+    if (u != 0 || size == 1 || size == 2) return false;
+    if (size == 3) {
+      const a = getE(n, q, 8), b = getE(m, q, 8);
+      let lo: u64 = 0, hi: u64 = 0;
+      for (let i: u64 = 0; i < 64; i++) {
+        if (((b >> i) & 1) != 0) { lo ^= a << i; if (i != 0) hi ^= a >> (64 - i); }
+      }
+      store<u64>(RES, lo);
+      store<u64>(RES + 8, hi);
+      commit(d, 16);
+      return true;
+    }
+    clearRes();
+    for (let e: u32 = 0; e < 8; e++) setR(e, 2, clmul(getE(n, e + part, 1), getE(m, e + part, 1)));
+    commit(d, 16);
+    return true;
+  }
+  clearRes();
+  for (let e: u32 = 0; e < lanes; e++) {
+    const a: u64 = u != 0 ? getE(n, e + part, es) : <u64>getSE(n, e + part, es);
+    const b: u64 = u != 0 ? getE(m, e + part, es) : <u64>getSE(m, e + part, es);
+    const wa: u64 = u != 0 ? getE(n, e, es2) : <u64>getSE(n, e, es2);
+    const acc = getE(d, e, es2);
+    let r: u64;
+    switch (opc) {
+      case 0b0000: r = a + b; break;             // ADDL
+      case 0b0001: r = wa + b; break;            // ADDW
+      case 0b0010: r = a - b; break;             // SUBL
+      case 0b0011: r = wa - b; break;            // SUBW
+      case 0b0101: r = acc + absDiffL(a, b, u); break; // ABAL
+      case 0b0111: r = absDiffL(a, b, u); break;  // ABDL
+      case 0b1000: r = acc + a * b; break;       // MLAL
+      case 0b1010: r = acc - a * b; break;       // MLSL
+      case 0b1100: r = a * b; break;             // MULL
+      default: return false;
+    }
+    setR(e, es2, r & m2);
+  }
+  commit(d, 16);
+  return true;
+}
+
+// Carry-less multiply of two bytes (polynomial over GF(2)).
+function clmul(a: u64, b: u64): u64 {
+  let r: u64 = 0;
+  for (let i: u64 = 0; i < 8; i++) if (((b >> i) & 1) != 0) r ^= a << i;
+  return r;
+}
+
+// ADDHN/SUBHN/RADDHN/RSUBHN{2}: high half of each 2*es-byte sum/difference.
+function highNarrow(insn: u32, es: u32, round: bool, sub: bool): bool {
+  const q = (insn >> 30) & 1;
+  const n = rn(insn), m = rm(insn), d = rd(insn);
+  const es2 = es * 2;
+  const bits = <u64>(es * 8);
+  const base: u32 = q != 0 ? 8 / es : 0;
+  clearRes();
+  if (q != 0) store<u64>(RES, getE(d, 0, 8));
+  for (let e: u32 = 0; e < 8 / es; e++) {
+    const a = getE(n, e, es2), b = getE(m, e, es2);
+    let r = sub ? a - b : a + b; // modulo 2^(2*es*8) is all that matters below
+    if (round) r += <u64>1 << (bits - 1);
+    setR(base + e, es, (r >> bits) & emask(es));
+  }
+  commit(d, q != 0 ? 16 : 8);
+  return true;
+}
+
+@inline function absDiffL(a: u64, b: u64, u: u32): u64 {
+  if (u != 0) return a > b ? a - b : b - a;
+  return <i64>a > <i64>b ? a - b : b - a;
+}
+
+// ---- two-register miscellaneous ------------------------------------------------------
+
+function bitrev(v: u64, bits: u32): u64 {
+  let r: u64 = 0;
+  for (let i: u32 = 0; i < bits; i++) r |= ((v >> i) & 1) << (bits - 1 - i);
+  return r;
+}
+
+function twoMisc(insn: u32, scalar: bool): bool {
+  const q = (insn >> 30) & 1, u = (insn >> 29) & 1;
+  const size = (insn >> 22) & 3;
+  const opc = (insn >> 12) & 31;
+  const n = rn(insn), d = rd(insn);
+  const bytes: u32 = q != 0 ? 16 : 8;
+  // FP forms: opcode 01100-01111 with size<1> = 1, and 1x1xx / 10110 / 10111
+  const isFp = (opc >= 0b01100 && opc <= 0b01111 && (size & 2) != 0) || opc >= 0b11000 || opc == 0b10110 || opc == 0b10111;
+  if (isFp) return fpTwoMisc(insn, scalar);
+  const key0 = (u << 5) | opc;
+  if (key0 == 0b00111 || key0 == 0b100111 || key0 == 0b00011 || key0 == 0b100011) return satTwoMisc(insn, scalar);
+  if (key0 == 0b10100 || key0 == 0b110100 || key0 == 0b110010) return satNarrow(insn, scalar);
+  const es: u32 = 1 << size;
+  const mk = emask(es);
+  clearRes();
+  if (scalar) {
+    if (size != 3) return false;
+    let r: u64;
+    const a = getE(n, 0, 8), sa = <i64>a;
+    switch ((u << 5) | opc) {
+      case 0b01000: r = sa > 0 ? mk : 0; break;          // CMGT #0
+      case 0b01001: r = a == 0 ? mk : 0; break;          // CMEQ #0
+      case 0b01010: r = sa < 0 ? mk : 0; break;          // CMLT #0
+      case 0b01011: r = sa < 0 ? 0 - a : a; break;       // ABS
+      case 0b101000: r = sa >= 0 ? mk : 0; break;        // CMGE #0
+      case 0b101001: r = sa <= 0 ? mk : 0; break;        // CMLE #0
+      case 0b101011: r = 0 - a; break;                   // NEG
+      default: return false;
+    }
+    setR(0, 8, r);
+    commit(d, 8);
+    return true;
+  }
+  const lanes: u32 = bytes / es;
+  switch ((u << 5) | opc) {
+    case 0b00000: case 0b100000: case 0b00001: { // REV64, REV32, REV16
+      const cont: u32 = opc == 1 ? 2 : (u != 0 ? 4 : 8); // container bytes
+      if (es >= cont) return false;
+      for (let i: u32 = 0; i < bytes; i += cont) {
+        for (let j: u32 = 0; j < cont; j += es) {
+          setR((i + cont - es - j) / es, es, getE(n, (i + j) / es, es));
+        }
+      }
+      break;
+    }
+    case 0b00101: case 0b100101: { // CNT, NOT, RBIT
+      if (u == 0) { if (size != 0) return false; for (let e: u32 = 0; e < bytes; e++) setR(e, 1, <u64>popcnt(getE(n, e, 1))); }
+      else if (size == 0) { for (let e: u32 = 0; e < bytes; e++) setR(e, 1, ~getE(n, e, 1)); }
+      else if (size == 1) { for (let e: u32 = 0; e < bytes; e++) setR(e, 1, bitrev(getE(n, e, 1), 8)); }
+      else return false;
+      break;
+    }
+    case 0b00100: case 0b100100: { // CLS, CLZ
+      if (size == 3) return false;
+      for (let e: u32 = 0; e < lanes; e++) {
+        const a = getE(n, e, es);
+        const bits = es * 8;
+        let r: u64;
+        if (u != 0) r = <u64>(clz(a) - (64 - bits));
+        else { const s = getSE(n, e, es); r = <u64>(clz(<u64>(s ^ (s >> 63))) - (64 - bits) - 1); }
+        setR(e, es, r);
+      }
+      break;
+    }
+    case 0b00010: case 0b100010: case 0b00110: case 0b100110: { // [SU]ADDLP, [SU]ADALP
+      if (size == 3) return false;
+      const es2 = es * 2;
+      for (let e: u32 = 0; e < lanes / 2; e++) {
+        let r: u64 = u != 0 ? getE(n, 2 * e, es) + getE(n, 2 * e + 1, es) : <u64>(getSE(n, 2 * e, es) + getSE(n, 2 * e + 1, es));
+        if ((opc & 4) != 0) r += getE(d, e, es2);
+        setR(e, es2, r & emask(es2));
+      }
+      break;
+    }
+    case 0b01000: case 0b01001: case 0b01010: case 0b01011: case 0b101000: case 0b101001: case 0b101011: {
+      if (size == 3 && q == 0) return false;
+      for (let e: u32 = 0; e < lanes; e++) {
+        const a = getE(n, e, es), sa = getSE(n, e, es);
+        let r: u64;
+        switch ((u << 5) | opc) {
+          case 0b01000: r = sa > 0 ? mk : 0; break;
+          case 0b01001: r = a == 0 ? mk : 0; break;
+          case 0b01010: r = sa < 0 ? mk : 0; break;
+          case 0b01011: r = (sa < 0 ? 0 - a : a) & mk; break;
+          case 0b101000: r = sa >= 0 ? mk : 0; break;
+          case 0b101001: r = sa <= 0 ? mk : 0; break;
+          default: r = (0 - a) & mk;
+        }
+        setR(e, es, r);
+      }
+      break;
+    }
+    case 0b10010: { // XTN, XTN2
+      if (size == 3) return false;
+      const es2 = es * 2;
+      const base: u32 = q != 0 ? 8 / es : 0;
+      if (q != 0) store<u64>(RES, getE(d, 0, 8));
+      for (let e: u32 = 0; e < 8 / es; e++) setR(base + e, es, getE(n, e, es2));
+      commit(d, q != 0 ? 16 : 8);
+      return true;
+    }
+    case 0b110011: { // SHLL, SHLL2
+      if (size == 3) return false;
+      const es2 = es * 2;
+      const part: u32 = q != 0 ? 8 / es : 0;
+      for (let e: u32 = 0; e < 8 / es; e++) setR(e, es2, getE(n, e + part, es) << (es * 8));
+      commit(d, 16);
+      return true;
+    }
+    default: return false;
+  }
+  commit(d, bytes);
+  return true;
+}
+
+// SQABS, SQNEG, SUQADD, USQADD (vector and scalar, every size).
+function satTwoMisc(insn: u32, scalar: bool): bool {
+  const q = (insn >> 30) & 1, u = (insn >> 29) & 1;
+  const size = (insn >> 22) & 3;
+  const opc = (insn >> 12) & 31;
+  const n = rn(insn), d = rd(insn);
+  if (!scalar && size == 3 && q == 0) return false;
+  const es: u32 = 1 << size;
+  const bytes: u32 = q != 0 ? 16 : 8;
+  const lanes: u32 = scalar ? 1 : bytes / es;
+  const mk = emask(es);
+  clearRes();
+  for (let e: u32 = 0; e < lanes; e++) {
+    const a = getE(n, e, es), sa = getSE(n, e, es);
+    let r: u64;
+    if (opc == 0b00111) {
+      // SQABS / SQNEG: only the most negative value saturates
+      if (sa == smin(es)) { raiseFP(FPSR_QC); r = <u64>smax(es); }
+      else r = <u64>(u != 0 ? -sa : (sa < 0 ? -sa : sa)) & mk;
+    } else if (u == 0) {
+      // SUQADD: signed accumulator + unsigned operand
+      const sd = getSE(d, e, es);
+      if (es < 8) r = satS(sd + <i64>a, es);
+      else {
+        const limit = <u64>0x7fff_ffff_ffff_ffff - <u64>sd;
+        if (a > limit) { raiseFP(FPSR_QC); r = 0x7fff_ffff_ffff_ffff; } else r = <u64>sd + a;
+      }
+    } else {
+      // USQADD: unsigned accumulator + signed operand
+      const ud = getE(d, e, es);
+      if (es < 8) r = satSU(<i64>ud + sa, es);
+      else if (sa >= 0) { const t = ud + a; if (t < ud) { raiseFP(FPSR_QC); r = 0xffff_ffff_ffff_ffff; } else r = t; }
+      else { const m = <u64>(-sa); if (m > ud) { raiseFP(FPSR_QC); r = 0; } else r = ud - m; }
+    }
+    setR(e, es, r & mk);
+  }
+  commit(d, scalar ? es : bytes);
+  return true;
+}
+
+// Narrowing with saturation: SQXTN, UQXTN, SQXTUN (vector {2} and scalar),
+// and the shift-right forms [SU]Q[R]SHRN, SQ[R]SHRUN via narrowShift().
+function satNarrow(insn: u32, scalar: bool): bool {
+  const q = (insn >> 30) & 1, u = (insn >> 29) & 1;
+  const size = (insn >> 22) & 3;
+  const opc = (insn >> 12) & 31;
+  if (size == 3) return false;
+  // SQXTN: signed->signed, UQXTN: unsigned->unsigned, SQXTUN: signed->unsigned
+  const signedIn = !(u == 1 && opc == 0b10100);
+  const signedOut = u == 0;
+  return narrowShift(insn, scalar, <u32>1 << size, 0, false, signedIn, signedOut, q);
+}
+
+function narrowShift(insn: u32, scalar: bool, es: u32, sh: i32, rounding: bool, signedIn: bool, signedOut: bool, q: u32): bool {
+  const n = rn(insn), d = rd(insn);
+  const es2 = es * 2;
+  const bits2 = <i32>es2 * 8;
+  const count: u32 = scalar ? 1 : 8 / es;
+  const base: u32 = (!scalar && q != 0) ? 8 / es : 0;
+  clearRes();
+  if (!scalar && q != 0) store<u64>(RES, getE(d, 0, 8));
+  for (let e: u32 = 0; e < count; e++) {
+    const a = getE(n, e, es2), sa = getSE(n, e, es2);
+    let r: u64;
+    if (signedIn) {
+      let v: i64;
+      if (sh == 0) v = sa;
+      else if (rounding) v = <i64>roundShift(a, sa, sh, bits2, false);
+      else v = sa >> <i64>sh;
+      r = signedOut ? satS(v, es) : satSU(v, es);
+    } else {
+      let v: u64;
+      if (sh == 0) v = a;
+      else if (rounding) v = roundShift(a, sa, sh, bits2, true);
+      else v = a >> <u64>sh;
+      r = satU(v, es);
+    }
+    setR(base + e, es, r);
+  }
+  commit(d, scalar ? es : (q != 0 ? 16 : 8));
+  return true;
+}
+
+// FEAT_FP16 "two-register miscellaneous (FP16)": 0 Q U 01110 a 111100
+// opcode 10 Rn Rd (and the scalar form); same table as single/double.
+function twoMiscFp16(insn: u32, scalar: bool): bool {
+  setHalfArith(true);
+  const ok = fpTwoMisc(insn, scalar, true);
+  setHalfArith(false);
+  return ok;
+}
+
+function fpTwoMisc(insn: u32, scalar: bool, fp16: bool = false): bool {
+  const q = (insn >> 30) & 1, u = (insn >> 29) & 1;
+  const size = (insn >> 22) & 3;
+  const opc = (insn >> 12) & 31;
+  const a1 = fp16 ? (insn >> 23) & 1 : size >> 1, sz = fp16 ? 0 : size & 1;
+  const n = rn(insn), d = rd(insn);
+  const N: i32 = fp16 ? 16 : (sz != 0 ? 64 : 32);
+  const es: u32 = <u32>N >> 3;
+  if (fp16 && (opc == 0b10110 || opc == 0b10111 || (a1 == 1 && opc == 0b11100))) return false; // no FCVTN/L/XN, URECPE/URSQRTE
+  // narrowing / lengthening conversions first (they use sz differently)
+  if (a1 == 0 && u == 1 && opc == 0b10110) {
+    // FCVTXN{2} / scalar FCVTXN: double to single, rounding to odd
+    if (sz == 0) return false;
+    clearRes();
+    if (scalar) { setR(0, 4, fpConvert(getE(n, 0, 8), 64, 32, RO)); commit(d, 4); return true; }
+    const base: u32 = q != 0 ? 2 : 0;
+    if (q != 0) store<u64>(RES, getE(d, 0, 8));
+    for (let e: u32 = 0; e < 2; e++) setR(base + e, 4, fpConvert(getE(n, e, 8), 64, 32, RO));
+    commit(d, q != 0 ? 16 : 8);
+    return true;
+  }
+  if (!scalar && a1 == 0 && (opc == 0b10110 || opc == 0b10111)) {
+    if (u == 1) return false;
+    clearRes();
+    if (opc == 0b10110) { // FCVTN{2}: to half (sz 0) or single (sz 1)
+      const from: i32 = sz != 0 ? 64 : 32, to: i32 = sz != 0 ? 32 : 16;
+      const tes: u32 = <u32>to >> 3, fes: u32 = <u32>from >> 3;
+      const lanes: u32 = 16 / fes;
+      const base: u32 = q != 0 ? 8 / tes : 0;
+      if (q != 0) store<u64>(RES, getE(d, 0, 8));
+      for (let e: u32 = 0; e < lanes; e++) setR(base + e, tes, fpConvert(getE(n, e, fes), from, to));
+      commit(d, q != 0 ? 16 : 8);
+    } else { // FCVTL{2}
+      const from: i32 = sz != 0 ? 32 : 16, to: i32 = sz != 0 ? 64 : 32;
+      const tes: u32 = <u32>to >> 3, fes: u32 = <u32>from >> 3;
+      const lanes: u32 = 8 / fes;
+      const part: u32 = q != 0 ? lanes : 0;
+      for (let e: u32 = 0; e < lanes; e++) setR(e, tes, fpConvert(getE(n, e + part, fes), from, to));
+      commit(d, 16);
+    }
+    return true;
+  }
+  if (!scalar && sz == 1 && q == 0) return false;
+  const lanes: u32 = scalar ? 1 : (q != 0 ? 16 : 8) / es;
+  const m: u64 = N == 64 ? 0xffff_ffff_ffff_ffff : 0xffff_ffff;
+  const key = (u << 6) | (a1 << 5) | opc;
+  // validate
+  switch (key) {
+    case 0b0_1_01100: case 0b0_1_01101: case 0b0_1_01110: case 0b1_1_01100: case 0b1_1_01101: // compares with 0
+    case 0b0_0_11010: case 0b0_0_11011: case 0b0_0_11100: case 0b0_0_11101: // FCVTNS FCVTMS FCVTAS SCVTF
+    case 0b0_1_11010: case 0b0_1_11011: case 0b1_0_11010: case 0b1_0_11011: // FCVTPS FCVTZS FCVTNU FCVTMU
+    case 0b1_0_11100: case 0b1_0_11101: case 0b1_1_11010: case 0b1_1_11011: // FCVTAU UCVTF FCVTPU FCVTZU
+    case 0b0_1_11101: case 0b1_1_11101: // FRECPE FRSQRTE
+      break;
+    case 0b0_1_11111: // FRECPX
+      if (!scalar) return false;
+      break;
+    case 0b0_0_11110: case 0b1_0_11110: case 0b0_0_11111: case 0b1_0_11111: // FRINT32Z/X, FRINT64Z/X
+      if (scalar || N == 16) return false;
+      break;
+    case 0b0_1_11100: case 0b1_1_11100: // URECPE URSQRTE
+      if (scalar || sz != 0) return false;
+      break;
+    case 0b0_1_01111: case 0b1_1_01111: case 0b1_1_11111: // FABS FNEG FSQRT
+    case 0b0_0_11000: case 0b0_0_11001: case 0b0_1_11000: case 0b0_1_11001: // FRINTN FRINTM FRINTP FRINTZ
+    case 0b1_0_11000: case 0b1_0_11001: case 0b1_1_11001: // FRINTA FRINTX FRINTI
+      if (scalar) return false;
+      break;
+    default: return false;
+  }
+  clearRes();
+  for (let e: u32 = 0; e < lanes; e++) {
+    const x = getE(n, e, es);
+    let r: u64;
+    switch (key) {
+      case 0b0_1_01100: r = fpCompareOp(x, 0, N, 2) ? m : 0; break;        // FCMGT #0
+      case 0b0_1_01101: r = fpCompareOp(x, 0, N, 0) ? m : 0; break;        // FCMEQ #0
+      case 0b0_1_01110: r = fpCompareOp(0, x, N, 2) ? m : 0; break;        // FCMLT #0
+      case 0b1_1_01100: r = fpCompareOp(x, 0, N, 1) ? m : 0; break;        // FCMGE #0
+      case 0b1_1_01101: r = fpCompareOp(0, x, N, 1) ? m : 0; break;        // FCMLE #0
+      case 0b0_1_01111: r = fpAbs(x, N); break;
+      case 0b1_1_01111: r = fpNeg(x, N); break;
+      case 0b1_1_11111: r = fpSqrt(x, N); break;
+      case 0b0_0_11000: r = fpRoundInt(x, N, RN, false); break;
+      case 0b0_0_11001: r = fpRoundInt(x, N, RM, false); break;
+      case 0b0_1_11000: r = fpRoundInt(x, N, RP, false); break;
+      case 0b0_1_11001: r = fpRoundInt(x, N, RZ, false); break;
+      case 0b1_0_11000: r = fpRoundInt(x, N, RA, false); break;
+      case 0b1_0_11001: r = fpRoundInt(x, N, fpcrRounding(), true); break;
+      case 0b1_1_11001: r = fpRoundInt(x, N, fpcrRounding(), false); break;
+      case 0b0_0_11010: r = fpToFixed(x, N, 0, false, RN, N); break;
+      case 0b0_0_11011: r = fpToFixed(x, N, 0, false, RM, N); break;
+      case 0b0_0_11100: r = fpToFixed(x, N, 0, false, RA, N); break;
+      case 0b0_1_11010: r = fpToFixed(x, N, 0, false, RP, N); break;
+      case 0b0_1_11011: r = fpToFixed(x, N, 0, false, RZ, N); break;
+      case 0b1_0_11010: r = fpToFixed(x, N, 0, true, RN, N); break;
+      case 0b1_0_11011: r = fpToFixed(x, N, 0, true, RM, N); break;
+      case 0b1_0_11100: r = fpToFixed(x, N, 0, true, RA, N); break;
+      case 0b1_1_11010: r = fpToFixed(x, N, 0, true, RP, N); break;
+      case 0b1_1_11011: r = fpToFixed(x, N, 0, true, RZ, N); break;
+      case 0b0_0_11101: r = fixedToFP(x, N, true, 0, N, fpcrRounding()); break;
+      case 0b0_1_11101: r = fpRecipEstimate(x, N); break;
+      case 0b1_1_11101: r = fpRSqrtEstimate(x, N); break;
+      case 0b0_1_11111: r = fpRecpX(x, N); break;
+      case 0b0_0_11110: r = fpRoundIntN(x, N, RZ, 32); break;
+      case 0b1_0_11110: r = fpRoundIntN(x, N, fpcrRounding(), 32); break;
+      case 0b0_0_11111: r = fpRoundIntN(x, N, RZ, 64); break;
+      case 0b1_0_11111: r = fpRoundIntN(x, N, fpcrRounding(), 64); break;
+      case 0b0_1_11100: r = (x >> 31) == 0 ? 0xffff_ffff : <u64>recipEstimate(<u32>(x >> 23)) << 23; break;
+      case 0b1_1_11100: r = (x >> 30) == 0 ? 0xffff_ffff : <u64>rsqrtEstimate(<u32>(x >> 23)) << 23; break;
+      default: r = fixedToFP(x, N, false, 0, N, fpcrRounding()); // UCVTF
+    }
+    setR(e, es, r);
+  }
+  commit(d, scalar ? es : (q != 0 ? 16 : 8));
+  return true;
+}
+
+// ---- across lanes and scalar pairwise ---------------------------------------------------
+
+// Arm's Reduce(): recursive halves, op(lo, hi).
+function fpReduce(n: u32, lo: u32, count: u32, es: u32, N: i32, kind: u32): u64 {
+  if (count == 1) return getE(n, lo, es);
+  const h = count >> 1;
+  const a = fpReduce(n, lo, h, es, N, kind);
+  const b = fpReduce(n, lo + h, h, es, N, kind);
+  return fpPairOp(a, b, N, kind);
+}
+
+// kind: 0 FMAXNM, 1 FMINNM, 2 FMAX, 3 FMIN, 4 FADD
+function fpPairOp(a: u64, b: u64, N: i32, kind: u32): u64 {
+  if (kind == 4) return fpAdd(a, b, N, false);
+  return fpMinMax(a, b, N, (kind & 1) == 0, kind < 2);
+}
+
+function acrossLanes(insn: u32): bool {
+  const q = (insn >> 30) & 1, u = (insn >> 29) & 1;
+  const size = (insn >> 22) & 3;
+  const opc = (insn >> 12) & 31;
+  const n = rn(insn), d = rd(insn);
+  const bytes: u32 = q != 0 ? 16 : 8;
+  clearRes();
+  if (opc == 0b01100 || opc == 0b01111) {
+    if ((size & 1) != 0) return false;
+    const kind: u32 = (opc == 0b01100 ? 0 : 2) + (size >> 1);
+    if (u == 0) { // FP16: 4 or 8 half lanes
+      setHalfArith(true);
+      setR(0, 2, fpReduce(n, 0, q != 0 ? 8 : 4, 2, 16, kind));
+      setHalfArith(false);
+      commit(d, 2);
+      return true;
+    }
+    if (q == 0) return false;
+    setR(0, 4, fpReduce(n, 0, 4, 4, 32, kind));
+    commit(d, 4);
+    return true;
+  }
+  if (size == 3 || (size == 2 && q == 0)) return false;
+  const es: u32 = 1 << size;
+  const lanes = bytes / es;
+  let r: u64 = 0;
+  let rs: i64 = 0;
+  let outEs = es;
+  switch ((u << 5) | opc) {
+    case 0b11011: return addv(insn);
+    case 0b111011: return false;
+    case 0b00011: for (let e: u32 = 0; e < lanes; e++) rs += getSE(n, e, es); r = <u64>rs; outEs = es * 2; break; // SADDLV
+    case 0b100011: for (let e: u32 = 0; e < lanes; e++) r += getE(n, e, es); outEs = es * 2; break;           // UADDLV
+    case 0b01010: { rs = getSE(n, 0, es); for (let e: u32 = 1; e < lanes; e++) { const v = getSE(n, e, es); if (v > rs) rs = v; } r = <u64>rs; break; }
+    case 0b11010: { rs = getSE(n, 0, es); for (let e: u32 = 1; e < lanes; e++) { const v = getSE(n, e, es); if (v < rs) rs = v; } r = <u64>rs; break; }
+    case 0b101010: { r = getE(n, 0, es); for (let e: u32 = 1; e < lanes; e++) { const v = getE(n, e, es); if (v > r) r = v; } break; }
+    case 0b111010: { r = getE(n, 0, es); for (let e: u32 = 1; e < lanes; e++) { const v = getE(n, e, es); if (v < r) r = v; } break; }
+    default: return false;
+  }
+  setR(0, outEs, r & emask(outEs));
+  commit(d, outEs);
+  return true;
+}
+
+// ADDV lives at opcode 11011 with U=0; handled here to keep acrossLanes short.
+function addv(insn: u32): bool {
+  const q = (insn >> 30) & 1;
+  const size = (insn >> 22) & 3;
+  if (size == 3 || (size == 2 && q == 0)) return false;
+  const es: u32 = 1 << size;
+  const lanes: u32 = (q != 0 ? 16 : 8) / es;
+  let r: u64 = 0;
+  for (let e: u32 = 0; e < lanes; e++) r += getE(rn(insn), e, es);
+  clearRes();
+  setR(0, es, r & emask(es));
+  commit(rd(insn), es);
+  return true;
+}
+
+function scalarPairwise(insn: u32): bool {
+  const u = (insn >> 29) & 1;
+  const size = (insn >> 22) & 3;
+  const opc = (insn >> 12) & 31;
+  const n = rn(insn), d = rd(insn);
+  clearRes();
+  if (u == 0 && opc == 0b11011) {
+    if (size != 3) return false; // ADDP Dd, Vn.2D
+    setR(0, 8, getE(n, 0, 8) + getE(n, 1, 8));
+    commit(d, 8);
+    return true;
+  }
+  // U=0: the FP16 forms (size<0> must be 0); U=1: single/double
+  if (u == 0 && (size & 1) != 0) return false;
+  const a1 = size >> 1, sz = size & 1;
+  const N: i32 = u == 0 ? 16 : (sz != 0 ? 64 : 32);
+  const es: u32 = <u32>N >> 3;
+  let kind: u32;
+  if (opc == 0b01100) kind = a1;           // FMAXNMP / FMINNMP
+  else if (opc == 0b01101 && a1 == 0) kind = 4; // FADDP
+  else if (opc == 0b01111) kind = 2 + a1;  // FMAXP / FMINP
+  else return false;
+  setHalfArith(N == 16);
+  setR(0, es, fpPairOp(getE(n, 0, es), getE(n, 1, es), N, kind));
+  setHalfArith(false);
+  commit(d, es);
+  return true;
+}
+
+// ---- permute, EXT, TBL -------------------------------------------------------------------
+
+function permute(insn: u32): bool {
+  const q = (insn >> 30) & 1;
+  const size = (insn >> 22) & 3;
+  const opc = (insn >> 12) & 7;
+  if (size == 3 && q == 0) return false;
+  const es: u32 = 1 << size;
+  const bytes: u32 = q != 0 ? 16 : 8;
+  const lanes: u32 = bytes / es, half: u32 = lanes / 2;
+  const n = rn(insn), m = rm(insn), d = rd(insn);
+  const part: u32 = (opc >> 2) & 1;
+  clearRes();
+  switch (opc & 3) {
+    case 1: // UZP
+      for (let e: u32 = 0; e < lanes; e++) {
+        const i: u32 = e * 2 + part;
+        setR(e, es, i < lanes ? getE(n, i, es) : getE(m, i - lanes, es));
+      }
+      break;
+    case 2: // TRN
+      for (let p: u32 = 0; p < half; p++) {
+        setR(2 * p, es, getE(n, 2 * p + part, es));
+        setR(2 * p + 1, es, getE(m, 2 * p + part, es));
+      }
+      break;
+    case 3: // ZIP
+      for (let p: u32 = 0; p < half; p++) {
+        setR(2 * p, es, getE(n, p + part * half, es));
+        setR(2 * p + 1, es, getE(m, p + part * half, es));
+      }
+      break;
+    default: return false;
+  }
+  commit(d, bytes);
+  return true;
+}
+
+function ext(insn: u32): bool {
+  const q = (insn >> 30) & 1;
+  const imm4 = (insn >> 11) & 15;
+  if (q == 0 && imm4 >= 8) return false;
+  const bytes: u32 = q != 0 ? 16 : 8;
+  const n = rn(insn), m = rm(insn), d = rd(insn);
+  clearRes();
+  for (let i: u32 = 0; i < bytes; i++) {
+    const j = i + imm4;
+    setR(i, 1, j < bytes ? getE(n, j, 1) : getE(m, j - bytes, 1));
+  }
+  commit(d, bytes);
+  return true;
+}
+
+function tbl(insn: u32): bool {
+  const q = (insn >> 30) & 1;
+  const len = ((insn >> 13) & 3) + 1;
+  const isTbx = (insn & (1 << 12)) != 0;
+  const bytes: u32 = q != 0 ? 16 : 8;
+  const n = rn(insn), m = rm(insn), d = rd(insn);
+  clearRes();
+  for (let i: u32 = 0; i < bytes; i++) {
+    const idx = <u32>getE(m, i, 1);
+    if (idx < len * 16) setR(i, 1, getE((n + (idx >> 4)) & 31, idx & 15, 1));
+    else setR(i, 1, isTbx ? getE(d, i, 1) : 0);
+  }
+  commit(d, bytes);
+  return true;
+}
+
+// ---- shift by immediate ---------------------------------------------------------------------
+
+function shiftImm(insn: u32, scalar: bool): bool {
+  const q = (insn >> 30) & 1, u = (insn >> 29) & 1;
+  const immh = (insn >> 19) & 15;
+  const immhb = (insn >> 16) & 127;
+  const opc = (insn >> 11) & 31;
+  const n = rn(insn), d = rd(insn);
+  const hb = 31 - clz(immh); // 0..3
+  const es: u32 = 1 << hb;
+  const bits = <i32>es * 8;
+  const bytes: u32 = q != 0 ? 16 : 8;
+  const rsh = 2 * bits - <i32>immhb;
+  const lsh = <i32>immhb - bits;
+  const mk = emask(es);
+  // FP fixed-point conversions
+  if (opc == 0b11100 || opc == 0b11111) {
+    if (hb == 0) return false;
+    if (!scalar && hb == 3 && q == 0) return false;
+    const N: i32 = bits;
+    const lanes: u32 = scalar ? 1 : bytes / es;
+    clearRes();
+    setHalfArith(N == 16);
+    for (let e: u32 = 0; e < lanes; e++) {
+      const x = getE(n, e, es);
+      const r = opc == 0b11100 ? fixedToFP(x, N, u == 0, rsh, N, fpcrRounding()) : fpToFixed(x, N, rsh, u != 0, RZ, N);
+      setR(e, es, r);
+    }
+    setHalfArith(false);
+    commit(d, scalar ? es : bytes);
+    return true;
+  }
+  if (opc == 0b10100) { // SSHLL / USHLL (and SXTL/UXTL)
+    if (scalar || hb == 3) return false;
+    const part: u32 = q != 0 ? 8 / es : 0;
+    clearRes();
+    for (let e: u32 = 0; e < 8 / es; e++) {
+      const v: u64 = u != 0 ? getE(n, e + part, es) : <u64>getSE(n, e + part, es);
+      setR(e, es * 2, (v << <u64>lsh) & emask(es * 2));
+    }
+    commit(d, 16);
+    return true;
+  }
+  if (opc >= 0b10000 && opc <= 0b10011 && (u == 1 || opc >= 0b10010)) {
+    // [SU]Q[R]SHRN, SQ[R]SHRUN: narrow to es with saturation
+    if (hb == 3) return false;
+    const rounding = (opc & 1) != 0;
+    const signedIn = !(u == 1 && opc >= 0b10010);          // UQ[R]SHRN take unsigned input
+    const signedOut = u == 0;                                // SQ[R]SHRUN saturate to unsigned
+    return narrowShift(insn, scalar, es, rsh, rounding, signedIn, signedOut, q);
+  }
+  if (opc == 0b01100 || opc == 0b01110) {
+    // SQSHLU (U=1, 01100), SQSHL / UQSHL (immediate)
+    if (opc == 0b01100 && u == 0) return false;
+    if (!scalar && hb == 3 && q == 0) return false;
+    const lanes: u32 = scalar ? 1 : bytes / es;
+    clearRes();
+    for (let e: u32 = 0; e < lanes; e++) {
+      const a = getE(n, e, es), sa = getSE(n, e, es);
+      let r: u64;
+      if (opc == 0b01100) r = satShl(a, sa, lsh, es, false, false);
+      else r = satShl(a, sa, lsh, es, u != 0, u == 0);
+      setR(e, es, r);
+    }
+    commit(d, scalar ? es : bytes);
+    return true;
+  }
+  if (opc == 0b10000 || opc == 0b10001) { // SHRN / RSHRN
+    if (scalar || u != 0 || hb == 3) return false;
+    // immh selects the narrow size: source elements are 2*es
+    const sesz = es * 2;
+    const sh = 2 * bits - <i32>immhb; // shift in 1..bits
+    const base: u32 = q != 0 ? 8 / es : 0;
+    clearRes();
+    if (q != 0) store<u64>(RES, getE(d, 0, 8));
+    for (let e: u32 = 0; e < 8 / es; e++) {
+      let v = getE(n, e, sesz);
+      let r: u64;
+      if (opc == 0b10001) {
+        // rounding: add 2^(sh-1) in a 2*es+1-bit intermediate
+        const add = <u64>1 << <u64>(sh - 1);
+        if (sesz == 8) { const s = v + add; const carry: u64 = s < v ? 1 : 0; r = (s >> <u64>sh) | (carry << <u64>(64 - sh)); }
+        else r = (v + add) >> <u64>sh;
+      } else r = v >> <u64>sh;
+      setR(base + e, es, r & mk);
+    }
+    commit(d, q != 0 ? 16 : 8);
+    return true;
+  }
+  if (scalar) { if (hb != 3) return false; }
+  else if (hb == 3 && q == 0) return false;
+  const lanes: u32 = scalar ? 1 : bytes / es;
+  clearRes();
+  for (let e: u32 = 0; e < lanes; e++) {
+    const a = getE(n, e, es), sa = getSE(n, e, es), dv = getE(d, e, es);
+    let r: u64;
+    switch ((u << 5) | opc) {
+      case 0b00000: r = <u64>(sa >> <i64>(rsh >= bits ? bits - 1 : rsh)); break;               // SSHR
+      case 0b100000: r = rsh >= bits ? 0 : a >> <u64>rsh; break;                               // USHR
+      case 0b00010: r = dv + <u64>(sa >> <i64>(rsh >= bits ? bits - 1 : rsh)); break;          // SSRA
+      case 0b100010: r = dv + (rsh >= bits ? 0 : a >> <u64>rsh); break;                        // USRA
+      case 0b00100: case 0b00110: case 0b100100: case 0b100110: {                              // [SU]RSHR, [SU]RSRA
+        r = roundShift(a, sa, rsh, bits, u != 0);
+        if ((opc & 2) != 0) r += dv;
+        break;
+      }
+      case 0b01010: r = a << <u64>lsh; break;                                                  // SHL
+      case 0b101010: { const msk = mk << <u64>lsh; r = (dv & ~msk) | ((a << <u64>lsh) & msk); break; } // SLI
+      case 0b101000: {                                                                         // SRI
+        const msk = rsh >= bits ? 0 : (mk >> <u64>rsh);
+        r = (dv & ~msk) | ((rsh >= bits ? 0 : a >> <u64>rsh) & msk);
+        break;
+      }
+      default: return false;
+    }
+    setR(e, es, r & mk);
+  }
+  commit(d, scalar ? 8 : bytes);
+  return true;
+}
+
+function roundShift(a: u64, sa: i64, sh: i32, bits: i32, unsigned: bool): u64 {
+  // (x + 2^(sh-1)) >> sh computed without losing the carry
+  const half: u64 = <u64>1 << <u64>(sh - 1);
+  if (unsigned) {
+    if (sh >= 64) return (a >> 63) & 1; // bits == 64, sh == 64
+    const s = a + half;
+    const carry: u64 = (bits == 64 && s < a) ? 1 : 0;
+    return (s >> <u64>sh) | (carry << <u64>(64 - sh));
+  }
+  if (sh >= 64) return 0; // (x + 2^63) >> 64 is 0 for every 64-bit signed x
+  // signed: floor((sa + half) / 2^sh) with a 65-bit intermediate
+  const s = sa + <i64>half;
+  const ovf = bits == 64 && sa > 0 && s < 0;
+  let r = s >> <i64>sh;
+  if (ovf) r = <i64>((<u64>s) >> <u64>sh);
+  return <u64>r;
+}
+
+// ---- by element -------------------------------------------------------------------------------
+
+function byElement(insn: u32, scalar: bool): bool {
+  const q = (insn >> 30) & 1, u = (insn >> 29) & 1;
+  const size = (insn >> 22) & 3;
+  const L = (insn >> 21) & 1, M = (insn >> 20) & 1, H = (insn >> 11) & 1;
+  const opc = (insn >> 12) & 15;
+  const n = rn(insn), d = rd(insn);
+  const bytes: u32 = q != 0 ? 16 : 8;
+  // FP: FMLA 0001, FMLS 0101, FMUL 1001 (U0), FMULX 1001 (U1)
+  if (!scalar && size == 2 && ((u == 0 && (opc == 0b0000 || opc == 0b0100)) || (u == 1 && (opc == 0b1000 || opc == 0b1100)))) {
+    return fmlal(insn, (opc & 0b0100) != 0, u, (H << 2) | (L << 1) | M); // FMLAL{2}/FMLSL{2} (by element)
+  }
+  if (!scalar && u == 1 && (opc & 0b1001) == 0b0001) {
+    // FCMLA (by element): H lanes index H:L, S lanes index H (L must be 0)
+    if (size == 1 && (q == 1 || H == 0)) return complexArith(insn, true, (H << 1) | L);
+    if (size == 2 && L == 0 && q == 1) return complexArith(insn, true, H);
+    return false;
+  }
+  if (opc == 0b0001 || opc == 0b0101 || opc == 0b1001) {
+    if (u == 1 && opc != 0b1001) return false;
+    if (size == 1) return false;
+    const fp16 = size == 0;
+    const sz = size & 1;
+    if (sz == 1 && (L != 0 || (!scalar && q == 0))) return false;
+    const N: i32 = fp16 ? 16 : (sz != 0 ? 64 : 32);
+    const es: u32 = <u32>N >> 3;
+    const index: u32 = fp16 ? (H << 2) | (L << 1) | M : (sz != 0 ? H : (H << 1) | L);
+    const m = fp16 ? rm(insn) & 15 : (M << 4) | rm(insn) & 15;
+    setHalfArith(fp16);
+    const y = getE(m, index, es);
+    const lanes: u32 = scalar ? 1 : bytes / es;
+    clearRes();
+    for (let e: u32 = 0; e < lanes; e++) {
+      const x = getE(n, e, es);
+      let r: u64;
+      if (opc == 0b0001) r = fpMulAdd(getE(d, e, es), x, y, N);
+      else if (opc == 0b0101) r = fpMulAdd(getE(d, e, es), fpNeg(x, N), y, N);
+      else r = u != 0 ? fpMulX(x, y, N) : fpMul(x, y, N);
+      setR(e, es, r);
+    }
+    setHalfArith(false);
+    commit(d, scalar ? es : bytes);
+    return true;
+  }
+  if (!scalar && opc == 0b1110 && size == 2) { dot(insn, u, index4(insn)); return true; }        // SDOT/UDOT by element
+  if (!scalar && opc == 0b1111 && u == 0 && (size == 0 || size == 2)) {                    // SUDOT/USDOT by element
+    dot(insn, size == 0 ? 3 : 2, index4(insn));
+    return true;
+  }
+  {
+    const k = (u << 4) | opc;
+    if (k == 0b00011 || k == 0b00111 || k == 0b01011 || k == 0b01100 || k == 0b01101 || k == 0b11101 || k == 0b11111) {
+      return satDoublingByElement(insn, scalar);
+    }
+  }
+  if (scalar) return false;
+  if (size == 0 || size == 3) return false;
+  const es: u32 = 1 << size;
+  const index: u32 = size == 1 ? (H << 2) | (L << 1) | M : (H << 1) | L;
+  const m: u32 = size == 1 ? rm(insn) & 15 : ((M << 4) | (rm(insn) & 15));
+  const mk = emask(es);
+  clearRes();
+  const key = (u << 4) | opc;
+  if (key == 0b01000 || key == 0b10000 || key == 0b10100) { // MUL, MLA, MLS
+    const y = getE(m, index, es);
+    const lanes = bytes / es;
+    for (let e: u32 = 0; e < lanes; e++) {
+      const x = getE(n, e, es);
+      let r = x * y;
+      if (key == 0b10000) r = getE(d, e, es) + r;
+      else if (key == 0b10100) r = getE(d, e, es) - r;
+      setR(e, es, r & mk);
+    }
+    commit(d, bytes);
+    return true;
+  }
+  if (opc == 0b1010 || opc == 0b0010 || opc == 0b0110) { // [SU]MULL, [SU]MLAL, [SU]MLSL
+    const es2 = es * 2;
+    const part: u32 = q != 0 ? 8 / es : 0;
+    const y: u64 = u != 0 ? getE(m, index, es) : <u64>getSE(m, index, es);
+    for (let e: u32 = 0; e < 8 / es; e++) {
+      const x: u64 = u != 0 ? getE(n, e + part, es) : <u64>getSE(n, e + part, es);
+      let r = x * y;
+      if (opc == 0b0010) r = getE(d, e, es2) + r;
+      else if (opc == 0b0110) r = getE(d, e, es2) - r;
+      setR(e, es2, r & emask(es2));
+    }
+    commit(d, 16);
+    return true;
+  }
+  return false;
+}
+
+
+// ---- saturating doubling multiplies ------------------------------------------------------
+
+// SQDMULL / SQDMLAL / SQDMLSL on one lane: kind 0 mul, 1 add, 2 sub; a, b
+// are es-byte lanes (es = 2 or 4), the result is 2*es bytes.
+function sqdmlalLane(acc: u64, a: i64, b: i64, es: u32, kind: u32): u64 {
+  const es2 = es * 2;
+  let prod: u64;
+  const p = a * b;
+  if (es == 4 && p == (<i64>1 << 62)) { raiseFP(FPSR_QC); prod = 0x7fff_ffff_ffff_ffff; }
+  else prod = satS(2 * p, es2);
+  if (kind == 0) return prod;
+  const sacc: i64 = es2 == 8 ? <i64>acc : (<i64>(acc << 32)) >> 32;
+  const sprod: i64 = es2 == 8 ? <i64>prod : (<i64>(prod << 32)) >> 32;
+  return (kind == 1 ? sqAdd(sacc, sprod, es2) : sqSub(sacc, sprod, es2)) & emask(es2);
+}
+
+// SQ[R]DMULH and SQRDML[AS]H on one lane (es = 2 or 4): high half of
+// acc*2^bits +- 2*a*b (+ rounding), saturated. Computed as
+// acc + ((+-p + round/2) >> (bits-1)) so nothing exceeds 64 bits.
+function sqrdmlahLane(acc: i64, a: i64, b: i64, es: u32, round: bool, kind: u32): u64 {
+  const bits = <i64>(es * 8);
+  let p = a * b;
+  if (kind == 2) p = -p;
+  if (round) p += <i64>1 << (bits - 2);
+  const hi = p >> (bits - 1);
+  return satS(kind == 0 ? hi : acc + hi, es);
+}
+
+// Three different (vector, {2}) and scalar: SQDMLAL 1001, SQDMLSL 1011, SQDMULL 1101.
+function satDoublingLong(insn: u32, scalar: bool): bool {
+  const q = (insn >> 30) & 1, u = (insn >> 29) & 1;
+  const size = (insn >> 22) & 3;
+  const opc = (insn >> 12) & 15;
+  if (u != 0 || (size != 1 && size != 2)) return false;
+  const kind: u32 = opc == 0b1101 ? 0 : (opc == 0b1001 ? 1 : (opc == 0b1011 ? 2 : 9));
+  if (kind == 9) return false;
+  const es: u32 = 1 << size, es2 = es * 2;
+  const n = rn(insn), m = rm(insn), d = rd(insn);
+  const count: u32 = scalar ? 1 : 8 / es;
+  const part: u32 = (!scalar && q != 0) ? 8 / es : 0;
+  clearRes();
+  for (let e: u32 = 0; e < count; e++) {
+    setR(e, es2, sqdmlalLane(getE(d, e, es2), getSE(n, e + part, es), getSE(m, e + part, es), es, kind));
+  }
+  commit(d, scalar ? es2 : 16);
+  return true;
+}
+
+// By element: SQDMLAL 0011, SQDMLSL 0111, SQDMULL 1011, SQDMULH 1100,
+// SQRDMULH 1101 (U=0); SQRDMLAH 1101, SQRDMLSH 1111 (U=1). Vector and scalar.
+function satDoublingByElement(insn: u32, scalar: bool): bool {
+  const q = (insn >> 30) & 1, u = (insn >> 29) & 1;
+  const size = (insn >> 22) & 3;
+  if (size != 1 && size != 2) return false;
+  const L = (insn >> 21) & 1, M = (insn >> 20) & 1, H = (insn >> 11) & 1;
+  const opc = (insn >> 12) & 15;
+  const es: u32 = 1 << size;
+  const index: u32 = size == 1 ? (H << 2) | (L << 1) | M : (H << 1) | L;
+  const m: u32 = size == 1 ? rm(insn) & 15 : ((M << 4) | (rm(insn) & 15));
+  const n = rn(insn), d = rd(insn);
+  const y = getSE(m, index, es);
+  clearRes();
+  if (u == 0 && (opc == 0b0011 || opc == 0b0111 || opc == 0b1011)) {
+    const es2 = es * 2;
+    const kind: u32 = opc == 0b1011 ? 0 : (opc == 0b0011 ? 1 : 2);
+    const count: u32 = scalar ? 1 : 8 / es;
+    const part: u32 = (!scalar && q != 0) ? 8 / es : 0;
+    for (let e: u32 = 0; e < count; e++) setR(e, es2, sqdmlalLane(getE(d, e, es2), getSE(n, e + part, es), y, es, kind));
+    commit(d, scalar ? es2 : 16);
+    return true;
+  }
+  const bytes: u32 = q != 0 ? 16 : 8;
+  const lanes: u32 = scalar ? 1 : bytes / es;
+  const round = opc != 0b1100;
+  const kind: u32 = u == 0 ? 0 : (opc == 0b1101 ? 1 : 2);
+  for (let e: u32 = 0; e < lanes; e++) setR(e, es, sqrdmlahLane(getSE(d, e, es), getSE(n, e, es), y, es, round, kind));
+  commit(d, scalar ? es : bytes);
+  return true;
+}
+
+// Three same extra (FEAT_RDM): SQRDMLAH 0000, SQRDMLSH 0001 (U=1), vector and scalar.
+function threeSameExtra(insn: u32, scalar: bool): bool {
+  const q = (insn >> 30) & 1, u = (insn >> 29) & 1;
+  const size = (insn >> 22) & 3;
+  const opc = (insn >> 11) & 15;
+  if (!scalar && size == 2 && (opc == 0b0010 || (opc == 0b0011 && u == 0))) {
+    // SDOT / UDOT (FEAT_DotProd), USDOT (FEAT_I8MM)
+    const kind: u32 = opc == 0b0011 ? 2 : u; // 0 signed, 1 unsigned, 2 unsigned x signed
+    dot(insn, kind, 0xff);
+    return true;
+  }
+  if (!scalar && q == 1 && size == 2 && (opc == 0b0100 || (opc == 0b0101 && u == 0))) {
+    // SMMLA / UMMLA / USMMLA (FEAT_I8MM): 2x8 by 8x2 byte matrices into 2x2 int32
+    const n = rn(insn), m = rm(insn), d = rd(insn);
+    clearRes();
+    for (let i: u32 = 0; i < 2; i++) {
+      for (let j: u32 = 0; j < 2; j++) {
+        let acc = <i64>getE(d, 2 * i + j, 4);
+        for (let k: u32 = 0; k < 8; k++) {
+          const a: i64 = u == 1 || opc == 0b0101 ? <i64>getE(n, 8 * i + k, 1) : getSE(n, 8 * i + k, 1);
+          const b: i64 = u == 1 ? <i64>getE(m, 8 * j + k, 1) : getSE(m, 8 * j + k, 1);
+          acc += a * b;
+        }
+        setR(2 * i + j, 4, <u64>acc & 0xffff_ffff);
+      }
+    }
+    commit(d, 16);
+    return true;
+  }
+  if (!scalar && u == 1 && size != 0 && ((opc & 0b1101) == 0b1100 || (opc & 0b1100) == 0b1000)) {
+    return complexArith(insn, (opc & 0b1100) == 0b1000, 0xff);
+  }
+  if (u == 0 || opc > 1 || (size != 1 && size != 2)) return false;
+  const es: u32 = 1 << size;
+  const n = rn(insn), m = rm(insn), d = rd(insn);
+  const bytes: u32 = q != 0 ? 16 : 8;
+  const lanes: u32 = scalar ? 1 : bytes / es;
+  clearRes();
+  for (let e: u32 = 0; e < lanes; e++) {
+    setR(e, es, sqrdmlahLane(getSE(d, e, es), getSE(n, e, es), getSE(m, e, es), es, true, opc == 0 ? 1 : 2));
+  }
+  commit(d, scalar ? es : bytes);
+  return true;
+}
+
+// ---- dot products -----------------------------------------------------------------------
+
+@inline function index4(insn: u32): u32 { return (((insn >> 11) & 1) << 1) | ((insn >> 21) & 1); }
+
+// Four-way byte dot products into 32-bit lanes. kind: 0 SDOT, 1 UDOT,
+// 2 USDOT (Vn unsigned, Vm signed), 3 SUDOT (Vn signed, Vm unsigned).
+// idx 0xff = vector form, else the 32-bit group index of Vm (by element,
+// Rm is M:Rm).
+function dot(insn: u32, kind: u32, idx: u32): void {
+  const q = (insn >> 30) & 1;
+  const n = rn(insn), m = rm(insn), d = rd(insn);
+  const lanes: u32 = q != 0 ? 4 : 2;
+  clearRes();
+  for (let e: u32 = 0; e < lanes; e++) {
+    let acc = <i64>getE(d, e, 4);
+    const g = idx == 0xff ? e : idx;
+    for (let j: u32 = 0; j < 4; j++) {
+      const a: i64 = (kind == 1 || kind == 2) ? <i64>getE(n, 4 * e + j, 1) : getSE(n, 4 * e + j, 1);
+      const b: i64 = (kind == 1 || kind == 3) ? <i64>getE(m, 4 * g + j, 1) : getSE(m, 4 * g + j, 1);
+      acc += a * b;
+    }
+    setR(e, 4, <u64>acc & 0xffff_ffff);
+  }
+  commit(d, q != 0 ? 16 : 8);
+}
+
+// ---- complex arithmetic (FEAT_FCMA): FCADD, FCMLA ----------------------------------------
+
+// Lanes are (real, imaginary) pairs. FCADD adds Vm rotated by 90 or 270
+// degrees to Vn; FCMLA multiply-accumulates one rotation's half of the
+// complex product into Vd. pairIdx 0xff = vector form, else the pair of Vm
+// used for every lane (by element; Rm is then M:Rm).
+function complexArith(insn: u32, mla: bool, pairIdx: u32): bool {
+  const q = (insn >> 30) & 1;
+  const size = (insn >> 22) & 3;
+  if (size == 0 || (size == 3 && q == 0)) return false;
+  const N: i32 = 8 << size;
+  const es: u32 = 1 << size;
+  const n = rn(insn), m = rm(insn), d = rd(insn);
+  const pairs: u32 = (q != 0 ? 16 : 8) / es / 2;
+  clearRes();
+  setHalfArith(N == 16);
+  for (let p: u32 = 0; p < pairs; p++) {
+    const ie = 2 * p, io = 2 * p + 1;
+    const me = pairIdx == 0xff ? ie : 2 * pairIdx, mo = me + 1;
+    if (!mla) {
+      const rot = (insn >> 12) & 1;
+      const el1 = rot == 0 ? fpNeg(getE(m, mo, es), N) : getE(m, mo, es);
+      const el3 = rot == 0 ? getE(m, me, es) : fpNeg(getE(m, me, es), N);
+      setR(ie, es, fpAdd(getE(n, ie, es), el1, N, false));
+      setR(io, es, fpAdd(getE(n, io, es), el3, N, false));
+    } else {
+      const rot = pairIdx == 0xff ? (insn >> 11) & 3 : (insn >> 13) & 3;
+      let e1: u64, e2: u64, e3: u64, e4: u64;
+      if (rot == 0) { e1 = getE(m, me, es); e2 = getE(n, ie, es); e3 = getE(m, mo, es); e4 = getE(n, ie, es); }
+      else if (rot == 1) { e1 = fpNeg(getE(m, mo, es), N); e2 = getE(n, io, es); e3 = getE(m, me, es); e4 = getE(n, io, es); }
+      else if (rot == 2) { e1 = fpNeg(getE(m, me, es), N); e2 = getE(n, ie, es); e3 = fpNeg(getE(m, mo, es), N); e4 = getE(n, ie, es); }
+      else { e1 = getE(m, mo, es); e2 = getE(n, io, es); e3 = fpNeg(getE(m, me, es), N); e4 = getE(n, io, es); }
+      setR(ie, es, fpMulAdd(getE(d, ie, es), e2, e1, N));
+      setR(io, es, fpMulAdd(getE(d, io, es), e4, e3, N));
+    }
+  }
+  setHalfArith(false);
+  commit(d, q != 0 ? 16 : 8);
+  return true;
+}
+
+// ---- FMLAL / FMLSL (FEAT_FHM) ----------------------------------------------------------------
+
+// Widening half-precision multiply-add into single lanes. part 1 (the "2"
+// forms) takes the upper half of the source halves; idx 0xff = vector form,
+// else the H lane of Vm (Rm is 4 bits).
+function fmlal(insn: u32, sub: bool, part: u32, idx: u32): bool {
+  const q = (insn >> 30) & 1;
+  const n = rn(insn), d = rd(insn);
+  const m = idx == 0xff ? rm(insn) : rm(insn) & 15;
+  const lanes: u32 = q != 0 ? 4 : 2;
+  const base: u32 = part * lanes; // half-lane offset of the selected part
+  clearRes();
+  setHalfArith(true);
+  for (let e: u32 = 0; e < lanes; e++) {
+    let x = getE(n, base + e, 2);
+    if (sub) x ^= 0x8000;
+    const y = idx == 0xff ? getE(m, base + e, 2) : getE(m, idx, 2);
+    setR(e, 4, fpMulAddH(getE(d, e, 4), x, y));
+  }
+  setHalfArith(false);
+  commit(d, q != 0 ? 16 : 8);
+  return true;
+}

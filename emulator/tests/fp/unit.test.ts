@@ -1,0 +1,157 @@
+// Failure paths of the SIMD&FP unit, run directly against the module with
+// the test doubles: unallocated encodings raise UNDEF and change nothing,
+// a faulting access writes no register and does no writeback, and the
+// state accessors keep exactly the bits qemu-aarch64 keeps.
+
+import { beforeAll, describe, expect, it } from 'vitest';
+import { buildUnit, encode, type SimdUnit } from './harness';
+
+let u: SimdUnit;
+let ex: any;
+const BASE = 0x1000_0000n;
+const SIZE = 1n << 20n;
+
+beforeAll(async () => { u = await buildUnit(); ex = u.exports; });
+// wasm i64 results arrive as signed BigInts
+const getV = (n: number, h: number): bigint => BigInt.asUintN(64, ex.getV(n, h));
+
+function fillRegs(): void {
+  for (let n = 0; n < 32; n++) { ex.setV(n, 0, 0x1111_1111_0000_0000n + BigInt(n)); ex.setV(n, 1, 0x2222_2222_0000_0000n + BigInt(n)); }
+  for (let n = 0; n < 31; n++) ex.setXreg(n, 0x3333_0000_0000_0000n + BigInt(n));
+}
+function snapshot(): bigint[] {
+  const s: bigint[] = [];
+  for (let n = 0; n < 32; n++) s.push(getV(n, 0), getV(n, 1));
+  for (let n = 0; n < 31; n++) s.push(ex.xreg(n));
+  s.push(BigInt(ex.getFPSR()));
+  return s;
+}
+// pattern the double (and the qemu guest) put in memory: word i = i * 0x9e3779b1
+function memWord(addr: bigint): bigint {
+  const i = Number((addr - BASE) / 4n);
+  return BigInt(Math.imul(i, 0x9e3779b1) >>> 0);
+}
+function exec(insn: number): void {
+  if (((insn >>> 25) & 5) === 4) ex.execSimdLoadStore(insn >>> 0); else ex.execSimdFp(insn >>> 0);
+}
+
+describe('SIMD&FP unit: failure paths and state', () => {
+  it('unallocated encodings raise UNDEF and change no state', () => {
+    const [fadd, fcmp, fmovi, fcvtzs, ld4, umov, ldrq] = encode([
+      'fadd s0, s1, s2', 'fcmp s1, s2', 'fmov s0, #1.0', 'fcvtzs w0, s1, #1', 'ld4 {v0.2d, v1.2d, v2.2d, v3.2d}, [x1]',
+      'mov x0, v1.d[1]', 'ldr q0, [x1]',
+    ]);
+    const bad = [
+      (fadd & ~(3 << 22)) | (2 << 22),          // ptype 10
+      (fadd & ~(15 << 12)) | (9 << 12),         // FP 2-source opcode 1001
+      fcmp | (1 << 14),                         // FCMP op != 00
+      fmovi | (1 << 5),                         // FMOV (immediate) imm5 != 0
+      (fcvtzs & ~(63 << 10)) | (31 << 10),      // 32-bit fixed point with scale < 32
+      ld4 & ~(1 << 30),                         // LD4 .1d (size 11, Q 0)
+      umov & ~(1 << 30),                        // UMOV of a D lane into W
+      (ldrq & ~(3 << 30)) | (1 << 30),          // LDR with size 01 and opc 11
+      0x8e20_8400,                              // bit 31 set in the vector space
+    ];
+    for (const insn of bad) {
+      fillRegs();
+      ex.setFPSR(0);
+      const before = snapshot();
+      const n0 = ex.undefs();
+      exec(insn);
+      expect(ex.undefs(), `0x${(insn >>> 0).toString(16)}`).toBe(n0 + 1);
+      expect(snapshot()).toEqual(before);
+    }
+    // and a valid one does not
+    const n0 = ex.undefs();
+    exec(fadd);
+    expect(ex.undefs()).toBe(n0);
+  });
+
+  it('a faulting load writes no register and does no writeback', () => {
+    const insns = encode([
+      'ldr q0, [x1]', 'ldr d0, [x0], #16', 'ld1 {v0.16b, v1.16b}, [x1]', 'ldp q0, q1, [x1]', 'ld4r {v0.4s, v1.4s, v2.4s, v3.4s}, [x0], #16',
+      'ld1 {v0.s}[1], [x1]',
+    ]);
+    const outside = BASE + SIZE + 0x100n;
+    const straddle = BASE + SIZE - 16n; // first 16 bytes in the window, the rest outside
+    for (const [i, insn] of insns.entries()) {
+      for (const addr of [outside, straddle]) {
+        fillRegs();
+        ex.setXreg(0, addr);
+        ex.setXreg(1, addr);
+        const before = snapshot();
+        const f0 = Number(ex.faultCount.value);
+        exec(insn);
+        if (addr === straddle && (i === 0 || i === 1 || i === 4 || i === 5)) {
+          // fits in the window: must succeed
+          expect(Number(ex.faultCount.value)).toBe(f0);
+          continue;
+        }
+        expect(Number(ex.faultCount.value), `insn ${i}`).toBeGreaterThan(f0);
+        expect(snapshot(), `insn ${i}`).toEqual(before);
+      }
+    }
+  });
+
+  it('LDR (literal) reads PC-relative and zeroes the rest of the register', () => {
+    const [ldrq, ldrs, ldrd] = encode(['ldr q0, #16', 'ldr s1, #-4', 'ldr d2, #1048572']);
+    const pc = BASE + 0x1000n;
+    ex.setPC(pc);
+    fillRegs();
+    exec(ldrq);
+    expect(getV(0, 0)).toBe(memWord(pc + 16n) | (memWord(pc + 20n) << 32n));
+    expect(getV(0, 1)).toBe(memWord(pc + 24n) | (memWord(pc + 28n) << 32n));
+    exec(ldrs);
+    expect(getV(1, 0)).toBe(memWord(pc - 4n));
+    expect(getV(1, 1)).toBe(0n);
+    const f0 = Number(ex.faultCount.value);
+    const v2 = [getV(2, 0), getV(2, 1)];
+    exec(ldrd); // pc + 1 MiB - 4: outside the window
+    expect(Number(ex.faultCount.value)).toBe(f0 + 1);
+    expect([getV(2, 0), getV(2, 1)]).toEqual(v2);
+  });
+
+  it('SP as the base register (Rn = 31 is SP, not XZR)', () => {
+    const [ldr, stp, ldp, ld1] = encode(['ldr q0, [sp, #16]', 'stp q1, q2, [sp, #-32]!', 'ldp q3, q4, [sp], #32', 'ld1 {v5.2d}, [sp], x1']);
+    fillRegs();
+    const sp = BASE + 0x2000n;
+    ex.setXregSP(31, sp);
+    ex.setXreg(1, 48n);
+    exec(ldr);
+    expect(getV(0, 0)).toBe(memWord(sp + 16n) | (memWord(sp + 20n) << 32n));
+    exec(stp); // SP -= 32, then V1, V2 stored there
+    exec(ldp); // reads them back, SP += 32
+    expect([getV(3, 0), getV(3, 1), getV(4, 0), getV(4, 1)]).toEqual([getV(1, 0), getV(1, 1), getV(2, 0), getV(2, 1)]);
+    exec(ld1); // post-index by X1 (48)
+    expect(getV(5, 0)).toBe(memWord(sp) | (memWord(sp + 4n) << 32n));
+    // SP is now sp + 48: a load at [sp, #-48] must read the original address
+    const [ldrBack] = encode(['ldur q6, [sp, #-48]']);
+    exec(ldrBack);
+    expect(getV(6, 0)).toBe(getV(5, 0));
+  });
+
+  it('scalar FP16 FCVTZS (fixed-point) writes 16 bits, as the Arm ARM says', () => {
+    // qemu-aarch64 7.2 writes a sign-extended 32-bit value here (0xffff8000):
+    // a QEMU bug, so this one form is checked against the pseudocode instead
+    // (FPToFixed(-64.0, fbits 9) = -32768 = 0x8000 in an H register).
+    const [insn] = encode(['fcvtzs h0, h1, #9']);
+    fillRegs();
+    ex.setFPCR(0);
+    ex.setFPSR(0);
+    ex.setV(1, 0, 0xd400n); // -64.0 in half precision
+    exec(insn);
+    expect(getV(0, 0)).toBe(0x8000n);
+    expect(getV(0, 1)).toBe(0n);
+    expect(ex.getFPSR()).toBe(0);
+  });
+
+  it('FPCR/FPSR keep the bits qemu-aarch64 -cpu max keeps', () => {
+    // measured: msr fpcr/fpsr with all ones reads back 0x07ff0000 / 0xf800009f
+    ex.setFPCR(0xffff_ffff);
+    expect(ex.getFPCR() >>> 0).toBe(0x07ff_0000);
+    ex.setFPSR(0xffff_ffff);
+    expect(ex.getFPSR() >>> 0).toBe(0xf800_009f);
+    ex.setFPCR(0);
+    ex.setFPSR(0);
+  });
+});
