@@ -32,6 +32,7 @@ struct trapframe {
 void irq_handle(struct trapframe *tf);
 void trap_crash(int vector, struct trapframe *tf) NORETURN;
 void irq_register(uint32_t intid, void (*fn)(void));
+void irq_register_arg(uint32_t intid, void (*fn)(void *), void *arg);
 const char *esr_class_name(uint32_t ec);
 void halt(void) NORETURN;  /* quiet the GIC and timer, then WFI forever */
 
@@ -110,7 +111,11 @@ int virtq_init(const struct virtio_dev *d, uint32_t index, struct virtq *q, uint
 void virtio_driver_ok(const struct virtio_dev *d);
 void virtio_fail(const struct virtio_dev *d);
 int virtq_call(struct virtq *q, const struct virtq_buf *bufs, int n, uint32_t *written);
+int virtq_post(struct virtq *q, const struct virtq_buf *bufs, int n);  /* no wait */
+bool virtq_reap(struct virtq *q, uint32_t *written);
+void virtio_on_irq(const struct virtio_dev *d, void (*fn)(void));
 int virtio_count(void);
+uint64_t virtio_irqs(const struct virtio_dev *d);  /* interrupts taken so far */
 const struct virtio_dev *virtio_get(int i);
 const struct virtio_dev *virtio_find(uint32_t device_id, int nth);  /* modern only */
 const char *virtio_device_name(uint32_t id);
@@ -127,6 +132,23 @@ int blk_read(int disk, uint64_t lba, uint32_t count, void *buf);          /* 0 o
 int blk_write(int disk, uint64_t lba, uint32_t count, const void *buf);   /* 0 or -errno */
 int blk_flush(int disk);                                                  /* 0 or -errno */
 int cmd_blk(int argc, char **argv);
+
+/* ---- drivers/virtio_console.c ---- */
+void console_init(void);
+bool console_present(void);
+int console_write_line(const char *text);   /* text + '\n' to the host; 0 or -errno */
+void console_stats(uint64_t *lines, uint64_t *bytes, uint64_t *received);
+
+/* ---- drivers/storage.c ---- */
+struct blockdev;
+struct ext4_fs;
+struct blockdev *storage_blockdev(int disk);  /* blk0 read-write, others read-only */
+void storage_init(void);        /* mount blk0 at /, formatting it first if blank */
+struct ext4_fs *storage_fs(void);           /* NULL if no filesystem is mounted */
+const char *storage_reason(void);           /* why not, "" if mounted */
+bool storage_formatted_at_boot(void);
+int storage_format(void);       /* mkfs blk0 and mount it; 0 or -errno */
+void storage_shutdown(void);    /* commit, mark clean and unmount / */
 
 /* ---- lib/fdt.c ---- */
 #define FDT_MAX_DEVICES 48
@@ -190,6 +212,42 @@ char *strchr(const char *s, int c);
 size_t strlcpy(char *dst, const char *src, size_t n);
 int parse_u64(const char *s, uint64_t *out);  /* decimal or 0x hex; 0 or -1 */
 
+/* ---- lib/sha256.c ---- */
+struct sha256 {
+    uint32_t h[8];
+    uint64_t len;           /* bytes hashed so far */
+    uint8_t buf[64];
+    uint32_t fill;
+};
+void sha256_init(struct sha256 *s);
+void sha256_update(struct sha256 *s, const void *data, size_t n);
+void sha256_final(struct sha256 *s, uint8_t out[32]);
+void sha256_hex(const uint8_t digest[32], char out[65]);
+
+/* ---- lib/json.c ---- */
+#define JSON_MAX_DEPTH 8
+struct json {
+    char *buf;
+    size_t cap, len;
+    bool overflow;
+    int depth;
+    bool in_array[JSON_MAX_DEPTH];
+    uint32_t count[JSON_MAX_DEPTH];
+};
+void json_begin(struct json *j, char *buf, size_t cap);
+void json_str(struct json *j, const char *key, const char *val);
+void json_u64(struct json *j, const char *key, uint64_t val);
+void json_i64(struct json *j, const char *key, int64_t val);
+void json_bool(struct json *j, const char *key, bool val);
+void json_open_array(struct json *j, const char *key);
+void json_open_object(struct json *j, const char *key);
+void json_close(struct json *j);
+const char *json_end(struct json *j);   /* the text, or NULL if it did not fit */
+void event_begin(struct json *j, char *buf, size_t cap, const char *type);
+int event_send(struct json *j);         /* 0, or -1 if dropped (no console / too long) */
+void event_stats(uint64_t *sent, uint64_t *dropped);
+void event_log(const char *level, const char *fmt, ...) PRINTF_LIKE(2, 3);
+
 /* ---- lib/selftest.c ---- */
 int selftest_run(const char *only);  /* returns number of failures */
 
@@ -202,6 +260,22 @@ void shell_run(void) NORETURN;
 
 /* ---- shell/bench.c ---- */
 int cmd_bench(int argc, char **argv);
+
+/* ---- shell/cmd_fs.c ---- */
+int cmd_ls(int argc, char **argv);
+int cmd_cat(int argc, char **argv);
+int cmd_stat(int argc, char **argv);
+int cmd_mkdir(int argc, char **argv);
+int cmd_rm(int argc, char **argv);
+int cmd_rmdir(int argc, char **argv);
+int cmd_mv(int argc, char **argv);
+int cmd_ln(int argc, char **argv);
+int cmd_write(int argc, char **argv);
+int cmd_sync(int argc, char **argv);
+int cmd_df(int argc, char **argv);
+int cmd_sha256(int argc, char **argv);
+int cmd_diskctl(int argc, char **argv);
+int cmd_fsbench(int argc, char **argv);
 
 /* ---- shell/crash.c ---- */
 int cmd_crash(int argc, char **argv);

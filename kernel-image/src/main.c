@@ -42,6 +42,48 @@ static const struct fdt_device *fallback(enum dev_kind k, const char *compat, ui
     return n;
 }
 
+/* The first event on the event stream: who we are and what we found. */
+static void boot_event(void)
+{
+    static char line[1024];
+    struct json j;
+    event_begin(&j, line, sizeof(line), "boot");
+    json_str(&j, "version", SIS_VERSION);
+    json_str(&j, "source", sis_source_hash);
+    json_open_array(&j, "features");
+    for (const char *p = sis_features; *p;) {
+        char name[32];
+        size_t n = 0;
+        while (p[n] && p[n] != ' ' && n + 1 < sizeof(name)) {
+            name[n] = p[n];
+            n++;
+        }
+        name[n] = 0;
+        json_str(&j, NULL, name);
+        p += n;
+        while (*p == ' ')
+            p++;
+    }
+    json_close(&j);
+    json_u64(&j, "ram", machine.ram_size);
+    json_open_array(&j, "disks");
+    for (int i = 0; i < blk_count(); i++) {
+        json_open_object(&j, NULL);
+        json_u64(&j, "n", (uint64_t)i);
+        json_u64(&j, "sectors", blk_sectors(i));
+        json_bool(&j, "ro", blk_readonly(i));
+        json_close(&j);
+    }
+    json_close(&j);
+    json_open_object(&j, "rootfs");
+    json_bool(&j, "mounted", storage_fs() != NULL);
+    json_bool(&j, "formatted", storage_formatted_at_boot());
+    if (!storage_fs())
+        json_str(&j, "reason", storage_reason());
+    json_close(&j);
+    event_send(&j);
+}
+
 void kmain(void *dtb)
 {
     fdt_parse(dtb, &machine);
@@ -85,14 +127,18 @@ void kmain(void *dtb)
     irq_enable();
     virtio_probe();
     blk_init();
+    console_init();
 
     printf("boot: ram %lu MiB at 0x%08lx, dtb %u bytes at %p, %d devices\n",
            (unsigned long)(machine.ram_size >> 20), (unsigned long)machine.ram_base,
            machine.dtb_size, dtb, machine.ndev);
-    printf("boot: %d virtio device(s), %d disk(s)\n", virtio_count(), blk_count());
+    printf("boot: %d virtio device(s), %d disk(s), event console %s\n", virtio_count(), blk_count(),
+           console_present() ? "on" : "off");
     printf("boot: mmu on, heap %u MiB at 0x%08lx, timer %lu Hz, kernel %lu KiB\n",
            HEAP_SIZE >> 20, (unsigned long)heap, (unsigned long)timer_freq(),
            (unsigned long)((kend - (uintptr_t)_start_image) >> 10));
+    storage_init();
+    boot_event();
     printf("Type 'help' for the list of commands.\n");
     shell_run();
 }

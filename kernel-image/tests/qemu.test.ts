@@ -102,7 +102,7 @@ describe('SIS shell on QEMU virt', () => {
       try {
         const a = await runCommand(modern, 'virtio');
         expect(a).toMatch(/^virtio: 32 transports, 1 with a device$/m);
-        expect(a).toMatch(/^slot \d+ +0x0a00[0-9a-f]{4} irq \d+: block \(id 2\), vendor 0x[0-9a-f]{8}, features 0x[0-9a-f]*1[0-9a-f]{8}$/m);
+        expect(a).toMatch(/^slot \d+ +0x0a00[0-9a-f]{4} irq \d+: block \(id 2\), vendor 0x[0-9a-f]{8}, features 0x[0-9a-f]*1[0-9a-f]{8}, interrupts \d+$/m);
         expect(a).toMatch(/^ {2}capacity 6144 sectors of 512 bytes \(3072 KiB\)$/m);
       } finally {
         await modern.kill();

@@ -26,8 +26,9 @@ export interface ShellCase {
 
 /** Every command `help` must list, in table order. */
 export const COMMANDS = [
-  'help', 'version', 'uptime', 'date', 'mem', 'echo', 'dtb', 'virtio', 'blk', 'selftest', 'bench', 'crash',
-  'reboot', 'poweroff',
+  'help', 'version', 'uptime', 'date', 'mem', 'echo', 'dtb', 'virtio', 'blk',
+  'ls', 'cat', 'stat', 'sha256', 'mkdir', 'rm', 'rmdir', 'mv', 'ln', 'write', 'sync', 'df', 'diskctl', 'fsbench',
+  'selftest', 'bench', 'crash', 'reboot', 'poweroff',
 ];
 
 export const HALTED = 'sis: machine halted after a crash';

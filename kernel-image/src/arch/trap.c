@@ -19,6 +19,8 @@
 #define MAX_IRQ 128
 
 static void (*handlers[MAX_IRQ])(void);
+static void (*arg_handlers[MAX_IRQ])(void *);
+static void *handler_args[MAX_IRQ];
 static bool crashing;
 
 void irq_register(uint32_t intid, void (*fn)(void))
@@ -26,6 +28,17 @@ void irq_register(uint32_t intid, void (*fn)(void))
     if (intid >= MAX_IRQ)
         panic("irq_register: INTID %u out of range", intid);
     handlers[intid] = fn;
+    arg_handlers[intid] = NULL;
+}
+
+/* The same with a context pointer (one handler per virtio transport). */
+void irq_register_arg(uint32_t intid, void (*fn)(void *), void *arg)
+{
+    if (intid >= MAX_IRQ)
+        panic("irq_register: INTID %u out of range", intid);
+    handlers[intid] = NULL;
+    handler_args[intid] = arg;
+    arg_handlers[intid] = fn;
 }
 
 void irq_handle(struct trapframe *tf)
@@ -36,7 +49,9 @@ void irq_handle(struct trapframe *tf)
         uint32_t id = iar & 0x3ff;
         if (id >= 1020)
             break;
-        if (id < MAX_IRQ && handlers[id]) {
+        if (id < MAX_IRQ && arg_handlers[id]) {
+            arg_handlers[id](handler_args[id]);
+        } else if (id < MAX_IRQ && handlers[id]) {
             handlers[id]();
         } else {
             printf("\nsis: unexpected interrupt %u, masked\n", id);

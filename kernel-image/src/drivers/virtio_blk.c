@@ -9,8 +9,9 @@
  *
  * Each disk has one request queue (queue 0). A request is a three-part
  * descriptor chain: a 16-byte header {type, reserved, sector}, the data,
- * and one status byte the device writes. I/O is synchronous (virtq_call
- * polls for completion); requests are split into chunks of at most
+ * and one status byte the device writes. I/O is synchronous: virtq_call
+ * sleeps until the device's interrupt reports the chain used (at most 10 s,
+ * then the disk is given up with a printed error); requests are split into chunks of at most
  * MAX_CHUNK sectors. Sectors are always 512 bytes, whatever blk_size the
  * device reports. Every call returns 0 or -errno, checks its range against
  * the capacity before touching the device, and refuses writes to a

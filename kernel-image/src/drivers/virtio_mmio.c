@@ -8,13 +8,21 @@
  * and its 64 device feature bits, and keeps one record per transport that
  * has a device, highest transport address first: QEMU assigns -device
  * options to transports from the top slot down, so this order is the
- * command line's (the first virtio-blk -device is blk0). Probing only reads. Device drivers (virtio_blk.c, ...) start
- * from these records and use the transport calls below: virtio_start()
- * (reset, ACKNOWLEDGE, DRIVER, feature negotiation, FEATURES_OK),
- * virtq_init() (one split virtqueue in heap memory), virtio_driver_ok(),
- * and virtq_call(), which posts one descriptor chain and polls the used
- * ring until the device returns it (synchronous I/O, no interrupt needed;
- * the kernel is single-threaded). We speak the modern interface (Version 2). QEMU 7.2 defaults to legacy (Version 1)
+ * command line's (the first virtio-blk -device is blk0). Probing only reads.
+ * Device drivers (virtio_blk.c, virtio_console.c) start from these records
+ * and use the transport calls below: virtio_start() (reset, ACKNOWLEDGE,
+ * DRIVER, feature negotiation, FEATURES_OK), virtq_init() (one split
+ * virtqueue in heap memory; the first queue of a device also hooks the
+ * transport's interrupt, GIC SPI from the DTB, INTID 48 + n on QEMU),
+ * virtio_driver_ok(), and virtq_call(), which posts one descriptor chain,
+ * notifies the device and sleeps in WFI until the used ring advances: the
+ * device's used-buffer interrupt wakes us (the handler acknowledges
+ * InterruptStatus), and the 100 Hz timer tick bounds each sleep, so a
+ * device that never answers is given up after REQUEST_TIMEOUT_S with a
+ * printed error and -ETIMEDOUT (the caller then stops using the device).
+ * The kernel is single-threaded: one request in flight per queue. A
+ * transport without an interrupt in the DTB is polled instead.
+ * We speak the modern interface (Version 2). QEMU 7.2 defaults to legacy (Version 1)
  * transports unless given -global virtio-mmio.force-legacy=false; those are
  * listed but marked unsupported. A disk for testing:
  *   -global virtio-mmio.force-legacy=false
@@ -65,6 +73,32 @@
 
 static struct virtio_dev devs[FDT_MAX_DEVICES];
 static int ndevs, ntransports;
+static volatile uint64_t irq_count[FDT_MAX_DEVICES];   /* per devs[] entry */
+static bool irq_hooked[FDT_MAX_DEVICES];
+static void (*irq_hook[FDT_MAX_DEVICES])(void);
+
+/* A transport's interrupt: acknowledge what it reports; the waiter in
+ * virtq_call() looks at the used ring itself. */
+static void virtio_irq(void *arg)
+{
+    struct virtio_dev *d = arg;
+    uint32_t st = mmio_read32(d->addr + INTERRUPT_STATUS);
+    mmio_write32(d->addr + INTERRUPT_ACK, st);
+    irq_count[d - devs]++;
+    if (irq_hook[d - devs])
+        irq_hook[d - devs]();
+}
+
+/* A driver's own work in the device's interrupt (IRQ context: short, no printing). */
+void virtio_on_irq(const struct virtio_dev *d, void (*fn)(void))
+{
+    irq_hook[d - devs] = fn;
+}
+
+uint64_t virtio_irqs(const struct virtio_dev *d)
+{
+    return irq_count[d - devs];
+}
 
 const char *virtio_device_name(uint32_t id)
 {
@@ -236,10 +270,17 @@ int virtq_init(const struct virtio_dev *d, uint32_t index, struct virtq *q, uint
     mmio_write32(d->addr + QUEUE_DEVICE_LOW, (uint32_t)used);
     mmio_write32(d->addr + QUEUE_DEVICE_HIGH, (uint32_t)(used >> 32));
     mmio_write32(d->addr + QUEUE_READY, 1);
+    int i = (int)(d - devs);
+    if (d->irq >= 0 && !irq_hooked[i]) {
+        irq_register_arg((uint32_t)d->irq, virtio_irq, &devs[i]);
+        gic_enable((uint32_t)d->irq);
+        irq_hooked[i] = true;
+    }
     return 0;
 }
 
-int virtq_call(struct virtq *q, const struct virtq_buf *bufs, int n, uint32_t *written)
+/* Post one descriptor chain (descriptors 0..n-1: one chain in flight per queue) and notify. */
+int virtq_post(struct virtq *q, const struct virtq_buf *bufs, int n)
 {
     if (n <= 0 || n > q->size)
         return -EIO;
@@ -256,18 +297,45 @@ int virtq_call(struct virtq *q, const struct virtq_buf *bufs, int n, uint32_t *w
     q->avail->idx = (uint16_t)(idx + 1);
     dsb_sy();                                   /* the index before the notify */
     mmio_write32(q->dev->addr + QUEUE_NOTIFY, q->index);
+    return 0;
+}
 
-    uint64_t deadline = timer_counter() + REQUEST_TIMEOUT_S * timer_freq();
-    while (q->used->idx == q->last_used) {
-        if (timer_counter() > deadline)
-            return -ETIMEDOUT;
-    }
+/* Take the next used element if the device returned one: true, and the bytes it wrote. */
+bool virtq_reap(struct virtq *q, uint32_t *written)
+{
+    if (q->used->idx == q->last_used)
+        return false;
     dsb_sy();
     const volatile struct virtq_used_elem *e = &q->used->ring[q->last_used % q->size];
     if (written)
         *written = e->len;
     q->last_used++;
-    mmio_write32(q->dev->addr + INTERRUPT_ACK, mmio_read32(q->dev->addr + INTERRUPT_STATUS));
+    return true;
+}
+
+int virtq_call(struct virtq *q, const struct virtq_buf *bufs, int n, uint32_t *written)
+{
+    int r = virtq_post(q, bufs, n);
+    if (r)
+        return r;
+    uint64_t deadline = timer_counter() + REQUEST_TIMEOUT_S * timer_freq();
+    bool irq = irq_hooked[q->dev - devs];
+    while (!virtq_reap(q, written)) {
+        if (timer_counter() > deadline) {
+            printf("sis: virtio slot %d (%s) queue %u: no answer after %d s, device given up\n",
+                   q->dev->slot, virtio_device_name(q->dev->device_id), q->index, REQUEST_TIMEOUT_S);
+            return -ETIMEDOUT;
+        }
+        if (irq) {
+            /* Masked check-then-WFI: an interrupt arriving in between still wakes us. */
+            irq_disable();
+            if (q->used->idx == q->last_used)
+                wfi();
+            irq_enable();
+        }
+    }
+    if (!irq)
+        mmio_write32(q->dev->addr + INTERRUPT_ACK, mmio_read32(q->dev->addr + INTERRUPT_STATUS));
     return 0;
 }
 
@@ -289,7 +357,14 @@ int cmd_virtio(int argc, char **argv)
                    "-global virtio-mmio.force-legacy=false\n", d->version);
             continue;
         }
-        printf(", features 0x%016lx\n", (unsigned long)d->features);
+        printf(", features 0x%016lx, interrupts %lu\n", (unsigned long)d->features,
+               (unsigned long)irq_count[i]);
+        if (d->device_id == 3 && d == virtio_find(3, 0) && console_present()) {
+            uint64_t nl, nb, nr;
+            console_stats(&nl, &nb, &nr);
+            printf("  event console: %lu lines (%lu bytes) sent, %lu bytes received (ignored)\n",
+                   (unsigned long)nl, (unsigned long)nb, (unsigned long)nr);
+        }
         if (d->device_id == 2) {
             uint64_t sectors = virtio_config64(d, 0);
             printf("  capacity %lu sectors of 512 bytes (%lu KiB)\n", (unsigned long)sectors,

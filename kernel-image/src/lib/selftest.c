@@ -302,6 +302,63 @@ static void test_irq_fp(void)
     CHECK(fpcr_out == fpcr_in, "FPCR survives interrupts");
 }
 
+/* RFC 6234 section 8.5 (SHA-256 TEST1, TEST2_1, TEST3) plus the empty message. */
+static void expect_sha(const char *want, const char *msg, size_t chunk, uint32_t repeat)
+{
+    struct sha256 s;
+    uint8_t d[32];
+    char hex[65];
+    size_t n = strlen(msg);
+    sha256_init(&s);
+    for (uint32_t r = 0; r < repeat; r++)
+        for (size_t off = 0; off < n; off += chunk)
+            sha256_update(&s, msg + off, n - off < chunk ? n - off : chunk);
+    sha256_final(&s, d);
+    sha256_hex(d, hex);
+    if (strcmp(hex, want) != 0) {
+        printf("selftest: FAIL %s: sha256 of \"%.20s\" x%u gave %s\n", cur, msg, repeat, hex);
+        failures++;
+    }
+}
+
+static void test_sha256(void)
+{
+    expect_sha("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", "", 1, 1);
+    expect_sha("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad", "abc", 1, 1);
+    expect_sha("248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1",
+               "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", 7, 1);
+    expect_sha("cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0",
+               "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+               100, 10000);
+}
+
+static void test_json(void)
+{
+    char buf[160];
+    struct json j;
+    json_begin(&j, buf, sizeof(buf));
+    json_str(&j, "s", "a\"b\\c\n\x01");
+    json_u64(&j, "u", 18446744073709551615ull);
+    json_i64(&j, "i", -5);
+    json_open_array(&j, "a");
+    json_bool(&j, NULL, true);
+    json_open_object(&j, NULL);
+    json_str(&j, "k", "");
+    json_close(&j);
+    json_close(&j);
+    const char *t = json_end(&j);
+    CHECK(t && strcmp(t, "{\"s\":\"a\\\"b\\\\c\\n\\u0001\",\"u\":18446744073709551615,"
+                         "\"i\":-5,\"a\":[true,{\"k\":\"\"}]}") == 0, "escapes, numbers, nesting");
+    char small[8];
+    json_begin(&j, small, sizeof(small));
+    json_str(&j, "key", "too long for the buffer");
+    CHECK(json_end(&j) == NULL, "an object that does not fit is refused, not truncated");
+    json_begin(&j, buf, sizeof(buf));
+    json_open_array(&j, "open");
+    t = json_end(&j);
+    CHECK(t && strcmp(t, "{\"open\":[]}") == 0, "json_end closes what is open");
+}
+
 static const struct {
     void (*fn)(void);
     const char *name;
@@ -314,6 +371,8 @@ static const struct {
     { test_devices, "devices" },
     { test_fdt, "fdt" },
     { test_irq_fp, "irqfp" },
+    { test_sha256, "sha256" },
+    { test_json, "json" },
 };
 
 int selftest_run(const char *only)

@@ -41,6 +41,20 @@ static const struct command commands[] = {
     { "virtio", "virtio", "virtio-mmio transports that have a device attached", cmd_virtio },
     { "blk", "blk [read DISK SECTOR | write DISK SECTOR TEXT | flush DISK | sum DISK]",
       "virtio disks: list, show or write a sector, flush, checksum", cmd_blk },
+    { "ls", "ls [-l] [PATH]", "list a directory (sorted); -l: mode, links, size, symlink target", cmd_ls },
+    { "cat", "cat PATH", "print a file", cmd_cat },
+    { "stat", "stat PATH", "inode, type, mode, links, size and times of a path", cmd_stat },
+    { "sha256", "sha256 PATH", "SHA-256 of a file, as sha256sum prints it", cmd_sha256 },
+    { "mkdir", "mkdir PATH", "make a directory", cmd_mkdir },
+    { "rm", "rm PATH", "remove a file or symbolic link", cmd_rm },
+    { "rmdir", "rmdir PATH", "remove an empty directory", cmd_rmdir },
+    { "mv", "mv FROM TO", "rename; an existing TO is replaced atomically", cmd_mv },
+    { "ln", "ln -s TARGET LINK", "make a symbolic link", cmd_ln },
+    { "write", "write PATH [TEXT ...]", "replace a file's contents with TEXT and a newline", cmd_write },
+    { "sync", "sync", "commit the journal and flush the disk", cmd_sync },
+    { "df", "df", "space and inodes used on /", cmd_df },
+    { "diskctl", "diskctl info | diskctl format --yes", "disks and the filesystem; format blk0 (erases it)", cmd_diskctl },
+    { "fsbench", "fsbench [KiB]", "file write, fsync, read and append+fsync timings, in guest time", cmd_fsbench },
     { "selftest", "selftest [name]", "run the in-kernel self tests (printf, string, heap, ...)", cmd_selftest },
     { "bench", "bench [iterations]", "integer, memory and floating-point loops, timed in guest time", cmd_bench },
     { "crash", "crash [data|write|undef|align|brk|jump|svc|el0|panic]", "fault on purpose to show the crash report", cmd_crash },
@@ -202,6 +216,7 @@ static int cmd_reboot(int argc, char **argv)
     (void)argv;
     if (argc != 1)
         return usage("reboot");
+    storage_shutdown();
     printf("sis: rebooting\n");
     int r = psci_system_reset();
     printf("sis: reboot: PSCI SYSTEM_RESET failed (%d)\n", r);
@@ -213,6 +228,7 @@ static int cmd_poweroff(int argc, char **argv)
     (void)argv;
     if (argc != 1)
         return usage("poweroff");
+    storage_shutdown();
     printf("sis: powering off\n");
     int r = psci_system_off();
     printf("sis: poweroff: PSCI SYSTEM_OFF failed (%d)\n", r);

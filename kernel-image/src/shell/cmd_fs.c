@@ -1,0 +1,648 @@
+/*
+ * cmd_fs.c - the file commands: ls, cat, stat, mkdir, rm, rmdir, mv, ln,
+ * write, sync, df, sha256, diskctl, fsbench. They work on the ext4 filesystem
+ * mounted at / from the system disk (drivers/storage.c).
+ *
+ * Paths: there is no current directory; "x/y" means "/x/y". cat and sha256
+ * follow symbolic links (at most 8); ls, stat, rm and mv act on the link
+ * itself. Errors name the
+ * command, the path and the errno, e.g.
+ *   ls: /nope: No such file or directory (ENOENT)
+ * and, for I/O and corruption errors, the on-disk problem the ext4 driver
+ * reported. Without a filesystem every command says
+ *   ls: no filesystem mounted: REASON
+ * Durability: every command that changes the filesystem commits the
+ * journal transaction (and flushes the disk) before the prompt comes back,
+ * so a change the shell has acknowledged survives a power cut. `sync`
+ * does the same explicitly.
+ */
+#include "../defs.h"
+#include "../fs/ext4.h"
+
+#define PATH_MAX_LEN 1024
+#define IO_CHUNK 4096
+#define MAX_FOLLOW 8
+#define ENODEV 19
+
+static const char *err_text(int e)
+{
+    switch (e < 0 ? -e : e) {
+    case EPERM: return "Operation not permitted";
+    case ENOENT: return "No such file or directory";
+    case EIO: return "Input/output error";
+    case ENOMEM: return "Out of memory";
+    case EEXIST: return "File exists";
+    case EXDEV: return "Cross-device link";
+    case ENOTDIR: return "Not a directory";
+    case EISDIR: return "Is a directory";
+    case EINVAL: return "Invalid argument";
+    case EFBIG: return "File too large";
+    case ENOSPC: return "No space left on device";
+    case EROFS: return "Read-only file system";
+    case EMLINK: return "Too many links";
+    case ENAMETOOLONG: return "File name too long";
+    case ENOTEMPTY: return "Directory not empty";
+    case ELOOP: return "Too many levels of symbolic links";
+    case EOPNOTSUPP: return "Operation not supported";
+    case EUCLEAN: return "Structure needs cleaning";
+    case ENODEV: return "No such device";
+    default: return "Error";
+    }
+}
+
+static const char *err_name(int e)
+{
+    return (e == -ENODEV || e == ENODEV) ? "ENODEV" : vfs_strerror(e);
+}
+
+/* "cmd: path: text (ENAME)[: on-disk problem]" and 1. */
+static int fail(const char *cmd, const char *path, int e)
+{
+    struct ext4_fs *fs = storage_fs();
+    printf("%s: %s: %s (%s)", cmd, path, err_text(e), err_name(e));
+    if (fs && (e == -EIO || e == -EUCLEAN) && ext4_last_error(fs)[0])
+        printf(": %s", ext4_last_error(fs));
+    printf("\n");
+    return 1;
+}
+
+static struct ext4_fs *need_fs(const char *cmd)
+{
+    struct ext4_fs *fs = storage_fs();
+    if (!fs)
+        printf("%s: no filesystem mounted: %s\n", cmd, storage_reason());
+    return fs;
+}
+
+static int usage(const char *u)
+{
+    printf("usage: %s\n", u);
+    return 1;
+}
+
+/* "x" -> "/x"; NULL (and a message) if too long. */
+static const char *abspath(const char *cmd, const char *in, char *buf)
+{
+    if (in[0] == '/')
+        return in;
+    if (strlen(in) + 2 > PATH_MAX_LEN) {
+        printf("%s: %s: %s (ENAMETOOLONG)\n", cmd, in, err_text(ENAMETOOLONG));
+        return NULL;
+    }
+    buf[0] = '/';
+    strlcpy(buf + 1, in, PATH_MAX_LEN - 1);
+    return buf;
+}
+
+/* After a change: commit the journal so the change is durable now. */
+static int commit(const char *cmd, struct ext4_fs *fs)
+{
+    int e = vfs_sync(fs);
+    if (e)
+        return fail(cmd, "journal commit", e);
+    return 0;
+}
+
+static void mode_string(uint16_t mode, char *s)
+{
+    uint16_t t = mode & EXT4_S_IFMT;
+    s[0] = t == EXT4_S_IFDIR ? 'd' : t == EXT4_S_IFLNK ? 'l' : t == EXT4_S_IFREG ? '-' : '?';
+    const char *rwx = "rwxrwxrwx";
+    for (int i = 0; i < 9; i++)
+        s[1 + i] = (mode & (0400 >> i)) ? rwx[i] : '-';
+    s[10] = 0;
+}
+
+/* ---- ls ---- */
+
+struct entry {
+    char name[256];
+};
+
+struct listing {
+    struct entry *e;
+    int n, cap;
+    int err;
+};
+
+static int collect(void *arg, const char *name, uint32_t len, uint32_t ino, uint8_t type)
+{
+    (void)ino;
+    (void)type;
+    struct listing *l = arg;
+    if ((len == 1 && name[0] == '.') || (len == 2 && name[0] == '.' && name[1] == '.'))
+        return 0;
+    if (l->n == l->cap) {
+        int cap = l->cap ? l->cap * 2 : 32;
+        struct entry *ne = kmalloc((size_t)cap * sizeof(*ne));
+        if (!ne) {
+            l->err = -ENOMEM;
+            return 1;
+        }
+        if (l->e)
+            memcpy(ne, l->e, (size_t)l->n * sizeof(*ne));
+        kfree(l->e);
+        l->e = ne;
+        l->cap = cap;
+    }
+    if (len > 255)
+        len = 255;
+    memcpy(l->e[l->n].name, name, len);
+    l->e[l->n].name[len] = 0;
+    l->n++;
+    return 0;
+}
+
+static void sort_entries(struct entry *e, int n)
+{
+    for (int i = 1; i < n; i++)     /* insertion sort on indices would do; names are small */
+        for (int j = i; j > 0 && strcmp(e[j - 1].name, e[j].name) > 0; j--) {
+            struct entry t = e[j];
+            e[j] = e[j - 1];
+            e[j - 1] = t;
+        }
+}
+
+static void print_long(struct ext4_fs *fs, const char *path, const char *name, const struct ext4_stat *st)
+{
+    char m[11];
+    mode_string(st->mode, m);
+    printf("%s %3u %10lu %s", m, st->nlink, (unsigned long)st->size, name);
+    if ((st->mode & EXT4_S_IFMT) == EXT4_S_IFLNK) {
+        char target[PATH_MAX_LEN];
+        int64_t n = vfs_readlink(fs, path, target, sizeof(target) - 1);
+        if (n >= 0) {
+            target[n] = 0;
+            printf(" -> %s", target);
+        }
+    }
+    printf("\n");
+}
+
+int cmd_ls(int argc, char **argv)
+{
+    bool lng = argc > 1 && strcmp(argv[1], "-l") == 0;
+    int rest = argc - 1 - (lng ? 1 : 0);
+    if (rest > 1 || (rest == 1 && argv[argc - 1][0] == '-'))
+        return usage("ls [-l] [PATH]");
+    struct ext4_fs *fs = need_fs("ls");
+    if (!fs)
+        return 1;
+    char pbuf[PATH_MAX_LEN];
+    const char *path = rest ? abspath("ls", argv[argc - 1], pbuf) : "/";
+    if (!path)
+        return 1;
+    struct ext4_stat st;
+    int e = vfs_lstat(fs, path, &st);
+    if (e)
+        return fail("ls", path, e);
+    if ((st.mode & EXT4_S_IFMT) != EXT4_S_IFDIR) {
+        if (lng)
+            print_long(fs, path, path, &st);
+        else
+            printf("%s\n", path);
+        return 0;
+    }
+    struct listing l = { 0 };
+    e = vfs_readdir(fs, path, collect, &l);
+    if (!e)
+        e = l.err;
+    if (e) {
+        kfree(l.e);
+        return fail("ls", path, e);
+    }
+    sort_entries(l.e, l.n);
+    size_t plen = strlen(path);
+    for (int i = 0; i < l.n; i++) {
+        if (!lng) {
+            printf("%s\n", l.e[i].name);
+            continue;
+        }
+        char full[PATH_MAX_LEN];
+        snprintf(full, sizeof(full), "%s%s%s", path, plen && path[plen - 1] == '/' ? "" : "/", l.e[i].name);
+        struct ext4_stat cs;
+        int ce = vfs_lstat(fs, full, &cs);
+        if (ce)
+            fail("ls", full, ce);
+        else
+            print_long(fs, full, l.e[i].name, &cs);
+    }
+    kfree(l.e);
+    return 0;
+}
+
+/* ---- cat, sha256 ---- */
+
+/*
+ * Follow symbolic links at the end of `path` (the vfs follows the ones in
+ * the middle): a relative target is taken from the link's directory. The
+ * result goes to out (PATH_MAX_LEN bytes). 0 or -errno.
+ */
+static int follow(struct ext4_fs *fs, const char *path, char *out, struct ext4_stat *st)
+{
+    char target[PATH_MAX_LEN];
+    strlcpy(out, path, PATH_MAX_LEN);
+    for (int hops = 0;; hops++) {
+        int e = vfs_lstat(fs, out, st);
+        if (e)
+            return e;
+        if ((st->mode & EXT4_S_IFMT) != EXT4_S_IFLNK)
+            return 0;
+        if (hops == MAX_FOLLOW)
+            return -ELOOP;
+        int64_t n = vfs_readlink(fs, out, target, sizeof(target) - 1);
+        if (n < 0)
+            return (int)n;
+        target[n] = 0;
+        if (target[0] == '/') {
+            strlcpy(out, target, PATH_MAX_LEN);
+            continue;
+        }
+        char *slash = out + strlen(out);
+        while (slash > out && *slash != '/')
+            slash--;
+        size_t dlen = (size_t)(slash - out) + 1;       /* keep "dir/" */
+        if (dlen + (size_t)n + 1 > PATH_MAX_LEN)
+            return -ENAMETOOLONG;
+        memcpy(out + dlen, target, (size_t)n + 1);
+    }
+}
+
+/* Read a whole file (following symlinks) in chunks, handing each to fn. 0 or -errno. */
+static int read_all(struct ext4_fs *fs, const char *path, void (*fn)(void *, const uint8_t *, size_t), void *arg)
+{
+    struct ext4_stat st;
+    char real[PATH_MAX_LEN];
+    int e = follow(fs, path, real, &st);
+    if (e)
+        return e;
+    if ((st.mode & EXT4_S_IFMT) == EXT4_S_IFDIR)
+        return -EISDIR;
+    uint8_t *buf = kmalloc(IO_CHUNK);
+    if (!buf)
+        return -ENOMEM;
+    uint64_t off = 0;
+    for (;;) {
+        int64_t n = vfs_read(fs, real, off, buf, IO_CHUNK);
+        if (n < 0) {
+            kfree(buf);
+            return (int)n;
+        }
+        if (n == 0)
+            break;
+        fn(arg, buf, (size_t)n);
+        off += (uint64_t)n;
+    }
+    kfree(buf);
+    return 0;
+}
+
+static void cat_out(void *arg, const uint8_t *p, size_t n)
+{
+    (void)arg;
+    for (size_t i = 0; i < n; i++)
+        uart_putc((char)p[i]);
+}
+
+int cmd_cat(int argc, char **argv)
+{
+    if (argc != 2)
+        return usage("cat PATH");
+    struct ext4_fs *fs = need_fs("cat");
+    char pbuf[PATH_MAX_LEN];
+    const char *path = fs ? abspath("cat", argv[1], pbuf) : NULL;
+    if (!path)
+        return 1;
+    int e = read_all(fs, path, cat_out, NULL);
+    return e ? fail("cat", path, e) : 0;
+}
+
+static void sha_out(void *arg, const uint8_t *p, size_t n)
+{
+    sha256_update(arg, p, n);
+}
+
+int cmd_sha256(int argc, char **argv)
+{
+    if (argc != 2)
+        return usage("sha256 PATH");
+    struct ext4_fs *fs = need_fs("sha256");
+    char pbuf[PATH_MAX_LEN];
+    const char *path = fs ? abspath("sha256", argv[1], pbuf) : NULL;
+    if (!path)
+        return 1;
+    struct sha256 s;
+    sha256_init(&s);
+    int e = read_all(fs, path, sha_out, &s);
+    if (e)
+        return fail("sha256", path, e);
+    uint8_t d[32];
+    char hex[65];
+    sha256_final(&s, d);
+    sha256_hex(d, hex);
+    printf("%s  %s\n", hex, path);
+    return 0;
+}
+
+/* ---- stat ---- */
+
+int cmd_stat(int argc, char **argv)
+{
+    if (argc != 2)
+        return usage("stat PATH");
+    struct ext4_fs *fs = need_fs("stat");
+    char pbuf[PATH_MAX_LEN];
+    const char *path = fs ? abspath("stat", argv[1], pbuf) : NULL;
+    if (!path)
+        return 1;
+    struct ext4_stat st;
+    int e = vfs_lstat(fs, path, &st);
+    if (e)
+        return fail("stat", path, e);
+    uint16_t t = st.mode & EXT4_S_IFMT;
+    char m[11], when[32];
+    mode_string(st.mode, m);
+    printf("path:   %s\n", path);
+    printf("type:   %s\n", t == EXT4_S_IFDIR ? "directory" : t == EXT4_S_IFLNK ? "symbolic link"
+                           : t == EXT4_S_IFREG ? "regular file" : "other");
+    printf("inode:  %u\n", st.ino);
+    printf("mode:   %04o (%s)\n", st.mode & 07777u, m);
+    printf("links:  %u\n", st.nlink);
+    printf("uid:    %u, gid: %u\n", st.uid, st.gid);
+    printf("size:   %lu bytes, %lu blocks of 512 bytes\n", (unsigned long)st.size,
+           (unsigned long)st.blocks512);
+    if (t == EXT4_S_IFLNK) {
+        char target[PATH_MAX_LEN];
+        int64_t n = vfs_readlink(fs, path, target, sizeof(target) - 1);
+        if (n >= 0) {
+            target[n] = 0;
+            printf("target: %s\n", target);
+        }
+    }
+    rtc_format_iso8601(st.mtime, when, sizeof(when));
+    printf("mtime:  %s\n", when);
+    rtc_format_iso8601(st.ctime, when, sizeof(when));
+    printf("ctime:  %s\n", when);
+    return 0;
+}
+
+/* ---- changes ---- */
+
+static int one_path_change(int argc, char **argv, const char *cmd, const char *u,
+                           int (*op)(struct ext4_fs *, const char *))
+{
+    if (argc != 2 || argv[1][0] == '-')
+        return usage(u);
+    struct ext4_fs *fs = need_fs(cmd);
+    char pbuf[PATH_MAX_LEN];
+    const char *path = fs ? abspath(cmd, argv[1], pbuf) : NULL;
+    if (!path)
+        return 1;
+    int e = op(fs, path);
+    if (e) {
+        fail(cmd, path, e);
+        commit(cmd, fs);
+        return 1;
+    }
+    return commit(cmd, fs);
+}
+
+static int mkdir_op(struct ext4_fs *fs, const char *p) { return vfs_mkdir(fs, p, 0755); }
+
+int cmd_mkdir(int argc, char **argv)
+{
+    return one_path_change(argc, argv, "mkdir", "mkdir PATH", mkdir_op);
+}
+
+int cmd_rm(int argc, char **argv)
+{
+    return one_path_change(argc, argv, "rm", "rm PATH", vfs_unlink);
+}
+
+int cmd_rmdir(int argc, char **argv)
+{
+    return one_path_change(argc, argv, "rmdir", "rmdir PATH", vfs_rmdir);
+}
+
+int cmd_mv(int argc, char **argv)
+{
+    if (argc != 3)
+        return usage("mv FROM TO");
+    struct ext4_fs *fs = need_fs("mv");
+    char b1[PATH_MAX_LEN], b2[PATH_MAX_LEN];
+    const char *from = fs ? abspath("mv", argv[1], b1) : NULL;
+    const char *to = from ? abspath("mv", argv[2], b2) : NULL;
+    if (!to)
+        return 1;
+    int e = vfs_rename(fs, from, to);
+    if (e) {
+        /* The path to blame: the source unless it exists and the target is the problem. */
+        struct ext4_stat st;
+        fail("mv", vfs_lstat(fs, from, &st) == 0 && e != -EINVAL ? to : from, e);
+        return 1;
+    }
+    return commit("mv", fs);
+}
+
+int cmd_ln(int argc, char **argv)
+{
+    if (argc != 4 || strcmp(argv[1], "-s") != 0)
+        return usage("ln -s TARGET LINK");
+    struct ext4_fs *fs = need_fs("ln");
+    char pbuf[PATH_MAX_LEN];
+    const char *link = fs ? abspath("ln", argv[3], pbuf) : NULL;
+    if (!link)
+        return 1;
+    int e = vfs_symlink(fs, argv[2], link);
+    if (e)
+        return fail("ln", link, e);
+    return commit("ln", fs);
+}
+
+int cmd_write(int argc, char **argv)
+{
+    if (argc < 2)
+        return usage("write PATH [TEXT ...]");
+    struct ext4_fs *fs = need_fs("write");
+    char pbuf[PATH_MAX_LEN];
+    const char *path = fs ? abspath("write", argv[1], pbuf) : NULL;
+    if (!path)
+        return 1;
+    char text[SHELL_LINE_MAX + 1];
+    size_t n = 0;
+    for (int i = 2; i < argc; i++) {
+        size_t l = strlen(argv[i]);
+        memcpy(text + n, argv[i], l);   /* fits: the arguments came from one shell line */
+        n += l;
+        if (i + 1 < argc)
+            text[n++] = ' ';
+    }
+    text[n++] = '\n';
+    int64_t r = vfs_write(fs, path, 0, text, n, VFS_O_CREATE | VFS_O_TRUNC);
+    if (r < 0)
+        return fail("write", path, (int)r);
+    return commit("write", fs);
+}
+
+int cmd_sync(int argc, char **argv)
+{
+    (void)argv;
+    if (argc != 1)
+        return usage("sync");
+    struct ext4_fs *fs = need_fs("sync");
+    return fs ? commit("sync", fs) : 1;
+}
+
+static void print_df(struct ext4_fs *fs)
+{
+    struct ext4_statfs s;
+    int e = vfs_statfs(fs, &s);
+    if (e) {
+        fail("df", "/", e);
+        return;
+    }
+    uint64_t k = s.block_size / 1024;
+    uint64_t used = s.blocks - s.free_blocks;
+    printf("filesystem  1K-blocks       used  available use%%  inodes  ifree  mounted on\n");
+    printf("blk0       %10lu %10lu %10lu %3lu%% %7u %6u  /%s\n", (unsigned long)(s.blocks * k),
+           (unsigned long)(used * k), (unsigned long)(s.avail_blocks * k),
+           (unsigned long)(s.blocks ? (used * 100 + s.blocks - 1) / s.blocks : 0), s.inodes,
+           s.free_inodes, ext4_is_readonly(fs) ? " (read-only)" : "");
+}
+
+int cmd_df(int argc, char **argv)
+{
+    (void)argv;
+    if (argc != 1)
+        return usage("df");
+    struct ext4_fs *fs = need_fs("df");
+    if (!fs)
+        return 1;
+    print_df(fs);
+    return 0;
+}
+
+int cmd_diskctl(int argc, char **argv)
+{
+    bool info = argc == 2 && strcmp(argv[1], "info") == 0;
+    bool format = (argc == 2 || argc == 3) && strcmp(argv[1], "format") == 0;
+    if (!info && !format)
+        return usage("diskctl info | diskctl format --yes");
+    if (info) {
+        for (int i = 0; i < blk_count(); i++)
+            printf("blk%d: %lu sectors (%lu KiB), %s, %s\n", i, (unsigned long)blk_sectors(i),
+                   (unsigned long)(blk_sectors(i) / 2), blk_readonly(i) ? "read-only" : "read-write",
+                   i == 0 ? "system disk" : i == 1 ? "import disk (raw)" : "unused");
+        if (blk_count() == 0)
+            printf("no disks\n");
+        struct ext4_fs *fs = storage_fs();
+        if (!fs) {
+            printf("/: no filesystem mounted: %s\n", storage_reason());
+            return 0;
+        }
+        const char *note = ext4_mount_note(fs);
+        printf("/: ext4 on blk0, %s%s%s%s\n", ext4_is_readonly(fs) ? "read-only" : "read-write",
+               note[0] ? " (" : "", note, note[0] ? ")" : "");
+        if (storage_formatted_at_boot())
+            printf("/: formatted at this boot (blk0 was blank)\n");
+        print_df(fs);
+        return 0;
+    }
+    if (argc != 3 || strcmp(argv[2], "--yes") != 0) {
+        printf("diskctl: format erases everything on blk0; run 'diskctl format --yes' to do it\n");
+        return 1;
+    }
+    int e = storage_format();
+    if (e) {
+        printf("diskctl: format blk0 failed: %s (%s)\n", err_text(e), err_name(e));
+        return 1;
+    }
+    printf("diskctl: blk0 formatted and mounted at /\n");
+    return 0;
+}
+
+/* ---- fsbench ---- */
+
+#define BENCH_FILE "/.fsbench"
+#define BENCH_SMALL 16
+
+static uint8_t bench_byte(uint64_t i)
+{
+    return (uint8_t)(i * 131 + (i >> 9) * 7);
+}
+
+/*
+ * fsbench [KiB]: sequential write of a KiB-long file in 4 KiB chunks, its
+ * fsync, a sequential read that checks every byte, then BENCH_SMALL appends
+ * of 512 bytes each followed by fsync (the latency a registry update pays).
+ * Guest time from the generic timer. The file is removed at the end.
+ */
+int cmd_fsbench(int argc, char **argv)
+{
+    uint64_t kib = 1024;
+    if (argc > 2 || (argc == 2 && (parse_u64(argv[1], &kib) || kib < 4 || kib > 65536 || kib % 4)))
+        return usage("fsbench [KiB]  (4 to 65536, a multiple of 4, default 1024)");
+    struct ext4_fs *fs = need_fs("fsbench");
+    if (!fs)
+        return 1;
+    uint8_t *buf = kmalloc(IO_CHUNK);
+    if (!buf) {
+        printf("fsbench: out of memory\n");
+        return 1;
+    }
+    uint64_t total = kib * 1024, off, t0, t1;
+    int64_t r = 0;
+    int e = 0;
+    t0 = timer_us();
+    for (off = 0; off < total && r >= 0; off += IO_CHUNK) {
+        for (uint32_t i = 0; i < IO_CHUNK; i++)
+            buf[i] = bench_byte(off + i);
+        r = vfs_write(fs, BENCH_FILE, off, buf, IO_CHUNK, off ? 0 : VFS_O_CREATE | VFS_O_TRUNC);
+    }
+    t1 = timer_us();
+    if (r < 0) {
+        e = (int)r;
+        goto out;
+    }
+    printf("fsbench: write %lu bytes %lu us\n", (unsigned long)total, (unsigned long)(t1 - t0));
+    t0 = timer_us();
+    if ((e = vfs_fsync(fs, BENCH_FILE)))
+        goto out;
+    printf("fsbench: fsync %lu us\n", (unsigned long)(timer_us() - t0));
+    t0 = timer_us();
+    for (off = 0; off < total; off += IO_CHUNK) {
+        r = vfs_read(fs, BENCH_FILE, off, buf, IO_CHUNK);
+        if (r != IO_CHUNK) {
+            e = r < 0 ? (int)r : -EIO;
+            goto out;
+        }
+        for (uint32_t i = 0; i < IO_CHUNK; i++)
+            if (buf[i] != bench_byte(off + i)) {
+                printf("fsbench: read back wrong data at byte %lu\n", (unsigned long)(off + i));
+                e = -EIO;
+                goto out;
+            }
+    }
+    printf("fsbench: read %lu bytes %lu us\n", (unsigned long)total, (unsigned long)(timer_us() - t0));
+    t0 = timer_us();
+    for (int i = 0; i < BENCH_SMALL; i++) {
+        memset(buf, 'a' + i, 512);
+        r = vfs_write(fs, BENCH_FILE, total + (uint64_t)i * 512, buf, 512, 0);
+        if (r < 0 || (e = vfs_fsync(fs, BENCH_FILE))) {
+            if (r < 0)
+                e = (int)r;
+            goto out;
+        }
+    }
+    t1 = timer_us() - t0;
+    printf("fsbench: append+fsync %d x 512 bytes %lu us, %lu us each\n", BENCH_SMALL,
+           (unsigned long)t1, (unsigned long)(t1 / BENCH_SMALL));
+out:
+    kfree(buf);
+    int ue = vfs_unlink(fs, BENCH_FILE);
+    if (e)
+        fail("fsbench", BENCH_FILE, e);
+    else if (ue)
+        fail("fsbench", BENCH_FILE, ue);
+    return commit("fsbench", fs) || e || ue ? 1 : 0;
+}
