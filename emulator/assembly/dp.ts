@@ -1,0 +1,399 @@
+// Data processing: immediate (Arm ARM C4.1.2) and register (C4.1.6) groups.
+// One handler per encoding name; W and X forms share a body through `sf`,
+// computing in u64 and truncating/flag-testing at the data size.
+
+import * as S from "./state";
+import { xreg, setXreg, xregSP, setXregSP, undefinedInsn, condHolds } from "./cpu";
+
+// ---- shared helpers ---------------------------------------------------------
+
+@inline function trunc(v: u64, sf: u32): u64 { return sf != 0 ? v : v & 0xffffffff; }
+
+// AddWithCarry at 32 or 64 bits; sets NZCV when `flags`.
+@inline export function addWithCarry(a: u64, b: u64, c: u64, sf: u32, flags: bool): u64 {
+  if (sf != 0) {
+    const s1 = a + b;
+    const r = s1 + c;
+    if (flags) {
+      const cf: u32 = (s1 < a || r < s1) ? 1 : 0;
+      const vf: u32 = <u32>((((a ^ r) & (b ^ r)) >> 63) & 1);
+      S.nzcv = (<u32>(r >> 63) << 31) | (<u32>(r == 0) << 30) | (cf << 29) | (vf << 28);
+    }
+    return r;
+  }
+  const a32 = a & 0xffffffff, b32 = b & 0xffffffff;
+  const r64 = a32 + b32 + c;
+  const r = r64 & 0xffffffff;
+  if (flags) {
+    const cf = <u32>(r64 >> 32) & 1;
+    const vf = <u32>((((a32 ^ r) & (b32 ^ r)) >> 31) & 1);
+    S.nzcv = (<u32>(r >> 31) << 31) | (<u32>(r == 0) << 30) | (cf << 29) | (vf << 28);
+  }
+  return r;
+}
+
+@inline function setNZ(r: u64, sf: u32): void {
+  const n: u32 = sf != 0 ? <u32>(r >> 63) : <u32>(r >> 31) & 1;
+  S.nzcv = (n << 31) | (<u32>(r == 0) << 30);
+}
+
+// DecodeBitMasks (Arm ARM shared pseudocode). Returns false when reserved.
+let bmW: u64 = 0, bmT: u64 = 0;
+function decodeBitMasks(n: u32, imms: u32, immr: u32, immediate: bool): bool {
+  const combined = (n << 6) | (~imms & 0x3f);
+  if (combined == 0) return false;
+  const len = 31 - clz<u32>(combined);
+  if (len < 1) return false;
+  const levels: u32 = (1 << len) - 1;
+  if (immediate && (imms & levels) == levels) return false;
+  const s = imms & levels, r = immr & levels;
+  const esize: u32 = 1 << len;
+  const d = (s - r) & (esize - 1);
+  const emask: u64 = esize == 64 ? 0xffffffffffffffff : ((<u64>1 << esize) - 1);
+  let welem: u64 = s + 1 == 64 ? 0xffffffffffffffff : ((<u64>1 << (s + 1)) - 1);
+  const telem: u64 = d + 1 == 64 ? 0xffffffffffffffff : ((<u64>1 << (d + 1)) - 1);
+  if (r != 0) welem = ((welem >> r) | (welem << (esize - r))) & emask;
+  let w = welem, t = telem;
+  for (let e = esize; e < 64; e <<= 1) { w |= w << e; t |= t << e; }
+  bmW = w; bmT = t;
+  return true;
+}
+
+function shiftReg(v: u64, type: u32, amt: u32, sf: u32): u64 {
+  if (sf != 0) {
+    switch (type) {
+      case 0: return v << amt;
+      case 1: return v >> amt;
+      case 2: return <u64>(<i64>v >> amt);
+      default: return rotr<u64>(v, amt);
+    }
+  }
+  const w = <u32>v;
+  switch (type) {
+    case 0: return <u64>(w << amt);
+    case 1: return <u64>(w >> amt);
+    case 2: return <u64>(<u32>(<i32>w >> amt));
+    default: return <u64>rotr<u32>(w, amt);
+  }
+}
+
+function extendReg(v: u64, option: u32, shift: u32): u64 {
+  let x: u64;
+  switch (option) {
+    case 0: x = v & 0xff; break;
+    case 1: x = v & 0xffff; break;
+    case 2: x = v & 0xffffffff; break;
+    case 3: x = v; break;
+    case 4: x = <u64>(<i64><i8>v); break;
+    case 5: x = <u64>(<i64><i16>v); break;
+    case 6: x = <u64>(<i64><i32>v); break;
+    default: x = v;
+  }
+  return x << shift;
+}
+
+// ---- C4.1.2 data processing -- immediate --------------------------------------
+
+export function execDPImm(insn: u32): void {
+  const op = (insn >> 23) & 7;
+  switch (op) {
+    case 0: case 1: ADR(insn); return;
+    case 2: ADD_imm(insn); return;
+    case 4: LOGICAL_imm(insn); return;
+    case 5: MOVE_wide(insn); return;
+    case 6: BITFIELD(insn); return;
+    case 7: EXTR(insn); return;
+    default: undefinedInsn(insn);
+  }
+}
+
+function ADR(insn: u32): void {
+  const imm = <i64>(<i32>((((insn >> 5) & 0x7ffff) << 2 | ((insn >> 29) & 3)) << 11) >> 11);
+  const rd = insn & 31;
+  if ((insn >> 31) != 0) {
+    setXreg(rd, (S.pc & ~<u64>0xfff) + <u64>(imm << 12));
+  } else {
+    setXreg(rd, S.pc + <u64>imm);
+  }
+}
+
+// ADD/ADDS/SUB/SUBS (immediate); bit 22 shifts imm12 by 12
+function ADD_imm(insn: u32): void {
+  const sf = insn >> 31, sub = (insn >> 30) & 1, setf = (insn >> 29) & 1;
+  let imm = <u64>((insn >> 10) & 0xfff);
+  if ((insn >> 22) & 1) imm <<= 12;
+  const a = xregSP((insn >> 5) & 31);
+  const r = sub != 0 ? addWithCarry(a, trunc(~imm, sf), 1, sf, setf != 0)
+                     : addWithCarry(a, imm, 0, sf, setf != 0);
+  if (setf != 0) setXreg(insn & 31, r); else setXregSP(insn & 31, trunc(r, sf));
+}
+
+// AND/ORR/EOR/ANDS (immediate)
+function LOGICAL_imm(insn: u32): void {
+  const sf = insn >> 31, opc = (insn >> 29) & 3, n = (insn >> 22) & 1;
+  if (sf == 0 && n != 0) { undefinedInsn(insn); return; }
+  if (!decodeBitMasks(n, (insn >> 10) & 0x3f, (insn >> 16) & 0x3f, true)) { undefinedInsn(insn); return; }
+  const imm = trunc(bmW, sf);
+  const a = xreg((insn >> 5) & 31);
+  let r: u64;
+  switch (opc) {
+    case 0: r = a & imm; break;
+    case 1: r = a | imm; break;
+    case 2: r = a ^ imm; break;
+    default: r = a & imm;
+  }
+  r = trunc(r, sf);
+  if (opc == 3) { setNZ(r, sf); setXreg(insn & 31, r); }
+  else setXregSP(insn & 31, r);
+}
+
+// MOVN/MOVZ/MOVK
+function MOVE_wide(insn: u32): void {
+  const sf = insn >> 31, opc = (insn >> 29) & 3, hw = (insn >> 21) & 3;
+  if (opc == 1 || (sf == 0 && hw >= 2)) { undefinedInsn(insn); return; }
+  const sh = <u64>(hw * 16);
+  const imm = <u64>((insn >> 5) & 0xffff) << sh;
+  const rd = insn & 31;
+  let r: u64;
+  if (opc == 0) r = ~imm;
+  else if (opc == 2) r = imm;
+  else r = (xreg(rd) & ~(<u64>0xffff << sh)) | imm;
+  setXreg(rd, trunc(r, sf));
+}
+
+// SBFM/BFM/UBFM
+function BITFIELD(insn: u32): void {
+  const sf = insn >> 31, opc = (insn >> 29) & 3, n = (insn >> 22) & 1;
+  const immr = (insn >> 16) & 0x3f, imms = (insn >> 10) & 0x3f;
+  if (opc == 3 || n != sf || (sf == 0 && (immr >= 32 || imms >= 32))) { undefinedInsn(insn); return; }
+  if (!decodeBitMasks(n, imms, immr, false)) { undefinedInsn(insn); return; }
+  const rd = insn & 31;
+  const src = xreg((insn >> 5) & 31);
+  const dst: u64 = opc == 1 ? xreg(rd) : 0;
+  const rot = sf != 0 ? rotr<u64>(src, immr) : <u64>rotr<u32>(<u32>src, immr);
+  const bot = (dst & ~bmW) | (rot & bmW);
+  let top: u64;
+  if (opc == 0) top = ((src >> imms) & 1) != 0 ? 0xffffffffffffffff : 0;
+  else top = dst;
+  setXreg(rd, trunc((top & ~bmT) | (bot & bmT), sf));
+}
+
+function EXTR(insn: u32): void {
+  const sf = insn >> 31, n = (insn >> 22) & 1, o0 = (insn >> 21) & 1, op21 = (insn >> 29) & 3;
+  const lsb = (insn >> 10) & 0x3f;
+  if (op21 != 0 || o0 != 0 || n != sf || (sf == 0 && lsb >= 32)) { undefinedInsn(insn); return; }
+  const hi = xreg((insn >> 5) & 31), lo = xreg((insn >> 16) & 31);
+  let r: u64;
+  if (sf != 0) r = lsb == 0 ? lo : (lo >> lsb) | (hi << (64 - lsb));
+  else r = lsb == 0 ? lo & 0xffffffff : (((lo & 0xffffffff) >> lsb) | (hi << (32 - lsb))) & 0xffffffff;
+  setXreg(insn & 31, r);
+}
+
+// ---- C4.1.6 data processing -- register --------------------------------------------
+
+export function execDPReg(insn: u32): void {
+  const op1 = (insn >> 28) & 1, op2 = (insn >> 21) & 0xf;
+  if (op1 == 0) {
+    if ((op2 & 8) == 0) LOGICAL_shift(insn);
+    else if ((op2 & 1) == 0) ADD_shift(insn);
+    else ADD_ext(insn);
+    return;
+  }
+  if ((op2 & 8) != 0) { DP_3src(insn); return; }
+  switch (op2) {
+    case 0: ADC(insn); return;
+    case 2: CCMP(insn); return;
+    case 4: CSEL(insn); return;
+    case 6:
+      if ((insn >> 30) & 1) DP_1src(insn); else DP_2src(insn);
+      return;
+    default: undefinedInsn(insn);
+  }
+}
+
+function LOGICAL_shift(insn: u32): void {
+  const sf = insn >> 31, opc = (insn >> 29) & 3, type = (insn >> 22) & 3, inv = (insn >> 21) & 1;
+  const amt = (insn >> 10) & 0x3f;
+  if (sf == 0 && amt >= 32) { undefinedInsn(insn); return; }
+  let b = shiftReg(xreg((insn >> 16) & 31), type, amt, sf);
+  if (inv) b = ~b;
+  const a = xreg((insn >> 5) & 31);
+  let r: u64;
+  switch (opc) {
+    case 0: r = a & b; break;
+    case 1: r = a | b; break;
+    case 2: r = a ^ b; break;
+    default: r = a & b;
+  }
+  r = trunc(r, sf);
+  if (opc == 3) setNZ(r, sf);
+  setXreg(insn & 31, r);
+}
+
+function ADD_shift(insn: u32): void {
+  const sf = insn >> 31, sub = (insn >> 30) & 1, setf = (insn >> 29) & 1, type = (insn >> 22) & 3;
+  const amt = (insn >> 10) & 0x3f;
+  if (type == 3 || (sf == 0 && amt >= 32)) { undefinedInsn(insn); return; }
+  const b = shiftReg(xreg((insn >> 16) & 31), type, amt, sf);
+  const a = xreg((insn >> 5) & 31);
+  const r = sub != 0 ? addWithCarry(a, trunc(~b, sf), 1, sf, setf != 0) : addWithCarry(a, b, 0, sf, setf != 0);
+  setXreg(insn & 31, trunc(r, sf));
+}
+
+function ADD_ext(insn: u32): void {
+  const sf = insn >> 31, sub = (insn >> 30) & 1, setf = (insn >> 29) & 1;
+  const opt = (insn >> 22) & 3, option = (insn >> 13) & 7, sh = (insn >> 10) & 7;
+  if (opt != 0 || sh > 4) { undefinedInsn(insn); return; }
+  const b = trunc(extendReg(xreg((insn >> 16) & 31), option, sh), sf);
+  const a = xregSP((insn >> 5) & 31);
+  const r = sub != 0 ? addWithCarry(a, trunc(~b, sf), 1, sf, setf != 0) : addWithCarry(a, b, 0, sf, setf != 0);
+  if (setf != 0) setXreg(insn & 31, trunc(r, sf)); else setXregSP(insn & 31, trunc(r, sf));
+}
+
+// ADC/ADCS/SBC/SBCS
+function ADC(insn: u32): void {
+  if (((insn >> 10) & 0x3f) != 0) { undefinedInsn(insn); return; }
+  const sf = insn >> 31, sub = (insn >> 30) & 1, setf = (insn >> 29) & 1;
+  let b = xreg((insn >> 16) & 31);
+  if (sub) b = trunc(~b, sf);
+  const r = addWithCarry(xreg((insn >> 5) & 31), b, <u64>((S.nzcv >> 29) & 1), sf, setf != 0);
+  setXreg(insn & 31, trunc(r, sf));
+}
+
+// CCMN/CCMP (register and immediate)
+function CCMP(insn: u32): void {
+  const sf = insn >> 31, sub = (insn >> 30) & 1, setf = (insn >> 29) & 1;
+  if (setf == 0 || (insn & (1 << 10)) != 0 || (insn & (1 << 4)) != 0) { undefinedInsn(insn); return; }
+  if (condHolds((insn >> 12) & 15)) {
+    const a = xreg((insn >> 5) & 31);
+    const b: u64 = (insn & (1 << 11)) != 0 ? <u64>((insn >> 16) & 31) : xreg((insn >> 16) & 31);
+    if (sub) addWithCarry(a, trunc(~b, sf), 1, sf, true);
+    else addWithCarry(a, b, 0, sf, true);
+  } else {
+    S.nzcv = (insn & 15) << 28;
+  }
+}
+
+// CSEL/CSINC/CSINV/CSNEG
+function CSEL(insn: u32): void {
+  const sf = insn >> 31, op = (insn >> 30) & 1, op2 = (insn >> 10) & 3;
+  if ((insn & (1 << 29)) != 0 || op2 >= 2) { undefinedInsn(insn); return; }
+  let r: u64;
+  if (condHolds((insn >> 12) & 15)) r = xreg((insn >> 5) & 31);
+  else {
+    r = xreg((insn >> 16) & 31);
+    if (op != 0) r = ~r;
+    if (op2 != 0) r = r + 1;
+  }
+  setXreg(insn & 31, trunc(r, sf));
+}
+
+function DP_2src(insn: u32): void {
+  if ((insn & (1 << 29)) != 0) { undefinedInsn(insn); return; }
+  const sf = insn >> 31, opcode = (insn >> 10) & 0x3f;
+  const a = xreg((insn >> 5) & 31), b = xreg((insn >> 16) & 31);
+  let r: u64;
+  switch (opcode) {
+    case 2: { // UDIV
+      if (sf) r = b == 0 ? 0 : a / b;
+      else { const b32 = <u32>b; r = b32 == 0 ? 0 : <u64>(<u32>a / b32); }
+      break;
+    }
+    case 3: { // SDIV
+      if (sf) {
+        const x = <i64>a, y = <i64>b;
+        r = y == 0 ? 0 : (y == -1 ? <u64>(0 - x) : <u64>(x / y));
+      } else {
+        const x = <i32>a, y = <i32>b;
+        r = y == 0 ? 0 : (y == -1 ? <u64>(<u32>(0 - x)) : <u64>(<u32>(x / y)));
+      }
+      break;
+    }
+    case 8: case 9: case 10: case 11: // LSLV/LSRV/ASRV/RORV
+      r = shiftReg(a, opcode & 3, sf != 0 ? <u32>(b & 63) : <u32>(b & 31), sf);
+      break;
+    default: undefinedInsn(insn); return;
+  }
+  setXreg(insn & 31, trunc(r, sf));
+}
+
+function DP_1src(insn: u32): void {
+  if ((insn & (1 << 29)) != 0 || ((insn >> 16) & 31) != 0) { undefinedInsn(insn); return; }
+  const sf = insn >> 31, opcode = (insn >> 10) & 0x3f;
+  const a = xreg((insn >> 5) & 31);
+  let r: u64;
+  switch (opcode) {
+    case 0: { // RBIT
+      let x = a;
+      x = ((x >> 1) & 0x5555555555555555) | ((x & 0x5555555555555555) << 1);
+      x = ((x >> 2) & 0x3333333333333333) | ((x & 0x3333333333333333) << 2);
+      x = ((x >> 4) & 0x0f0f0f0f0f0f0f0f) | ((x & 0x0f0f0f0f0f0f0f0f) << 4);
+      x = bswap<u64>(x);
+      r = sf != 0 ? x : x >> 32;
+      break;
+    }
+    case 1: // REV16
+      r = ((a >> 8) & 0x00ff00ff00ff00ff) | ((a & 0x00ff00ff00ff00ff) << 8);
+      break;
+    case 2: // REV32 (X) / REV (W)
+      r = (<u64>bswap<u32>(<u32>(a >> 32)) << 32) | <u64>bswap<u32>(<u32>a);
+      break;
+    case 3: // REV (X)
+      if (sf == 0) { undefinedInsn(insn); return; }
+      r = bswap<u64>(a);
+      break;
+    case 4: // CLZ
+      r = sf != 0 ? clz<u64>(a) : <u64>clz<u32>(<u32>a);
+      break;
+    case 5: // CLS
+      if (sf != 0) r = clz<u64>(a ^ <u64>(<i64>a >> 1)) - 1;
+      else { const w = <u32>a; r = <u64>(clz<u32>(w ^ <u32>(<i32>w >> 1)) - 1); }
+      break;
+    default: undefinedInsn(insn); return;
+  }
+  setXreg(insn & 31, trunc(r, sf));
+}
+
+function umulh(a: u64, b: u64): u64 {
+  const aLo = a & 0xffffffff, aHi = a >> 32, bLo = b & 0xffffffff, bHi = b >> 32;
+  const p0 = aLo * bLo, p1 = aLo * bHi, p2 = aHi * bLo, p3 = aHi * bHi;
+  const mid = (p0 >> 32) + (p1 & 0xffffffff) + (p2 & 0xffffffff);
+  return p3 + (p1 >> 32) + (p2 >> 32) + (mid >> 32);
+}
+
+// MADD/MSUB/SMADDL/SMSUBL/SMULH/UMADDL/UMSUBL/UMULH
+function DP_3src(insn: u32): void {
+  const sf = insn >> 31, op54 = (insn >> 29) & 3, op31 = (insn >> 21) & 7, o0 = (insn >> 15) & 1;
+  if (op54 != 0) { undefinedInsn(insn); return; }
+  const a = xreg((insn >> 5) & 31), b = xreg((insn >> 16) & 31), c = xreg((insn >> 10) & 31);
+  let r: u64;
+  if (op31 == 0) {
+    const p = a * b;
+    r = o0 != 0 ? c - p : c + p;
+    setXreg(insn & 31, trunc(r, sf));
+    return;
+  }
+  if (sf == 0) { undefinedInsn(insn); return; }
+  switch (op31) {
+    case 1: { // SMADDL/SMSUBL
+      const p = <u64>(<i64><i32>a * <i64><i32>b);
+      r = o0 != 0 ? c - p : c + p;
+      break;
+    }
+    case 5: { // UMADDL/UMSUBL
+      const p = (a & 0xffffffff) * (b & 0xffffffff);
+      r = o0 != 0 ? c - p : c + p;
+      break;
+    }
+    case 2: // SMULH
+      if (o0 != 0) { undefinedInsn(insn); return; }
+      r = umulh(a, b) - ((<i64>a < 0) ? b : 0) - ((<i64>b < 0) ? a : 0);
+      break;
+    case 6: // UMULH
+      if (o0 != 0) { undefinedInsn(insn); return; }
+      r = umulh(a, b);
+      break;
+    default: undefinedInsn(insn); return;
+  }
+  setXreg(insn & 31, r);
+}

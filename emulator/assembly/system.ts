@@ -1,0 +1,429 @@
+// Branches, exception generation and system instructions (Arm ARM C4.1.3),
+// system registers (MRS/MSR), PSCI over HVC and WFI/WFE.
+
+import * as S from "./state";
+import {
+  xreg, setXreg, undefinedInsn, condHolds, takeSync, getPSTATE, setPSTATE, stopRun,
+  EC_SVC, EC_BRK, EC_SYS, EC_WFX, STOP_IDLE, STOP_POWEROFF, STOP_RESET, STOP_TRAP,
+} from "./cpu";
+import * as M from "./mem";
+import { tlbFlush, invalidateFetch, atTranslate, probeWrite, writeMem } from "./mem";
+import { gicIrqPending, gicIsrPending } from "./gic";
+import { timerRead, timerWrite, timerUpdate, counter, clockMode, skipToDeadline, refreshRealtime, CNTFRQ } from "./timer";
+import { getFPCR, setFPCR, getFPSR, setFPSR } from "./simd/index";
+
+export function execBranchSys(insn: u32): void {
+  const top = insn >> 24;
+  if ((insn & 0x7c000000) == 0x14000000) { B_BL(insn); return; }
+  if ((insn & 0x7e000000) == 0x34000000) { CBZ(insn); return; }
+  if ((insn & 0x7e000000) == 0x36000000) { TBZ(insn); return; }
+  if ((insn & 0xff000010) == 0x54000000) { B_cond(insn); return; }
+  if (top == 0xd4) { EXCEPTION(insn); return; }
+  if ((insn & 0xffc00000) == 0xd5000000) { SYSTEM(insn); return; }
+  if ((insn & 0xfe000000) == 0xd6000000) { BRANCH_reg(insn); return; }
+  undefinedInsn(insn);
+}
+
+function B_BL(insn: u32): void {
+  const off = <i64>(<i32>(insn << 6) >> 4);
+  if ((insn >> 31) != 0) setXreg(30, S.pc + 4);
+  S.npc = S.pc + <u64>off;
+}
+
+function CBZ(insn: u32): void {
+  const sf = insn >> 31;
+  let v = xreg(insn & 31);
+  if (sf == 0) v &= 0xffffffff;
+  const nz = (insn >> 24) & 1;
+  if ((v == 0) != (nz != 0)) S.npc = S.pc + <u64>(<i64>((<i32>(insn << 8) >> 13) << 2));
+}
+
+function TBZ(insn: u32): void {
+  const bit = ((insn >> 26) & 0x20) | ((insn >> 19) & 0x1f);
+  const set = (xreg(insn & 31) >> bit) & 1;
+  const nz = (insn >> 24) & 1;
+  if (<u32>set == nz) S.npc = S.pc + <u64>(<i64>((<i32>(insn << 13) >> 18) << 2));
+}
+
+function B_cond(insn: u32): void {
+  if (condHolds(insn & 15)) S.npc = S.pc + <u64>(<i64>((<i32>(insn << 8) >> 13) << 2));
+}
+
+// BR, BLR, RET, ERET
+function BRANCH_reg(insn: u32): void {
+  const opc = (insn >> 21) & 15;
+  if (((insn >> 16) & 31) != 31 || ((insn >> 10) & 63) != 0 || (insn & 31) != 0) { undefinedInsn(insn); return; }
+  const rn = (insn >> 5) & 31;
+  switch (opc) {
+    case 0: case 2: S.npc = xreg(rn); return;
+    case 1: { const t = xreg(rn); setXreg(30, S.pc + 4); S.npc = t; return; }
+    case 4: ERET(insn); return;
+    default: undefinedInsn(insn);
+  }
+}
+
+function ERET(insn: u32): void {
+  if (S.curEL == 0 || ((insn >> 5) & 31) != 31) { undefinedInsn(insn); return; }
+  const spsr = <u32>S.spsr;
+  const target = S.elr;
+  if (!setPSTATE(spsr)) {
+    // illegal exception return: keep EL and SP, restore flags/masks, set IL
+    S.nzcv = spsr & 0xf0000000;
+    S.daif = spsr & 0x3c0;
+    S.pstateIL = 1;
+  }
+  S.exclValid = false;
+  S.irqCheck = true;
+  S.npc = target;
+}
+
+// SVC, HVC, SMC, BRK, HLT, DCPS
+function EXCEPTION(insn: u32): void {
+  const opc = (insn >> 21) & 7, ll = insn & 3, op2 = (insn >> 2) & 7;
+  const imm16 = (insn >> 5) & 0xffff;
+  if (op2 != 0) { undefinedInsn(insn); return; }
+  if (opc == 0 && ll == 1) { // SVC
+    if ((S.hostTraps & 1) != 0) { S.lastTrapInsn = insn; stopRun(STOP_TRAP); return; }
+    takeSync(EC_SVC, imm16, S.pc + 4);
+    return;
+  }
+  if (opc == 0 && ll == 2) { // HVC: PSCI
+    if (S.curEL == 0) { undefinedInsn(insn); return; }
+    PSCI();
+    return;
+  }
+  if (opc == 1 && ll == 0) { // BRK
+    if ((S.hostTraps & 2) != 0) { S.lastTrapInsn = insn; stopRun(STOP_TRAP); return; }
+    takeSync(EC_BRK, imm16, S.pc);
+    return;
+  }
+  if (opc == 2 && ll == 0) { // HLT: no external debugger, UNDEFINED unless trapped
+    if ((S.hostTraps & 4) != 0) { S.lastTrapInsn = insn; stopRun(STOP_TRAP); return; }
+  }
+  undefinedInsn(insn);
+}
+
+function PSCI(): void {
+  const fn = <u32>xreg(0);
+  let r: i64 = -1;
+  switch (fn) {
+    case 0x84000000: r = 0x10000; break;
+    case 0x84000008: S.psciFn = fn; stopRun(STOP_POWEROFF); r = 0; break;
+    case 0x84000009: S.psciFn = fn; stopRun(STOP_RESET); r = 0; break;
+    case 0x8400000a: {
+      const q = <u32>xreg(1);
+      r = (q == 0x84000000 || q == 0x84000008 || q == 0x84000009 || q == 0x8400000a) ? 0 : -1;
+      break;
+    }
+    default: r = -1;
+  }
+  setXreg(0, <u64>r);
+}
+
+// ---- C5.2 system instructions ---------------------------------------------------
+
+function sysTrap(insn: u32, read: bool): void {
+  const op0 = (insn >> 19) & 3, op1 = (insn >> 16) & 7, crn = (insn >> 12) & 15, crm = (insn >> 8) & 15, op2 = (insn >> 5) & 7;
+  const iss = (op0 << 20) | (op2 << 17) | (op1 << 14) | (crn << 10) | ((insn & 31) << 5) | (crm << 1) | (read ? 1 : 0);
+  takeSync(EC_SYS, iss, S.pc);
+}
+
+function SYSTEM(insn: u32): void {
+  const l = (insn >> 21) & 1, op0 = (insn >> 19) & 3;
+  if (op0 == 0) {
+    if (l != 0) { undefinedInsn(insn); return; }
+    const crn = (insn >> 12) & 15;
+    if (crn == 2 && (insn & 31) == 31) { HINT(insn); return; }
+    if (crn == 3 && (insn & 31) == 31) { BARRIER(insn); return; }
+    if (crn == 4) { MSR_imm(insn); return; }
+    undefinedInsn(insn);
+    return;
+  }
+  if (op0 == 1) { if (l != 0) undefinedInsn(insn); else SYS(insn); return; }
+  if (l != 0) MRS(insn); else MSR_reg(insn);
+}
+
+function HINT(insn: u32): void {
+  const h = (insn >> 5) & 0x7f;
+  switch (h) {
+    case 2: WFx(insn, true); return;    // WFE
+    case 3: WFx(insn, false); return;   // WFI
+    case 4: case 5: S.eventReg = true; return; // SEV, SEVL
+    default: return;                    // NOP, YIELD and unallocated hints
+  }
+}
+
+function WFx(insn: u32, isWfe: bool): void {
+  if (S.curEL == 0 && (S.sctlr & (isWfe ? 1 << 18 : 1 << 16)) == 0) {
+    takeSync(EC_WFX, (1 << 24) | (0xe << 20) | (isWfe ? 1 : 0), S.pc);
+    return;
+  }
+  if (isWfe && S.eventReg) { S.eventReg = false; return; }
+  // bring the timers up to date first: a deadline may have passed since the last chunk
+  if (clockMode != 0) refreshRealtime();
+  timerUpdate();
+  if (gicIrqPending()) { S.irqCheck = true; return; }
+  if (clockMode == 0) {
+    // virtual clock: time jumps to the next timer deadline
+    for (let k = 0; k < 2; k++) {
+      if (!skipToDeadline()) break;
+      if (gicIrqPending()) { S.irqCheck = true; return; }
+    }
+  }
+  // nothing can wake us within this slice: stay on the WFI and report Idle
+  S.npc = S.pc;
+  S.wfiStopped = true;
+  stopRun(STOP_IDLE);
+}
+
+function BARRIER(insn: u32): void {
+  const op2 = (insn >> 5) & 7;
+  switch (op2) {
+    case 2: S.exclValid = false; return;  // CLREX
+    case 4: case 5: case 6: return;        // DSB, DMB, ISB
+    default: undefinedInsn(insn);
+  }
+}
+
+function MSR_imm(insn: u32): void {
+  const op1 = (insn >> 16) & 7, op2 = (insn >> 5) & 7, crm = (insn >> 8) & 15;
+  if (op1 == 0 && op2 == 5) { // SPSel
+    if (S.curEL == 0) { undefinedInsn(insn); return; }
+    S.spSel = crm & 1;
+    return;
+  }
+  if (op1 == 3 && (op2 == 6 || op2 == 7)) { // DAIFSet / DAIFClr
+    if (S.curEL == 0 && (S.sctlr & (1 << 9)) == 0) { sysTrap(insn, false); return; }
+    if (op2 == 6) S.daif |= crm << 6; else S.daif &= ~(crm << 6);
+    S.irqCheck = true;
+    return;
+  }
+  undefinedInsn(insn);
+}
+
+// DC, IC, TLBI, AT
+function SYS(insn: u32): void {
+  const op1 = (insn >> 16) & 7, crn = (insn >> 12) & 15, crm = (insn >> 8) & 15, op2 = (insn >> 5) & 7;
+  const rt = insn & 31;
+  if (S.curEL == 0 && op1 != 3) { undefinedInsn(insn); return; }
+  if (crn == 8 && op1 == 0) { tlbFlush(); invalidateFetch(); return; }  // TLBI *
+  if (crn != 7) { undefinedInsn(insn); return; }
+  if (op1 == 0) {
+    if (crm == 8 && op2 <= 3) { atTranslate(xreg(rt), (op2 & 1) != 0, op2 >= 2); return; } // AT S1E1R/W, S1E0R/W
+    if ((crm == 1 || crm == 5) && op2 == 0) { invalidateFetch(); return; }  // IC IALLUIS/IALLU
+    if (crm == 6 && (op2 == 1 || op2 == 2)) return;   // DC IVAC, ISW
+    if ((crm == 10 || crm == 14) && op2 == 2) return; // DC CSW, CISW
+    undefinedInsn(insn);
+    return;
+  }
+  if (op1 == 3) {
+    if (crm == 4 && op2 == 1) { // DC ZVA
+      if (S.curEL == 0 && (S.sctlr & (1 << 14)) == 0) { sysTrap(insn, false); return; }
+      const va = xreg(rt) & ~<u64>63;
+      if (!probeWrite(va, 64, 0)) return;
+      for (let i: u64 = 0; i < 64; i += 8) writeMem(va + i, 8, 0, 0);
+      return;
+    }
+    if (S.curEL == 0 && (S.sctlr & (1 << 26)) == 0) { sysTrap(insn, false); return; }
+    if (crm == 5 && op2 == 1) { invalidateFetch(); return; }               // IC IVAU
+    if ((crm == 10 || crm == 11 || crm == 12 || crm == 14) && op2 == 1) return; // DC CVAC, CVAU, CVAP, CIVAC
+  }
+  undefinedInsn(insn);
+}
+
+// ---- system registers --------------------------------------------------------------
+
+@inline export function srKey(op0: u32, op1: u32, crn: u32, crm: u32, op2: u32): u32 {
+  return (op0 << 14) | (op1 << 11) | (crn << 7) | (crm << 3) | op2;
+}
+const SR_OK: u32 = 0, SR_UNDEF: u32 = 1, SR_TRAP: u32 = 2;
+export let srStatus: u32 = 0;
+
+function el0Allowed(key: u32, write: bool): u32 {
+  const op1 = (key >> 11) & 7;
+  if (op1 != 3) return SR_UNDEF;
+  switch (key) {
+    case 0xda10: case 0xda20: case 0xda21: case 0xde82: return SR_OK; // NZCV, FPCR, FPSR, TPIDR_EL0
+    case 0xda11: return (S.sctlr & (1 << 9)) != 0 ? SR_OK : SR_TRAP;   // DAIF (UMA)
+    case 0xde83: return write ? SR_UNDEF : SR_OK;                       // TPIDRRO_EL0
+    case 0xd801: return (S.sctlr & (1 << 15)) != 0 ? SR_OK : SR_TRAP;  // CTR_EL0 (UCT)
+    case 0xd807: return SR_OK;                                           // DCZID_EL0
+    case 0xdf00: return SR_OK;                                           // CNTFRQ_EL0
+    case 0xdf01: return (S.cntkctl & 1) != 0 ? SR_OK : SR_TRAP;          // CNTPCT_EL0
+    case 0xdf02: return (S.cntkctl & 2) != 0 ? SR_OK : SR_TRAP;          // CNTVCT_EL0
+    case 0xdf10: case 0xdf11: case 0xdf12: return (S.cntkctl & (1 << 9)) != 0 ? SR_OK : SR_TRAP; // CNTP_*
+    case 0xdf18: case 0xdf19: case 0xdf1a: return (S.cntkctl & (1 << 8)) != 0 ? SR_OK : SR_TRAP; // CNTV_*
+    default: return SR_UNDEF;
+  }
+}
+
+function ccsidr(): u64 {
+  switch (<u32>S.csselr & 0xf) {
+    case 0: return 0x701fe00a; // L1D 32 KiB, 2-way, 64-byte lines
+    case 1: return 0x201fe012; // L1I 48 KiB
+    case 2: return 0x707fe07a; // L2 1 MiB
+    default: return 0;
+  }
+}
+
+// Read a system register; srStatus = SR_UNDEF for one this core does not have.
+export function sysregRead(key: u32): u64 {
+  srStatus = SR_OK;
+  switch (key) {
+    // identification (Cortex-A72-like; only features this core implements)
+    case 0xc000: return 0x410fd083;          // MIDR_EL1
+    case 0xc005: return 0x80000000;          // MPIDR_EL1
+    case 0xc006: return 0;                   // REVIDR_EL1
+    case 0xc020: return 0x11;                // ID_AA64PFR0_EL1: EL0/EL1 AArch64, FP, AdvSIMD
+    case 0xc021: case 0xc024: return 0;      // ID_AA64PFR1, ID_AA64ZFR0
+    case 0xc028: return 0x10305106;          // ID_AA64DFR0_EL1
+    case 0xc029: case 0xc02c: case 0xc02d: return 0;
+    case 0xc030: case 0xc031: case 0xc032: return 0; // ID_AA64ISAR0/1/2: no AES/SHA/CRC/LSE
+    case 0xc038: return 0x0f000024;          // ID_AA64MMFR0_EL1: 44-bit PA, 16-bit ASID, 4K only
+    case 0xc039: case 0xc03a: return 0;      // ID_AA64MMFR1/2
+    case 0xc800: return ccsidr();            // CCSIDR_EL1
+    case 0xc801: return 0x0a200023;          // CLIDR_EL1
+    case 0xc807: return 0;                   // AIDR_EL1
+    case 0xd000: return S.csselr;            // CSSELR_EL1
+    case 0xd801: return 0x8444c004;          // CTR_EL0
+    case 0xd807: return 4;                   // DCZID_EL0: 64-byte DC ZVA
+    // EL1 control
+    case 0xc080: return S.sctlr;
+    case 0xc081: return S.actlr;
+    case 0xc082: return S.cpacr;
+    case 0xc100: return S.ttbr0;
+    case 0xc101: return S.ttbr1;
+    case 0xc102: return S.tcr;
+    case 0xc200: return S.spsr;
+    case 0xc201: return S.elr;
+    case 0xc208: return S.spEl0;
+    case 0xc210: return <u64>S.spSel;
+    case 0xc212: return <u64>(S.curEL << 2);
+    case 0xc288: return S.afsr0;
+    case 0xc289: return S.afsr1;
+    case 0xc290: return S.esr;
+    case 0xc300: return S.far;
+    case 0xc3a0: return S.par;
+    case 0xc510: return S.mair;
+    case 0xc518: return S.amair;
+    case 0xc600: return S.vbar;
+    case 0xc608: return gicIsrPending() ? 0x80 : 0; // ISR_EL1
+    case 0xc681: return S.contextidr;
+    case 0xc684: return S.tpidr1;
+    case 0xc708: return S.cntkctl;
+    case 0xda10: return <u64>S.nzcv;
+    case 0xda11: return <u64>S.daif;
+    case 0xda20: return <u64>getFPCR();
+    case 0xda21: return <u64>getFPSR();
+    case 0xde82: return S.tpidr0;
+    case 0xde83: return S.tpidrro0;
+    // generic timer
+    case 0xdf00: return CNTFRQ;
+    case 0xdf01: case 0xdf02:
+      if (clockMode != 0) refreshRealtime();
+      return counter();
+    case 0xdf10: return timerRead(true, 0);
+    case 0xdf11: return timerRead(true, 1);
+    case 0xdf12: return timerRead(true, 2);
+    case 0xdf18: return timerRead(false, 0);
+    case 0xdf19: return timerRead(false, 1);
+    case 0xdf1a: return timerRead(false, 2);
+    // debug: RAZ/WI as QEMU does without a debugger attached
+    case 0x8012: return S.mdscr;             // MDSCR_EL1
+    case 0x8010: return 0;                   // MDCCINT_EL1
+    case 0x8080: return 0;                   // MDRAR_EL1
+    case 0x808c: return 0xa;                 // OSLSR_EL1
+    case 0x809c: return 0;                   // OSDLR_EL1
+    case 0x80a4: return 0;                   // DBGPRCR_EL1
+    default: break;
+  }
+  // DBGBVR/BCR/WVR/WCR<n>_EL1 (op0=2, op1=0, CRn=0, op2=4..7): RAZ/WI
+  if ((key & 0xff80) == 0x8000 && (key & 7) >= 4) return 0;
+  // PMU registers (CRn=9, op1=0 or 3): RAZ/WI, PMU not modelled
+  if (((key >> 7) & 15) == 9 && (key >> 14) == 3 && (((key >> 11) & 7) == 0 || ((key >> 11) & 7) == 3) && ((key >> 3) & 15) >= 12) return 0;
+  // remaining AArch32 ID registers (op0=3, op1=0, CRn=0, CRm=1..3): RAZ
+  if ((key & 0xffe0) == 0xc000 && ((key >> 3) & 15) >= 1 && ((key >> 3) & 15) <= 3) return 0;
+  srStatus = SR_UNDEF;
+  return 0;
+}
+
+export function sysregWrite(key: u32, v: u64): void {
+  srStatus = SR_OK;
+  switch (key) {
+    case 0xd000: S.csselr = v & 0xf; return;
+    case 0xc080:
+      S.sctlr = v; tlbFlush(); invalidateFetch(); return;
+    case 0xc081: S.actlr = v; return;
+    case 0xc082: S.cpacr = v & (<u64>3 << 20); return;
+    case 0xc100: S.ttbr0 = v; tlbFlush(); invalidateFetch(); return;
+    case 0xc101: S.ttbr1 = v; tlbFlush(); invalidateFetch(); return;
+    case 0xc102: S.tcr = v; tlbFlush(); invalidateFetch(); return;
+    case 0xc200: S.spsr = v & 0xffffffff; return;
+    case 0xc201: S.elr = v; return;
+    case 0xc208: S.spEl0 = v; return;
+    case 0xc210: S.spSel = <u32>v & 1; return;
+    case 0xc288: S.afsr0 = v; return;
+    case 0xc289: S.afsr1 = v; return;
+    case 0xc290: S.esr = v & 0xffffffff; return;
+    case 0xc300: S.far = v; return;
+    case 0xc3a0: S.par = v; return;
+    case 0xc510: S.mair = v; tlbFlush(); invalidateFetch(); return;
+    case 0xc518: S.amair = v; return;
+    case 0xc600: S.vbar = v & ~<u64>0x7ff; return;
+    case 0xc681: S.contextidr = v & 0xffffffff; return;
+    case 0xc684: S.tpidr1 = v; return;
+    case 0xc708: S.cntkctl = v & 0x3ff; return;
+    case 0xda10: S.nzcv = <u32>v & 0xf0000000; return;
+    case 0xda11: S.daif = <u32>v & 0x3c0; S.irqCheck = true; return;
+    case 0xda20: setFPCR(<u32>v); return;
+    case 0xda21: setFPSR(<u32>v); return;
+    case 0xde82: S.tpidr0 = v; return;
+    case 0xde83: S.tpidrro0 = v; return;
+    case 0xdf10: timerWrite(true, 0, v); return;
+    case 0xdf11: timerWrite(true, 1, v); return;
+    case 0xdf12: timerWrite(true, 2, v); return;
+    case 0xdf18: timerWrite(false, 0, v); return;
+    case 0xdf19: timerWrite(false, 1, v); return;
+    case 0xdf1a: timerWrite(false, 2, v); return;
+    case 0x8012: S.mdscr = v; return;
+    case 0x8010: case 0x8084: case 0x809c: case 0x80a4: return; // MDCCINT, OSLAR, OSDLR, DBGPRCR: WI
+    default: break;
+  }
+  if ((key & 0xff80) == 0x8000 && (key & 7) >= 4) return;
+  if (((key >> 7) & 15) == 9 && (key >> 14) == 3 && (((key >> 11) & 7) == 0 || ((key >> 11) & 7) == 3) && ((key >> 3) & 15) >= 12) return;
+  srStatus = SR_UNDEF;
+}
+
+function isReadOnly(key: u32): bool {
+  // ID space (op0=3, op1=0/1, CRn=0) except CSSELR, plus CTR, DCZID, CurrentEL, ISR, counters
+  if ((key & 0xff80) == 0xc000 || (key & 0xff80) == 0xc800) return true;
+  return key == 0xd801 || key == 0xd807 || key == 0xc212 || key == 0xc608 ||
+         key == 0xdf00 || key == 0xdf01 || key == 0xdf02 || key == 0x8080 || key == 0x808c;
+}
+
+function MRS(insn: u32): void {
+  const key = (insn >> 5) & 0xffff;
+  if (S.curEL == 0) {
+    const a = el0Allowed(key, false);
+    if (a == SR_UNDEF) { undefinedInsn(insn); return; }
+    if (a == SR_TRAP) { sysTrap(insn, true); return; }
+  }
+  if (key == 0x8084) { undefinedInsn(insn); return; } // OSLAR is write-only
+  if (key == 0xc208 && S.spSel == 0) { undefinedInsn(insn); return; } // SP_EL0 while using SP_EL0
+  const v = sysregRead(key);
+  if (srStatus != SR_OK) { undefinedInsn(insn); return; }
+  setXreg(insn & 31, v);
+}
+
+function MSR_reg(insn: u32): void {
+  const key = (insn >> 5) & 0xffff;
+  if (S.curEL == 0) {
+    const a = el0Allowed(key, true);
+    if (a == SR_UNDEF) { undefinedInsn(insn); return; }
+    if (a == SR_TRAP) { sysTrap(insn, false); return; }
+  }
+  if (isReadOnly(key)) { undefinedInsn(insn); return; }
+  if (key == 0xc208 && S.spSel == 0) { undefinedInsn(insn); return; }
+  sysregWrite(key, xreg(insn & 31));
+  if (srStatus != SR_OK) { undefinedInsn(insn); return; }
+}
