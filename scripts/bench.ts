@@ -5,12 +5,25 @@
 // clock so its guest microseconds are host microseconds, comparable with
 // QEMU's. Prints emulator MIPS and the emulator/QEMU time ratios. Measures,
 // never asserts. Options: --iters N (default 200000), --kernel FILE,
-// --no-qemu.
+// --no-qemu, --fs-kib N (default 1024).
+//
+// Storage: both machines boot again with a blank 64 MiB system disk (the
+// kernel formats it) and run the kernel's `fsbench KIB` command, which
+// prints, in guest time (microseconds):
+//   fsbench: write N bytes T us               (sequential, 4 KiB chunks)
+//   fsbench: fsync T us                       (of that file)
+//   fsbench: read N bytes T us                (sequential, checked)
+//   fsbench: append+fsync K x 512 bytes T us, E us each
+// A kernel without `fsbench` gets a note instead of the storage rows.
 import { readFileSync } from 'node:fs';
 import { PROMPT, runCommand, type SerialMachine } from '../kernel-image/tests/serial-machine.ts';
 import { bootQemu } from '../kernel-image/tests/qemu-machine.ts';
 import { EmulatorMachine } from '../emulator/src/serial-machine.ts';
 import { DEFAULT_KERNEL_PATH } from '../emulator/src/node-files.ts';
+import { MemoryBlockStore, VirtioBlk } from '../emulator/src/devices/virtio-blk.ts';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 interface Result {
   bootMs: number;
@@ -28,6 +41,8 @@ function arg(name: string): string | undefined {
 const iters = Number(arg('--iters') ?? 200_000);
 const kernelPath = arg('--kernel') ?? DEFAULT_KERNEL_PATH;
 const withQemu = !process.argv.includes('--no-qemu');
+const fsKiB = Number(arg('--fs-kib') ?? 1024);
+const FS_DISK_MIB = 64;
 if (!Number.isInteger(iters) || iters < 1) {
   console.error('bench: --iters wants a positive whole number');
   process.exit(64);
@@ -71,12 +86,61 @@ const emu = await measure(
 );
 const qemu = withQemu ? await measure('QEMU', () => bootQemu({ image: kernelPath })) : null;
 
+interface FsResult {
+  writeKiBs: number;
+  readKiBs: number;
+  bigFsyncUs: number;
+  fsyncUs: number;
+}
+
+/** Boots with a blank disk and runs `fsbench`; null (with a note) if the kernel has none. */
+async function measureFs(name: string, start: () => Promise<SerialMachine>): Promise<FsResult | string> {
+  process.stderr.write(`bench: ${name}: booting with a blank ${FS_DISK_MIB} MiB disk...\n`);
+  const m = await start();
+  try {
+    await m.waitFor(PROMPT, { timeoutMs: 120_000 });
+    const help = await runCommand(m, 'help', 30_000);
+    if (!/^\s*fsbench\b/m.test(help)) return 'this kernel has no `fsbench` shell command';
+    const answer = await runCommand(m, `fsbench ${fsKiB}`, 600_000);
+    const w = /^fsbench: write (\d+) bytes (\d+) us$/m.exec(answer);
+    const big = /^fsbench: fsync (\d+) us$/m.exec(answer);
+    const r = /^fsbench: read (\d+) bytes (\d+) us$/m.exec(answer);
+    const y = /^fsbench: append\+fsync (\d+) x \d+ bytes (\d+) us/m.exec(answer);
+    if (!w || !big || !r || !y) return `unexpected fsbench output: ${JSON.stringify(answer.slice(0, 300))}`;
+    const kibs = (bytes: string, us: string) => Number(bytes) / 1024 / (Math.max(1, Number(us)) / 1e6);
+    return { writeKiBs: kibs(w[1], w[2]), readKiBs: kibs(r[1], r[2]), bigFsyncUs: Number(big[1]), fsyncUs: Number(y[2]) / Number(y[1]) };
+  } finally {
+    await m.kill();
+  }
+}
+
+const scratch = mkdtempSync(join(tmpdir(), 'sis-bench-'));
+let emuFs: FsResult | string;
+let qemuFs: FsResult | string | null = null;
+try {
+  emuFs = await measureFs('emulator', () =>
+    EmulatorMachine.start({ kernel: emuKernel, clock: 'realtime', virtio: { 31: new VirtioBlk(new MemoryBlockStore(new Uint8Array(FS_DISK_MIB << 20))) } }),
+  );
+  if (withQemu && typeof emuFs !== 'string') {
+    const img = join(scratch, 'disk.img');
+    writeFileSync(img, new Uint8Array(FS_DISK_MIB << 20));
+    qemuFs = await measureFs('QEMU', () =>
+      bootQemu({
+        image: kernelPath,
+        args: ['-global', 'virtio-mmio.force-legacy=false', '-drive', `if=none,file=${img},format=raw,id=d0`, '-device', 'virtio-blk-device,drive=d0'],
+      }),
+    );
+  }
+} finally {
+  rmSync(scratch, { recursive: true, force: true });
+}
+
 const f = (x: number, d = 0) => x.toFixed(d).padStart(10);
 const lines: string[] = [];
 lines.push(`SIS bench, ${iters} iterations, kernel ${kernelPath}`);
-lines.push(`${'measure'.padEnd(22)}${'emulator'.padStart(10)}${'QEMU'.padStart(10)}${'emu/QEMU'.padStart(10)}`);
+lines.push(`${'measure'.padEnd(28)}${'emulator'.padStart(10)}${'QEMU'.padStart(10)}${'emu/QEMU'.padStart(10)}`);
 const row = (label: string, e: number, q: number | undefined, unit: string) =>
-  lines.push(`${(label + ' (' + unit + ')').padEnd(22)}${f(e)}${q === undefined ? '         -' : f(q)}${q ? f(e / q, 2) : '         -'}`);
+  lines.push(`${(label + ' (' + unit + ')').padEnd(28)}${f(e)}${q === undefined ? '         -' : f(q)}${q ? f(e / q, 2) : '         -'}`);
 row('boot to prompt', emu.bootMs, qemu?.bootMs, 'ms');
 for (const k of Object.keys(emu.loops)) row(`bench ${k}`, emu.loops[k], qemu?.loops[k], 'us');
 const total = (r: Result) => Object.values(r.loops).reduce((a, b) => a + b, 0);
@@ -84,6 +148,20 @@ row('bench total', total(emu), qemu ? total(qemu) : undefined, 'us');
 lines.push('');
 if (emu.instructions !== undefined) {
   lines.push(`emulator: ${(emu.instructions / 1e6).toFixed(1)} M instructions in ${emu.commandMs.toFixed(0)} ms for the bench command = ${(emu.instructions / emu.commandMs / 1000).toFixed(1)} MIPS`);
+}
+if (typeof emuFs === 'string') {
+  lines.push(`storage: not measured: ${emuFs}`);
+} else {
+  const q = qemuFs && typeof qemuFs !== 'string' ? qemuFs : undefined;
+  lines.push(`storage (fsbench ${fsKiB} KiB on a blank ${FS_DISK_MIB} MiB disk, guest time):`);
+  const rowInv = (label: string, e: number, qv: number | undefined, unit: string) =>
+    lines.push(`${(label + ' (' + unit + ')').padEnd(28)}${f(e)}${qv === undefined ? '         -' : f(qv)}${qv ? f(qv / e, 2) : '         -'}`);
+  rowInv('seq write', emuFs.writeKiBs, q?.writeKiBs, 'KiB/s');
+  rowInv('seq read', emuFs.readKiBs, q?.readKiBs, 'KiB/s');
+  row(`fsync ${fsKiB} KiB file`, emuFs.bigFsyncUs, q?.bigFsyncUs, 'us');
+  row('append+fsync', emuFs.fsyncUs, q?.fsyncUs, 'us');
+  if (typeof qemuFs === 'string') lines.push(`QEMU storage: ${qemuFs}`);
+  lines.push('(throughput ratio column: QEMU/emulator, so > 1 means the emulator is slower, like the time ratios)');
 }
 if (qemu) {
   const same = Object.keys(emu.checks).every((k) => emu.checks[k] === qemu.checks[k]);

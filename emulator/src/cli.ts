@@ -3,7 +3,11 @@
 //
 // stdout carries the guest's UART output and nothing else; every message of
 // our own goes to stderr. See docs/EMULATOR.md for options and exit codes.
-import { readFileSync, statSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
+import { FileBlockStore } from './devices/file-block-store.ts';
+import { SECTOR, VirtioBlk } from './devices/virtio-blk.ts';
+import { VirtioConsole } from './devices/virtio-console.ts';
+import type { VirtioBackend } from './devices/virtio-mmio.ts';
 import { LoaderError } from './loader.ts';
 import { Machine, type MachineExit } from './machine.ts';
 import { DEFAULT_KERNEL_PATH, loadCoreModule } from './node-files.ts';
@@ -24,13 +28,17 @@ const USAGE = `usage: npm run vm -- [options]
   --mem MIB                RAM size in MiB, 16..2048 (default 128)
   --clock realtime|virtual guest clock (default: realtime on a terminal, virtual on a pipe)
   --timeout SECONDS        stop with exit code 3 after this much host time
-  --disk FILE, --import FILE, --events FILE
-                           reserved for the storage devices (not yet supported)
+  --disk FILE              system disk (the kernel's blk0, virtio slot 31), read-write;
+                           a raw image, a whole number of 512-byte sectors; an all-zero
+                           file is formatted as ext4 by the kernel at boot
+  --import FILE            import disk (the kernel's blk1, slot 30), read-only; needs --disk
+  --events FILE            the kernel's event channel (virtio console, slot 29): JSON Lines
+                           appended to FILE as they arrive; - writes them to stderr
   --help                   this text
 
 On a terminal: Ctrl-A x quits, Ctrl-A h shows the keys, Ctrl-A Ctrl-A sends Ctrl-A.
 Exit status: 0 guest powered off (PSCI SYSTEM_OFF) or Ctrl-A x; 1 host error
-(bad option value, bad image, emulator fault); 2 guest halted after a crash;
+(bad image, bad or missing disk, emulator fault); 2 guest halted after a crash;
 3 timeout; 64 usage error.
 `;
 
@@ -40,6 +48,9 @@ export interface CliOptions {
   memMiB: number;
   clock: ClockName;
   timeoutS: number | null;
+  disk: string | null;
+  importDisk: string | null;
+  events: string | null;
 }
 
 export class UsageError extends Error {}
@@ -54,6 +65,9 @@ export function parseArgs(argv: string[], stdinIsTty: boolean): CliOptions | 'he
     memMiB: 128,
     clock: stdinIsTty ? 'realtime' : 'virtual',
     timeoutS: null,
+    disk: null,
+    importDisk: null,
+    events: null,
   };
   for (let i = 0; i < argv.length; i++) {
     let arg = argv[i];
@@ -99,15 +113,90 @@ export function parseArgs(argv: string[], stdinIsTty: boolean): CliOptions | 'he
         break;
       }
       case '--disk':
+        o.disk = next();
+        break;
       case '--import':
+        o.importDisk = next();
+        break;
       case '--events':
-        next();
-        throw new UsageError(`${arg} is not yet supported (it arrives with the storage devices)`);
+        o.events = next();
+        break;
       default:
         throw new UsageError(`unknown option ${arg} (see --help)`);
     }
   }
+  if (o.importDisk !== null && o.disk === null) {
+    throw new UsageError('--import needs --disk: the import disk is blk1, after the system disk blk0');
+  }
+  for (const [name, v] of [['--disk', o.disk], ['--import', o.importDisk], ['--events', o.events]] as const) {
+    if (v === '') throw new UsageError(`${name} needs a file name`);
+  }
   return o;
+}
+
+/** Virtio slots of the storage devices: QEMU fills slots from 31 down in command-line order. */
+export const DISK_SLOT = 31;
+export const IMPORT_SLOT = 30;
+export const EVENTS_SLOT = 29;
+
+/**
+ * Opens the disks (checking them before anything is written anywhere) and
+ * the events sink; throws Error with a message for the user.
+ */
+export function openStorage(o: CliOptions): { virtio: Record<number, VirtioBackend>; close: () => void } {
+  const stores: FileBlockStore[] = [];
+  const closeAll = () => {
+    for (const s of stores) s.close();
+  };
+  let eventsFd: number | null = null;
+  try {
+    const open = (path: string, readOnly: boolean, what: string) => {
+      let st;
+      try {
+        st = statSync(path);
+      } catch (e) {
+        throw new Error(`cannot open ${what} ${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+      }
+      if (!st.isFile()) throw new Error(`${what} ${path}: not a regular file`);
+      if (st.size === 0) throw new Error(`${what} ${path}: empty file (create one with e.g. truncate -s 64M ${path})`);
+      if (st.size % SECTOR) throw new Error(`${what} ${path}: size ${st.size} is not a multiple of ${SECTOR} bytes`);
+      try {
+        const s = new FileBlockStore(path, readOnly);
+        stores.push(s);
+        return s;
+      } catch (e) {
+        throw new Error(`cannot open ${what} ${path}${readOnly ? '' : ' for writing'}: ${(e as Error).message}`);
+      }
+    };
+    const virtio: Record<number, VirtioBackend> = {};
+    if (o.disk !== null) virtio[DISK_SLOT] = new VirtioBlk(open(o.disk, false, 'disk'), 'sis-system');
+    if (o.importDisk !== null) virtio[IMPORT_SLOT] = new VirtioBlk(open(o.importDisk, true, 'import disk'), 'sis-import');
+    if (o.events !== null) {
+      let write: (b: Uint8Array) => void;
+      if (o.events === '-') {
+        write = (b) => process.stderr.write(b);
+      } else {
+        try {
+          eventsFd = openSync(o.events, 'a');
+        } catch (e) {
+          throw new Error(`cannot open events file ${o.events}: ${(e as Error).message}`);
+        }
+        const fd = eventsFd;
+        write = (b) => writeSync(fd, b);
+      }
+      virtio[EVENTS_SLOT] = new VirtioConsole(write);
+    }
+    return {
+      virtio,
+      close: () => {
+        closeAll();
+        if (eventsFd !== null) closeSync(eventsFd);
+      },
+    };
+  } catch (e) {
+    closeAll();
+    throw e;
+  }
 }
 
 async function main(): Promise<number> {
@@ -135,6 +224,14 @@ async function main(): Promise<number> {
     return EXIT_CODES.hostError;
   }
 
+  let storage: ReturnType<typeof openStorage>;
+  try {
+    storage = openStorage(opts);
+  } catch (e) {
+    process.stderr.write(`vm: ${(e as Error).message}\n`);
+    return EXIT_CODES.hostError;
+  }
+
   let machine: Machine;
   const undefSeen = new Set<string>();
   try {
@@ -144,6 +241,7 @@ async function main(): Promise<number> {
       memMiB: opts.memMiB,
       append: opts.append,
       clock: opts.clock,
+      virtio: storage.virtio,
       onUart: (bytes) => process.stdout.write(bytes),
       onUndefined: (pc, insn) => {
         // Each distinct (pc, encoding) once, and at most MAX_UNDEF_REPORTS: a
@@ -161,6 +259,7 @@ async function main(): Promise<number> {
   } catch (e) {
     const msg = e instanceof LoaderError || e instanceof RangeError ? e.message : String((e as Error)?.message ?? e);
     process.stderr.write(`vm: ${opts.kernel}: ${msg}\n`);
+    storage.close();
     return EXIT_CODES.hostError;
   }
 
@@ -204,6 +303,7 @@ async function main(): Promise<number> {
 
   const exit: MachineExit = await machine.run();
   if (timer) clearTimeout(timer);
+  storage.close();
   if (isTty) stdin.setRawMode(false);
   stdin.pause();
 

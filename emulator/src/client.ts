@@ -65,7 +65,9 @@ export class EmulatorClient {
 
   /** Boots the machine. The buffers are transferred to the worker (they become unusable here). */
   start(params: StartParams) {
-    return this.request('start', params, [params.kernel, params.wasm]);
+    const transfer: Transferable[] = [params.kernel, params.wasm];
+    if (params.disk) transfer.push(params.disk.image, ...(params.disk.blocks ?? []).map(([, b]) => b));
+    return this.request('start', params, transfer);
   }
 
   /** Types text (or bytes) into UART0. */

@@ -51,6 +51,7 @@ const MIN_BUDGET = 256;
 // core calls per slice for a busy guest.
 const VIRTUAL_MAX_BUDGET = 16_384;
 const MAX_LEAD_MS = 1000;
+const INPUT_BUDGET = 256;
 const MiB = 1 << 20;
 
 export interface MachineOptions {
@@ -78,14 +79,18 @@ export interface MachineOptions {
 }
 
 export interface MachineExit {
-  /** 0 after PSCI SYSTEM_OFF; 1 host error; 2 guest halted/crashed; 4 stopped by the host. */
+  /**
+   * 0 after PSCI SYSTEM_OFF; 1 host error; 2 guest halted/crashed; 4 stopped
+   * by the host; 5 runUntil() reached its instruction count (or the guest
+   * went idle waiting for input before it).
+   */
   code: number;
   reason: string;
   /** The PSCI function id for power-off. */
   psci?: number;
 }
 
-export const EXIT = { poweroff: 0, hostError: 1, guestHalted: 2, stopped: 4 } as const;
+export const EXIT = { poweroff: 0, hostError: 1, guestHalted: 2, stopped: 4, limit: 5 } as const;
 
 export interface MachineStats {
   instret: number;
@@ -130,6 +135,8 @@ export class Machine {
   private running = false;
   private booted = false;
   private stopRequested = false;
+  /** runUntil(): stop when instret reaches this (null: no limit). */
+  private until: number | null = null;
   private wake: (() => void) | null = null;
   private haltLineSeen = false;
   private tail = ''; // last output characters, to spot HALT_LINE across chunks
@@ -159,8 +166,9 @@ export class Machine {
     }
     this.ramBytes = memMiB * MiB;
     this.clock = opts.clock ?? 'realtime';
-    if (this.clock === 'virtual') this.budget = MIN_BUDGET; // grows within a few calls for a busy guest
     this.idleSpeedup = opts.idleSpeedup ?? 1;
+    // Paced virtual clock: small budgets, grown within a few calls for a busy guest.
+    if (this.clock === 'virtual' && this.idleSpeedup !== Infinity) this.budget = MIN_BUDGET;
     if (!(this.idleSpeedup > 0)) throw new RangeError(`idleSpeedup ${opts.idleSpeedup}: must be positive`);
     if (!(this.clock in ClockMode)) throw new RangeError(`clock "${this.clock}": use realtime or virtual`);
     this.dtb = buildVirtDtb({ ramBytes: this.ramBytes, bootargs: opts.append ?? '' });
@@ -304,9 +312,27 @@ export class Machine {
    * with the exit; never rejects.
    */
   async run(): Promise<MachineExit> {
+    return this.runWith(null);
+  }
+
+  /**
+   * The power-cut tool: runs until `instret` instructions have retired since
+   * create() and stops dead there (exit code 5, EXIT.limit), between two
+   * instructions, with every device request either completed or not started
+   * (virtio-blk completes requests synchronously on notify). Also stops with
+   * code 5 if the guest goes idle waiting for input first, and like run() on
+   * power-off, a halt or stop(). Can be called again to go on.
+   */
+  async runUntil(instret: number): Promise<MachineExit> {
+    if (!Number.isFinite(instret) || instret < 0) throw new RangeError(`runUntil(${instret}): give an instruction count`);
+    return this.runWith(instret);
+  }
+
+  private async runWith(until: number | null): Promise<MachineExit> {
     if (this.running) throw new Error('machine is already running');
     this.running = true;
     this.stopRequested = false;
+    this.until = until;
     try {
       return await this.loop();
     } catch (e) {
@@ -328,7 +354,19 @@ export class Machine {
       do {
         this.uart.refill();
         this.rtc.poll();
-        r = core.run(this.budget);
+        // While host input waits for FIFO room (a guest without FIFOs takes one
+        // character per refill), short calls, so it gets each next character
+        // as soon as it has read the last instead of one per slice.
+        let budget = this.uart.pendingInput > 0 ? Math.min(this.budget, INPUT_BUDGET) : this.budget;
+        if (this.until !== null) {
+          const left = this.until - core.instret();
+          if (left <= 0) {
+            this.runMs += hostNow() - t0;
+            return { code: EXIT.limit, reason: `instruction limit ${this.until} reached` };
+          }
+          budget = Math.min(budget, left);
+        }
+        r = core.run(budget);
         idling = this.pace() > 0 && this.paceLeadMs >= PACE_SLACK_MS;
       } while (r === StopReason.Budget && hostNow() - t0 < SLICE_MS && !idling);
       this.runMs += hostNow() - t0;
@@ -359,6 +397,9 @@ export class Machine {
           const deadline = core.timerDeadline();
           if (this.guestHalted()) {
             return { code: EXIT.guestHalted, reason: this.haltLineSeen ? 'guest halted after a crash' : 'guest halted (idle with nothing able to wake it)' };
+          }
+          if (this.until !== null && this.clock === 'virtual' && this.uart.pendingInput === 0) {
+            return { code: EXIT.limit, reason: 'idle, waiting for input, before the instruction limit' };
           }
           await this.idle(deadline);
           break;

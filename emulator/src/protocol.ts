@@ -2,7 +2,8 @@
 //
 // Requests carry an id; the worker answers each with exactly one `reply`
 // (ok with a value, or an error as data). Events (`uart`, `exit`, `reset`,
-// `undefined`, `guestError`) are pushed by the worker at any time.
+// `undefined`, `guestError`, `events`, `diskFlush`) are pushed by the worker
+// at any time.
 
 import type { ClockName } from './core.ts';
 import type { MachineExit, MachineStats } from './machine.ts';
@@ -15,6 +16,15 @@ export interface StartParams {
   memMiB?: number;
   append?: string;
   clock?: ClockName;
+  /**
+   * The system disk (the kernel's blk0, virtio slot 31): a base image in an
+   * OverlayBlockStore, plus blocks persisted earlier (e.g. from IndexedDB),
+   * laid over it before the boot. Each guest FLUSH then arrives as a
+   * `diskFlush` event with the blocks written since the previous one.
+   */
+  disk?: { image: ArrayBuffer; blockSize?: number; blocks?: [number, ArrayBuffer][] };
+  /** Attach the event console (virtio slot 29): its bytes arrive as `events` events. */
+  events?: boolean;
 }
 
 /** Request name -> [params, result]. */
@@ -40,7 +50,11 @@ export type WorkerEvent =
   | { kind: 'exit'; exit: MachineExit; stats: MachineStats }
   | { kind: 'reset' }
   | { kind: 'undefined'; pc: number; insn: number }
-  | { kind: 'guestError'; message: string };
+  | { kind: 'guestError'; message: string }
+  /** Bytes from the kernel's event channel (JSON Lines). */
+  | { kind: 'events'; data: Uint8Array }
+  /** A guest FLUSH completed: the blocks written since the previous one, with their contents. */
+  | { kind: 'diskFlush'; seq: number; blockSize: number; blocks: { block: number; data: Uint8Array }[] };
 
 export type FromWorker = Reply | WorkerEvent;
 export type ToWorker = Request;

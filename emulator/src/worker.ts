@@ -3,6 +3,10 @@
 // (at most every 16 ms) so the page is not flooded with messages.
 /// <reference lib="webworker" />
 import { Machine, type MachineExit } from './machine.ts';
+import { OverlayBlockStore } from './devices/overlay-block-store.ts';
+import { VirtioBlk } from './devices/virtio-blk.ts';
+import { VirtioConsole } from './devices/virtio-console.ts';
+import type { VirtioBackend } from './devices/virtio-mmio.ts';
 import type { FromWorker, Reply, Request, Requests, ToWorker } from './protocol.ts';
 
 declare const self: DedicatedWorkerGlobalScope;
@@ -33,7 +37,21 @@ function flushUart(): void {
 const handlers: { [K in keyof Requests]: (p: Requests[K][0]) => Promise<Requests[K][1]> } = {
   async start(p) {
     if (machine) throw new Error('the machine is already started');
+    const virtio: Record<number, VirtioBackend> = {};
+    if (p.disk) {
+      const store = new OverlayBlockStore(new Uint8Array(p.disk.image), {
+        blockSize: p.disk.blockSize,
+        onFlush: (r) => {
+          const blocks = r.blocks.map((block) => ({ block, data: r.read(block) }));
+          post({ kind: 'diskFlush', seq: r.seq, blockSize: r.blockSize, blocks }, blocks.map((b) => b.data.buffer as ArrayBuffer));
+        },
+      });
+      store.load((p.disk.blocks ?? []).map(([b, d]) => [b, new Uint8Array(d)]));
+      virtio[31] = new VirtioBlk(store, 'sis-system');
+    }
+    if (p.events) virtio[29] = new VirtioConsole((data) => post({ kind: 'events', data: data.slice() }));
     const m = await Machine.create({
+      virtio,
       kernel: new Uint8Array(p.kernel),
       wasm: p.wasm,
       memMiB: p.memMiB,

@@ -7,7 +7,10 @@
 // Storage is a BlockStore: synchronous, byte-addressed, a whole number of
 // 512-byte sectors. A read-only store offers VIRTIO_BLK_F_RO and fails writes
 // with IOERR; requests past the end fail with IOERR and leave the data
-// buffers untouched (only the status byte is written).
+// buffers untouched (only the status byte is written). When the store's size
+// changes (a disk grown by the host), capacityChanged() updates the config
+// space and raises the configuration-change interrupt, as QEMU's
+// `block_resize` does.
 
 import type { VirtioBackend, VirtioContext } from './virtio-mmio.ts';
 import { type DescChain, Virtqueue } from './virtqueue.ts';
@@ -46,10 +49,17 @@ export interface BlockStore {
 export class MemoryBlockStore implements BlockStore {
   flushes = 0;
   constructor(
-    readonly data: Uint8Array,
+    public data: Uint8Array,
     readonly readOnly = false,
   ) {
     if (data.length % SECTOR) throw new Error(`disk size ${data.length} is not a multiple of ${SECTOR} bytes`);
+  }
+  /** Grows or shrinks the disk (new bytes read as zero); a whole number of sectors. */
+  resize(sizeBytes: number) {
+    if (!Number.isInteger(sizeBytes) || sizeBytes < 0 || sizeBytes % SECTOR) throw new RangeError(`disk size ${sizeBytes} is not a multiple of ${SECTOR} bytes`);
+    const d = new Uint8Array(sizeBytes);
+    d.set(this.data.subarray(0, Math.min(sizeBytes, this.data.length)));
+    this.data = d;
   }
   get sizeBytes() {
     return this.data.length;
@@ -73,6 +83,7 @@ export class VirtioBlk implements VirtioBackend {
   private readonly config = new Uint8Array(24);
   /** Counters for inspectors and tests. */
   readonly counts = { reads: 0, writes: 0, flushes: 0, errors: 0 };
+  private ctx: VirtioContext | null = null;
 
   constructor(
     private readonly store: BlockStore,
@@ -82,12 +93,28 @@ export class VirtioBlk implements VirtioBackend {
     this.features = [VIRTIO_BLK_F_SEG_MAX, VIRTIO_BLK_F_BLK_SIZE, VIRTIO_BLK_F_FLUSH];
     if (store.readOnly) this.features.push(VIRTIO_BLK_F_RO);
     const v = new DataView(this.config.buffer);
-    const sectors = store.sizeBytes / SECTOR;
-    v.setUint32(0, sectors % 2 ** 32, true); // capacity (u64)
-    v.setUint32(4, Math.floor(sectors / 2 ** 32), true);
+    this.setCapacity();
     v.setUint32(8, 0, true); // size_max: not offered
     v.setUint32(12, SEG_MAX, true); // seg_max
     v.setUint32(20, SECTOR, true); // blk_size
+  }
+
+  private setCapacity(): void {
+    const v = new DataView(this.config.buffer);
+    const sectors = Math.floor(this.store.sizeBytes / SECTOR);
+    v.setUint32(0, sectors % 2 ** 32, true); // capacity (u64)
+    v.setUint32(4, Math.floor(sectors / 2 ** 32), true);
+  }
+
+  attach(ctx: VirtioContext): void {
+    this.ctx = ctx;
+  }
+
+  /** The store's size changed: new capacity in the config space, configuration-change interrupt. */
+  capacityChanged(): void {
+    if (this.store.sizeBytes % SECTOR) throw new Error(`disk size ${this.store.sizeBytes} is not a multiple of ${SECTOR} bytes`);
+    this.setCapacity();
+    this.ctx?.configChanged();
   }
 
   configRead(offset: number, size: number): number {

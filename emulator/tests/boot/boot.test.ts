@@ -186,15 +186,16 @@ describe.skipIf(spawnSync('script', ['--version']).status !== 0)('npm run vm on 
 describe('CLI option parsing', () => {
   it('accepts the documented options in both spellings', () => {
     expect(parseArgs(['--kernel', 'k', '--append=a b', '--mem', '256', '--clock', 'realtime', '--timeout=1.5'], false)).toEqual({
-      kernel: 'k', append: 'a b', memMiB: 256, clock: 'realtime', timeoutS: 1.5,
+      kernel: 'k', append: 'a b', memMiB: 256, clock: 'realtime', timeoutS: 1.5, disk: null, importDisk: null, events: null,
     });
+    expect(parseArgs(['--disk=d.img', '--import', 'i.img', '--events', '-'], false)).toMatchObject({ disk: 'd.img', importDisk: 'i.img', events: '-' });
   });
   it('defaults the clock to realtime on a terminal and virtual on a pipe', () => {
     expect((parseArgs([], true) as CliOptions).clock).toBe('realtime');
     expect((parseArgs([], false) as CliOptions).clock).toBe('virtual');
     expect(parseArgs(['--help'], false)).toBe('help');
   });
-  it('rejects bad values, unknown options and the reserved storage options', () => {
+  it('rejects bad values, unknown options and bad storage options', () => {
     const bad: [string[], RegExp][] = [
       [['--bogus'], /unknown option --bogus/],
       [['--mem', '8'], /16 to 2048/],
@@ -203,9 +204,10 @@ describe('CLI option parsing', () => {
       [['--timeout', '-1'], /positive number/],
       [['--timeout', 'abc'], /positive number/],
       [['--kernel'], /needs a value/],
-      [['--disk', 'x.img'], /--disk is not yet supported/],
-      [['--import', 'x.tar'], /--import is not yet supported/],
-      [['--events', 'e.jsonl'], /--events is not yet supported/],
+      [['--import', 'x.img'], /--import needs --disk/],
+      [['--disk'], /needs a value/],
+      [['--disk='], /--disk needs a file name/],
+      [['--events'], /needs a value/],
     ];
     for (const [args, re] of bad) expect(() => parseArgs(args, false), args.join(' ')).toThrow(re);
     expect(() => parseArgs(['--bogus'], false)).toThrow(UsageError);

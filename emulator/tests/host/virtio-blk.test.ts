@@ -112,6 +112,25 @@ describe('virtio-blk', () => {
     expect(req(11, 0).status).toBe(VIRTIO_BLK_S_UNSUPP);
   });
 
+  it('a grown disk: new capacity, ConfigGeneration bumped, configuration-change interrupt; I/O reaches the new sectors', () => {
+    const store = new MemoryBlockStore(disk(64));
+    const { blk, d, req } = setup(store);
+    const gen = d.r(REG.ConfigGeneration);
+    expect(d.irq.level).toBe(false);
+    store.resize(128 * 512);
+    blk.capacityChanged();
+    expect(d.config(0, 4)).toBe(128);
+    expect(d.r(REG.ConfigGeneration)).toBe((gen + 1) >>> 0);
+    expect(d.r(REG.InterruptStatus) & 2).toBe(2);
+    expect(d.irq.level).toBe(true);
+    d.ack();
+    expect(d.irq.level).toBe(false);
+    expect(req(VIRTIO_BLK_T_OUT, 100, new Uint8Array(512).fill(0x5a)).status).toBe(VIRTIO_BLK_S_OK);
+    expect(store.data[100 * 512]).toBe(0x5a);
+    expect(() => store.resize(1000)).toThrow(/multiple of 512/);
+    expect(store.data.length).toBe(128 * 512);
+  });
+
   it('refuses a store that is not a whole number of sectors', () => {
     expect(() => new MemoryBlockStore(new Uint8Array(1000))).toThrow(/multiple of 512/);
   });

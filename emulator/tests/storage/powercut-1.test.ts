@@ -1,0 +1,6 @@
+// Power cuts, part 1 of 2 (see powercut.ts).
+import { haveCore } from '../../src/node-files.ts';
+import { powercutTest } from './powercut.ts';
+
+if (!haveCore()) throw new Error('no emulator/build/core.wasm: run npm run build:wasm');
+powercutTest(0, 2);
