@@ -59,7 +59,24 @@ function decodeBitMasks(n: u32, imms: u32, immr: u32, immediate: bool): bool {
   return true;
 }
 
-function shiftReg(v: u64, type: u32, amt: u32, sf: u32): u64 {
+// DecodeBitMasks precomputed for every (N, immr, imms): 16 bytes (wmask, tmask)
+// per entry plus a validity byte (bit 0: valid as a bitfield, bit 1: valid as
+// a logical immediate). Filled once when the module starts.
+const BM_TABLE: usize = memory.data(8192 * 16, 16);
+const BM_VALID: usize = memory.data(8192, 16);
+for (let i: u32 = 0; i < 8192; i++) {
+  const n = i >> 12, immr = (i >> 6) & 0x3f, imms = i & 0x3f;
+  let v: u8 = 0;
+  if (decodeBitMasks(n, imms, immr, false)) {
+    v = 1;
+    store<u64>(BM_TABLE + (<usize>i << 4), bmW);
+    store<u64>(BM_TABLE + (<usize>i << 4), bmT, 8);
+    if (decodeBitMasks(n, imms, immr, true)) v = 3;
+  }
+  store<u8>(BM_VALID + <usize>i, v);
+}
+
+@inline function shiftReg(v: u64, type: u32, amt: u32, sf: u32): u64 {
   if (sf != 0) {
     switch (type) {
       case 0: return v << amt;
@@ -77,7 +94,7 @@ function shiftReg(v: u64, type: u32, amt: u32, sf: u32): u64 {
   }
 }
 
-function extendReg(v: u64, option: u32, shift: u32): u64 {
+@inline function extendReg(v: u64, option: u32, shift: u32): u64 {
   let x: u64;
   switch (option) {
     case 0: x = v & 0xff; break;
@@ -107,7 +124,7 @@ export function execDPImm(insn: u32): void {
   }
 }
 
-function ADR(insn: u32): void {
+export function ADR(insn: u32): void {
   const imm = <i64>(<i32>((((insn >> 5) & 0x7ffff) << 2 | ((insn >> 29) & 3)) << 11) >> 11);
   const rd = insn & 31;
   if ((insn >> 31) != 0) {
@@ -118,7 +135,7 @@ function ADR(insn: u32): void {
 }
 
 // ADD/ADDS/SUB/SUBS (immediate); bit 22 shifts imm12 by 12
-function ADD_imm(insn: u32): void {
+export function ADD_imm(insn: u32): void {
   const sf = insn >> 31, sub = (insn >> 30) & 1, setf = (insn >> 29) & 1;
   let imm = <u64>((insn >> 10) & 0xfff);
   if ((insn >> 22) & 1) imm <<= 12;
@@ -129,11 +146,12 @@ function ADD_imm(insn: u32): void {
 }
 
 // AND/ORR/EOR/ANDS (immediate)
-function LOGICAL_imm(insn: u32): void {
+export function LOGICAL_imm(insn: u32): void {
   const sf = insn >> 31, opc = (insn >> 29) & 3, n = (insn >> 22) & 1;
   if (sf == 0 && n != 0) { undefinedInsn(insn); return; }
-  if (!decodeBitMasks(n, (insn >> 10) & 0x3f, (insn >> 16) & 0x3f, true)) { undefinedInsn(insn); return; }
-  const imm = trunc(bmW, sf);
+  const bi = (insn >> 10) & 0x1fff; // N:immr:imms
+  if ((load<u8>(BM_VALID + <usize>bi) & 2) == 0) { undefinedInsn(insn); return; }
+  const imm = trunc(load<u64>(BM_TABLE + (<usize>bi << 4)), sf);
   const a = xreg((insn >> 5) & 31);
   let r: u64;
   switch (opc) {
@@ -148,7 +166,7 @@ function LOGICAL_imm(insn: u32): void {
 }
 
 // MOVN/MOVZ/MOVK
-function MOVE_wide(insn: u32): void {
+export function MOVE_wide(insn: u32): void {
   const sf = insn >> 31, opc = (insn >> 29) & 3, hw = (insn >> 21) & 3;
   if (opc == 1 || (sf == 0 && hw >= 2)) { undefinedInsn(insn); return; }
   const sh = <u64>(hw * 16);
@@ -162,11 +180,13 @@ function MOVE_wide(insn: u32): void {
 }
 
 // SBFM/BFM/UBFM
-function BITFIELD(insn: u32): void {
+export function BITFIELD(insn: u32): void {
   const sf = insn >> 31, opc = (insn >> 29) & 3, n = (insn >> 22) & 1;
   const immr = (insn >> 16) & 0x3f, imms = (insn >> 10) & 0x3f;
   if (opc == 3 || n != sf || (sf == 0 && (immr >= 32 || imms >= 32))) { undefinedInsn(insn); return; }
-  if (!decodeBitMasks(n, imms, immr, false)) { undefinedInsn(insn); return; }
+  const bi = (insn >> 10) & 0x1fff; // N:immr:imms
+  if ((load<u8>(BM_VALID + <usize>bi) & 1) == 0) { undefinedInsn(insn); return; }
+  const bmW = load<u64>(BM_TABLE + (<usize>bi << 4)), bmT = load<u64>(BM_TABLE + (<usize>bi << 4), 8);
   const rd = insn & 31;
   const src = xreg((insn >> 5) & 31);
   const dst: u64 = opc == 1 ? xreg(rd) : 0;
@@ -178,7 +198,7 @@ function BITFIELD(insn: u32): void {
   setXreg(rd, trunc((top & ~bmT) | (bot & bmT), sf));
 }
 
-function EXTR(insn: u32): void {
+export function EXTR(insn: u32): void {
   const sf = insn >> 31, n = (insn >> 22) & 1, o0 = (insn >> 21) & 1, op21 = (insn >> 29) & 3;
   const lsb = (insn >> 10) & 0x3f;
   if (op21 != 0 || o0 != 0 || n != sf || (sf == 0 && lsb >= 32)) { undefinedInsn(insn); return; }
@@ -211,7 +231,7 @@ export function execDPReg(insn: u32): void {
   }
 }
 
-function LOGICAL_shift(insn: u32): void {
+export function LOGICAL_shift(insn: u32): void {
   const sf = insn >> 31, opc = (insn >> 29) & 3, type = (insn >> 22) & 3, inv = (insn >> 21) & 1;
   const amt = (insn >> 10) & 0x3f;
   if (sf == 0 && amt >= 32) { undefinedInsn(insn); return; }
@@ -230,7 +250,7 @@ function LOGICAL_shift(insn: u32): void {
   setXreg(insn & 31, r);
 }
 
-function ADD_shift(insn: u32): void {
+export function ADD_shift(insn: u32): void {
   const sf = insn >> 31, sub = (insn >> 30) & 1, setf = (insn >> 29) & 1, type = (insn >> 22) & 3;
   const amt = (insn >> 10) & 0x3f;
   if (type == 3 || (sf == 0 && amt >= 32)) { undefinedInsn(insn); return; }
@@ -240,7 +260,7 @@ function ADD_shift(insn: u32): void {
   setXreg(insn & 31, trunc(r, sf));
 }
 
-function ADD_ext(insn: u32): void {
+export function ADD_ext(insn: u32): void {
   const sf = insn >> 31, sub = (insn >> 30) & 1, setf = (insn >> 29) & 1;
   const opt = (insn >> 22) & 3, option = (insn >> 13) & 7, sh = (insn >> 10) & 7;
   if (opt != 0 || sh > 4) { undefinedInsn(insn); return; }
@@ -362,7 +382,7 @@ function umulh(a: u64, b: u64): u64 {
 }
 
 // MADD/MSUB/SMADDL/SMSUBL/SMULH/UMADDL/UMSUBL/UMULH
-function DP_3src(insn: u32): void {
+export function DP_3src(insn: u32): void {
   const sf = insn >> 31, op54 = (insn >> 29) & 3, op31 = (insn >> 21) & 7, o0 = (insn >> 15) & 1;
   if (op54 != 0) { undefinedInsn(insn); return; }
   const a = xreg((insn >> 5) & 31), b = xreg((insn >> 16) & 31), c = xreg((insn >> 10) & 31);

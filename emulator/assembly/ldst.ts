@@ -17,10 +17,17 @@ export function execLdSt(insn: u32): void {
   if (b2927 == 5) { PAIR(insn); return; }
   if (b2927 == 7) {
     if ((insn & (1 << 24)) != 0) { LDST_uimm(insn); return; }
-    const b21 = (insn >> 21) & 1, op4 = (insn >> 10) & 3;
-    if (b21 == 0) { LDST_imm9(insn, op4); return; }
-    if (op4 == 2) { LDST_reg(insn); return; }
+    LDST_other(insn);
+    return;
   }
+  undefinedInsn(insn);
+}
+
+// bits 29:27 = 111, bit 24 = 0: unscaled/post/unprivileged/pre (bit 21 = 0) or register offset
+export function LDST_other(insn: u32): void {
+  const b21 = (insn >> 21) & 1, op4 = (insn >> 10) & 3;
+  if (b21 == 0) { LDST_imm9(insn, op4); return; }
+  if (op4 == 2) { LDST_reg(insn); return; }
   undefinedInsn(insn);
 }
 
@@ -31,7 +38,7 @@ export function execLdSt(insn: u32): void {
 
 // ---- exclusives, LDAR/STLR ------------------------------------------------------
 
-function EXCLUSIVE(insn: u32): void {
+export function EXCLUSIVE(insn: u32): void {
   const size = insn >> 30, o2 = (insn >> 23) & 1, l = (insn >> 22) & 1, o1 = (insn >> 21) & 1;
   const rs = (insn >> 16) & 31, o0 = (insn >> 15) & 1, rt2 = (insn >> 10) & 31;
   const rn = (insn >> 5) & 31, rt = insn & 31;
@@ -86,7 +93,7 @@ function EXCLUSIVE(insn: u32): void {
 
 // ---- LDR (literal), LDRSW (literal), PRFM (literal) --------------------------------
 
-function LDR_lit(insn: u32): void {
+export function LDR_lit(insn: u32): void {
   const opc = insn >> 30;
   const va = S.pc + <u64>(<i64>((<i32>(insn << 8) >> 13) << 2));
   if (opc == 3) return; // PRFM
@@ -98,7 +105,7 @@ function LDR_lit(insn: u32): void {
 
 // ---- STP/LDP/LDPSW/STNP/LDNP ---------------------------------------------------------
 
-function PAIR(insn: u32): void {
+export function PAIR(insn: u32): void {
   const opc = insn >> 30, type = (insn >> 23) & 3, l = (insn >> 22) & 1;
   if (opc == 3 || (opc == 1 && l == 0)) { undefinedInsn(insn); return; }
   if (type == 0 && opc == 1) { undefinedInsn(insn); return; } // no LDNPSW
@@ -160,7 +167,7 @@ function single(insn: u32, va: u64, flags: u32, allowPrfm: bool): bool {
   return true;
 }
 
-function LDST_uimm(insn: u32): void {
+export function LDST_uimm(insn: u32): void {
   const size = insn >> 30;
   const off = <u64>((insn >> 10) & 0xfff) << size;
   single(insn, xregSP((insn >> 5) & 31) + off, 0, true);

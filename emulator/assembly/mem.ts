@@ -114,7 +114,7 @@ export function updateFastPerms(): void {
 export function tlbFlush(): void {
   memory.fill(TLB, 0, <usize>(TLB_SIZE * 24));
   tlbGen++;
-  codeTag = 0;
+  codeTag = CODE_NONE;
   updateFastPerms();
 }
 
@@ -380,22 +380,28 @@ export function probeWrite(va: u64, size: u32, flags: u32): bool {
 
 // ---- instruction fetch: one cached code page -----------------------------------
 
-let codeTag: u64 = 0;     // (vpage + 1) of the cached page, 0 = none
-let codeHost: usize = 0;
+// codeTag is the VA of the cached page (bits 11:0 zero) or CODE_NONE. The run loop compares it with
+// pc & ~0xffc, which keeps bits 1:0: a misaligned pc never matches, and no pc matches CODE_NONE
+// (bit 2 set), so a hit means an aligned pc in the cached page. The page is never cached while
+// PSTATE.IL is set, so a hit also means IL = 0.
+export const CODE_NONE: u64 = 4;
+export let codeTag: u64 = CODE_NONE;
+export let codeHost: usize = 0;
 let codeGen: u32 = 0xffffffff;
 let codeEL: u32 = 9;
 
-export function invalidateFetch(): void { codeTag = 0; updateFastPerms(); }
+export function invalidateFetch(): void { codeTag = CODE_NONE; updateFastPerms(); }
 
+// Fetch for an aligned va with PSTATE.IL = 0 (the run loop checks both first). The cached page
+// is dropped by tlbFlush() and by every EL change or IL set (invalidateFetch).
 @inline export function fetch(va: u64): u32 {
-  // the cached page is dropped by tlbFlush() and by every EL change (invalidateFetch)
-  if ((va >> 12) + 1 == codeTag) {
+  if ((va & ~<u64>0xffc) == codeTag) {
     return load<u32>(codeHost + <usize>(va & 0xffc));
   }
   return fetchSlow(va);
 }
 
-function fetchSlow(va: u64): u32 {
+export function fetchSlow(va: u64): u32 {
   const pa = translate(va, 4, ACC_EXEC, 0);
   if (memFault) return 0;
   if (!isRam(pa)) {
@@ -404,11 +410,14 @@ function fetchSlow(va: u64): u32 {
     takeInsnAbort(va, 0x10);
     return 0;
   }
-  codeTag = (va >> 12) + 1;
-  codeHost = ramBase + <usize>((pa & ~<u64>0xfff) - RAM_BASE);
-  codeGen = tlbGen;
-  codeEL = S.curEL;
-  return load<u32>(codeHost + <usize>(va & 0xffc));
+  const host = ramBase + <usize>((pa & ~<u64>0xfff) - RAM_BASE);
+  if (S.pstateIL == 0) {
+    codeTag = va & ~<u64>0xfff;
+    codeHost = host;
+    codeGen = tlbGen;
+    codeEL = S.curEL;
+  }
+  return load<u32>(host + <usize>(va & 0xffc));
 }
 
 // ---- SIMD/FP engineer interface --------------------------------------------------

@@ -24,13 +24,13 @@ export function execBranchSys(insn: u32): void {
   undefinedInsn(insn);
 }
 
-function B_BL(insn: u32): void {
+export function B_BL(insn: u32): void {
   const off = <i64>(<i32>(insn << 6) >> 4);
   if ((insn >> 31) != 0) setXreg(30, S.pc + 4);
   S.npc = S.pc + <u64>off;
 }
 
-function CBZ(insn: u32): void {
+export function CBZ(insn: u32): void {
   const sf = insn >> 31;
   let v = xreg(insn & 31);
   if (sf == 0) v &= 0xffffffff;
@@ -38,19 +38,20 @@ function CBZ(insn: u32): void {
   if ((v == 0) != (nz != 0)) S.npc = S.pc + <u64>(<i64>((<i32>(insn << 8) >> 13) << 2));
 }
 
-function TBZ(insn: u32): void {
+export function TBZ(insn: u32): void {
   const bit = ((insn >> 26) & 0x20) | ((insn >> 19) & 0x1f);
   const set = (xreg(insn & 31) >> bit) & 1;
   const nz = (insn >> 24) & 1;
   if (<u32>set == nz) S.npc = S.pc + <u64>(<i64>((<i32>(insn << 13) >> 18) << 2));
 }
 
-function B_cond(insn: u32): void {
+export function B_cond(insn: u32): void {
+  if ((insn & 0x10) != 0) { undefinedInsn(insn); return; } // BC.cond (FEAT_HBC) is not implemented
   if (condHolds(insn & 15)) S.npc = S.pc + <u64>(<i64>((<i32>(insn << 8) >> 13) << 2));
 }
 
 // BR, BLR, RET, ERET
-function BRANCH_reg(insn: u32): void {
+export function BRANCH_reg(insn: u32): void {
   const opc = (insn >> 21) & 15;
   if (((insn >> 16) & 31) != 31 || ((insn >> 10) & 63) != 0 || (insn & 31) != 0) { undefinedInsn(insn); return; }
   const rn = (insn >> 5) & 31;
@@ -71,6 +72,7 @@ function ERET(insn: u32): void {
     S.nzcv = spsr & 0xf0000000;
     S.daif = spsr & 0x3c0;
     S.pstateIL = 1;
+    invalidateFetch();
   }
   S.exclValid = false;
   S.irqCheck = true;
