@@ -1,21 +1,8 @@
 // EL0 permission checks, IRQs taken from EL0, GIC priority masking, and the
 // host-facing accessors' failure paths.
 import { describe, it, expect } from 'vitest';
-import { runAsm, makeMachine, assemble, Stop, RAM, hex } from './harness';
+import { runAsm, makeMachine, assemble, Stop, RAM, hex, VECTORS } from './harness';
 
-const VECTORS = `
-  .balign 0x1000
-vectors:
-  .irp off, 0x000,0x080,0x100,0x180,0x200,0x280,0x300,0x380,0x400,0x480,0x500,0x580,0x600,0x680,0x700,0x780
-  .balign 0x80
-  mov x20, #\\off
-  mrs x21, esr_el1
-  mrs x22, elr_el1
-  mrs x23, spsr_el1
-  mrs x24, far_el1
-  hlt #0
-  .endr
-`;
 
 // identity map of the first 2 MiB of RAM with 4 KiB pages: page 0x100 is EL1-only,
 // every other page EL0 RW (and so never EL1-executable); code pages are EL1 RO + EL0 RO/X.

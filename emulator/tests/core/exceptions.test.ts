@@ -1,27 +1,8 @@
 // Exceptions: syndromes, return addresses, SPSR, vectors and SP banking,
 // against the values the Arm ARM prescribes (and QEMU reports).
 import { describe, it, expect } from 'vitest';
-import { runAsm, Stop, RAM, hex } from './harness';
+import { runAsm, Stop, RAM, hex, VECTORS, SETUP } from './harness';
 
-// A vector table at RAM+0x1000 whose every entry records its offset in x20 and stops (HLT).
-const VECTORS = `
-  .balign 0x1000
-vectors:
-  .irp off, 0x000,0x080,0x100,0x180,0x200,0x280,0x300,0x380,0x400,0x480,0x500,0x580,0x600,0x680,0x700,0x780
-  .balign 0x80
-  mov x20, #\\off
-  mrs x21, esr_el1
-  mrs x22, elr_el1
-  mrs x23, spsr_el1
-  mrs x24, far_el1
-  hlt #0
-  .endr
-`;
-const SETUP = `
-  adr x0, vectors
-  msr vbar_el1, x0
-  isb
-`;
 
 describe('synchronous exceptions at EL1', () => {
   it('SVC: vector +0x200, EC 0x15 with imm16, ELR = next instruction', () => {

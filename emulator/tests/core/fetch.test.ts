@@ -2,26 +2,8 @@
 // skip: a misaligned PC (EC 0x22) and PSTATE.IL after an illegal exception
 // return (EC 0x0e), both inside the page the CPU is already executing from.
 import { describe, it, expect } from 'vitest';
-import { runAsm, Stop, RAM, hex } from './harness';
+import { runAsm, Stop, RAM, hex, VECTORS, SETUP } from './harness';
 
-const VECTORS = `
-  .balign 0x1000
-vectors:
-  .irp off, 0x000,0x080,0x100,0x180,0x200,0x280,0x300,0x380,0x400,0x480,0x500,0x580,0x600,0x680,0x700,0x780
-  .balign 0x80
-  mov x20, #\\off
-  mrs x21, esr_el1
-  mrs x22, elr_el1
-  mrs x23, spsr_el1
-  mrs x24, far_el1
-  hlt #0
-  .endr
-`;
-const SETUP = `
-  adr x0, vectors
-  msr vbar_el1, x0
-  isb
-`;
 
 describe('fetch checks inside the cached code page', () => {
   it('BR to a misaligned address in the same page: PC alignment fault, FAR = ELR = target', () => {

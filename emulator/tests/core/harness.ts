@@ -109,3 +109,27 @@ export function runAsm(src: string, opts: { budget?: number; setup?: (m: Machine
 }
 
 export const hex = (v: bigint | number) => '0x' + v.toString(16);
+
+/**
+ * A vector table (place it at a 4 KiB boundary) whose every entry records its
+ * offset in x20, ESR/ELR/SPSR/FAR in x21-x24, and stops with HLT #0; SETUP
+ * points VBAR_EL1 at it.
+ */
+export const VECTORS = `
+  .balign 0x1000
+vectors:
+  .irp off, 0x000,0x080,0x100,0x180,0x200,0x280,0x300,0x380,0x400,0x480,0x500,0x580,0x600,0x680,0x700,0x780
+  .balign 0x80
+  mov x20, #\\off
+  mrs x21, esr_el1
+  mrs x22, elr_el1
+  mrs x23, spsr_el1
+  mrs x24, far_el1
+  hlt #0
+  .endr
+`;
+export const SETUP = `
+  adr x0, vectors
+  msr vbar_el1, x0
+  isb
+`;

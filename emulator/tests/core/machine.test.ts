@@ -1,24 +1,7 @@
 // MMU, GIC + generic timer, PSCI and WFI behaviour of the core.
 import { describe, it, expect } from 'vitest';
-import { runAsm, Stop, RAM, hex, type Machine } from './harness';
+import { runAsm, Stop, RAM, hex, type Machine, VECTORS, SETUP } from './harness';
 
-const VECTORS = `
-  .balign 0x1000
-vectors:
-  .irp off, 0x000,0x080,0x100,0x180,0x200,0x280,0x300,0x380,0x400,0x480,0x500,0x580,0x600,0x680,0x700,0x780
-  .balign 0x80
-  mov x20, #\\off
-  mrs x21, esr_el1
-  mrs x22, elr_el1
-  mrs x23, spsr_el1
-  mrs x24, far_el1
-  hlt #0
-  .endr
-`;
-const SETUP = `
-  adr x0, vectors
-  msr vbar_el1, x0
-`;
 
 // Page tables built by the host: TTBR0 at RAM+0x100000, 39-bit VA (start at level 1).
 // L1[1] -> L2 table; L2[0] (0x4000_0000..0x401f_ffff) -> L3 table with 4 KiB pages;
