@@ -280,7 +280,8 @@ export function sysregRead(key: u32): u64 {
     case 0xc021: case 0xc024: return 0;      // ID_AA64PFR1, ID_AA64ZFR0
     case 0xc028: return 0x10305106;          // ID_AA64DFR0_EL1
     case 0xc029: case 0xc02c: case 0xc02d: return 0;
-    case 0xc030: case 0xc031: case 0xc032: return 0; // ID_AA64ISAR0/1/2: no AES/SHA/CRC/LSE
+    case 0xc030: return 0x10000;             // ID_AA64ISAR0_EL1: CRC32 (bits 19:16) = 1; no AES/SHA/LSE
+    case 0xc031: case 0xc032: return 0;      // ID_AA64ISAR1/2
     case 0xc038: return 0x0f000024;          // ID_AA64MMFR0_EL1: 44-bit PA, 16-bit ASID, 4K only
     case 0xc039: case 0xc03a: return 0;      // ID_AA64MMFR1/2
     case 0xc800: return ccsidr();            // CCSIDR_EL1

@@ -44,8 +44,6 @@ function mk(cls: string, name: string, asm: string[], o: Opts = {}): Case {
   return { cls, id: name, asm, words: [], state, dis: asm, expectFault: o.fault, knownDiff: o.known };
 }
 
-const CRC_KNOWN = 'the core reports ID_AA64ISAR0_EL1.CRC32 = 0 and leaves CRC32 UNDEFINED (the kernel builds with -march=armv8-a); qemu cortex-a57 implements it';
-
 const CONDS = ['eq', 'ne', 'cs', 'cc', 'mi', 'pl', 'vs', 'vc', 'hi', 'ls', 'ge', 'lt', 'gt', 'le', 'al', 'nv'];
 const EDGE = [0n, 1n, -1n, 0x7fffffffffffffffn, -0x8000000000000000n, 0x7fffffffn, 0x80000000n, 0xffffffffn, 0x100000000n, 0x123456789abcdef0n];
 
@@ -174,10 +172,18 @@ function system(): Case[] {
   c.push(mk('d-sys-id', 'ctr', ['mrs x0, ctr_el0']));
   c.push(mk('d-sys-id', 'dczid', ['mrs x0, dczid_el0']));
   c.push(mk('d-sys-id', 'cntfrq', ['mrs x0, cntfrq_el0']));
-  // CRC32/CRC32C (optional in v8.0, present in the Cortex-A57 qemu models; crc32c is what ext4
-  // metadata checksums use): .inst because llvm-mc -mattr=+v8a does not assemble them
-  const crc = [0x1ac24020, 0x1ac24420, 0x1ac24820, 0x9ac24c20, 0x1ac25020, 0x1ac25420, 0x1ac25820, 0x9ac25c20];
-  for (const [i, v] of EDGE.entries()) c.push(mk('d-crc32', `crc32-${i}`, crc.flatMap((w, k) => [`.inst 0x${w.toString(16)} // ${['crc32b', 'crc32h', 'crc32w', 'crc32x', 'crc32cb', 'crc32ch', 'crc32cw', 'crc32cx'][k]} w0, w1, ${k % 4 === 3 ? 'x2' : 'w2'}`, `mov x${3 + k}, x0`]), { x: { 1: v, 2: EDGE[(i + 3) % EDGE.length] }, known: CRC_KNOWN }));
+  // CRC32/CRC32C (optional in v8.0, implemented by the core and the Cortex-A57 qemu models;
+  // crc32c is what ext4 metadata checksums use): every size of both polynomials over edge
+  // accumulators and data (upper bits of Wn and of Rm beyond the size must be ignored),
+  // chained so each result feeds the next, and the write to WZR / read of XZR.
+  const crcOps = ['crc32b', 'crc32h', 'crc32w', 'crc32x', 'crc32cb', 'crc32ch', 'crc32cw', 'crc32cx'];
+  for (const [i, v] of EDGE.entries()) {
+    c.push(mk('d-crc32', `crc32-${i}`, crcOps.map((op, k) => `${op} w${3 + k}, w1, ${k % 4 === 3 ? 'x2' : 'w2'}`), { x: { 1: v, 2: EDGE[(i + 3) % EDGE.length] } }));
+    c.push(mk('d-crc32', `crc32-chain-${i}`, ['crc32x w0, w1, x2', 'crc32cw w3, w0, w1', 'crc32ch w0, w0, w3', 'crc32b w4, w0, w2', 'crc32cx w5, w4, x1', 'crc32w w6, w5, w5', 'crc32cb wzr, w6, w2', 'crc32cx w7, w6, xzr'], { x: { 1: EDGE[(i + 7) % EDGE.length], 2: v } }));
+  }
+  // sf must be 1 exactly for the X forms: the other combinations are unallocated
+  c.push(mk('d-sys', 'crc32x-sf0', ['.inst 0x1ac24c20'], { fault: 'SIGILL' }));
+  c.push(mk('d-sys', 'crc32cw-sf1', ['.inst 0x9ac25820'], { fault: 'SIGILL' }));
   // UNDEFINED at EL0: both must raise SIGILL / an Unknown-reason exception
   c.push(mk('d-sys', 'udf', ['udf #0'], { fault: 'SIGILL' }));
   c.push(mk('d-sys', 'el1-sysreg', ['mrs x0, sctlr_el1'], { fault: 'SIGILL' }));

@@ -1,5 +1,6 @@
 // Differential instruction tests: the emulator core against qemu-aarch64 (see README.md).
-//   ISA_SEED (default 20261126) and ISA_COUNT (random cases, default 60000) choose the campaign;
+//   ISA_SEED (default 20261126) and ISA_COUNT (random cases, default 110000: about 2 random
+//   instructions per case, so at least 200000 random instructions per run) choose the campaign;
 //   `npx tsx emulator/tests/isa/campaign.ts` runs bigger ones from the command line.
 import { describe, expect, it } from 'vitest';
 import { campaign, formatTotals, qemuRunner, randomCases, runCampaign, type Case, type Runner } from './campaign.ts';
@@ -7,7 +8,7 @@ import { emuRunner } from './emu.ts';
 import { assemble, disassemble, toolsAvailable } from './tools.ts';
 
 const SEED = Number(process.env.ISA_SEED ?? 20261126);
-const COUNT = Number(process.env.ISA_COUNT ?? 60000);
+const COUNT = Number(process.env.ISA_COUNT ?? 110000);
 const SHOW = 20;
 const missingTools = toolsAvailable();
 

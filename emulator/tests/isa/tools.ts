@@ -11,7 +11,8 @@ export const LD_LLD = process.env.ISA_LD ?? 'ld.lld-19';
 export const QEMU = process.env.ISA_QEMU ?? 'qemu-aarch64';
 // A v8.0 CPU, so qemu rejects later-architecture encodings just as a v8.0 core must.
 export const QEMU_CPU = process.env.ISA_QEMU_CPU ?? 'cortex-a57';
-export const MATTR = '+v8a';
+// +crc: CRC32/CRC32C are optional in v8.0 but implemented by both the core and qemu's Cortex-A57.
+export const MATTR = '+v8a,+crc';
 
 export function toolsAvailable(): string | null {
   for (const [t, arg] of [[LLVM_MC, '--version'], [LD_LLD, '--version'], [QEMU, '--version']]) {
