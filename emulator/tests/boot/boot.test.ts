@@ -3,37 +3,19 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { CLI, runVm, TSX } from '../vm-cli.ts';
 import { PROMPT } from '../../../kernel-image/tests/serial-machine.ts';
 import { EmulatorMachine } from '../../src/serial-machine.ts';
-import { haveCore, haveKernel, REPO_ROOT } from '../../src/node-files.ts';
+import { haveCore, haveKernel } from '../../src/node-files.ts';
 import { type CliOptions, parseArgs, UsageError } from '../../src/cli.ts';
 
 if (!haveCore()) throw new Error('no emulator/build/core.wasm: run npm run build:wasm');
 if (!haveKernel()) throw new Error('no kernel image: run npm run kernel');
 
-const CLI = resolve(REPO_ROOT, 'emulator/src/cli.ts');
-const TSX = resolve(REPO_ROOT, 'node_modules/.bin/tsx');
 
-function vm(args: string[], input: string | null, timeoutMs = 90_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((res, rej) => {
-    const p = spawn(TSX, [CLI, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d) => (stdout += d));
-    p.stderr.on('data', (d) => (stderr += d));
-    const t = setTimeout(() => {
-      p.kill('SIGKILL');
-      rej(new Error(`vm did not exit in ${timeoutMs} ms; stdout tail:\n${stdout.slice(-500)}\nstderr:\n${stderr}`));
-    }, timeoutMs);
-    p.on('exit', (code) => {
-      clearTimeout(t);
-      res({ code, stdout, stderr });
-    });
-    if (input !== null) p.stdin.end(input);
-  });
-}
+const vm = runVm;
 
 describe('boot in Node', () => {
   it('reaches the prompt with no undefined instructions', async () => {

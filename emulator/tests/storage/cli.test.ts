@@ -2,40 +2,22 @@
 // formatted by the kernel), --import (blk1, read-only), --events (the
 // virtio-console JSON Lines). e2fsck and debugfs check what the guest left;
 // bad disk files are refused with exit 1 before anything is written.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { haveCore, REPO_ROOT } from '../../src/node-files.ts';
+import { runVm } from '../vm-cli.ts';
+import { haveCore } from '../../src/node-files.ts';
 import { KERNEL_PATH, kernelFsMissing, mke2fs } from './harness.ts';
 
 if (!haveCore()) throw new Error('no emulator/build/core.wasm: run npm run build:wasm');
 
-const CLI = resolve(REPO_ROOT, 'emulator/src/cli.ts');
-const TSX = resolve(REPO_ROOT, 'node_modules/.bin/tsx');
 const dir = mkdtempSync(join(tmpdir(), 'sis-vm-disk-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function vm(args: string[], input: string, timeoutMs = 90_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((res, rej) => {
-    const p = spawn(TSX, [CLI, '--kernel', KERNEL_PATH, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d) => (stdout += d));
-    p.stderr.on('data', (d) => (stderr += d));
-    const t = setTimeout(() => {
-      p.kill('SIGKILL');
-      rej(new Error(`vm did not exit in ${timeoutMs} ms; stdout tail:\n${stdout.slice(-500)}\nstderr:\n${stderr}`));
-    }, timeoutMs);
-    p.on('exit', (code) => {
-      clearTimeout(t);
-      res({ code, stdout, stderr });
-    });
-    p.stdin.end(input);
-  });
-}
+const vm = (args: string[], input: string, timeoutMs?: number) => runVm(['--kernel', KERNEL_PATH, ...args], input, timeoutMs);
 
 const sha = (f: string) => createHash('sha256').update(readFileSync(f)).digest('hex');
 
