@@ -7,11 +7,12 @@
 // qemu-aarch64 -cpu max: every scalar form, flushing by FPCR.FZ16).
 
 import { xreg, setXreg, getNZCVFlags, setNZCVFlags } from "../cpu";
-import { velem, setVscalar, setV, getV } from "./regs";
+import { velem, setVscalar, setV, getV, vaddr } from "./regs";
 import {
   fpAdd, fpMul, fpDiv, fpSqrt, fpMulAdd, fpCompare, fpMinMax, fpRoundInt,
   fpToFixed, fixedToFP, fpConvert, fpNeg, fpAbs, fpcrRounding, roundPack, fpRoundIntN,
   RN, RP, RM, RZ, RA, setHalfArith,
+  fpAdd64, fpMul64, fpDiv64, fpCompare64, intToFP64,
 } from "./softfloat";
 
 // ptype -> N (0 = unallocated)
@@ -54,6 +55,81 @@ export function expandFPImm(imm8: u32, N: i32): u64 {
   exp |= <u64>((imm8 >> 4) & 3);
   const frac = <u64>(imm8 & 15) << (F - 4);
   return (sign << (N - 1)) | (exp << F) | frac;
+}
+
+// ---- leaf dispatch for the hot double-precision forms ----------------------------
+// Compiled code's FP loops are mostly D-register FADD/FSUB/FMUL/FDIV, FCMP,
+// FCSEL, FMOV and SCVTF/UCVTF. index.ts tries this first: one test of bits
+// 31:21, then a br_table on the form bits, and each leaf reads its fields
+// once and calls the inlined round-to-nearest paths of softfloat.ts.
+// Returns false (having done nothing) for anything else, which then takes
+// the general decode below; every leaf computes exactly what that decode
+// would for the same encoding.
+
+@inline function ldD(n: u32): u64 { return load<u64>(vaddr(n)); }
+@inline function stD(d: u32, v: u64): void {
+  const p = vaddr(d);
+  store<u64>(p, v);
+  store<u64>(p + 8, 0);
+}
+
+export function execScalarFpFast(insn: u32): bool {
+  const hi = insn >> 21;
+  if (hi == 0x0f3) {
+    // 0 0 0 11110 01 1: double precision, bit 21 set
+    const d = insn & 31, n = (insn >> 5) & 31;
+    switch ((insn >> 10) & 3) {
+      case 2: { // FP data-processing (2 source): opcode in bits 15:12
+        const m = (insn >> 16) & 31;
+        const opc = (insn >> 12) & 15;
+        if (opc > 3) return false;
+        const a = ldD(n), b = ldD(m);
+        let r: u64;
+        if (opc == 0) r = fpMul64(a, b);
+        else if (opc == 1) r = fpDiv64(a, b);
+        else r = fpAdd64(a, b, opc == 3);
+        stD(d, r);
+        return true;
+      }
+      case 3: // FCSEL
+        stD(d, ldD(condHolds((insn >> 12) & 15, getNZCVFlags()) ? n : (insn >> 16) & 31));
+        return true;
+      case 0: {
+        const lo = insn & 0xfc07;
+        if (lo == 0x2000) { // FCMP / FCMPE, with register or #0.0
+          const b: u64 = (insn & 8) != 0 ? 0 : ldD((insn >> 16) & 31);
+          setNZCVFlags(fpCompare64(ldD(n), b, (insn & 16) != 0) << 28);
+          return true;
+        }
+        if ((insn & 0x1f_fc00) == 0x00_4000) { // FMOV Dd, Dn
+          stD(d, ldD(n));
+          return true;
+        }
+        if ((insn & 0x1e_fc00) == 0x02_0000) { // SCVTF / UCVTF Dd, Wn
+          const w = <u32>xreg(n);
+          const f: f64 = (insn & 0x1_0000) != 0 ? <f64>w : <f64><i32>w;
+          stD(d, reinterpret<u64>(f));
+          return true;
+        }
+        return false;
+      }
+      default:
+        return false;
+    }
+  }
+  if (hi == 0x4f3 && (insn & 0xfc00) == 0) {
+    // 1 0 0 11110 01 1, bits 15:10 = 0: conversions between D and X
+    const d = insn & 31, n = (insn >> 5) & 31;
+    const rmop = (insn >> 16) & 31; // rmode:opcode
+    if (rmop == 2 || rmop == 3) { // SCVTF / UCVTF Dd, Xn
+      stD(d, intToFP64(xreg(n), rmop == 2));
+      return true;
+    }
+    if (rmop == 7) { stD(d, xreg(n)); return true; }      // FMOV Dd, Xn
+    if (rmop == 6) { setXreg(d, ldD(n)); return true; }   // FMOV Xd, Dn
+    return false;
+  }
+  return false;
 }
 
 export function execScalarFp(insn: u32): bool {

@@ -9,7 +9,7 @@
 // recognise ends in undefinedInsn(): nothing is silently ignored.
 
 import { undefinedInsn, checkFpEnabled } from "../cpu";
-import { execScalarFp } from "./fp";
+import { execScalarFp, execScalarFpFast } from "./fp";
 import { execAdvSimd } from "./advsimd";
 import { execLoadStore } from "./loadstore";
 
@@ -17,6 +17,8 @@ export { getV, setV, getFPCR, setFPCR, getFPSR, setFPSR, resetSimd } from "./reg
 
 export function execSimdFp(insn: u32): void {
   if (!checkFpEnabled()) return;
+  // the hot double-precision forms first (fp.ts), then the full decode
+  if (execScalarFpFast(insn)) return;
   // Scalar FP: bit 30 = 0 and bits 28:24 = 1111x; everything else in the
   // group is Advanced SIMD (scalar forms have bits 31:30 = 01).
   let ok: bool;

@@ -15,7 +15,7 @@
 //
 // Flags go straight into regs.fpsr; the FPCR is read from regs.fpcr.
 
-import { fpcr, raiseFP, FPSR_IOC, FPSR_DZC, FPSR_OFC, FPSR_UFC, FPSR_IXC, FPSR_IDC } from "./regs";
+import { fpcr, fpsr, raiseFP, FPSR_IOC, FPSR_DZC, FPSR_OFC, FPSR_UFC, FPSR_IXC, FPSR_IDC } from "./regs";
 
 // ---- formats and rounding modes ---------------------------------------------
 
@@ -317,7 +317,7 @@ function fastMul(a: u64, b: u64, N: i32): u64 {
     if (!mulOperand64(a) || !mulOperand64(b)) return 0;
     const x = reinterpret<f64>(a), y = reinterpret<f64>(b);
     const p = x * y;
-    if (twoProductErr(x, y, p) != 0) raiseFP(FPSR_IXC);
+    if ((fpsr & FPSR_IXC) == 0 && twoProductErr(x, y, p) != 0) raiseFP(FPSR_IXC);
     fastOk = true;
     return reinterpret<u64>(p);
   }
@@ -336,7 +336,7 @@ function fastDiv(a: u64, b: u64, N: i32): u64 {
     if (!mulOperand64(b) || !(mulOperand64(a) || isZeroBits(a, 64))) return 0;
     const x = reinterpret<f64>(a), y = reinterpret<f64>(b);
     const q = x / y;
-    if (x != 0) {
+    if (x != 0 && (fpsr & FPSR_IXC) == 0) {
       const p = q * y;
       if (p != x || twoProductErr(q, y, p) != 0) raiseFP(FPSR_IXC);
     }
@@ -942,3 +942,73 @@ export function fpRecpX(a: u64, N: i32): u64 {
 
 @inline export function fpNeg(a: u64, N: i32): u64 { return a ^ (<u64>1 << (N - 1)); }
 @inline export function fpAbs(a: u64, N: i32): u64 { return a & ~(<u64>1 << (N - 1)); }
+
+// ---- double-precision entry points of the scalar fast dispatch (fp.ts) ------------
+// fastAdd/fastMul/fastDiv for N = 64 written out inline, so the decoder's
+// leaf for FADD/FSUB/FMUL/FDIV (D) reaches native arithmetic without a
+// call. On a miss they call the general function, which re-checks the same
+// conditions first (raising nothing when they fail) and so produces the same
+// bits and flags as if it had been called directly.
+
+@inline export function fpAdd64(a: u64, b: u64, negB: bool): u64 {
+  const nb = negB ? b ^ 0x8000_0000_0000_0000 : b;
+  if ((fpcr & 0x00c0_0000) == 0 && addOperand64(a) && addOperand64(nb)) {
+    const x = reinterpret<f64>(a), y = reinterpret<f64>(nb);
+    const s = x + y;
+    if (s == 0 || okResult64(s)) {
+      if ((fpsr & FPSR_IXC) == 0) { // sticky: once set, exactness needs no test
+        const t = s - x;
+        if ((x - (s - t)) + (y - t) != 0) raiseFP(FPSR_IXC);
+      }
+      return reinterpret<u64>(s);
+    }
+  }
+  return fpAdd(a, b, 64, negB);
+}
+
+@inline export function fpMul64(a: u64, b: u64): u64 {
+  if ((fpcr & 0x00c0_0000) == 0 && mulOperand64(a) && mulOperand64(b)) {
+    const x = reinterpret<f64>(a), y = reinterpret<f64>(b);
+    const p = x * y;
+    if ((fpsr & FPSR_IXC) == 0 && twoProductErr(x, y, p) != 0) raiseFP(FPSR_IXC);
+    return reinterpret<u64>(p);
+  }
+  return fpMul(a, b, 64);
+}
+
+@inline export function fpDiv64(a: u64, b: u64): u64 {
+  if ((fpcr & 0x00c0_0000) == 0 && mulOperand64(b) && (mulOperand64(a) || isZeroBits(a, 64))) {
+    const x = reinterpret<f64>(a), y = reinterpret<f64>(b);
+    const q = x / y;
+    if (x != 0 && (fpsr & FPSR_IXC) == 0) {
+      const p = q * y;
+      if (p != x || twoProductErr(q, y, p) != 0) raiseFP(FPSR_IXC);
+    }
+    return reinterpret<u64>(q);
+  }
+  return fpDiv(a, b, 64);
+}
+
+// FPCompare for N = 64 without unpacking when FPCR.FZ is 0 and neither
+// operand is a NaN: f64 ordering is the architecture's (+0 == -0, denormals
+// by value) and no flag is raised. Anything else goes to fpCompare.
+@inline export function fpCompare64(a: u64, b: u64, signalAll: bool): u32 {
+  const x = reinterpret<f64>(a), y = reinterpret<f64>(b);
+  if ((fpcr & (1 << 24)) == 0 && x == x && y == y) {
+    if (x == y) return 0b0110;
+    return x < y ? 0b1000 : 0b0010;
+  }
+  return fpCompare(a, b, 64, signalAll);
+}
+
+// FixedToFP (fbits 0, N = 64, FPCR rounding) for a 64-bit integer: exact,
+// flag-free native conversion when |value| <= 2^53, else the general path.
+@inline export function intToFP64(x: u64, signed: bool): u64 {
+  if (signed) {
+    const v = <i64>x;
+    if (v >= -0x20_0000_0000_0000 && v <= 0x20_0000_0000_0000) return reinterpret<u64>(<f64>v);
+  } else if (x <= 0x20_0000_0000_0000) {
+    return reinterpret<u64>(<f64>x);
+  }
+  return fixedToFP(x, 64, signed, 0, 64, fpcrRounding());
+}
