@@ -199,6 +199,44 @@ export function openStorage(o: CliOptions): { virtio: Record<number, VirtioBacke
   }
 }
 
+/**
+ * Feeds stdin to UART0 with back-pressure: what fits goes into the machine's
+ * input queue; the rest is held here while stdin is paused, and goes in as
+ * the guest makes room. So a pipe is never read faster than the guest takes
+ * it and the queue never overruns; at most one chunk of stdin waits here.
+ */
+export function stdinFeeder(machine: Pick<Machine, 'input' | 'inputRoom' | 'whenInputRoom' | 'inputCapacity'>, stdin: { pause(): unknown; resume(): unknown }) {
+  const held: Uint8Array[] = [];
+  let waiting = false;
+  const pump = (): void => {
+    while (held.length) {
+      const chunk = held[0];
+      const n = Math.min(chunk.length, machine.inputRoom);
+      if (n > 0) machine.input(chunk.subarray(0, n));
+      if (n === chunk.length) {
+        held.shift();
+        continue;
+      }
+      held[0] = chunk.subarray(n);
+      if (!waiting) {
+        waiting = true;
+        stdin.pause();
+        // Wait for half the queue (or the rest of the chunk) before going on, not for every byte.
+        machine.whenInputRoom(Math.min(held[0].length, machine.inputCapacity / 2)).then(() => {
+          waiting = false;
+          pump();
+        });
+      }
+      return;
+    }
+    stdin.resume();
+  };
+  return (bytes: Uint8Array): void => {
+    held.push(bytes);
+    if (!waiting) pump();
+  };
+}
+
 async function main(): Promise<number> {
   const stdin = process.stdin;
   const isTty = !!stdin.isTTY;
@@ -265,6 +303,7 @@ async function main(): Promise<number> {
 
   let quitByUser = false;
   let timedOut = false;
+  const feed = stdinFeeder(machine, stdin);
   if (isTty) {
     stdin.setRawMode(true);
     let escape = false;
@@ -285,10 +324,10 @@ async function main(): Promise<number> {
         if (b === 0x01) escape = true;
         else pass.push(b);
       }
-      if (pass.length) machine.input(Uint8Array.from(pass));
+      if (pass.length) feed(Uint8Array.from(pass));
     });
   } else {
-    stdin.on('data', (chunk: Buffer) => machine.input(new Uint8Array(chunk)));
+    stdin.on('data', (chunk: Buffer) => feed(new Uint8Array(chunk)));
     stdin.on('error', () => {});
   }
   stdin.resume();

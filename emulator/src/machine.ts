@@ -6,6 +6,14 @@
 // messages get through). Between run() calls the UART is refilled from host
 // input and the RTC alarm is polled.
 //
+// UART input: host bytes wait in the PL011's bounded queue (inputQueueBytes,
+// default 64 KiB) until the FIFO has room; input() throws InputOverrunError
+// for bytes that do not fit (nothing is queued) and whenInputRoom() says when
+// to send more. While the guest is reading (it emptied the FIFO since the
+// last refill) core calls are short (INPUT_BUDGET), so it gets each next
+// character soon after the last; a guest that stops reading (flow control)
+// gets full-length calls and the bytes simply wait.
+//
 // Idle (the guest is in WFI/WFE with nothing pending):
 // - realtime clock: sleep until the earliest of the core's timer deadline,
 //   the RTC alarm, or host input (capped at MAX_SLEEP_MS), so an idle guest
@@ -35,6 +43,7 @@ import { planKernel, type KernelPlan } from './loader.ts';
 import { CNTFRQ, ClockMode, type ClockName, type CoreExports, CoreAbort, instantiateCore, readAsString, StopReason, PSCI } from './core.ts';
 import { MmioBus, type IrqLine } from './devices/bus.ts';
 import { Pl011 } from './devices/pl011.ts';
+export { DEFAULT_INPUT_QUEUE, InputOverrunError } from './devices/pl011.ts';
 import { Pl031 } from './devices/pl031.ts';
 import { VirtioMmio, type VirtioBackend } from './devices/virtio-mmio.ts';
 import { RamMemory } from './devices/virtqueue.ts';
@@ -72,6 +81,8 @@ export interface MachineOptions {
   idleSpeedup?: number;
   /** virtio backends by slot (the storage issue adds blk and console). */
   virtio?: Record<number, VirtioBackend>;
+  /** Bytes of host UART input that may wait for the guest (default 64 KiB). */
+  inputQueueBytes?: number;
   onUart?: (bytes: Uint8Array) => void;
   onGuestError?: (message: string) => void;
   onUndefined?: (pc: number, insn: number) => void;
@@ -156,6 +167,8 @@ export class Machine {
   /** Instructions per core.run(); smaller while pacing so one call cannot skip much guest time. */
   private budget = SLICE;
   private readonly idleSpeedup: number;
+  /** whenInputRoom() callers: resolved once the queue has room for `bytes` (or the run ends). */
+  private roomWaiters: { bytes: number; resolve: () => void }[] = [];
   /** The most recent undefined instruction reported by the core. */
   lastUndefined: { pc: number; insn: number } | null = null;
 
@@ -181,7 +194,7 @@ export class Machine {
       opts.onGuestError?.(m);
     };
     this.bus = new MmioBus(guestError);
-    this.uart = new Pl011(this.spi(UART0_SPI), (b) => this.uartOut(b), guestError);
+    this.uart = new Pl011(this.spi(UART0_SPI), (b) => this.uartOut(b), guestError, opts.inputQueueBytes);
     this.rtc = new Pl031(this.spi(RTC_SPI), () => this.rtcSeconds(), guestError);
     this.bus.map(UART0_BASE, 0x1000, this.uart);
     this.bus.map(RTC_BASE, 0x1000, this.rtc);
@@ -276,15 +289,49 @@ export class Machine {
     this.opts.onUart?.(bytes);
   }
 
-  /** Types into UART0 (queued; never dropped). */
+  /**
+   * Types into UART0: queued until the guest reads it, never dropped. Throws
+   * InputOverrunError (and queues nothing) if the bytes do not fit in the
+   * input queue; see inputRoom and whenInputRoom().
+   */
   input(bytes: Uint8Array | string): void {
     const b = typeof bytes === 'string' ? new TextEncoder().encode(bytes) : bytes;
     this.uart.input(b);
     this.wake?.();
   }
 
+  /** Host bytes waiting for the guest. */
   get pendingInput(): number {
     return this.uart.pendingInput;
+  }
+
+  /** How many more bytes input() accepts now. */
+  get inputRoom(): number {
+    return this.uart.inputRoom;
+  }
+
+  /** The input queue's size in bytes. */
+  get inputCapacity(): number {
+    return this.uart.inputCapacity;
+  }
+
+  /**
+   * Resolves once the input queue has room for `bytes` more bytes (at most
+   * its capacity), or when run() ends.
+   */
+  whenInputRoom(bytes = 1): Promise<void> {
+    const want = Math.min(Math.max(1, bytes), this.uart.inputCapacity);
+    if (this.uart.inputRoom >= want) return Promise.resolve();
+    return new Promise((resolve) => this.roomWaiters.push({ bytes: want, resolve }));
+  }
+
+  private checkRoom(all = false): void {
+    if (!this.roomWaiters.length) return;
+    const room = this.uart.inputRoom;
+    const ready = this.roomWaiters.filter((w) => all || room >= w.bytes);
+    if (!ready.length) return;
+    this.roomWaiters = this.roomWaiters.filter((w) => !ready.includes(w));
+    for (const w of ready) w.resolve();
   }
 
   stats(): MachineStats {
@@ -341,6 +388,7 @@ export class Machine {
     } finally {
       this.flushUart();
       this.running = false;
+      this.checkRoom(true);
     }
   }
 
@@ -352,12 +400,14 @@ export class Machine {
       let r: number = StopReason.Budget;
       let idling = false; // the last run() skipped time in WFI and the guest is ahead
       do {
+        // Host input waits and the guest has read what the last refill gave it
+        // (a guest without FIFOs takes one character per refill): short calls,
+        // so it gets each next character as soon as it has read the last
+        // instead of one per slice. A guest not reading gets full calls.
+        const reading = this.readingInput();
         this.uart.refill();
         this.rtc.poll();
-        // While host input waits for FIFO room (a guest without FIFOs takes one
-        // character per refill), short calls, so it gets each next character
-        // as soon as it has read the last instead of one per slice.
-        let budget = this.uart.pendingInput > 0 ? Math.min(this.budget, INPUT_BUDGET) : this.budget;
+        let budget = reading ? Math.min(this.budget, INPUT_BUDGET) : this.budget;
         if (this.until !== null) {
           const left = this.until - core.instret();
           if (left <= 0) {
@@ -371,10 +421,11 @@ export class Machine {
       } while (r === StopReason.Budget && hostNow() - t0 < SLICE_MS && !idling);
       this.runMs += hostNow() - t0;
       this.flushUart();
+      this.checkRoom();
 
       switch (r) {
         case StopReason.Budget:
-          if (idling && this.uart.pendingInput === 0) {
+          if (idling && !this.readingInput()) {
             await this.sleep(Math.min(this.paceLeadMs, MAX_SLEEP_MS));
             this.pace();
           } else {
@@ -398,7 +449,7 @@ export class Machine {
           if (this.guestHalted()) {
             return { code: EXIT.guestHalted, reason: this.haltLineSeen ? 'guest halted after a crash' : 'guest halted (idle with nothing able to wake it)' };
           }
-          if (this.until !== null && this.clock === 'virtual' && this.uart.pendingInput === 0) {
+          if (this.until !== null && this.clock === 'virtual' && !this.readingInput()) {
             return { code: EXIT.limit, reason: 'idle, waiting for input, before the instruction limit' };
           }
           await this.idle(deadline);
@@ -465,8 +516,13 @@ export class Machine {
     this.idleMs += hostNow() - t0;
   }
 
+  /** Host input waits and the guest has taken what the FIFO held (it is reading). */
+  private readingInput(): boolean {
+    return this.uart.pendingInput > 0 && this.uart.rxHasRoom;
+  }
+
   private async idle(timerDeadlineMs: number): Promise<void> {
-    if (this.uart.pendingInput > 0) {
+    if (this.readingInput()) {
       // Input is waiting for FIFO room: the guest will see it after the next refill.
       await yieldToEventLoop();
       return;

@@ -35,6 +35,7 @@ void irq_register(uint32_t intid, void (*fn)(void));
 void irq_register_arg(uint32_t intid, void (*fn)(void *), void *arg);
 const char *esr_class_name(uint32_t ec);
 void halt(void) NORETURN;  /* quiet the GIC and timer, then WFI forever */
+void backtrace_print(uint64_t pc, uint64_t fp, bool pc_is_return, const char *note);
 
 /* ---- arch/mmu.c ---- */
 void mmu_init(void);
