@@ -9,7 +9,7 @@ import { SECTOR, VirtioBlk } from './devices/virtio-blk.ts';
 import { VirtioConsole } from './devices/virtio-console.ts';
 import type { VirtioBackend } from './devices/virtio-mmio.ts';
 import { LoaderError } from './loader.ts';
-import { Machine, type MachineExit } from './machine.ts';
+import { InputFeeder, Machine, type MachineExit } from './machine.ts';
 import { DEFAULT_KERNEL_PATH, loadCoreModule } from './node-files.ts';
 import type { ClockName } from './core.ts';
 
@@ -199,44 +199,6 @@ export function openStorage(o: CliOptions): { virtio: Record<number, VirtioBacke
   }
 }
 
-/**
- * Feeds stdin to UART0 with back-pressure: what fits goes into the machine's
- * input queue; the rest is held here while stdin is paused, and goes in as
- * the guest makes room. So a pipe is never read faster than the guest takes
- * it and the queue never overruns; at most one chunk of stdin waits here.
- */
-export function stdinFeeder(machine: Pick<Machine, 'input' | 'inputRoom' | 'whenInputRoom' | 'inputCapacity'>, stdin: { pause(): unknown; resume(): unknown }) {
-  const held: Uint8Array[] = [];
-  let waiting = false;
-  const pump = (): void => {
-    while (held.length) {
-      const chunk = held[0];
-      const n = Math.min(chunk.length, machine.inputRoom);
-      if (n > 0) machine.input(chunk.subarray(0, n));
-      if (n === chunk.length) {
-        held.shift();
-        continue;
-      }
-      held[0] = chunk.subarray(n);
-      if (!waiting) {
-        waiting = true;
-        stdin.pause();
-        // Wait for half the queue (or the rest of the chunk) before going on, not for every byte.
-        machine.whenInputRoom(Math.min(held[0].length, machine.inputCapacity / 2)).then(() => {
-          waiting = false;
-          pump();
-        });
-      }
-      return;
-    }
-    stdin.resume();
-  };
-  return (bytes: Uint8Array): void => {
-    held.push(bytes);
-    if (!waiting) pump();
-  };
-}
-
 async function main(): Promise<number> {
   const stdin = process.stdin;
   const isTty = !!stdin.isTTY;
@@ -303,7 +265,10 @@ async function main(): Promise<number> {
 
   let quitByUser = false;
   let timedOut = false;
-  const feed = stdinFeeder(machine, stdin);
+  // Back-pressure: stdin is paused while the guest's input queue is full, so a
+  // pipe is read no faster than the guest takes it and never overruns.
+  const feeder = new InputFeeder(machine, { pause: () => stdin.pause(), resume: () => stdin.resume() });
+  const feed = (bytes: Uint8Array) => feeder.push(bytes);
   if (isTty) {
     stdin.setRawMode(true);
     let escape = false;

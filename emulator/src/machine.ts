@@ -542,4 +542,55 @@ export class Machine {
   }
 }
 
+/**
+ * Feeds a byte stream to a machine's UART0 with back-pressure: what fits goes
+ * into the input queue, the rest is held here (in order) and goes in as the
+ * guest makes room, so the queue never overruns. `pause`/`resume` tell the
+ * source to stop and go on reading (the CLI pauses stdin: then at most one
+ * chunk of it is held here); without them everything pushed is held.
+ */
+export class InputFeeder {
+  private held: Uint8Array[] = [];
+  private waiting = false;
+
+  constructor(
+    private readonly machine: Pick<Machine, 'input' | 'inputRoom' | 'inputCapacity' | 'whenInputRoom'>,
+    private readonly source: { pause(): void; resume(): void } = { pause() {}, resume() {} },
+  ) {}
+
+  /** Bytes pushed but not yet in the machine's input queue. */
+  get heldBytes(): number {
+    return this.held.reduce((n, c) => n + c.length, 0);
+  }
+
+  push(bytes: Uint8Array): void {
+    if (!bytes.length) return;
+    this.held.push(bytes);
+    if (!this.waiting) this.pump();
+  }
+
+  private pump(): void {
+    const m = this.machine;
+    while (this.held.length) {
+      const chunk = this.held[0];
+      const n = Math.min(chunk.length, m.inputRoom);
+      if (n > 0) m.input(chunk.subarray(0, n));
+      if (n === chunk.length) {
+        this.held.shift();
+        continue;
+      }
+      this.held[0] = chunk.subarray(n);
+      this.waiting = true;
+      this.source.pause();
+      // Go on once half the queue (or all the rest) fits, not after every byte.
+      void m.whenInputRoom(Math.min(this.held[0].length, Math.ceil(m.inputCapacity / 2))).then(() => {
+        this.waiting = false;
+        this.pump();
+      });
+      return;
+    }
+    this.source.resume();
+  }
+}
+
 export { PSCI, StopReason };
