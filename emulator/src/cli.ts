@@ -265,9 +265,11 @@ async function main(): Promise<number> {
 
   let quitByUser = false;
   let timedOut = false;
-  // Back-pressure: stdin is paused while the guest's input queue is full, so a
-  // pipe is read no faster than the guest takes it and never overruns.
-  const feeder = new InputFeeder(machine, { pause: () => stdin.pause(), resume: () => stdin.resume() });
+  // Back-pressure: a pipe is paused while the guest's input queue is full, so it
+  // is read no faster than the guest takes it and never overruns. A terminal
+  // keeps being read (Ctrl-A x must always work); what the queue cannot take
+  // yet waits in the feeder - a paste, not an endless stream.
+  const feeder = isTty ? new InputFeeder(machine) : new InputFeeder(machine, { pause: () => stdin.pause(), resume: () => stdin.resume() });
   const feed = (bytes: Uint8Array) => feeder.push(bytes);
   if (isTty) {
     stdin.setRawMode(true);
