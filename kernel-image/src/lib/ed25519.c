@@ -24,8 +24,10 @@
  *
  * Field arithmetic mod p = 2^255 - 19 in radix 2^51: five uint64_t limbs,
  * products in unsigned __int128 (clang lowers these to mul/umulh with no
- * library call, freestanding, on aarch64). Every operation leaves its limbs
- * below 2^52, which keeps every product sum under 2^115. Values are only made
+ * library call, freestanding, with -mstrict-align, on aarch64). Every
+ * operation returns carried limbs (below 2^51, limb 1 below 2^51 + 2^9), and
+ * every input is below 2^52, which keeps each 128-bit product sum below 2^111
+ * and each subtraction (a + 4p - b) from wrapping. Values are only made
  * canonical (below p) when they are compared or their parity is needed.
  *
  * Curve points are in extended coordinates (X:Y:Z:T), x = X/Z, y = Y/Z,
@@ -35,7 +37,10 @@
  * order points and the identity need no special cases. [S]B - [k]A is one
  * double-scalar ladder (Straus) over width-5 signed NAF digits of both
  * scalars, with the odd multiples 1B..15B and 1(-A)..15(-A) precomputed per
- * call (no static state: the function is reentrant).
+ * call (no static state: the function is reentrant; it takes about 4.5 KiB
+ * of stack). Cost: about 550,000 instructions per verify on aarch64 (the
+ * emulator's virtual clock), two thirds of them in the ladder, a sixth in
+ * the two square roots of the point decodings.
  *
  * Verification handles only public data, so nothing here tries to be
  * constant-time. Checked by selftest (RFC 8032 7.1 vectors) and on the host
@@ -68,7 +73,7 @@ static void fe_set(fe *r, uint64_t x)
     r->v[1] = r->v[2] = r->v[3] = r->v[4] = 0;
 }
 
-/* Propagate carries: limbs below 2^51 except limb 1 (below 2^51 + 2^14). */
+/* Propagate carries (inputs below 2^55): limbs below 2^51, except limb 1 which may reach 2^51. */
 static void fe_carry(fe *r)
 {
     uint64_t c;
@@ -107,7 +112,8 @@ static void fe_neg(fe *r, const fe *a)
  * Schoolbook product with the wrap-around terms times 19 (2^255 = 19 mod p),
  * carried as it goes so that only one 128-bit sum is live (no spills). With
  * limbs below 2^52 each sum is below 77 * 2^104 < 2^111, so each carry is
- * below 2^60 and 19 times the last one (below 6 * 2^53) fits in 64 bits.
+ * below 2^60; the last sum has no factor 19, so its carry is below 6 * 2^53
+ * and 19 times it fits in 64 bits. The result: limb 1 below 2^51 + 2^9.
  */
 static void fe_mul(fe *r, const fe *a, const fe *b)
 {

@@ -202,17 +202,21 @@ describe('Ed25519 verify (kernel lib/ed25519.c) against @noble/ed25519 verify', 
     expect(new Set(codes.get('torsion S=L'))).toEqual(new Set([ES]));
   });
 
-  it('agrees on all 38 encodings with y in [p, 2^255), as A and as R', () => {
+  it('agrees on all 38 encodings with y in [p, 2^255) and on y < 64 and p - 64 <= y < p, as A and as R', () => {
     const cases: Case[] = [];
     const k = keys[0];
-    for (let t = 0n; t < 19n; t++) {
+    const ys: bigint[] = [];
+    for (let t = 0n; t < 64n; t++) ys.push(t, P - 1n - t);
+    for (let t = 0n; t < 19n; t++) ys.push(P + t);
+    for (const y of ys) {
       for (const sign of [0, 0x80]) {
-        const e = le32(P + t);
+        const e = le32(y);
         e[31] |= sign;
-        cases.push({ group: 'y>=p as A', pub: e, msg: k.msg, sig: cat(torsionEnc[0], le32(0n)) });
-        cases.push({ group: 'y>=p as A', pub: e, msg: k.msg, sig: k.sig });
-        cases.push({ group: 'y>=p as R', pub: torsionEnc[0], msg: k.msg, sig: cat(e, le32(0n)) });
-        cases.push({ group: 'y>=p as R', pub: k.pub, msg: k.msg, sig: cat(e, k.sig.subarray(32)) });
+        const g = y >= P ? 'y>=p' : 'edge y';
+        cases.push({ group: `${g} as A`, pub: e, msg: k.msg, sig: cat(torsionEnc[0], le32(0n)) });
+        cases.push({ group: `${g} as A`, pub: e, msg: k.msg, sig: k.sig });
+        cases.push({ group: `${g} as R`, pub: torsionEnc[0], msg: k.msg, sig: cat(e, le32(0n)) });
+        cases.push({ group: `${g} as R`, pub: k.pub, msg: k.msg, sig: cat(e, k.sig.subarray(32)) });
       }
     }
     const codes = compare(cases);
