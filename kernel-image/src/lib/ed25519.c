@@ -574,6 +574,31 @@ int ed25519_verify(const uint8_t pub[32], const void *msg, size_t len, const uin
     return ge_is_identity(&P) ? 0 : ED25519_EMISMATCH;
 }
 
+/*
+ * For keys the kernel is about to trust (not part of verification, which
+ * accepts all of these): refuses a key that is not a point, one encoded
+ * non-canonically (y >= p, or x = 0 with the sign bit set: the same point has
+ * another, canonical, encoding and so another key id), and a small-order key,
+ * under which the rules above accept R = identity, S = 0 for any message.
+ */
+int ed25519_check_key(const uint8_t pub[32])
+{
+    struct ge A;
+    if (!pub)
+        return ED25519_EARGS;
+    if (ge_decode(&A, pub) < 0)
+        return ED25519_EPUB;
+    uint8_t y[32];
+    fe_tobytes(y, &A.Y);
+    y[31] |= pub[31] & 0x80;
+    if (memcmp(y, pub, 32) != 0 || ((pub[31] & 0x80) && fe_iszero(&A.X)))
+        return ED25519_ENONCANON;
+    ge_double(&A, &A, false);
+    ge_double(&A, &A, false);
+    ge_double(&A, &A, false);
+    return ge_is_identity(&A) ? ED25519_EWEAK : 0;
+}
+
 const char *ed25519_strerror(int err)
 {
     switch (err) {
@@ -583,6 +608,8 @@ const char *ed25519_strerror(int err)
     case ED25519_ES: return "non-canonical S";
     case ED25519_ER: return "bad R";
     case ED25519_EMISMATCH: return "signature mismatch";
+    case ED25519_ENONCANON: return "non-canonical public key";
+    case ED25519_EWEAK: return "small-order public key";
     default: return "unknown error";
     }
 }
