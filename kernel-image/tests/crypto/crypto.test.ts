@@ -1,5 +1,6 @@
 // Differential tests of the kernel's lib/sha512.c and lib/ed25519.c, built for
-// the host with ASan and UBSan (cryptotool.c): SHA-512 against Node's crypto,
+// the host with gcc (ASan, UBSan) and clang (UBSan), which must agree with
+// each other (cryptotool.c, cryptoharness.ts): SHA-512 against Node's crypto,
 // Ed25519 verification against @noble/ed25519's default verify (ZIP-215
 // rules), on random inputs and on the edge cases of the strictness rules in
 // docs/MODEL-FORMAT.md. Every input is generated from fixed seeds.

@@ -48,7 +48,7 @@ static long unhex(const char *hex, uint8_t **out)
     return (long)(n / 2);
 }
 
-static void fail(const char *why)
+static _Noreturn void fail(const char *why)
 {
     fprintf(stderr, "cryptotool: %s\n", why);
     exit(2);
