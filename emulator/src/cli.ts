@@ -9,7 +9,7 @@ import { SECTOR, VirtioBlk } from './devices/virtio-blk.ts';
 import { VirtioConsole } from './devices/virtio-console.ts';
 import type { VirtioBackend } from './devices/virtio-mmio.ts';
 import { LoaderError } from './loader.ts';
-import { Machine, type MachineExit } from './machine.ts';
+import { Machine, MEM_DEFAULT_MIB, MEM_MAX_MIB, MEM_MIN_MIB, type MachineExit } from './machine.ts';
 import { DEFAULT_KERNEL_PATH, loadCoreModule } from './node-files.ts';
 import type { ClockName } from './core.ts';
 
@@ -23,9 +23,10 @@ export const EXIT_CODES = {
 
 const USAGE = `usage: npm run vm -- [options]
 
-  --kernel FILE            kernel Image or raw binary (default: kernel-image/dist/sis-kernel.img)
+  --kernel FILE            arm64 kernel Image (default: kernel-image/dist/sis-kernel.img)
+  --raw                    load --kernel as a raw binary at RAM + 0x80000 instead
   --append ARGS            kernel command line (/chosen/bootargs)
-  --mem MIB                RAM size in MiB, 16..2048 (default 128)
+  --mem MIB                RAM size in MiB, ${MEM_MIN_MIB}..${MEM_MAX_MIB} (default ${MEM_DEFAULT_MIB})
   --clock realtime|virtual guest clock (default: realtime on a terminal, virtual on a pipe)
   --timeout SECONDS        stop with exit code 3 after this much host time
   --disk FILE              system disk (the kernel's blk0, virtio slot 31), read-write;
@@ -38,12 +39,14 @@ const USAGE = `usage: npm run vm -- [options]
 
 On a terminal: Ctrl-A x quits, Ctrl-A h shows the keys, Ctrl-A Ctrl-A sends Ctrl-A.
 Exit status: 0 guest powered off (PSCI SYSTEM_OFF) or Ctrl-A x; 1 host error
-(bad image, bad or missing disk, emulator fault); 2 guest halted after a crash;
+(bad image, bad or missing disk, emulator fault); 2 guest halted after a crash
+or stuck in an exception loop;
 3 timeout; 64 usage error.
 `;
 
 export interface CliOptions {
   kernel: string;
+  raw: boolean;
   append: string;
   memMiB: number;
   clock: ClockName;
@@ -61,8 +64,9 @@ const MAX_UNDEF_REPORTS = 20;
 export function parseArgs(argv: string[], stdinIsTty: boolean): CliOptions | 'help' {
   const o: CliOptions = {
     kernel: DEFAULT_KERNEL_PATH,
+    raw: false,
     append: '',
-    memMiB: 128,
+    memMiB: MEM_DEFAULT_MIB,
     clock: stdinIsTty ? 'realtime' : 'virtual',
     timeoutS: null,
     disk: null,
@@ -89,13 +93,21 @@ export function parseArgs(argv: string[], stdinIsTty: boolean): CliOptions | 'he
       case '--kernel':
         o.kernel = next();
         break;
+      case '--raw':
+        if (value !== undefined) throw new UsageError('--raw takes no value');
+        o.raw = true;
+        break;
       case '--append':
         o.append = next();
         break;
       case '--mem': {
         const v = next();
         const n = Number(v);
-        if (!/^\d+$/.test(v) || n < 16 || n > 2048) throw new UsageError(`--mem ${v}: give a whole number of MiB from 16 to 2048`);
+        if (!/^\d+$/.test(v) || n < MEM_MIN_MIB || n > MEM_MAX_MIB) {
+          throw new UsageError(
+            `--mem ${v}: give a whole number of MiB from ${MEM_MIN_MIB} (the smallest RAM the SIS kernel boots in) to ${MEM_MAX_MIB} (the wasm32 limit)`,
+          );
+        }
         o.memMiB = n;
         break;
       }
@@ -237,6 +249,7 @@ async function main(): Promise<number> {
   try {
     machine = await Machine.create({
       kernel,
+      raw: opts.raw,
       wasm: await loadCoreModule(),
       memMiB: opts.memMiB,
       append: opts.append,
