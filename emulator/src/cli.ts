@@ -43,9 +43,8 @@ reading (FILE.lock/ next to the image): a disk another vm writes is refused.
 
 On a terminal: Ctrl-A x quits, Ctrl-A h shows the keys, Ctrl-A Ctrl-A sends Ctrl-A.
 Exit status: 0 guest powered off (PSCI SYSTEM_OFF) or Ctrl-A x; 1 host error
-(bad image, bad or missing disk, emulator fault); 2 guest halted after a crash
-or stuck in an exception loop;
-3 timeout; 64 usage error.
+(bad image, bad, missing or locked disk, emulator fault); 2 guest halted after a
+crash or stuck in an exception loop; 3 timeout; 64 usage error.
 `;
 
 export interface CliOptions {
