@@ -101,6 +101,5 @@ export function debugTranslate(va: u64): f64 {
 export function lastError(): u32 { return 0; }
 
 // After StopReason.ExceptionLoop: how many identical synchronous exceptions
-// were taken in a row without an ERET (0 once an ERET or another exception
-// broke the chain).
+// were taken in a row with no progress between them (cpu.ts).
 export function exceptionLoopCount(): u32 { return C.excLoopCount; }

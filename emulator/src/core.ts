@@ -66,7 +66,7 @@ export interface CoreExports {
    * back to the kernel's halt line).
    */
   idleState?(): number;
-  /** After StopReason.ExceptionLoop: identical synchronous exceptions taken in a row with no ERET. */
+  /** After StopReason.ExceptionLoop: identical synchronous exceptions taken in a row with no progress. */
   exceptionLoopCount?(): number;
   /** The guest system counter in ticks (CNTVCT_EL0); used for pacing and the virtual RTC. */
   counterTicks?(): number;

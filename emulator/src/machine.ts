@@ -467,7 +467,7 @@ export class Machine {
     const n = core.exceptionLoopCount ? core.exceptionLoopCount() >>> 0 : 0;
     const h = (v: bigint) => '0x' + v.toString(16);
     return (
-      `guest stuck in an exception loop: ${n} synchronous exceptions in a row with no ERET, ` +
+      `guest stuck in an exception loop: the same synchronous exception ${n} times in a row with no progress, ` +
       `EC 0x${ec.toString(16).padStart(2, '0')} (${EXCEPTION_CLASS[ec] ?? 'unknown class'}), ` +
       `ESR ${h(esr)}, ELR ${h(elr)}, FAR ${h(far)}`
     );

@@ -279,7 +279,7 @@ bad:  .asciz "wrong EC\\n"
     expect(exit).toEqual({
       code: EXIT.guestHalted,
       reason:
-        'guest stuck in an exception loop: 1000 synchronous exceptions in a row with no ERET, ' +
+        'guest stuck in an exception loop: the same synchronous exception 1000 times in a row with no progress, ' +
         'EC 0x21 (instruction abort at EL1), ESR 0x86000010, ELR 0x200, FAR 0x200',
     });
     expect(undef).toEqual([{ pc: 0x40080000, insn: 0x12 }]);
@@ -301,11 +301,11 @@ vectors:
     const exit = await run(m);
     expect(exit.code).toBe(EXIT.guestHalted);
     expect(exit.reason).toMatch(
-      /^guest stuck in an exception loop: 1000 synchronous exceptions in a row with no ERET, EC 0x25 \(data abort at EL1\), ESR 0x96000010, ELR 0x40080a04, FAR 0x100000008$/,
+      /^guest stuck in an exception loop: the same synchronous exception 1000 times in a row with no progress, EC 0x25 \(data abort at EL1\), ESR 0x96000010, ELR 0x40080a04, FAR 0x100000008$/,
     );
   });
 
-  it('does not stop a guest that takes many exceptions and returns from each (SVC x 5000, one fault retried 3000 times)', async () => {
+  it('does not stop handlers that make progress: SVC x 5000, an emulated UDF x 5000, a fault fixed on its third retry', async () => {
     const { m, out } = await boot(`
       adr x1, vectors
       msr vbar_el1, x1
@@ -314,34 +314,63 @@ vectors:
 1:    svc #0
       subs x5, x5, #1
       b.ne 1b
-      // the same faulting load 3000 times: the handler counts and returns to it
-      mov x6, #3000
+      mov x5, #5000
+2:    udf #7                  // "emulated": the handler returns past it
+      subs x5, x5, #1
+      b.ne 2b
+      mov x6, #3              // a load that faults twice, then works
       mov x2, #0x100000000
-2:    ldr x3, [x2]
+3:    ldr x3, [x2]
       adr x2, msg
       bl puts
       ${POWEROFF}
       ${PUTS}
-msg:  .asciz "done\n"
+msg:  .asciz "done\\n"
       .balign 2048
 vectors:
       .skip 0x200
       mrs x7, esr_el1
       lsr x7, x7, #26
-      cmp x7, #0x15
-      b.eq 3f
-      subs x6, x6, #1         // the data abort: return to the load, until the count runs out
-      b.ne 3f
-      adr x2, ok              // then make it readable
-3:    eret
+      cmp x7, #0x15           // SVC: ELR is already past it
+      b.eq 9f
+      cbnz x7, 8f             // not EC 0: the data abort
+      mrs x8, elr_el1         // UDF: skip it
+      add x8, x8, #4
+      msr elr_el1, x8
+      b 9f
+8:    subs x6, x6, #1         // retry the load; on the third attempt make it readable
+      b.ne 9f
+      adr x2, ok
+9:    eret
       .balign 8
 ok:   .quad 0
     `);
-    // After the 3000th fault the handler points x2 at readable memory and
-    // returns to the load, which then completes.
     const exit = await run(m);
     expect(exit.code, exit.reason).toBe(EXIT.poweroff);
     expect(out()).toBe('done\n');
+  });
+
+  it('stops a handler that returns straight to a load that can never succeed (a retry loop)', async () => {
+    const { m } = await boot(`
+      adr x1, vectors
+      msr vbar_el1, x1
+      isb
+      mov x2, #0x100000000
+      ldr x3, [x2, #16]
+      b .
+      .balign 2048
+vectors:
+      .skip 0x200
+      mrs x7, esr_el1         // a "handler" that looks and changes nothing
+      eret
+    `);
+    const exit = await run(m);
+    expect(exit).toEqual({
+      code: EXIT.guestHalted,
+      reason:
+        'guest stuck in an exception loop: the same synchronous exception 1000 times in a row with no progress, ' +
+        'EC 0x25 (data abort at EL1), ESR 0x96000010, ELR 0x40080010, FAR 0x100000010',
+    });
   });
 
   it('gives a 4095 MiB guest all of its RAM without costing the host that memory', async () => {
