@@ -24,7 +24,7 @@
  *
  * Script lines: mkdir P | write P TEXT | append P TEXT | pattern P SIZE SEED
  *   | rm P | rmdir P | mv A B | symlink TARGET P | truncate P N | fsync P
- *   | sync | remount | symlinkn LEN P | readlink P
+ *   | sync | remount | symlinkn LEN P | readlink P | readdir P
  *   | expect ERRNO  (the next line must fail with -ERRNO; "line N: ENAME: message" on stdout)
  */
 #define _GNU_SOURCE
@@ -252,6 +252,13 @@ static uint8_t *pattern(uint64_t size, uint32_t seed)
     return b;
 }
 
+static int print_name(void *arg, const char *name, uint32_t len, uint32_t ino, uint8_t ft)
+{
+    (void)arg; (void)ino; (void)ft;
+    printf("%.*s\n", (int)len, name);
+    return 0;
+}
+
 /* Run one script line; returns 0 or -errno. */
 static int run_line(struct ext4_fs **fsp, struct blockdev *dev, char *line, struct memdev *m)
 {
@@ -298,6 +305,9 @@ static int run_line(struct ext4_fs **fsp, struct blockdev *dev, char *line, stru
         int r = vfs_symlink(fs, t, strtok(NULL, " "));
         free(t);
         return r;
+    }
+    if (!strcmp(cmd, "readdir")) {   /* every name (with . and ..), one per line, in directory order */
+        return vfs_readdir(fs, a, print_name, NULL);
     }
     if (!strcmp(cmd, "readlink")) {
         char t[VFS_LINK_MAX + 1];
