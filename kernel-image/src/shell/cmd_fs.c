@@ -366,39 +366,81 @@ int cmd_ls(int argc, char **argv)
 
 /* ---- cat, sha256 ---- */
 
+/* Drop "." components and repeated slashes in place ("/a/./b//c" -> "/a/b/c"); ".." stays (links). */
+static void drop_dots(char *p)
+{
+    char *w = p, *r = p;
+    while (*r) {
+        while (*r == '/')
+            r++;
+        char *e = r;
+        while (*e && *e != '/')
+            e++;
+        if (e - r == 1 && r[0] == '.') {
+            r = e;
+            continue;
+        }
+        if (e > r) {
+            *w++ = '/';
+            memmove(w, r, (size_t)(e - r));
+            w += e - r;
+        }
+        r = e;
+    }
+    if (w == p)
+        *w++ = '/';
+    *w = 0;
+}
+
 /*
  * Follow symbolic links at the end of `path` (the vfs follows the ones in
- * the middle): a relative target is taken from the link's directory. The
- * result goes to out (PATH_MAX_LEN bytes). 0 or -errno.
+ * the middle): a relative target is taken from the link's directory, and
+ * "." components are dropped, so a link of up to 4095 bytes resolves as
+ * long as the resulting path fits 4095 bytes. The result goes to out
+ * (PATH_MAX_LEN bytes). 0 or -errno.
  */
 static int follow(struct ext4_fs *fs, const char *path, char *out, struct ext4_stat *st)
 {
-    char target[PATH_MAX_LEN];
+    /* the link's directory plus a target of up to 4095 bytes, before "." components go */
+    char *target = kmalloc(2 * PATH_MAX_LEN);
+    if (!target)
+        return -ENOMEM;
+    int e = 0;
     strlcpy(out, path, PATH_MAX_LEN);
     for (int hops = 0;; hops++) {
-        int e = vfs_lstat(fs, out, st);
-        if (e)
-            return e;
+        if ((e = vfs_lstat(fs, out, st)))
+            break;
         if ((st->mode & EXT4_S_IFMT) != EXT4_S_IFLNK)
-            return 0;
-        if (hops == MAX_FOLLOW)
-            return -ELOOP;
-        int64_t n = vfs_readlink(fs, out, target, sizeof(target) - 1);
-        if (n < 0)
-            return (int)n;
-        target[n] = 0;
-        if (target[0] == '/') {
-            strlcpy(out, target, PATH_MAX_LEN);
-            continue;
+            break;
+        if (hops == MAX_FOLLOW) {
+            e = -ELOOP;
+            break;
         }
         char *slash = out + strlen(out);
         while (slash > out && *slash != '/')
             slash--;
-        size_t dlen = (size_t)(slash - out) + 1;       /* keep "dir/" */
-        if (dlen + (size_t)n + 1 > PATH_MAX_LEN)
-            return -ENAMETOOLONG;
-        memcpy(out + dlen, target, (size_t)n + 1);
+        size_t dlen = (size_t)(slash - out) + 1;       /* room for "dir/" in front */
+        int64_t n = vfs_readlink(fs, out, target + dlen, PATH_MAX_LEN - 1);
+        if (n < 0) {
+            e = (int)n;
+            break;
+        }
+        target[dlen + n] = 0;
+        const char *t = target + dlen;
+        if (t[0] != '/') {
+            memcpy(target, out, dlen);
+            t = target;
+        }
+        char *w = (char *)t;
+        drop_dots(w);
+        if (strlen(w) + 1 > PATH_MAX_LEN) {
+            e = -ENAMETOOLONG;
+            break;
+        }
+        strlcpy(out, w, PATH_MAX_LEN);
     }
+    kfree(target);
+    return e;
 }
 
 /* Read a whole file (following symlinks) in chunks, handing each to fn. 0 or -errno. */
