@@ -203,7 +203,7 @@ int ext4_mkfs(struct blockdev *dev, const struct ext4_mkfs_opts *opts)
     uint64_t bb0 = take(fs, &runs, &cur, ng);            /* block bitmaps */
     uint64_t ib0 = take(fs, &runs, &cur, ng);            /* inode bitmaps */
     uint64_t *itab = kmalloc(ng * sizeof(uint64_t));
-    if (!itab) { err = -ENOMEM; goto out; }
+    if (!itab) { err = mkfs_fail(-ENOMEM, "no memory for %llu group entries", (unsigned long long)ng); goto out; }
     /* the tables as one run (stepping over backups as one block would not) */
     uint64_t it0 = take(fs, &runs, &cur, (uint64_t)fs->itb_per_group * ng);
     for (uint32_t g = 0; g < ng; g++) itab[g] = it0 + (uint64_t)g * fs->itb_per_group;
@@ -270,7 +270,11 @@ int ext4_mkfs(struct blockdev *dev, const struct ext4_mkfs_opts *opts)
      */
     uint64_t free_total = 0;
     uint8_t *gdt = kmalloc((size_t)fs->gdt_blocks * bs);
-    if (!gdt) { kfree(itab); err = -ENOMEM; goto out; }
+    if (!gdt) {
+        kfree(itab);
+        err = mkfs_fail(-ENOMEM, "no memory for the group descriptor table (%u KiB)", fs->gdt_blocks * (bs >> 10));
+        goto out;
+    }
     memset(gdt, 0, (size_t)fs->gdt_blocks * bs);
     uint64_t total_w = 0, done_w = 0;
     for (uint32_t g = 0; g < ng; g++) total_w += group_live(fs, &runs, g) ? 1 : 0;
