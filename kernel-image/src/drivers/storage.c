@@ -8,7 +8,9 @@
  * disk): at boot blk0 is mounted as ext4 at "/" (the ext4 driver replays
  * the journal after an unclean shutdown). If its first 4 KiB (boot block
  * and superblock) are all zero the disk is blank: it is formatted with
- * ext4_mkfs first, and the boot log says so. If the mount is refused
+ * ext4_mkfs first, and the boot log says so (with a progress line every
+ * 10 % when the format writes 64 MiB or more, and mkfs's reason if it
+ * refuses, e.g. a disk below the 4 MiB minimum). If the mount is refused
  * (corrupt, unknown incompat features, I/O error) the reason is printed and
  * kept; the kernel boots on without a filesystem and the file commands
  * answer "no filesystem mounted: REASON". blk1 stays a raw, read-only

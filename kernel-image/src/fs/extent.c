@@ -13,6 +13,10 @@
  * list, and lay the tree out again densely, reusing the old tree blocks.
  * Rebuilding keeps the code small and every resulting tree well-formed;
  * files here are written mostly sequentially, so it is rare.
+ *
+ * Inodes without the extents flag (ext2/ext3 block maps) are mapped by
+ * bmap_map(), read-only: ext_add/ext_truncate refuse them with
+ * -EOPNOTSUPP naming the inode.
  */
 #include "ext4_int.h"
 

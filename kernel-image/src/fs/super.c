@@ -5,7 +5,10 @@
  * checksum, refuses unknown incompat features (naming them), drops to
  * read-only on unknown ro_compat features (naming them), verifies every
  * group descriptor, then lets the journal replay whatever an unclean
- * shutdown left committed. While mounted read-write the superblock carries
+ * shutdown left committed. bigalloc geometry (clusters) is understood and
+ * mounted read-only (bigalloc is an unsupported ro_compat feature); a
+ * filesystem without extents (ext2/ext3) is mounted read-only too, its
+ * block-mapped files readable. While mounted read-write the superblock carries
  * needs_recovery (with a journal) exactly like Linux, and umount clears it
  * after the last commit.
  *
