@@ -102,8 +102,48 @@ export const EC_DABT_LOW: u32 = 0x24;
 export const EC_DABT_CUR: u32 = 0x25;
 export const EC_BRK: u32 = 0x3c;
 
+// Exception-loop detector: a guest whose synchronous exception handler itself
+// faults at the same place (vectors not set up, a vector table in a hole, a
+// handler whose stack is gone), or whose handler returns to the faulting
+// instruction without fixing anything, takes the same exception over and over
+// at full speed, forever. EXC_LOOP_LIMIT synchronous exceptions in a row with
+// the same ESR and ELR and no progress between two of them stop run() with
+// STOP_EXC_LOOP (ESR/ELR/FAR_EL1 tell the host what it was). No progress: no
+// ERET since the previous one (the handler faulted), or the instruction an
+// ERET returned to faulted again at once (a retry that cannot succeed). An
+// ERET elsewhere (e.g. past a trapped instruction it emulated), an instruction
+// completed after the ERET, or a different exception starts a new count; IRQs
+// neither count nor reset it. No working kernel nests one fault in its own
+// handler, or retries a hopeless one, a thousand times: the SIS kernel's crash
+// path reports once and halts in WFI.
+export const EXC_LOOP_LIMIT: u32 = 1000;
+export let excLoopCount: u32 = 0;
+let excLoopEsr: u64 = 0;
+let excLoopElr: u64 = 0;
+// the last ERET since the last synchronous exception: where to, and when
+let eretSince: bool = false;
+let eretTo: u64 = 0;
+let eretAt: u64 = 0;
+export function excNoteEret(target: u64): void {
+  eretSince = true;
+  eretTo = target;
+  eretAt = S.instretCount;
+}
+
 // Take an exception to EL1. `vecOff` is 0 for synchronous, 0x80 for IRQ.
 export function takeException(syndrome: u64, retAddr: u64, vecOff: u32): void {
+  if (vecOff == 0) {
+    // the faulting slot is the one right after the ERET's (instret counts after exec)
+    const noProgress = !eretSince || (eretTo == retAddr && S.instretCount == eretAt + 1);
+    if (excLoopCount != 0 && noProgress && syndrome == excLoopEsr && retAddr == excLoopElr) {
+      if (++excLoopCount >= EXC_LOOP_LIMIT) stopRun(STOP_EXC_LOOP);
+    } else {
+      excLoopEsr = syndrome;
+      excLoopElr = retAddr;
+      excLoopCount = 1;
+    }
+    eretSince = false;
+  }
   S.spsr = <u64>getPSTATE();
   S.elr = retAddr;
   if (vecOff == 0) S.esr = syndrome;
@@ -273,6 +313,7 @@ export const STOP_POWEROFF: i32 = 2;
 export const STOP_RESET: i32 = 3;
 export const STOP_TRAP: i32 = 4;
 export const STOP_HALTED: i32 = 5;
+export const STOP_EXC_LOOP: i32 = 6;
 
 export function stopRun(reason: i32): void {
   S.stopReason = reason;
@@ -348,6 +389,7 @@ export function resetCpu(): void {
   S.cntkctl = 0; S.actlr = 0;
   S.exclValid = false; S.eventReg = false;
   S.stopReason = -1; S.irqCheck = true; S.wfiStopped = false;
+  excLoopCount = 0; eretSince = false;
   tlbFlush();
   M.invalidateFetch();
 }

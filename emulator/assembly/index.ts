@@ -13,7 +13,7 @@ import * as V from "./simd/index";
 
 export function init(ramBytes: u32): void {
   if (ramBytes == 0 || (ramBytes & 0xffff) != 0) abort("init: RAM size must be a non-zero multiple of 64 KiB");
-  M.allocRam(ramBytes);
+  if (!M.allocRam(ramBytes)) abort("init: the host refused to grow the wasm memory by the RAM size");
   reset();
   S.instretCount = 0;
 }
@@ -99,3 +99,7 @@ export function debugTranslate(va: u64): f64 {
 }
 
 export function lastError(): u32 { return 0; }
+
+// After StopReason.ExceptionLoop: how many identical synchronous exceptions
+// were taken in a row with no progress between them (cpu.ts).
+export function exceptionLoopCount(): u32 { return C.excLoopCount; }

@@ -25,17 +25,29 @@ export let ramBytes: u64 = 0;
 
 export let memFault: bool = false;
 
-export function allocRam(bytes: u32): void {
+// Guest RAM is taken straight from memory.grow, past everything the module
+// already has (its static data: registers, TLB, tables), not from the
+// allocator: AssemblyScript's allocators refuse blocks of 1 GiB and more. The
+// core allocates nothing else, ever (the stub runtime's bump pointer stays
+// inside the initial memory), so nothing can land in RAM. A wasm32 memory has
+// at most 65536 pages (4 GiB): RAM can be up to 4 GiB minus the initial
+// memory. Freshly grown memory is zero and, in the engines we run on, only
+// reserved, not committed: untouched guest RAM costs no host memory.
+// Returns false (nothing changed) if the engine refuses to grow.
+export function allocRam(bytes: u32): bool {
   if (ramBase == 0) {
-    // freshly grown wasm memory is already zero: touching it would only cost page faults
-    ramBase = heap.alloc(<usize>bytes);
+    const pages = <i32>(bytes >>> 16);
+    const before = memory.grow(pages);
+    if (before < 0) return false;
+    ramBase = <usize>before << 16;
     ramBytes = bytes;
-    return;
+    return true;
   } else if (<u64>bytes != ramBytes) {
     // RAM is allocated once per instance; a different size needs a new instance.
     abort("init: RAM size cannot change after the first init");
   }
   memory.fill(ramBase, 0, <usize>bytes);
+  return true;
 }
 
 // ---- physical bus ---------------------------------------------------------

@@ -3,7 +3,7 @@
 
 import * as S from "./state";
 import {
-  xreg, setXreg, undefinedInsn, condHolds, takeSync, getPSTATE, setPSTATE, stopRun,
+  xreg, setXreg, undefinedInsn, condHolds, takeSync, getPSTATE, setPSTATE, stopRun, excNoteEret,
   EC_SVC, EC_BRK, EC_SYS, EC_WFX, STOP_IDLE, STOP_POWEROFF, STOP_RESET, STOP_TRAP,
 } from "./cpu";
 import * as M from "./mem";
@@ -77,6 +77,7 @@ function ERET(insn: u32): void {
   S.exclValid = false;
   S.irqCheck = true;
   S.npc = target;
+  excNoteEret(target); // for the exception-loop detector (cpu.ts)
 }
 
 // SVC, HVC, SMC, BRK, HLT, DCPS

@@ -4,12 +4,13 @@
 // stdout carries the guest's UART output and nothing else; every message of
 // our own goes to stderr. See docs/EMULATOR.md for options and exit codes.
 import { closeSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
+import { DiskLock } from './disk-lock.ts';
 import { FileBlockStore } from './devices/file-block-store.ts';
 import { SECTOR, VirtioBlk } from './devices/virtio-blk.ts';
 import { VirtioConsole } from './devices/virtio-console.ts';
 import type { VirtioBackend } from './devices/virtio-mmio.ts';
 import { LoaderError } from './loader.ts';
-import { InputFeeder, Machine, type MachineExit } from './machine.ts';
+import { InputFeeder, Machine, MEM_DEFAULT_MIB, MEM_MAX_MIB, MEM_MIN_MIB, type MachineExit } from './machine.ts';
 import { DEFAULT_KERNEL_PATH, loadCoreModule } from './node-files.ts';
 import type { ClockName } from './core.ts';
 
@@ -23,9 +24,10 @@ export const EXIT_CODES = {
 
 const USAGE = `usage: npm run vm -- [options]
 
-  --kernel FILE            kernel Image or raw binary (default: kernel-image/dist/sis-kernel.img)
+  --kernel FILE            arm64 kernel Image (default: kernel-image/dist/sis-kernel.img)
+  --raw                    load --kernel as a raw binary at RAM + 0x80000 instead
   --append ARGS            kernel command line (/chosen/bootargs)
-  --mem MIB                RAM size in MiB, 16..2048 (default 128)
+  --mem MIB                RAM size in MiB, ${MEM_MIN_MIB}..${MEM_MAX_MIB} (default ${MEM_DEFAULT_MIB})
   --clock realtime|virtual guest clock (default: realtime on a terminal, virtual on a pipe)
   --timeout SECONDS        stop with exit code 3 after this much host time
   --disk FILE              system disk (the kernel's blk0, virtio slot 31), read-write;
@@ -36,14 +38,18 @@ const USAGE = `usage: npm run vm -- [options]
                            appended to FILE as they arrive; - writes them to stderr
   --help                   this text
 
+Each option at most once. --disk is locked for writing and --import for
+reading (FILE.lock/ next to the image): a disk another vm writes is refused.
+
 On a terminal: Ctrl-A x quits, Ctrl-A h shows the keys, Ctrl-A Ctrl-A sends Ctrl-A.
 Exit status: 0 guest powered off (PSCI SYSTEM_OFF) or Ctrl-A x; 1 host error
-(bad image, bad or missing disk, emulator fault); 2 guest halted after a crash;
-3 timeout; 64 usage error.
+(bad image, bad, missing or locked disk, emulator fault); 2 guest halted after a
+crash or stuck in an exception loop; 3 timeout; 64 usage error.
 `;
 
 export interface CliOptions {
   kernel: string;
+  raw: boolean;
   append: string;
   memMiB: number;
   clock: ClockName;
@@ -61,14 +67,16 @@ const MAX_UNDEF_REPORTS = 20;
 export function parseArgs(argv: string[], stdinIsTty: boolean): CliOptions | 'help' {
   const o: CliOptions = {
     kernel: DEFAULT_KERNEL_PATH,
+    raw: false,
     append: '',
-    memMiB: 128,
+    memMiB: MEM_DEFAULT_MIB,
     clock: stdinIsTty ? 'realtime' : 'virtual',
     timeoutS: null,
     disk: null,
     importDisk: null,
     events: null,
   };
+  const seen = new Set<string>();
   for (let i = 0; i < argv.length; i++) {
     let arg = argv[i];
     let value: string | undefined;
@@ -76,6 +84,11 @@ export function parseArgs(argv: string[], stdinIsTty: boolean): CliOptions | 'he
     if (arg.startsWith('--') && eq > 0) {
       value = arg.slice(eq + 1);
       arg = arg.slice(0, eq);
+    }
+    // Each option once: a second --disk is a mistake, not "the last one wins".
+    if (arg.startsWith('-') && arg !== '--help' && arg !== '-h') {
+      if (seen.has(arg)) throw new UsageError(`option ${arg} given twice: give each option once`);
+      seen.add(arg);
     }
     const next = (): string => {
       if (value !== undefined) return value;
@@ -89,13 +102,21 @@ export function parseArgs(argv: string[], stdinIsTty: boolean): CliOptions | 'he
       case '--kernel':
         o.kernel = next();
         break;
+      case '--raw':
+        if (value !== undefined) throw new UsageError('--raw takes no value');
+        o.raw = true;
+        break;
       case '--append':
         o.append = next();
         break;
       case '--mem': {
         const v = next();
         const n = Number(v);
-        if (!/^\d+$/.test(v) || n < 16 || n > 2048) throw new UsageError(`--mem ${v}: give a whole number of MiB from 16 to 2048`);
+        if (!/^\d+$/.test(v) || n < MEM_MIN_MIB || n > MEM_MAX_MIB) {
+          throw new UsageError(
+            `--mem ${v}: give a whole number of MiB from ${MEM_MIN_MIB} (the smallest RAM the SIS kernel boots in) to ${MEM_MAX_MIB} (the wasm32 limit)`,
+          );
+        }
         o.memMiB = n;
         break;
       }
@@ -141,36 +162,72 @@ export const EVENTS_SLOT = 29;
 
 /**
  * Opens the disks (checking them before anything is written anywhere) and
- * the events sink; throws Error with a message for the user.
+ * the events sink; throws Error with a message for the user (UsageError when
+ * the same file is named twice), LockError when another process holds a disk.
+ * The system disk gets a write (exclusive) lock, the import disk a shared one
+ * (see disk-lock.ts); `onNote` hears about stale locks taken over.
  */
-export function openStorage(o: CliOptions): { virtio: Record<number, VirtioBackend>; close: () => void } {
+export function openStorage(
+  o: CliOptions,
+  onNote: (message: string) => void = () => {},
+): { virtio: Record<number, VirtioBackend>; close: () => void } {
   const stores: FileBlockStore[] = [];
+  const locks: DiskLock[] = [];
   const closeAll = () => {
     for (const s of stores) s.close();
+    for (const l of locks) l.release();
   };
   let eventsFd: number | null = null;
   try {
-    const open = (path: string, readOnly: boolean, what: string) => {
+    const check = (path: string, what: string) => {
       let st;
       try {
-        st = statSync(path);
+        st = statSync(path, { bigint: true });
       } catch (e) {
         throw new Error(`cannot open ${what} ${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
       }
       if (!st.isFile()) throw new Error(`${what} ${path}: not a regular file`);
-      if (st.size === 0) throw new Error(`${what} ${path}: empty file (create one with e.g. truncate -s 64M ${path})`);
-      if (st.size % SECTOR) throw new Error(`${what} ${path}: size ${st.size} is not a multiple of ${SECTOR} bytes`);
+      if (st.size === 0n) throw new Error(`${what} ${path}: empty file (create one with e.g. truncate -s 64M ${path})`);
+      if (st.size % BigInt(SECTOR)) throw new Error(`${what} ${path}: size ${st.size} is not a multiple of ${SECTOR} bytes`);
+      return st;
+    };
+    const open = (path: string, readOnly: boolean, what: string, id: { dev: bigint; ino: bigint }) => {
+      const lock = DiskLock.acquire(path, readOnly ? 'shared' : 'write', what, onNote);
+      if (lock) locks.push(lock);
+      let s: FileBlockStore;
       try {
-        const s = new FileBlockStore(path, readOnly);
-        stores.push(s);
-        return s;
+        s = new FileBlockStore(path, readOnly);
       } catch (e) {
         throw new Error(`cannot open ${what} ${path}${readOnly ? '' : ' for writing'}: ${(e as Error).message}`);
       }
+      stores.push(s);
+      // the file we locked is the file we opened (not replaced in between)
+      if (s.dev !== id.dev || s.ino !== id.ino) throw new Error(`${what} ${path}: the file was replaced while it was being opened`);
+      return s;
     };
+    const disk = o.disk !== null ? check(o.disk, 'disk') : null;
+    const imp = o.importDisk !== null ? check(o.importDisk, 'import disk') : null;
+    const same = (a: { dev: bigint; ino: bigint }, b: { dev: bigint; ino: bigint }) => a.dev === b.dev && a.ino === b.ino;
+    if (disk && imp && same(disk, imp)) {
+      throw new UsageError(
+        `--disk ${o.disk} and --import ${o.importDisk} are the same file (device ${disk.dev}, inode ${disk.ino}): ` +
+          'a disk cannot be both the read-write system disk and the read-only import disk',
+      );
+    }
+    if (o.events !== null && o.events !== '-') {
+      let ev;
+      try {
+        ev = statSync(o.events, { bigint: true });
+      } catch {
+        ev = null; // created below
+      }
+      for (const [name, d, path] of [['--disk', disk, o.disk], ['--import', imp, o.importDisk]] as const) {
+        if (ev && d && same(ev, d)) throw new UsageError(`--events ${o.events} and ${name} ${path} are the same file: events would be appended to the disk`);
+      }
+    }
     const virtio: Record<number, VirtioBackend> = {};
-    if (o.disk !== null) virtio[DISK_SLOT] = new VirtioBlk(open(o.disk, false, 'disk'), 'sis-system');
-    if (o.importDisk !== null) virtio[IMPORT_SLOT] = new VirtioBlk(open(o.importDisk, true, 'import disk'), 'sis-import');
+    if (o.disk !== null && disk) virtio[DISK_SLOT] = new VirtioBlk(open(o.disk, false, 'disk', disk), 'sis-system');
+    if (o.importDisk !== null && imp) virtio[IMPORT_SLOT] = new VirtioBlk(open(o.importDisk, true, 'import disk', imp), 'sis-import');
     if (o.events !== null) {
       let write: (b: Uint8Array) => void;
       if (o.events === '-') {
@@ -226,10 +283,10 @@ async function main(): Promise<number> {
 
   let storage: ReturnType<typeof openStorage>;
   try {
-    storage = openStorage(opts);
+    storage = openStorage(opts, (note) => process.stderr.write(`vm: ${note}\n`));
   } catch (e) {
     process.stderr.write(`vm: ${(e as Error).message}\n`);
-    return EXIT_CODES.hostError;
+    return e instanceof UsageError ? EXIT_CODES.usage : EXIT_CODES.hostError;
   }
 
   let machine: Machine;
@@ -237,6 +294,7 @@ async function main(): Promise<number> {
   try {
     machine = await Machine.create({
       kernel,
+      raw: opts.raw,
       wasm: await loadCoreModule(),
       memMiB: opts.memMiB,
       append: opts.append,

@@ -9,6 +9,7 @@ export const StopReason = {
   Reset: 3,
   Trap: 4,
   Halted: 5,
+  ExceptionLoop: 6,
 } as const;
 export type StopReason = (typeof StopReason)[keyof typeof StopReason];
 
@@ -65,6 +66,8 @@ export interface CoreExports {
    * back to the kernel's halt line).
    */
   idleState?(): number;
+  /** After StopReason.ExceptionLoop: identical synchronous exceptions taken in a row with no progress. */
+  exceptionLoopCount?(): number;
   /** The guest system counter in ticks (CNTVCT_EL0); used for pacing and the virtual RTC. */
   counterTicks?(): number;
 }

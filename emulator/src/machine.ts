@@ -63,9 +63,25 @@ const MAX_LEAD_MS = 1000;
 const INPUT_BUDGET = 256;
 const MiB = 1 << 20;
 
+/**
+ * RAM sizes a machine accepts, in MiB. The low bound is the smallest RAM the
+ * SIS kernel boots in (found by experiment): its 8 MiB heap goes after the
+ * kernel and must not overlap the device tree, which the loader puts at
+ * RAM/2 rounded up to 2 MiB - 10 MiB with 17 MiB of RAM; with 16 MiB the DTB
+ * sits at 8 MiB, inside the heap, and the kernel panics "no room for the
+ * 8 MiB heap". The high bound is the wasm32 limit: one memory of at most
+ * 65536 pages (4 GiB) holds the core's own state (256 KiB) and guest RAM, so
+ * 4096 MiB cannot fit; 4095 is the largest whole number of MiB that does.
+ */
+export const MEM_MIN_MIB = 17;
+export const MEM_MAX_MIB = 4095;
+export const MEM_DEFAULT_MIB = 128;
+
 export interface MachineOptions {
-  /** The kernel file (Linux arm64 Image or raw binary). */
+  /** The kernel file: a Linux arm64 Image (checked strictly), or with `raw` any raw binary. */
   kernel: Uint8Array;
+  /** Load `kernel` as a raw binary at RAM + 0x80000 (no Image header needed or looked at). */
+  raw?: boolean;
   /** core.wasm bytes or a compiled module. */
   wasm: BufferSource | WebAssembly.Module;
   memMiB?: number;
@@ -100,6 +116,23 @@ export interface MachineExit {
   /** The PSCI function id for power-off. */
   psci?: number;
 }
+
+/** ESR_EL1.EC names (Arm ARM D17.2.37) for the classes this core raises. */
+const EXCEPTION_CLASS: Record<number, string> = {
+  0x00: 'unknown reason: undefined instruction',
+  0x01: 'WFI/WFE trap',
+  0x07: 'SIMD/FP access trap',
+  0x0e: 'illegal execution state',
+  0x15: 'SVC',
+  0x16: 'HVC',
+  0x18: 'system register trap',
+  0x20: 'instruction abort from EL0',
+  0x21: 'instruction abort at EL1',
+  0x22: 'PC alignment fault',
+  0x24: 'data abort from EL0',
+  0x25: 'data abort at EL1',
+  0x3c: 'BRK',
+};
 
 export const EXIT = { poweroff: 0, hostError: 1, guestHalted: 2, stopped: 4, limit: 5 } as const;
 
@@ -173,9 +206,9 @@ export class Machine {
   lastUndefined: { pc: number; insn: number } | null = null;
 
   private constructor(private readonly opts: MachineOptions) {
-    const memMiB = opts.memMiB ?? 128;
-    if (!Number.isInteger(memMiB) || memMiB < 16 || memMiB > 2048) {
-      throw new RangeError(`memory size ${memMiB} MiB: give a whole number of MiB from 16 to 2048`);
+    const memMiB = opts.memMiB ?? MEM_DEFAULT_MIB;
+    if (!Number.isInteger(memMiB) || memMiB < MEM_MIN_MIB || memMiB > MEM_MAX_MIB) {
+      throw new RangeError(`memory size ${memMiB} MiB: give a whole number of MiB from ${MEM_MIN_MIB} to ${MEM_MAX_MIB}`);
     }
     this.ramBytes = memMiB * MiB;
     this.clock = opts.clock ?? 'realtime';
@@ -185,7 +218,7 @@ export class Machine {
     if (!(this.idleSpeedup > 0)) throw new RangeError(`idleSpeedup ${opts.idleSpeedup}: must be positive`);
     if (!(this.clock in ClockMode)) throw new RangeError(`clock "${this.clock}": use realtime or virtual`);
     this.dtb = buildVirtDtb({ ramBytes: this.ramBytes, bootargs: opts.append ?? '' });
-    this.plan = planKernel(opts.kernel, this.ramBytes, this.dtb.length); // throws LoaderError
+    this.plan = planKernel(opts.kernel, this.ramBytes, this.dtb.length, { raw: opts.raw }); // throws LoaderError
     this.rtcBase = opts.rtcEpoch ?? Date.now() / 1000;
 
     const guestError = (m: string) => {
@@ -219,7 +252,13 @@ export class Machine {
         opts.onUndefined?.(pc, insn);
       },
     });
-    m.core.init(m.ramBytes);
+    try {
+      m.core.init(m.ramBytes);
+    } catch (e) {
+      // The engine's own limit (a 32-bit browser, a memory cap): say so plainly.
+      if (e instanceof CoreAbort) throw new RangeError(`cannot allocate ${m.ramBytes / MiB} MiB of guest RAM: ${e.message}`);
+      throw e;
+    }
     m.core.setClockMode(ClockMode[m.clock]);
     m.boot();
     return m;
@@ -234,7 +273,8 @@ export class Machine {
   get ram(): Uint8Array {
     const buf = this.core.memory.buffer;
     if (!this.ramView || this.ramView.buffer !== buf) {
-      this.ramView = new Uint8Array(buf, this.core.ramPtr(), this.core.ramSize());
+      // u32 exports arrive signed: RAM of 2 GiB and more would read negative
+      this.ramView = new Uint8Array(buf, this.core.ramPtr() >>> 0, this.core.ramSize() >>> 0);
     }
     return this.ramView;
   }
@@ -444,6 +484,8 @@ export class Machine {
           const why = core.lastError ? readAsString(core.memory, core.lastError()) : 'no reason given';
           return { code: EXIT.hostError, reason: `host error: core halted: ${why}` };
         }
+        case StopReason.ExceptionLoop:
+          return { code: EXIT.guestHalted, reason: this.exceptionLoopReport() };
         case StopReason.Idle: {
           const deadline = core.timerDeadline();
           if (this.guestHalted()) {
@@ -459,6 +501,27 @@ export class Machine {
           return { code: EXIT.hostError, reason: `host error: core returned unknown stop reason ${r}` };
       }
     }
+  }
+
+  /**
+   * The core stopped a guest that takes the same synchronous exception over
+   * and over without finishing a handler (see cpu.ts, EXC_LOOP_LIMIT): one
+   * line with the exception class, ELR, ESR and FAR.
+   */
+  private exceptionLoopReport(): string {
+    const core = this.core;
+    const sr = (crn: number, crm: number, op2: number) => BigInt.asUintN(64, core.getSysreg(3, 0, crn, crm, op2));
+    const esr = sr(5, 2, 0);
+    const elr = sr(4, 0, 1);
+    const far = sr(6, 0, 0);
+    const ec = Number(esr >> 26n) & 0x3f;
+    const n = core.exceptionLoopCount ? core.exceptionLoopCount() >>> 0 : 0;
+    const h = (v: bigint) => '0x' + v.toString(16);
+    return (
+      `guest stuck in an exception loop: the same synchronous exception ${n} times in a row with no progress, ` +
+      `EC 0x${ec.toString(16).padStart(2, '0')} (${EXCEPTION_CLASS[ec] ?? 'unknown class'}), ` +
+      `ESR ${h(esr)}, ELR ${h(elr)}, FAR ${h(far)}`
+    );
   }
 
   /**

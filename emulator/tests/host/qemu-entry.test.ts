@@ -65,7 +65,7 @@ describe.skipIf(!haveQemu)('loader matches QEMU -kernel', () => {
   for (const [name, kernel, mem] of cases) {
     it(name, async () => {
       const dtbSize = buildVirtDtb({ ramBytes: mem * MiB, bootargs: '' }).length;
-      const p = planKernel(kernel, mem * MiB, dtbSize);
+      const p = planKernel(kernel, mem * MiB, dtbSize, { raw: name.startsWith('raw') });
       const q = await qemuEntry(kernel, mem);
       expect(RAM_BASE + p.entryOffset).toBe(q.pc);
       expect(RAM_BASE + p.dtbOffset).toBe(q.x0);
