@@ -10,8 +10,11 @@ import { benchChecks } from './bench-reference.ts';
 export type Check = string | RegExp | ((answer: string) => string | null);
 
 export type Step =
-  /** Type `command` + Enter, wait for the next prompt, check the answer (runCommand). */
-  | { command: string; expect: Check[] }
+  /**
+   * Type `command` + Enter, wait for the next prompt, check the answer (runCommand).
+   * `timeoutMs` overrides the case's wait for a step that is slow by nature (not by load).
+   */
+  | { command: string; expect: Check[]; timeoutMs?: number }
   /** Type raw keystrokes, wait for `until` (from the start of this step), check the text in between. */
   | { type: string; until: string | RegExp; expect: Check[] }
   /** The machine must stop with this process-style status. */
@@ -330,7 +333,7 @@ function check(answer: string, checks: Check[], what: string): void {
 export async function runCase(m: SerialMachine, c: ShellCase, timeoutMs = 20_000): Promise<void> {
   for (const step of c.steps) {
     if ('command' in step) {
-      const answer = await runCommand(m, step.command, timeoutMs);
+      const answer = await runCommand(m, step.command, step.timeoutMs ?? timeoutMs);
       check(answer, step.expect, JSON.stringify(step.command));
     } else if ('type' in step) {
       const from = m.output.length;

@@ -627,13 +627,13 @@ export const STORAGE_CASES: StorageCase[] = [
     disks: [bigDirDisk],
     boots: [{
       steps: [
-        { command: 'ls /big', expect: [exactly(bigDirNames().sort().join('\n') + '\n')] },
+        { command: 'ls /big', timeoutMs: 180_000, expect: [exactly(bigDirNames().sort().join('\n') + '\n')] },
         // -l looks each entry up by its inode number: linear in the directory, not quadratic
-        { command: 'ls -l /big', expect: [exactly(bigDirNames().sort().map((n) => `-rw-r--r--   1          0 ${n}\n`).join(''))] },
+        { command: 'ls -l /big', timeoutMs: 180_000, expect: [exactly(bigDirNames().sort().map((n) => `-rw-r--r--   1          0 ${n}\n`).join(''))] },
         { command: 'ls -l /', expect: [/^drwxr-xr-x +2 +\d+ big\n/, /\n-rw-r--r-- +1 +6 small\.txt\n$/] },
         // the block cache is full now (512 blocks): another listing must give back all it takes
         { command: 'mem', expect: [(m) => { heapBefore = heapInUse(m); return Number.isNaN(heapBefore) ? 'no in-use line' : null; }] },
-        { command: 'ls -l /big', expect: [] },
+        { command: 'ls -l /big', timeoutMs: 180_000, expect: [] },
         { command: 'mem', expect: [(m) => (heapInUse(m) === heapBefore ? null : `heap in use ${heapInUse(m)}, was ${heapBefore}`)] },
       ],
       end: 'poweroff',
