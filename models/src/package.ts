@@ -147,7 +147,11 @@ export function verifyPackage(kind: number, p: PackageFiles, trusted: PublicKey[
   if (!verifySignature(sig.signature, msg, key.publicKey)) return fail('bad signature', `the Ed25519 signature does not verify with key ${sigId}`);
   try {
     if (kind === KIND_MODEL) return { ok: true, kind, keyId: sigId, manifest, model: decodeModel(p.data, { task: true }) };
-    return { ok: true, kind, keyId: sigId, manifest, golden: decodeGolden(p.data, { task: true }) };
+    const golden = decodeGolden(p.data, { task: true });
+    for (const [member, value] of [['count', golden.inputs.length], ['input_dim', golden.inputDim], ['num_actions', golden.numActions]] as const) {
+      if (manifest[member] !== value) return fail('manifest member mismatch', `manifest says ${member} ${manifest[member]}, golden.bin has ${value}`);
+    }
+    return { ok: true, kind, keyId: sigId, manifest, golden };
   } catch (e) {
     if (e instanceof FormatError) return fail(e.rule, e.message);
     throw e;
