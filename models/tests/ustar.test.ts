@@ -62,7 +62,7 @@ describe('ustar writer', () => {
     const bad = tar.slice();
     bad[0] ^= 1;
     expect(() => readTar(bad)).toThrow(/checksum/);
-    expect(() => readTar(tar.slice(0, 4096 + 512 + 100)) // inside golden/golden.bin).toThrow(/past the end/);
+    expect(() => readTar(tar.slice(0, 4096 + 512 + 100))).toThrow(/past the end/); // inside golden/golden.bin
     expect(() => readTar(tar.slice(0, tar.length - 1024))).toThrow(/two zero blocks/);
   });
 
