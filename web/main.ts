@@ -42,6 +42,7 @@ async function main() {
     wasm,
     kernel,
     clock: params.get('clock') === 'virtual' ? 'virtual' : 'realtime',
+    cpu: params.get('cpu') === 'jit' ? 'jit' : 'interp',
     append: params.get('append') ?? '',
   });
   status.textContent = 'running';

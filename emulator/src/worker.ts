@@ -57,6 +57,7 @@ const handlers: { [K in keyof Requests]: (p: Requests[K][0]) => Promise<Requests
       memMiB: p.memMiB,
       append: p.append,
       clock: p.clock ?? 'realtime',
+      cpu: p.cpu ?? 'interp',
       onUart: (bytes) => {
         uartChunks.push(bytes);
         if (!flushScheduled) {
