@@ -105,6 +105,7 @@ export const EC_BRK: u32 = 0x3c;
 
 // Take an exception to EL1. `vecOff` is 0 for synchronous, 0x80 for IRQ.
 export function takeException(syndrome: u64, retAddr: u64, vecOff: u32): void {
+  S.excCount++;
   S.spsr = <u64>getPSTATE();
   S.elr = retAddr;
   if (vecOff == 0) S.esr = syndrome;
@@ -338,6 +339,9 @@ export function run(budget: u32): u32 {
   if (S.stopReason >= 0) return <u32>S.stopReason;
   return STOP_BUDGET;
 }
+
+// Execute one fetched instruction (S.pc, S.npc set), for the translator's jitExec helper.
+export function execInsn(insn: u32): void { exec(insn); }
 
 // One interpreter step (the body of run()'s loop), for the translator's dispatcher.
 export function stepOne(): void {

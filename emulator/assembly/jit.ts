@@ -33,7 +33,7 @@
 
 import * as S from "./state";
 import * as M from "./mem";
-import { stepOne } from "./cpu";
+import { stepOne, execInsn } from "./cpu";
 
 @external("env", "jitCompile")
 declare function jitCompile(host: u32, vpcLo: u32, vpcHi: u32, ctx: u32): i32;
@@ -254,6 +254,25 @@ export function jitWrPair(va: u64, bytes: u32, a: u64, b: u64, pc: u64, ic: u64)
     if (!M.memFault) M.writeMem(va + <u64>bytes, bytes, b, 0);
   }
   afterAccess(pc, ic);
+}
+
+// Any instruction the translator does not translate itself but which cannot branch or change
+// PSTATE except by an exception (SIMD&FP, the rarer data-processing and load/store forms): the
+// interpreter's handler runs it. The block has stored the registers the encoding can name.
+export function jitExec(insn: u32, pc: u64, ic: u64): void {
+  S.pc = pc; S.npc = pc + 4; S.instretCount = ic;
+  const exc = S.excCount;
+  execInsn(insn);
+  M.memFault = false;
+  if (S.excCount != exc) {
+    S.pc = S.npc;
+    S.instretCount = ic + 1;
+    jitStatus = 1;
+  } else if (S.irqCheck || codeChanged) {
+    S.pc = pc + 4;
+    S.instretCount = ic + 1;
+    if (jitStatus == 0) jitStatus = 2;
+  }
 }
 
 // ---- layout for the translator and the profiler ---------------------------------------

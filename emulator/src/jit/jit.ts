@@ -30,6 +30,7 @@ export interface JitCoreExports {
   jitRd: (...a: never[]) => unknown;
   jitWr: (...a: never[]) => unknown;
   jitWrPair: (...a: never[]) => unknown;
+  jitExec: (...a: never[]) => unknown;
   jitSetMode(on: number, threshold: number, profile: number): void;
   jitFlushAll(): void;
   jitInvalidateRange(pa: number, len: number): void;
@@ -109,7 +110,7 @@ export class Jit {
     this.lay = { regs: ex.jitLayout(0), tlb: ex.jitLayout(1) };
     this.imports = {
       c: {
-        m: ex.memory, rd: ex.jitRd, wr: ex.jitWr, wrp: ex.jitWrPair,
+        m: ex.memory, rd: ex.jitRd, wr: ex.jitWr, wrp: ex.jitWrPair, ex: ex.jitExec,
         pc: ex.jitPC, nzcv: ex.jitNZCV, sp0: ex.jitSP0, sp1: ex.jitSP1, ic: ex.jitInstret,
         status: ex.jitStatus, fastRd: ex.jitFastRd, fastWr: ex.jitFastWr,
       },

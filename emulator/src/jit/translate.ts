@@ -43,7 +43,7 @@ const NZ = 40, E = 41, PERM = 42, HOST = 43;
 const LOCALS: [number, typeof I32 | typeof I64][] = [[39, I64], [4, I32]];
 
 // imports: functions 0..2, globals 0..7
-const F_RD = 0, F_WR = 1, F_WRP = 2;
+const F_RD = 0, F_WR = 1, F_WRP = 2, F_EXEC = 3;
 const G_PC = 0, G_NZCV = 1, G_SP0 = 2, G_SP1 = 3, G_IC = 4, G_STATUS = 5, G_FASTRD = 6, G_FASTWR = 7;
 
 const TYPES: FuncType[] = [
@@ -51,11 +51,13 @@ const TYPES: FuncType[] = [
   { params: [I64, I32, I64, I64], results: [I64] }, // jitRd(va, size, pc, ic)
   { params: [I64, I32, I64, I64, I64], results: [] }, // jitWr(va, size, v, pc, ic)
   { params: [I64, I32, I64, I64, I64, I64], results: [] }, // jitWrPair(va, bytes, a, b, pc, ic)
+  { params: [I32, I64, I64], results: [] }, // jitExec(insn, pc, ic)
 ];
 export const IMPORTS: Import[] = [
   { module: 'c', name: 'rd', kind: 'func', type: 1 },
   { module: 'c', name: 'wr', kind: 'func', type: 2 },
   { module: 'c', name: 'wrp', kind: 'func', type: 3 },
+  { module: 'c', name: 'ex', kind: 'func', type: 4 },
   { module: 'c', name: 'm', kind: 'memory', min: 0 },
   { module: 'c', name: 'pc', kind: 'global', type: I64, mutable: true },
   { module: 'c', name: 'nzcv', kind: 'global', type: I32, mutable: true },
@@ -152,13 +154,60 @@ class Gen {
       const save = this.c.len;
       if (!this.insn(insn)) {
         this.c.len = save;
-        break;
+        if (!this.viaInterpreter(insn)) break;
       }
       this.n = this.k + 1;
     }
     if (!this.ended) this.exitTo(this.vpc + BigInt(4 * this.n), this.n);
     if (f && this.loop) c.end();
     c.op(Op.unreachable);
+  }
+
+  /**
+   * An instruction without a translation here that cannot branch or change PSTATE other than by
+   * taking an exception (everything outside the branch/exception/system group): the core's
+   * interpreter runs it (jitExec). The general registers its encoding can name (fields 4:0,
+   * 9:5, 14:10, 20:16), SP and NZCV are stored before and reloaded after.
+   */
+  private viaInterpreter(insn: number): boolean {
+    const op0 = (insn >>> 25) & 0xf;
+    if (op0 === 10 || op0 === 11) return false;
+    const c = this.c;
+    const f = this.first;
+    // scalar FP data processing that names only SIMD&FP registers (and maybe NZCV): no X sync
+    const fpOnly =
+      ((insn & 0xff200c00) >>> 0) === 0x1e200800 || // 2 source: FMUL, FDIV, FADD, FSUB, FMAX, ...
+      ((insn & 0xff000000) >>> 0) === 0x1f000000 || // 3 source: FMADD, FMSUB, FNMADD, FNMSUB
+      ((insn & 0xff207c00) >>> 0) === 0x1e204000 || // 1 source: FMOV, FABS, FNEG, FSQRT, FCVT, FRINT*
+      ((insn & 0xff201c00) >>> 0) === 0x1e201000; // FMOV (immediate)
+    const fpFlags =
+      ((insn & 0xff203c00) >>> 0) === 0x1e202000 || // FCMP, FCMPE
+      ((insn & 0xff200400) >>> 0) === 0x1e200400; // FCCMP, FCCMPE (01), FCSEL (11)
+    if (fpOnly || fpFlags) {
+      this.flagsWritten();
+      if (f) c.get(NZ).gset(G_NZCV); // an FP trap saves PSTATE
+      c.i32(insn | 0).i64(this.pc); this.ic(); c.call(F_EXEC);
+      this.checkFault();
+      if (f && fpFlags) c.gget(G_NZCV).set(NZ);
+      this.checkStatus();
+      return true;
+    }
+    const regs = new Set([insn & 31, (insn >>> 5) & 31, (insn >>> 10) & 31, (insn >>> 16) & 31]);
+    for (const r of regs) {
+      if (r === 31) continue;
+      this.touch(r);
+      this.written.add(r);
+      if (f) c.i32(this.lay.regs + 8 * r).get(X(r)).mem(Op.i64_store);
+    }
+    this.touch(31); this.written.add(31);
+    this.flagsWritten();
+    if (f) c.get(SP).gset(this.spGlobal).get(NZ).gset(G_NZCV);
+    c.i32(insn | 0).i64(this.pc); this.ic(); c.call(F_EXEC);
+    this.checkFault();
+    for (const r of regs) if (r !== 31 && f) c.i32(this.lay.regs + 8 * r).mem(Op.i64_load).set(X(r));
+    if (f) c.gget(this.spGlobal).set(SP).gget(G_NZCV).set(NZ);
+    this.checkStatus();
+    return true;
   }
 
   // ---- registers ------------------------------------------------------------------
