@@ -46,7 +46,7 @@ interface BlockInfo { vpc: bigint; ctx: number; insns: number; bytes: number; lo
 export function cpuFromEnv(): CpuMode {
   const v = typeof process !== 'undefined' ? process.env?.SIS_CPU : undefined;
   if (v === undefined || v === '') return 'interp';
-  if (v !== 'interp' && v !== 'jit') throw new Error(`SIS_CPU=${v}: use interp or jit`);
+  if (v !== 'interp' && v !== 'jit') throw new RangeError(`SIS_CPU=${v}: use interp or jit`);
   return v;
 }
 /** SIS_JIT_THRESHOLD (tests use 1 or 2 to translate everything that repeats). */
@@ -54,7 +54,7 @@ export function thresholdFromEnv(): number | undefined {
   const v = typeof process !== 'undefined' ? process.env?.SIS_JIT_THRESHOLD : undefined;
   if (!v) return undefined;
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 1 || n > 65535) throw new Error(`SIS_JIT_THRESHOLD=${v}: give 1..65535`);
+  if (!Number.isInteger(n) || n < 1 || n > 65535) throw new RangeError(`SIS_JIT_THRESHOLD=${v}: give 1..65535`);
   return n;
 }
 
