@@ -112,6 +112,8 @@ export interface MachineStats {
   guestErrors: number;
   undefinedInsns: number;
   uartBytesOut: number;
+  /** --cpu jit: instructions retired in translated code (absent in interp mode). */
+  translated?: number;
 }
 
 const hostNow = (): number => (typeof performance !== 'undefined' ? performance.now() : Date.now());
@@ -314,6 +316,7 @@ export class Machine {
       guestErrors: this.guestErrors,
       undefinedInsns: this.undefinedInsns,
       uartBytesOut: this.uartBytesOut,
+      ...(this.jit ? { translated: this.jit.translatedInsns() } : {}),
     };
   }
 

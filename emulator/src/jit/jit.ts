@@ -164,6 +164,11 @@ export class Jit {
     this.ex.jitInvalidateRange(pa, len);
   }
 
+  /** Instructions retired in translated code since the last reset. */
+  translatedInsns(): number {
+    return this.ex.jitStat(1);
+  }
+
   stats(topN = 10): JitProfile {
     const ex = this.ex;
     const hits = new Uint32Array(ex.memory.buffer, ex.jitLayout(4), ex.jitLayout(5));
