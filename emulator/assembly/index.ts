@@ -16,7 +16,7 @@ import * as J from "./jit";
 // helpers they call, the mode switch, host-write invalidation and statistics.
 export { pc as jitPC, nzcv as jitNZCV, spEl0 as jitSP0, spEl1 as jitSP1, instretCount as jitInstret } from "./state";
 export { fastRd as jitFastRd, fastWr as jitFastWr } from "./mem";
-export { jitStatus, jitRd, jitWr, jitWrPair, jitExec, jitSetMode, jitFlushAll, jitInvalidateRange, jitLayout, jitStat } from "./jit";
+export { jitStatus, jitRd, jitWr, jitWrPair, jitExec, jitInstall, jitSetMode, jitFlushAll, jitInvalidateRange, jitLayout, jitStat } from "./jit";
 
 export function init(ramBytes: u32): void {
   if (ramBytes == 0 || (ramBytes & 0xffff) != 0) abort("init: RAM size must be a non-zero multiple of 64 KiB");

@@ -217,6 +217,17 @@ function compileAt(pc: u64, host: u32, ctx: u32, e: usize): bool {
   return true;
 }
 
+// The host translated more blocks of the same page along with the requested one (a region):
+// enter them in the cache too. `packed` as jitCompile's answer.
+export function jitInstall(host: u32, vpcLo: u32, vpcHi: u32, ctx: u32, packed: i32): void {
+  const e = BLK + <usize>(((host >> 2) & (BLK_SIZE - 1)) * 32);
+  store<u32>(e, host);
+  store<u32>(e, ctx, 4);
+  store<u64>(e, (<u64>vpcHi << 32) | <u64>vpcLo, 8);
+  store<i32>(e, packed >> 10, 16);
+  store<u32>(e, <u32>packed & 1023, 20);
+}
+
 // ---- helpers called by translated code ----------------------------------------------
 
 @inline function afterAccess(pc: u64, ic: u64): void {

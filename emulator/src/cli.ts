@@ -358,7 +358,7 @@ export function formatProfile(p: JitProfile & { runMs: number; msInterp: number 
   const lines = [
     'vm: translator profile',
     `  instructions      ${instret} retired, ${p.insnsInJit} (${pct(p.insnsInJit, instret)}%) in translated code`,
-    `  blocks            ${p.compiles} translated (${p.insnsTranslated} instructions), ${p.rejected} starts not translatable, ${p.blocksLive} live, ${p.flushes} cache flushes`,
+    `  blocks            ${p.compiles} translated (${p.insnsTranslated} instructions) in ${p.modules} modules, ${p.rejected} starts not translatable, ${p.blocksLive} live, ${p.flushes} cache flushes`,
     `  block runs        ${p.blocksRun}`,
     `  compile time      ${p.compileMs.toFixed(1)} ms (${p.insnsTranslated ? ((p.compileMs * 1000) / p.insnsTranslated).toFixed(2) : '0'} us per translated instruction)`,
     `  code cache        ${p.codeBytes} bytes of wasm`,

@@ -4,7 +4,7 @@
 // in Node and in a Web Worker (synchronous WebAssembly.Module/Instance; a worker has no
 // size limit on synchronous compilation). Design: translate.ts and emulator/assembly/jit.ts.
 
-import { MAX_INSNS, translateBlock, type Layout } from './translate.ts';
+import { MAX_REGION_BLOCKS, translateRegion, type Layout } from './translate.ts';
 
 export type CpuMode = 'interp' | 'jit';
 export const CPU_MODES: CpuMode[] = ['interp', 'jit'];
@@ -32,6 +32,7 @@ export interface JitCoreExports {
   jitWrPair: (...a: never[]) => unknown;
   jitExec: (...a: never[]) => unknown;
   jitSetMode(on: number, threshold: number, profile: number): void;
+  jitInstall(host: number, lo: number, hi: number, ctx: number, packed: number): void;
   jitFlushAll(): void;
   jitInvalidateRange(pa: number, len: number): void;
   jitLayout(what: number): number;
@@ -78,6 +79,7 @@ export class JitLink {
 
 export interface JitProfile {
   compiles: number;
+  modules: number;
   rejected: number;
   blocksLive: number;
   flushes: number;
@@ -102,6 +104,7 @@ export class Jit {
   private flushes = 0;
   private compileMs = 0;
   private compiles = 0;
+  private modules = 0;
   private insnsTranslated = 0;
   private readonly profile: boolean;
   private readonly maxBlocks: number;
@@ -126,25 +129,33 @@ export class Jit {
   compile(host: number, lo: number, hi: number, ctx: number): number {
     const t0 = performance.now();
     const vpc = (BigInt(hi) << 32n) | BigInt(lo);
-    const page = new Uint32Array(this.ex.memory.buffer, host & ~0xfff, 1024);
-    const tr = translateBlock(page, (host & 0xfff) >>> 2, vpc, ctx, this.lay);
-    if (!tr) {
+    const pageHost = host & ~0xfff;
+    const page = new Uint32Array(this.ex.memory.buffer, pageHost, 1024);
+    const region = translateRegion(page, (host & 0xfff) >>> 2, vpc, ctx, this.lay);
+    if (!region) {
       this.compileMs += performance.now() - t0;
       return -1;
     }
-    if (this.next >= this.base + this.maxBlocks || this.codeBytes + tr.bytes.length > MAX_CODE_BYTES) this.flush();
-    const inst = new WebAssembly.Instance(new WebAssembly.Module(tr.bytes as BufferSource), this.imports);
-    const slot = this.next++;
+    if (this.next + MAX_REGION_BLOCKS > this.base + this.maxBlocks || this.codeBytes + region.bytes.length > MAX_CODE_BYTES) this.flush();
+    const inst = new WebAssembly.Instance(new WebAssembly.Module(region.bytes as BufferSource), this.imports);
     const table = this.ex.table;
-    if (slot >= table.length) table.grow(slot + 1 - table.length);
-    table.set(slot, inst.exports.f as WebAssembly.ExportValue as never);
-    this.blocks[slot] = { vpc, ctx, insns: tr.insns, bytes: tr.bytes.length, loop: tr.loop };
-    this.codeBytes += tr.bytes.length;
-    this.compiles++;
-    this.insnsTranslated += tr.insns;
+    const need = this.next + region.blocks.length;
+    if (need > table.length) table.grow(need - table.length);
+    let answer = -1;
+    region.blocks.forEach((b, i) => {
+      const slot = this.next++;
+      table.set(slot, inst.exports[`f${i}`] as WebAssembly.ExportValue as never);
+      this.blocks[slot] = { vpc: b.vpc, ctx, insns: b.insns, bytes: i === 0 ? region.bytes.length : 0, loop: b.loop };
+      const packed = slot * 1024 + b.insns;
+      if (i === 0) answer = packed;
+      else this.ex.jitInstall(pageHost + b.index * 4, Number(b.vpc & 0xffffffffn), Number(b.vpc >> 32n), ctx, packed);
+      this.insnsTranslated += b.insns;
+    });
+    this.codeBytes += region.bytes.length;
+    this.compiles += region.blocks.length;
+    this.modules++;
     this.compileMs += performance.now() - t0;
-    if (tr.insns > MAX_INSNS) throw new Error('jit: block too long');
-    return slot * 1024 + tr.insns;
+    return answer;
   }
 
   /** Drops every translated block (code cache full). */
@@ -177,6 +188,7 @@ export class Jit {
     live.sort((a, b) => hits[b.slot] - hits[a.slot]);
     return {
       compiles: this.compiles,
+      modules: this.modules,
       rejected: ex.jitStat(5),
       blocksLive: live.length,
       flushes: this.flushes,

@@ -27,7 +27,7 @@
 // Each decoder below mirrors the interpreter's handler (dp.ts, ldst.ts, system.ts) and
 // declines (returns false) for every encoding the handler would treat as UNDEFINED.
 
-import { Code, I32, I64, Op, OneFunctionModule, type FuncType, type Import } from './wasm.ts';
+import { Code, I32, I64, Op, OneFunctionModule, encodeModule, type FuncType, type Import } from './wasm.ts';
 
 export const MAX_INSNS = 128;
 
@@ -44,6 +44,7 @@ const LOCALS: [number, typeof I32 | typeof I64][] = [[39, I64], [4, I32]];
 
 // imports: functions 0..2, globals 0..7
 const F_RD = 0, F_WR = 1, F_WRP = 2, F_EXEC = 3;
+const IMPORTED_FUNCS = 4;
 const G_PC = 0, G_NZCV = 1, G_SP0 = 2, G_SP1 = 3, G_IC = 4, G_STATUS = 5, G_FASTRD = 6, G_FASTWR = 7;
 
 const TYPES: FuncType[] = [
@@ -112,6 +113,55 @@ export function translateBlock(words: Uint32Array, index: number, vpc: bigint, c
   return { bytes, insns: g2.n, loop: g2.loop };
 }
 
+export const MAX_REGION_BLOCKS = 8;
+const MAX_REGION_INSNS = 384;
+export interface RegionBlock { vpc: bigint; index: number; insns: number; loop: boolean }
+export interface Region { bytes: Uint8Array; blocks: RegionBlock[] }
+
+/**
+ * A region: the block at `vpc` plus the blocks reachable from it by static control flow within
+ * the same 4 KiB page (branch targets, fall-throughs, the instruction after a call or after an
+ * instruction left to the interpreter), breadth first, up to MAX_REGION_BLOCKS. One module,
+ * one exported function per block (`f0` = the requested one); a block whose direct branch or
+ * fall-through lands on another block of the region calls it with a tail call when the budget
+ * allows (chaining: no return to the dispatcher). Since all blocks share the page, the page's
+ * invalidation drops all of them. null: the first instruction is not translatable.
+ */
+export function translateRegion(words: Uint32Array, index: number, vpc: bigint, ctx: number, lay: Layout): Region | null {
+  const pageBase = vpc - BigInt(index * 4);
+  const plans: Gen[] = [];
+  const seen = new Set<bigint>();
+  const queue = [vpc];
+  let insns = 0;
+  while (queue.length && plans.length < MAX_REGION_BLOCKS && insns < MAX_REGION_INSNS) {
+    const v = queue.shift()!;
+    if (seen.has(v)) continue;
+    seen.add(v);
+    const idx = Number(v - pageBase) / 4;
+    if (!(idx >= 0 && idx < 1024)) continue;
+    const g = new Gen(words, idx, v, ctx, lay, null);
+    g.run();
+    if (g.n === 0) {
+      if (!plans.length) return null;
+      continue;
+    }
+    plans.push(g);
+    insns += g.n;
+    for (const s of g.successors) if (!seen.has(s)) queue.push(s);
+  }
+  const chain = new Map<bigint, { fn: number; n: number }>();
+  plans.forEach((p, i) => chain.set(p.startPC, { fn: IMPORTED_FUNCS + i, n: p.n }));
+  const funcs = plans.map((p, i) => {
+    const g = new Gen(words, p.startIndex, p.startPC, ctx, lay, p, chain);
+    g.run();
+    return { type: 0, export: `f${i}`, locals: LOCALS, body: g.c };
+  });
+  return {
+    bytes: encodeModule(TYPES, IMPORTS, funcs),
+    blocks: plans.map((p) => ({ vpc: p.startPC, index: p.startIndex, insns: p.n, loop: p.loop })),
+  };
+}
+
 class Gen {
   c = new Code();
   n = 0; // instructions in the block
@@ -122,6 +172,8 @@ class Gen {
   private k = 0; // its index in the block
   private ended = false;
   private readonly spGlobal: number;
+  /** Pass 1: likely next block starts (direct targets, fall-throughs, return points). */
+  readonly successors: bigint[] = [];
 
   constructor(
     private readonly words: Uint32Array,
@@ -130,9 +182,13 @@ class Gen {
     ctx: number,
     private readonly lay: Layout,
     private readonly first: Gen | null,
+    /** Blocks of the same module by start VA: direct exits to them are chained. */
+    private readonly chain: Map<bigint, { fn: number; n: number }> | null = null,
   ) {
     this.spGlobal = (ctx & 1) !== 0 && (ctx & 2) !== 0 ? G_SP1 : G_SP0;
   }
+  get startPC(): bigint { return this.vpc; }
+  get startIndex(): number { return this.index; }
 
   run(): void {
     const c = this.c;
@@ -158,7 +214,13 @@ class Gen {
       }
       this.n = this.k + 1;
     }
-    if (!this.ended) this.exitTo(this.vpc + BigInt(4 * this.n), this.n);
+    if (!this.ended) {
+      // the next instruction: another block (page end, length limit) or one for the interpreter,
+      // after which the dispatcher looks a block up at the instruction after it
+      const next = this.vpc + BigInt(4 * this.n);
+      this.successors.push(next, next + 4n);
+      this.exitTo(next, this.n);
+    }
     if (f && this.loop) c.end();
     c.op(Op.unreachable);
   }
@@ -250,7 +312,17 @@ class Gen {
     this.writeback();
     this.c.i64(target).gset(G_PC);
     this.count(count);
-    this.c.gset(G_IC).op(Op.return);
+    this.c.gset(G_IC);
+    const next = this.chain?.get(target);
+    if (next && this.first) {
+      // chain: call the target block directly if one pass of it fits in the budget left
+      this.c.get(BUDGET).get(DONE).op(Op.i64_sub);
+      if (count) this.c.i64(count).op(Op.i64_sub);
+      this.c.tee(T0).i64(next.n).op(Op.i64_ge_u).if();
+      this.c.get(T0).op(Op.return_call); this.c.u32(next.fn);
+      this.c.end();
+    }
+    this.c.op(Op.return);
   }
   /** Leave with the PC already on the stack (indirect branch). */
   private exitToStack(count: number): void {
@@ -291,6 +363,7 @@ class Gen {
   }
   private endWithBranch(target: bigint): void {
     this.ended = true;
+    this.successors.push(target);
     if (!this.first && target === this.vpc) this.loop = true;
   }
 
@@ -623,7 +696,7 @@ class Gen {
     const c = this.c;
     if ((insn & 0x7c000000) === 0x14000000) { // B, BL
       const target = this.pc + BigInt(sx(insn & 0x3ffffff, 26) * 4);
-      if (insn >>> 31) { c.i64(this.pc + 4n); this.setX(30); }
+      if (insn >>> 31) { c.i64(this.pc + 4n); this.setX(30); this.successors.push(this.pc + 4n); }
       this.endWithBranch(target);
       this.branchTo(target, 0);
       return true;
@@ -634,6 +707,7 @@ class Gen {
       c.if();
       this.branchTo(target, 1);
       c.end();
+      this.successors.push(this.pc + 4n);
       this.exitTo(this.pc + 4n, this.k + 1);
     };
     if ((insn & 0x7e000000) === 0x34000000) { // CBZ, CBNZ
