@@ -70,17 +70,18 @@ export let statCompiles: u64 = 0;
 export let statRejected: u64 = 0;
 export let ticksInJit: f64 = 0;
 
+// Before init() (no RAM yet) translation stays off.
 export function jitSetMode(on: u32, threshold: u32, profile: u32): void {
-  jitOn = on != 0;
   jitThreshold = threshold == 0 ? 1 : threshold;
   jitProfile = profile != 0;
-  if (jitOn && codePages == 0 && M.ramBytes != 0) {
+  if (on != 0 && codePages == 0 && M.ramBytes != 0) {
     const pages = <usize>(M.ramBytes >> 12);
     codePages = heap.alloc(pages);
     pageInval = heap.alloc(pages);
     memory.fill(codePages, 0, pages);
     memory.fill(pageInval, 0, pages);
   }
+  jitOn = on != 0 && codePages != 0;
   jitFlushAll();
 }
 

@@ -41,6 +41,18 @@ export class Bytes {
     this.buf[this.len++] = b;
   }
   bytes(b: ArrayLike<number>): void {
+    if (b instanceof Uint8Array && b.length > 16) {
+      let cap = this.buf.length;
+      while (cap < this.len + b.length) cap *= 2;
+      if (cap !== this.buf.length) {
+        const n = new Uint8Array(cap);
+        n.set(this.buf.subarray(0, this.len));
+        this.buf = n;
+      }
+      this.buf.set(b, this.len);
+      this.len += b.length;
+      return;
+    }
     for (let i = 0; i < b.length; i++) this.byte(b[i]);
   }
   u32(v: number): void {
@@ -156,6 +168,8 @@ export class OneFunctionModule {
   }
 }
 
+const headCache = new Map<FuncType[], Map<Import[], Uint8Array>>();
+
 /** One module: imports, one defined function per entry of `funcs` (all exported by name). */
 export function encodeModule(
   types: FuncType[],
@@ -163,30 +177,40 @@ export function encodeModule(
   funcs: { type: number; export: string; locals: [number, ValType][]; body: Code }[],
 ): Uint8Array {
   const out = new Bytes();
-  out.bytes([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]);
   const section = (id: number, fill: (s: Bytes) => void) => {
     const s = new Bytes();
     fill(s);
     out.byte(id);
     out.sized(s);
   };
-  section(1, (s) => {
-    s.u32(types.length);
-    for (const t of types) {
-      s.byte(0x60);
-      s.u32(t.params.length); s.bytes(t.params);
-      s.u32(t.results.length); s.bytes(t.results);
-    }
-  });
-  section(2, (s) => {
-    s.u32(imports.length);
-    for (const im of imports) {
-      s.name(im.module); s.name(im.name);
-      if (im.kind === 'func') { s.byte(0); s.u32(im.type); }
-      else if (im.kind === 'memory') { s.byte(2); s.byte(0); s.u32(im.min); }
-      else { s.byte(3); s.byte(im.type); s.byte(im.mutable ? 1 : 0); }
-    }
-  });
+  // preamble, type and import sections: the same for every module of one (types, imports) pair
+  let head = headCache.get(types)?.get(imports);
+  if (!head) {
+    const h = new Bytes();
+    h.bytes([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]);
+    const sec = (id: number, fill: (s: Bytes) => void) => { const s = new Bytes(); fill(s); h.byte(id); h.sized(s); };
+    sec(1, (s) => {
+      s.u32(types.length);
+      for (const t of types) {
+        s.byte(0x60);
+        s.u32(t.params.length); s.bytes(t.params);
+        s.u32(t.results.length); s.bytes(t.results);
+      }
+    });
+    sec(2, (s) => {
+      s.u32(imports.length);
+      for (const im of imports) {
+        s.name(im.module); s.name(im.name);
+        if (im.kind === 'func') { s.byte(0); s.u32(im.type); }
+        else if (im.kind === 'memory') { s.byte(2); s.byte(0); s.u32(im.min); }
+        else { s.byte(3); s.byte(im.type); s.byte(im.mutable ? 1 : 0); }
+      }
+    });
+    head = h.done();
+    if (!headCache.has(types)) headCache.set(types, new Map());
+    headCache.get(types)!.set(imports, head);
+  }
+  out.bytes(head);
   const nImportedFuncs = imports.filter((i) => i.kind === 'func').length;
   section(3, (s) => {
     s.u32(funcs.length);
