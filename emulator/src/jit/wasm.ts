@@ -107,7 +107,24 @@ export class Bytes {
 export class Code extends Bytes {
   op(o: number): this { this.byte(o); return this; }
   i32(v: number): this { this.byte(Op.i32_const); this.s32(v); return this; }
-  i64(v: bigint | number): this { this.byte(Op.i64_const); this.s64(BigInt(v)); return this; }
+  i64(v: bigint | number): this {
+    this.byte(Op.i64_const);
+    if (typeof v === 'number' && Number.isSafeInteger(v)) this.sNum(v);
+    else this.s64(BigInt(v));
+    return this;
+  }
+  /** Signed LEB128 of a safe integer without BigInt. */
+  private sNum(v: number): void {
+    for (;;) {
+      const b = ((v % 128) + 128) % 128;
+      v = Math.floor(v / 128);
+      if ((v === 0 && (b & 0x40) === 0) || (v === -1 && (b & 0x40) !== 0)) {
+        this.byte(b);
+        return;
+      }
+      this.byte(b | 0x80);
+    }
+  }
   get(l: number): this { this.byte(Op.local_get); this.u32(l); return this; }
   set(l: number): this { this.byte(Op.local_set); this.u32(l); return this; }
   tee(l: number): this { this.byte(Op.local_tee); this.u32(l); return this; }
