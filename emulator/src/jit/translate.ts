@@ -201,15 +201,19 @@ class Gen {
         else c.gget(G_NZCV).set(NZ);
       }
       this.loop = f.loop;
-      if (this.loop) c.loop();
+      // every exit branches to the end of this block, where one epilogue writes registers back
+      c.block();
+      this.exitDepth = c.depth;
+      if (this.loop) { c.loop(); this.loopDepth = c.depth; }
     }
     const limit = f ? f.n : Math.min(MAX_INSNS, 1024 - (this.index & 1023));
     for (this.k = 0; this.k < limit && !this.ended; this.k++) {
       this.pc = this.vpc + BigInt(4 * this.k);
       const insn = this.words[this.index + this.k] >>> 0;
-      const save = this.c.len;
+      const save = this.c.len, saveDepth = this.c.depth;
       if (!this.insn(insn)) {
         this.c.len = save;
+        this.c.depth = saveDepth;
         if (!this.viaInterpreter(insn)) break;
       }
       this.n = this.k + 1;
@@ -221,8 +225,18 @@ class Gen {
       this.successors.push(next, next + 4n);
       this.exitTo(next, this.n);
     }
-    if (f && this.loop) c.end();
-    c.op(Op.unreachable);
+    if (f) {
+      if (this.loop) c.end();
+      c.end();
+      this.writeback();
+      c.op(Op.return);
+    }
+  }
+  private exitDepth = 0;
+  private loopDepth = 0;
+  /** Branch to the shared epilogue (write back, return). */
+  private leave(): void {
+    if (this.first) this.c.br(this.c.depth - this.exitDepth);
   }
 
   /**
@@ -309,7 +323,6 @@ class Gen {
     if (count) this.c.i64(count).op(Op.i64_add);
   }
   private exitTo(target: bigint, count: number): void {
-    this.writeback();
     this.c.i64(target).gset(G_PC);
     this.count(count);
     this.c.gset(G_IC);
@@ -319,22 +332,22 @@ class Gen {
       this.c.get(BUDGET).get(DONE).op(Op.i64_sub);
       if (count) this.c.i64(count).op(Op.i64_sub);
       this.c.tee(T0).i64(next.n).op(Op.i64_ge_u).if();
+      this.writeback();
       this.c.get(T0).op(Op.return_call); this.c.u32(next.fn);
       this.c.end();
     }
-    this.c.op(Op.return);
+    this.leave();
   }
   /** Leave with the PC already on the stack (indirect branch). */
   private exitToStack(count: number): void {
     this.c.gset(G_PC);
-    this.writeback();
     this.count(count);
-    this.c.gset(G_IC).op(Op.return);
+    this.c.gset(G_IC);
+    this.leave();
   }
-  /** A helper set PC and the count (jitStatus != 0): write back and leave. */
+  /** A helper set PC and the count (jitStatus != 0): leave. */
   private exitHelper(): void {
-    this.writeback();
-    this.c.op(Op.return);
+    this.leave();
   }
   private beforeHelper(): void {
     if (this.first?.written.has(32)) this.c.get(NZ).gset(G_NZCV);
@@ -350,12 +363,12 @@ class Gen {
     this.c.end();
   }
   /** A direct branch to `target` taken (end of the block). */
-  private branchTo(target: bigint, depth: number): void {
+  private branchTo(target: bigint): void {
     if (this.first && this.loop && target === this.vpc) {
-      // next iteration if it fits in the budget (`depth`: nesting below the wasm loop)
+      // next iteration if it fits in the budget
       const n = this.k + 1;
       this.c.get(DONE).i64(n).op(Op.i64_add).set(DONE);
-      this.c.get(DONE).i64(n).op(Op.i64_add).get(BUDGET).op(Op.i64_le_u).br_if(depth);
+      this.c.get(DONE).i64(n).op(Op.i64_add).get(BUDGET).op(Op.i64_le_u).br_if(this.c.depth - this.loopDepth);
       this.exitTo(target, 0);
       return;
     }
@@ -698,14 +711,14 @@ class Gen {
       const target = this.pc + BigInt(sx(insn & 0x3ffffff, 26) * 4);
       if (insn >>> 31) { c.i64(this.pc + 4n); this.setX(30); this.successors.push(this.pc + 4n); }
       this.endWithBranch(target);
-      this.branchTo(target, 0);
+      this.branchTo(target);
       return true;
     }
     const condBranch = (test: () => void, target: bigint) => {
       this.endWithBranch(target);
       test();
       c.if();
-      this.branchTo(target, 1);
+      this.branchTo(target);
       c.end();
       this.successors.push(this.pc + 4n);
       this.exitTo(this.pc + 4n, this.k + 1);
@@ -735,7 +748,7 @@ class Gen {
     if ((insn & 0xff000010) === 0x54000000) { // B.cond
       const target = this.pc + BigInt(sx((insn >>> 5) & 0x7ffff, 19) * 4);
       const cond = insn & 15;
-      if ((cond >> 1) === 7) { this.endWithBranch(target); this.branchTo(target, 0); return true; }
+      if ((cond >> 1) === 7) { this.endWithBranch(target); this.branchTo(target); return true; }
       condBranch(() => this.condition(cond), target);
       return true;
     }

@@ -105,6 +105,8 @@ export class Bytes {
 
 /** A function body under construction. */
 export class Code extends Bytes {
+  /** Structured blocks open now (if/block/loop minus end), for branch depths. */
+  depth = 0;
   op(o: number): this { this.byte(o); return this; }
   i32(v: number): this { this.byte(Op.i32_const); this.s32(v); return this; }
   i64(v: bigint | number): this {
@@ -133,10 +135,11 @@ export class Code extends Bytes {
   call(f: number): this { this.byte(Op.call); this.u32(f); return this; }
   /** load/store with memarg (alignment hint 0: never traps, any address). */
   mem(o: number, offset = 0): this { this.byte(o); this.u32(0); this.u32(offset); return this; }
-  if(type: number = VOID): this { this.byte(Op.if); this.byte(type); return this; }
+  if(type: number = VOID): this { this.byte(Op.if); this.byte(type); this.depth++; return this; }
   else(): this { this.byte(Op.else); return this; }
-  end(): this { this.byte(Op.end); return this; }
-  loop(): this { this.byte(Op.loop); this.byte(VOID); return this; }
+  end(): this { this.byte(Op.end); this.depth--; return this; }
+  loop(): this { this.byte(Op.loop); this.byte(VOID); this.depth++; return this; }
+  block(): this { this.byte(Op.block); this.byte(VOID); this.depth++; return this; }
   br(depth: number): this { this.byte(Op.br); this.u32(depth); return this; }
   br_if(depth: number): this { this.byte(Op.br_if); this.u32(depth); return this; }
 }
