@@ -16,6 +16,8 @@ import * as J from "./jit";
 // helpers they call, the mode switch, host-write invalidation and statistics.
 export { pc as jitPC, nzcv as jitNZCV, spEl0 as jitSP0, spEl1 as jitSP1, instretCount as jitInstret } from "./state";
 export { fastRd as jitFastRd, fastWr as jitFastWr } from "./mem";
+export { cpacr as jitCPACR } from "./state";
+export { fpcr as jitFPCR, fpsr as jitFPSR } from "./simd/regs";
 export { jitStatus, jitRd, jitWr, jitWrPair, jitExec, jitInstall, jitSetMode, jitFlushAll, jitInvalidateRange, jitLayout, jitStat } from "./jit";
 
 export function init(ramBytes: u32): void {

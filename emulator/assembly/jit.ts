@@ -34,6 +34,7 @@
 import * as S from "./state";
 import * as M from "./mem";
 import { stepOne, execInsn } from "./cpu";
+import { VREGS } from "./simd/regs";
 
 @external("env", "jitCompile")
 declare function jitCompile(host: u32, vpcLo: u32, vpcHi: u32, ctx: u32): i32;
@@ -296,6 +297,7 @@ export function jitLayout(what: u32): u32 {
     case 3: return BLK_SIZE;
     case 4: return <u32>HITS;
     case 5: return MAX_FN;
+    case 6: return <u32>VREGS;
     default: return 0;
   }
 }

@@ -27,6 +27,9 @@ export interface JitCoreExports {
   jitStatus: WebAssembly.Global;
   jitFastRd: WebAssembly.Global;
   jitFastWr: WebAssembly.Global;
+  jitCPACR: WebAssembly.Global;
+  jitFPCR: WebAssembly.Global;
+  jitFPSR: WebAssembly.Global;
   jitRd: (...a: never[]) => unknown;
   jitWr: (...a: never[]) => unknown;
   jitWrPair: (...a: never[]) => unknown;
@@ -110,12 +113,13 @@ export class Jit {
   private readonly maxBlocks: number;
 
   constructor(private readonly ex: JitCoreExports, opts: JitOptions = {}) {
-    this.lay = { regs: ex.jitLayout(0), tlb: ex.jitLayout(1) };
+    this.lay = { regs: ex.jitLayout(0), tlb: ex.jitLayout(1), vregs: ex.jitLayout(6) };
     this.imports = {
       c: {
         m: ex.memory, rd: ex.jitRd, wr: ex.jitWr, wrp: ex.jitWrPair, ex: ex.jitExec,
         pc: ex.jitPC, nzcv: ex.jitNZCV, sp0: ex.jitSP0, sp1: ex.jitSP1, ic: ex.jitInstret,
         status: ex.jitStatus, fastRd: ex.jitFastRd, fastWr: ex.jitFastWr,
+        cpacr: ex.jitCPACR, fpcr: ex.jitFPCR, fpsr: ex.jitFPSR,
       },
     };
     this.base = ex.table.length;

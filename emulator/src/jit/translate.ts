@@ -46,6 +46,7 @@ const LOCALS: [number, typeof I32 | typeof I64][] = [[39, I64], [4, I32]];
 const F_RD = 0, F_WR = 1, F_WRP = 2, F_EXEC = 3;
 const IMPORTED_FUNCS = 4;
 const G_PC = 0, G_NZCV = 1, G_SP0 = 2, G_SP1 = 3, G_IC = 4, G_STATUS = 5, G_FASTRD = 6, G_FASTWR = 7;
+const G_CPACR = 8, G_FPCR = 9, G_FPSR = 10;
 
 const TYPES: FuncType[] = [
   { params: [I64], results: [] }, // block(budget)
@@ -68,9 +69,12 @@ export const IMPORTS: Import[] = [
   { module: 'c', name: 'status', kind: 'global', type: I32, mutable: true },
   { module: 'c', name: 'fastRd', kind: 'global', type: I32, mutable: true },
   { module: 'c', name: 'fastWr', kind: 'global', type: I32, mutable: true },
+  { module: 'c', name: 'cpacr', kind: 'global', type: I64, mutable: true },
+  { module: 'c', name: 'fpcr', kind: 'global', type: I32, mutable: true },
+  { module: 'c', name: 'fpsr', kind: 'global', type: I32, mutable: true },
 ];
 
-export interface Layout { regs: number; tlb: number }
+export interface Layout { regs: number; tlb: number; vregs: number }
 const TLB_MASK = 511, TLB_ENTRY = 24, P_DEV = 64, P_CODE = 128;
 const M64 = (1n << 64n) - 1n;
 
@@ -172,6 +176,7 @@ class Gen {
   private k = 0; // its index in the block
   private ended = false;
   private readonly spGlobal: number;
+  private readonly el1: boolean;
   /** Pass 1: likely next block starts (direct targets, fall-throughs, return points). */
   readonly successors: bigint[] = [];
 
@@ -186,6 +191,7 @@ class Gen {
     private readonly chain: Map<bigint, { fn: number; n: number }> | null = null,
   ) {
     this.spGlobal = (ctx & 1) !== 0 && (ctx & 2) !== 0 ? G_SP1 : G_SP0;
+    this.el1 = (ctx & 1) !== 0;
   }
   get startPC(): bigint { return this.vpc; }
   get startIndex(): number { return this.index; }
@@ -261,11 +267,15 @@ class Gen {
       ((insn & 0xff200400) >>> 0) === 0x1e200400; // FCCMP, FCCMPE (01), FCSEL (11)
     if (fpOnly || fpFlags) {
       this.flagsWritten();
+      const native = (insn >>> 21) === 0x0f3 && ((insn >>> 10) & 3) === 2 && ((insn >>> 12) & 15) <= 3;
+      if (native) this.fpArith(insn); // leaves PERM = 1 if done, else 0
+      if (native) c.get(PERM).op(Op.i32_eqz).if();
       if (f) c.get(NZ).gset(G_NZCV); // an FP trap saves PSTATE
       c.i32(insn | 0).i64(this.pc); this.ic(); c.call(F_EXEC);
       this.checkFault();
       if (f && fpFlags) c.gget(G_NZCV).set(NZ);
       this.checkStatus();
+      if (native) c.end();
       return true;
     }
     const regs = new Set([insn & 31, (insn >>> 5) & 31, (insn >>> 10) & 31, (insn >>> 16) & 31]);
@@ -284,6 +294,55 @@ class Gen {
     if (f) c.gget(this.spGlobal).set(SP).gget(G_NZCV).set(NZ);
     this.checkStatus();
     return true;
+  }
+
+  /**
+   * FMUL/FDIV/FADD/FSUB (scalar, double) natively, exactly where simd/softfloat.ts's fast paths
+   * (fpMul64, fpDiv64, fpAdd64) compute natively and FPSR.IXC is already set (so the exactness
+   * test cannot change FPSR): FPCR rounding RN, FP enabled (CPACR.FPEN), operands and, for
+   * add/subtract, the result inside those paths' ranges. PERM = 1 if done, 0 if the interpreter
+   * must run the instruction.
+   */
+  private fpArith(insn: number): void {
+    const c = this.c;
+    const d = insn & 31, n = (insn >>> 5) & 31, m = (insn >>> 16) & 31, opc = (insn >>> 12) & 15;
+    const V = this.lay.vregs;
+    const exp = (l: number) => { c.get(l).i64(52).op(Op.i64_shr_u).op(Op.i32_wrap_i64).i32(0x7ff).op(Op.i32_and); };
+    const inRange = (l: number, lo: number, hi: number) => { // lo <= exp < hi
+      exp(l); c.i32(lo).op(Op.i32_sub).i32(hi - lo).op(Op.i32_lt_u);
+    };
+    const isZero = (l: number) => { c.get(l).i64(0x7fffffffffffffffn).op(Op.i64_and).op(Op.i64_eqz); };
+    c.i32(0).set(PERM);
+    c.i32(V + 16 * n).mem(Op.i64_load).set(T0);
+    c.i32(V + 16 * m).mem(Op.i64_load).set(T1);
+    // RMode = RN, IXC already set, FP enabled at this EL
+    c.gget(G_FPCR).i32(0x00c00000).op(Op.i32_and).op(Op.i32_eqz);
+    c.gget(G_FPSR).i32(16).op(Op.i32_and).i32(0).op(Op.i32_ne).op(Op.i32_and);
+    c.gget(G_CPACR).i64(20).op(Op.i64_shr_u).op(Op.i32_wrap_i64).i32(3).op(Op.i32_and).tee(HOST).i32(3).op(Op.i32_eq);
+    if (this.el1) c.get(HOST).i32(1).op(Op.i32_eq).op(Op.i32_or);
+    c.op(Op.i32_and);
+    if (opc === 0) { // FMUL: both in [2^-400, 2^400)
+      inRange(T0, 623, 1423); c.op(Op.i32_and); inRange(T1, 623, 1423); c.op(Op.i32_and);
+    } else if (opc === 1) { // FDIV: divisor in range, dividend in range or zero
+      inRange(T1, 623, 1423); c.op(Op.i32_and);
+      inRange(T0, 623, 1423); isZero(T0); c.op(Op.i32_or).op(Op.i32_and);
+    } else { // FADD/FSUB: normal below 2^1023, or zero
+      inRange(T0, 1, 2046); isZero(T0); c.op(Op.i32_or).op(Op.i32_and);
+      inRange(T1, 1, 2046); isZero(T1); c.op(Op.i32_or).op(Op.i32_and);
+    }
+    c.if();
+    c.get(T0).op(Op.f64_reinterpret_i64).get(T1).op(Op.f64_reinterpret_i64);
+    c.op([Op.f64_mul, Op.f64_div, Op.f64_add, Op.f64_sub][opc]).op(Op.i64_reinterpret_f64).set(T2);
+    if (opc >= 2) { // result zero, or normal above the smallest normal and finite
+      isZero(T2);
+      c.get(T2).i64(0x7fffffffffffffffn).op(Op.i64_and).tee(T3).i64(0x0010000000000000n).op(Op.i64_gt_u);
+      c.get(T3).i64(0x7ff0000000000000n).op(Op.i64_lt_u).op(Op.i32_and).op(Op.i32_or);
+    } else c.i32(1);
+    c.tee(PERM).if();
+    c.i32(V + 16 * d).get(T2).mem(Op.i64_store);
+    c.i32(V + 16 * d).i64(0).mem(Op.i64_store, 8);
+    c.end();
+    c.end();
   }
 
   // ---- registers ------------------------------------------------------------------

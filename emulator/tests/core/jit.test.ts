@@ -23,8 +23,9 @@ function machine(cpu: CpuMode, bin: Uint8Array): Machine {
 function state(m: Machine) {
   const regs = Array.from({ length: 31 }, (_, i) => m.x(i).toString(16));
   const win = Buffer.from(m.ram().subarray(DATA - 0x4000_0000, DATA - 0x4000_0000 + 0x1000)).toString('hex');
+  const v = Array.from({ length: 32 }, (_, i) => `${BigInt.asUintN(64, m.core.getV(i, 1)).toString(16)}:${BigInt.asUintN(64, m.core.getV(i, 0)).toString(16)}`);
   return {
-    regs, sp: BigInt.asUintN(64, m.core.getSP(1)).toString(16), nzcv: m.core.getNZCV() >>> 0,
+    regs, v, fpsr: m.core.getFPSR() >>> 0, sp: BigInt.asUintN(64, m.core.getSP(1)).toString(16), nzcv: m.core.getNZCV() >>> 0,
     pc: BigInt.asUintN(64, m.core.getPC()).toString(16), instret: m.core.instret(), win,
   };
 }
@@ -262,7 +263,31 @@ describe('translator vs interpreter (--cpu jit vs interp)', () => {
       subs x1, x1, #1
       b.ne 1b
       fmov x7, d5
+      // edges of the native paths: exact results with IXC clear, zeros, huge and tiny operands
+      msr fpsr, xzr
+      fmov d10, #1.0
+      fmov d11, #-1.0
+      fadd d12, d10, d11          // exact zero, IXC still clear
+      fsub d13, d10, d10
+      fmul d14, d12, d10          // zero operand (outside the mul fast range)
+      fdiv d15, d12, d10          // zero dividend
+      fmov d26, #3.0
+      fdiv d25, d10, d26          // inexact with IXC clear: sets IXC
+      mrs x9, fpsr
+      ldr d16, huge
+      ldr d17, tiny
+      fmul d18, d16, d16          // overflow: OFC, IXC
+      fmul d19, d17, d17          // underflow: UFC
+      fdiv d20, d10, d12          // divide by zero: DZC
+      fadd d21, d16, d16
+      fsub d22, d17, d17
+      fdiv d23, d17, d16
+      fmul d24, d10, d11
+      mrs x8, fpsr
       hlt #0
+      .balign 8
+    huge: .quad 0x7fe0000000000001
+    tiny: .quad 0x0010000000000003
       .ltorg`;
     const { jit } = both(src, [1, 77, 5000, 1_000_000]);
     expect(jitShare(jit)).toBeGreaterThan(0.9);
