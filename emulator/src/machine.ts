@@ -69,7 +69,7 @@ export interface MachineOptions {
    * WebAssembly; same results and instruction counts). Default: SIS_CPU, else interp.
    */
   cpu?: CpuMode;
-  /** jit: block starts reached this many times are translated (default 64; SIS_JIT_THRESHOLD). */
+  /** jit: block starts reached this many times are translated (default 256; SIS_JIT_THRESHOLD). */
   jitThreshold?: number;
   /** jit: keep per-block hit counts and time spent in translated code (see profile()). */
   profile?: boolean;
