@@ -17,6 +17,7 @@ import { execBranchSys, B_BL, CBZ, TBZ, B_cond, BRANCH_reg } from "./system";
 import { execSimdFp, execSimdLoadStore } from "./simd/index";
 import { gicIrqPending } from "./gic";
 import { timerUpdate, timerChunkLimit, clockMode, refreshRealtime } from "./timer";
+import { jitOn, runChunkJit } from "./jit";
 
 @external("env", "reportUndefined")
 declare function reportUndefined(pcLo: u32, pcHi: u32, insn: u32): void;
@@ -144,6 +145,7 @@ export function takeException(syndrome: u64, retAddr: u64, vecOff: u32): void {
     }
     eretSince = false;
   }
+  S.excCount++;
   S.spsr = <u64>getPSTATE();
   S.elr = retAddr;
   if (vecOff == 0) S.esr = syndrome;
@@ -356,7 +358,8 @@ export function run(budget: u32): u32 {
     let chunkEnd = end;
     const lim = timerChunkLimit();
     if (lim != 0 && S.instretCount + lim < chunkEnd) chunkEnd = S.instretCount + lim;
-    while (S.instretCount < chunkEnd) {
+    if (jitOn) runChunkJit(chunkEnd); // translated code (jit.ts); same stops, same counts
+    else while (S.instretCount < chunkEnd) {
       // memFault is false here: it is cleared below after any instruction that set it
       const pc = S.pc;
       S.npc = pc + 4;
@@ -376,6 +379,22 @@ export function run(budget: u32): u32 {
   timerUpdate();
   if (S.stopReason >= 0) return <u32>S.stopReason;
   return STOP_BUDGET;
+}
+
+// Execute one fetched instruction (S.pc, S.npc set), for the translator's jitExec helper.
+export function execInsn(insn: u32): void { exec(insn); }
+
+// One interpreter step (the body of run()'s loop), for the translator's dispatcher.
+export function stepOne(): void {
+  const pc = S.pc;
+  S.npc = pc + 4;
+  let insn: u32;
+  if ((pc & ~<u64>0xffc) == M.codeTag) insn = load<u32>(M.codeHost + <usize>(pc & 0xffc));
+  else insn = fetchChecked(pc);
+  if (!M.memFault) exec(insn);
+  if (M.memFault) M.memFault = false;
+  S.pc = S.npc;
+  S.instretCount++;
 }
 
 export function resetCpu(): void {

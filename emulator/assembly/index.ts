@@ -10,6 +10,15 @@ import * as T from "./timer";
 import { sysregRead, sysregWrite, srKey } from "./system";
 import * as SY from "./system";
 import * as V from "./simd/index";
+import * as J from "./jit";
+
+// The translator's interface (emulator/src/jit/): state the translated blocks share, the
+// helpers they call, the mode switch, host-write invalidation and statistics.
+export { pc as jitPC, nzcv as jitNZCV, spEl0 as jitSP0, spEl1 as jitSP1, instretCount as jitInstret } from "./state";
+export { fastRd as jitFastRd, fastWr as jitFastWr } from "./mem";
+export { cpacr as jitCPACR } from "./state";
+export { fpcr as jitFPCR, fpsr as jitFPSR } from "./simd/regs";
+export { jitStatus, jitRd, jitWr, jitWrPair, jitExec, jitInstall, jitSetMode, jitFlushAll, jitInvalidateRange, jitLayout, jitStat } from "./jit";
 
 export function init(ramBytes: u32): void {
   if (ramBytes == 0 || (ramBytes & 0xffff) != 0) abort("init: RAM size must be a non-zero multiple of 64 KiB");
@@ -23,6 +32,7 @@ export function ramSize(): u32 { return <u32>M.ramBytes; }
 
 export function reset(): void {
   C.resetCpu();
+  J.jitReset();
   G.gicReset();
   T.timerReset();
   for (let i: u32 = 0; i < 32; i++) { V.setV(i, 0, 0); V.setV(i, 1, 0); }

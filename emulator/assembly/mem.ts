@@ -13,6 +13,7 @@
 import * as S from "./state";
 import { takeDataAbort, takeInsnAbort } from "./cpu";
 import { gicRead, gicWrite } from "./gic";
+import { codeBit, noteWrite } from "./jit";
 
 @external("env", "mmioRead")
 declare function mmioRead(addr: u32, size: u32): u32;
@@ -76,6 +77,7 @@ export function physRead(pa: u64, size: u32): u64 {
 export function physWrite(pa: u64, size: u32, v: u64): void {
   if (pa - RAM_BASE < ramBytes) {
     const p = ramBase + <usize>(pa - RAM_BASE);
+    noteWrite(pa); // translated code on this page is dropped (jit.ts)
     if (size == 8) store<u64>(p, v);
     else if (size == 4) store<u32>(p, <u32>v);
     else if (size == 2) store<u16>(p, <u16>v);
@@ -109,14 +111,15 @@ const TLB: usize = memory.data(<i32>(TLB_SIZE * 24), 16);
 // permission bits in an entry
 const P_R1: u32 = 1, P_W1: u32 = 2, P_X1: u32 = 4, P_R0: u32 = 8, P_W0: u32 = 16, P_X0: u32 = 32;
 const P_DEV: u32 = 64;
+export const P_CODE: u32 = 128; // the page holds translated code: stores leave the fast path (jit.ts)
 // bits 8..9: level of the final descriptor (for permission faults)
 
 export let tlbGen: u32 = 0; // bumped on every flush, so fetch caches can notice
 
 // Permission bit the fast paths need for the current EL; 0 while SCTLR.A forces every access
 // through the slow path's alignment check. Recomputed on EL change and SCTLR write.
-let fastRd: u32 = P_R1;
-let fastWr: u32 = P_W1;
+export let fastRd: u32 = P_R1;
+export let fastWr: u32 = P_W1;
 export function updateFastPerms(): void {
   if ((S.sctlr & 2) != 0) { fastRd = 0; fastWr = 0; return; }
   fastRd = S.curEL == 0 ? P_R0 : P_R1;
@@ -128,6 +131,21 @@ export function tlbFlush(): void {
   tlbGen++;
   codeTag = CODE_NONE;
   updateFastPerms();
+}
+
+// for the translator (jit.ts): the TLB's address; mark/unmark pages holding translated code
+export function tlbAddr(): usize { return TLB; }
+export function tlbMarkCode(pa: u64): void {
+  for (let i: u32 = 0; i < TLB_SIZE; i++) {
+    const e = TLB + <usize>(i * 24);
+    if (load<u64>(e) != 0 && load<u64>(e, 8) == pa) store<u32>(e, load<u32>(e, 16) | P_CODE, 16);
+  }
+}
+export function tlbClearCode(): void {
+  for (let i: u32 = 0; i < TLB_SIZE; i++) {
+    const e = TLB + <usize>(i * 24);
+    store<u32>(e, load<u32>(e, 16) & ~P_CODE, 16);
+  }
 }
 
 // walk result
@@ -235,7 +253,7 @@ function tlbEntry(va: u64): usize {
   if (!walk(va)) return 0;
   store<u64>(e, vpage + 1);
   store<u64>(e, walkPA, 8);
-  store<u32>(e, walkPerm, 16);
+  store<u32>(e, walkPerm | codeBit(walkPA), 16);
   store<u32>(e, isRam(walkPA) ? <u32>(ramBase + <usize>(walkPA - RAM_BASE)) : 0, 20);
   return e;
 }
@@ -343,7 +361,7 @@ function readSlow(va: u64, size: u32, flags: u32): u64 {
   if (load<u64>(e) == vpage + 1 && flags == 0 && ((va & 0xfff) + <u64>size) <= 0x1000) {
     const perm = load<u32>(e, 16);
     const host = load<u32>(e, 20);
-    if ((perm & fastWr) != 0 && host != 0 && ((perm & P_DEV) == 0 || (va & <u64>(size - 1)) == 0)) {
+    if ((perm & fastWr) != 0 && (perm & P_CODE) == 0 && host != 0 && ((perm & P_DEV) == 0 || (va & <u64>(size - 1)) == 0)) {
       const p = <usize>host + <usize>(va & 0xfff);
       if (size == 8) store<u64>(p, v);
       else if (size == 4) store<u32>(p, <u32>v);
@@ -430,6 +448,19 @@ export function fetchSlow(va: u64): u32 {
     codeEL = S.curEL;
   }
   return load<u32>(host + <usize>(va & 0xffc));
+}
+
+// Fill the fetch page cache for va without side effects (no exception on a fault; the
+// translator's dispatcher uses it before looking a block up). True if the page is now cached.
+export function fetchProbe(va: u64): bool {
+  if (((<u32>va & 3) | S.pstateIL) != 0) return false;
+  const pa = translate(va, 4, ACC_EXEC, F_NOFAULT);
+  if ((walkFaultFSC & 0x200) != 0 || !isRam(pa)) { walkFaultFSC = 0; return false; }
+  codeTag = va & ~<u64>0xfff;
+  codeHost = ramBase + <usize>((pa & ~<u64>0xfff) - RAM_BASE);
+  codeGen = tlbGen;
+  codeEL = S.curEL;
+  return true;
 }
 
 // ---- SIMD/FP engineer interface --------------------------------------------------

@@ -56,5 +56,6 @@ export let lastUndefPC: u64 = 0;
 export let instretCount: u64 = 0;
 export let wfiStopped: bool = false; // run() returned Idle with PC on a WFI/WFE
 export let irqCheck: bool = true; // something changed that may unmask/raise an IRQ
+export let excCount: u32 = 0; // exceptions taken (wraps); the translator's helpers compare it
 
 export function setPcNext(v: u64): void { npc = v; }

@@ -13,6 +13,7 @@ import { LoaderError } from './loader.ts';
 import { InputFeeder, Machine, MEM_DEFAULT_MIB, MEM_MAX_MIB, MEM_MIN_MIB, type MachineExit } from './machine.ts';
 import { DEFAULT_KERNEL_PATH, loadCoreModule } from './node-files.ts';
 import type { ClockName } from './core.ts';
+import type { CpuMode, JitProfile } from './jit/jit.ts';
 
 export const EXIT_CODES = {
   poweroff: 0,
@@ -36,6 +37,9 @@ const USAGE = `usage: npm run vm -- [options]
   --import FILE            import disk (the kernel's blk1, slot 30), read-only; needs --disk
   --events FILE            the kernel's event channel (virtio console, slot 29): JSON Lines
                            appended to FILE as they arrive; - writes them to stderr
+  --cpu interp|jit         CPU: the interpreter (default) or hot code translated to
+                           WebAssembly (same output and instruction counts)
+  --profile                with --cpu jit: print the translator's profile to stderr at exit
   --help                   this text
 
 Each option at most once. --disk is locked for writing and --import for
@@ -57,6 +61,8 @@ export interface CliOptions {
   disk: string | null;
   importDisk: string | null;
   events: string | null;
+  cpu: CpuMode;
+  profile: boolean;
 }
 
 export class UsageError extends Error {}
@@ -75,6 +81,8 @@ export function parseArgs(argv: string[], stdinIsTty: boolean): CliOptions | 'he
     disk: null,
     importDisk: null,
     events: null,
+    cpu: 'interp',
+    profile: false,
   };
   const seen = new Set<string>();
   for (let i = 0; i < argv.length; i++) {
@@ -142,10 +150,21 @@ export function parseArgs(argv: string[], stdinIsTty: boolean): CliOptions | 'he
       case '--events':
         o.events = next();
         break;
+      case '--cpu': {
+        const v = next();
+        if (v !== 'interp' && v !== 'jit') throw new UsageError(`--cpu ${v}: use interp or jit`);
+        o.cpu = v;
+        break;
+      }
+      case '--profile':
+        if (value !== undefined) throw new UsageError('--profile takes no value');
+        o.profile = true;
+        break;
       default:
         throw new UsageError(`unknown option ${arg} (see --help)`);
     }
   }
+  if (o.profile && o.cpu !== 'jit') throw new UsageError('--profile needs --cpu jit (it profiles the translator)');
   if (o.importDisk !== null && o.disk === null) {
     throw new UsageError('--import needs --disk: the import disk is blk1, after the system disk blk0');
   }
@@ -299,6 +318,8 @@ async function main(): Promise<number> {
       memMiB: opts.memMiB,
       append: opts.append,
       clock: opts.clock,
+      cpu: opts.cpu,
+      profile: opts.profile,
       virtio: storage.virtio,
       onUart: (bytes) => process.stdout.write(bytes),
       onUndefined: (pc, insn) => {
@@ -367,6 +388,10 @@ async function main(): Promise<number> {
 
   const exit: MachineExit = await machine.run();
   if (timer) clearTimeout(timer);
+  if (opts.profile) {
+    const p = machine.profile();
+    if (p) process.stderr.write(formatProfile(p, machine.stats().instret));
+  }
   storage.close();
   if (isTty) stdin.setRawMode(false);
   stdin.pause();
@@ -389,6 +414,24 @@ async function main(): Promise<number> {
       process.stderr.write(`vm: ${exit.reason}\n`);
       return EXIT_CODES.hostError;
   }
+}
+
+/** The --profile report (stderr). */
+export function formatProfile(p: JitProfile & { runMs: number; msInterp: number }, instret: number): string {
+  const pct = (a: number, b: number) => (b > 0 ? ((100 * a) / b).toFixed(1) : '0.0');
+  const lines = [
+    'vm: translator profile',
+    `  instructions      ${instret} retired, ${p.insnsInJit} (${pct(p.insnsInJit, instret)}%) in translated code`,
+    `  blocks            ${p.compiles} translated (${p.insnsTranslated} instructions) in ${p.modules} modules, ${p.rejected} starts not translatable, ${p.blocksLive} live, ${p.flushes} cache flushes`,
+    `  block runs        ${p.blocksRun}`,
+    `  compile time      ${p.compileMs.toFixed(1)} ms (${p.insnsTranslated ? ((p.compileMs * 1000) / p.insnsTranslated).toFixed(2) : '0'} us per translated instruction)`,
+    `  code cache        ${p.codeBytes} bytes of wasm`,
+    `  invalidations     ${p.invalidatedBlocks} blocks on ${p.invalidatedPages} page writes`,
+    `  time              ${p.runMs.toFixed(1)} ms running: ${p.msInJit.toFixed(1)} ms in translated code (timed per block), ${p.compileMs.toFixed(1)} ms compiling, ${p.msInterp.toFixed(1)} ms interpreter and devices`,
+    '  hottest blocks (pc, instructions, runs):',
+    ...p.top.map((b) => `    ${b.vpc} ${b.insns}${b.loop ? ' loop' : ''} ${b.hits}`),
+  ];
+  return lines.join('\n') + '\n';
 }
 
 const isMain = process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/').split('/').pop()!);

@@ -70,6 +70,8 @@ export interface CoreExports {
   exceptionLoopCount?(): number;
   /** The guest system counter in ticks (CNTVCT_EL0); used for pacing and the virtual RTC. */
   counterTicks?(): number;
+  /** Translator interface (CORE-API.md "Translator"); see emulator/src/jit/jit.ts. */
+  jitInvalidateRange?(pa: number, len: number): void;
 }
 
 export interface CoreHost {
@@ -98,9 +100,12 @@ export function readAsString(memory: WebAssembly.Memory, ptr: number): string {
 export async function instantiateCore(
   wasm: BufferSource | WebAssembly.Module,
   host: CoreHost,
+  /** The translator's late binding (emulator/src/jit/jit.ts); without it the core never translates. */
+  jit?: { jitCompile: (host: number, lo: number, hi: number, ctx: number) => number },
 ): Promise<CoreExports> {
   let memory: WebAssembly.Memory | undefined;
   const env = {
+    jitCompile: jit ? jit.jitCompile : () => -1,
     mmioRead: (addr: number, size: number) => host.mmioRead(addr >>> 0, size) | 0,
     mmioWrite: (addr: number, size: number, value: number) => host.mmioWrite(addr >>> 0, size, value >>> 0),
     hostNowTicks: () => host.hostNowTicks(),

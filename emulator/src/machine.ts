@@ -47,6 +47,7 @@ export { DEFAULT_INPUT_QUEUE, InputOverrunError } from './devices/pl011.ts';
 import { Pl031 } from './devices/pl031.ts';
 import { VirtioMmio, type VirtioBackend } from './devices/virtio-mmio.ts';
 import { RamMemory } from './devices/virtqueue.ts';
+import { CPU_MODES, JitLink, cpuFromEnv, thresholdFromEnv, type CpuMode, type Jit, type JitProfile } from './jit/jit.ts';
 
 export const HALT_LINE = 'sis: machine halted after a crash';
 
@@ -88,6 +89,15 @@ export interface MachineOptions {
   /** Kernel command line (/chosen/bootargs). */
   append?: string;
   clock?: ClockName;
+  /**
+   * CPU mode: `interp` (the interpreter only) or `jit` (hot blocks translated to
+   * WebAssembly; same results and instruction counts). Default: SIS_CPU, else interp.
+   */
+  cpu?: CpuMode;
+  /** jit: block starts reached this many times are translated (default 256; SIS_JIT_THRESHOLD). */
+  jitThreshold?: number;
+  /** jit: keep per-block hit counts and time spent in translated code (see profile()). */
+  profile?: boolean;
   /** Virtual clock: the RTC's seconds at boot (default: the host's wall clock at create). */
   rtcEpoch?: number;
   /**
@@ -146,6 +156,8 @@ export interface MachineStats {
   guestErrors: number;
   undefinedInsns: number;
   uartBytesOut: number;
+  /** --cpu jit: instructions retired in translated code (absent in interp mode). */
+  translated?: number;
 }
 
 const hostNow = (): number => (typeof performance !== 'undefined' ? performance.now() : Date.now());
@@ -173,6 +185,9 @@ export class Machine {
   readonly plan: KernelPlan;
   readonly dtb: Uint8Array;
   readonly clock: ClockName;
+  readonly cpu: CpuMode;
+  private jit: Jit | null = null;
+  private readonly jitLink = new JitLink();
 
   private core!: CoreExports;
   private ramView: Uint8Array | null = null;
@@ -212,6 +227,8 @@ export class Machine {
     }
     this.ramBytes = memMiB * MiB;
     this.clock = opts.clock ?? 'realtime';
+    this.cpu = opts.cpu ?? cpuFromEnv();
+    if (!CPU_MODES.includes(this.cpu)) throw new RangeError(`cpu "${this.cpu}": use interp or jit`);
     this.idleSpeedup = opts.idleSpeedup ?? 1;
     // Paced virtual clock: small budgets, grown within a few calls for a busy guest.
     if (this.clock === 'virtual' && this.idleSpeedup !== Infinity) this.budget = MIN_BUDGET;
@@ -231,7 +248,7 @@ export class Machine {
     this.rtc = new Pl031(this.spi(RTC_SPI), () => this.rtcSeconds(), guestError);
     this.bus.map(UART0_BASE, 0x1000, this.uart);
     this.bus.map(RTC_BASE, 0x1000, this.rtc);
-    const mem = new RamMemory(() => this.ram, RAM_BASE);
+    const mem = new RamMemory(() => this.ram, RAM_BASE, (a, l) => this.jit?.invalidate(a, l));
     for (let n = 0; n < VIRTIO_SLOTS; n++) {
       const t = new VirtioMmio(n, this.spi(VIRTIO_SPI0 + n), mem, opts.virtio?.[n] ?? null, guestError);
       this.virtio.push(t);
@@ -251,7 +268,7 @@ export class Machine {
         m.lastUndefined = { pc, insn };
         opts.onUndefined?.(pc, insn);
       },
-    });
+    }, m.jitLink);
     try {
       m.core.init(m.ramBytes);
     } catch (e) {
@@ -259,6 +276,7 @@ export class Machine {
       if (e instanceof CoreAbort) throw new RangeError(`cannot allocate ${m.ramBytes / MiB} MiB of guest RAM: ${e.message}`);
       throw e;
     }
+    m.jit = m.jitLink.attach(m.core, m.cpu, { threshold: opts.jitThreshold ?? thresholdFromEnv(), profile: opts.profile });
     m.core.setClockMode(ClockMode[m.clock]);
     m.boot();
     return m;
@@ -385,7 +403,15 @@ export class Machine {
       guestErrors: this.guestErrors,
       undefinedInsns: this.undefinedInsns,
       uartBytesOut: this.uartBytesOut,
+      ...(this.jit ? { translated: this.jit.translatedInsns() } : {}),
     };
+  }
+
+  /** jit mode: the translator's figures (blocks, hits, compile time, invalidations, time split); null in interp mode. */
+  profile(): (JitProfile & { runMs: number; msInterp: number }) | null {
+    if (!this.jit) return null;
+    const p = this.jit.stats();
+    return { ...p, runMs: this.runMs, msInterp: Math.max(0, this.runMs - p.msInJit - p.compileMs) };
   }
 
   /** Asks a running run() to settle with code 4 ("stopped") at the next slice boundary. */

@@ -7,6 +7,7 @@
 
 import type { ClockName } from './core.ts';
 import type { MachineExit, MachineStats } from './machine.ts';
+import type { CpuMode } from './jit/jit.ts';
 
 export interface StartParams {
   /** The kernel file. */
@@ -16,6 +17,8 @@ export interface StartParams {
   memMiB?: number;
   append?: string;
   clock?: ClockName;
+  /** CPU mode: interp (default) or jit (translate hot code to WebAssembly); see docs/EMULATOR.md. */
+  cpu?: CpuMode;
   /**
    * The system disk (the kernel's blk0, virtio slot 31): a base image in an
    * OverlayBlockStore, plus blocks persisted earlier (e.g. from IndexedDB),

@@ -60,6 +60,7 @@ const handlers: { [K in keyof Requests]: (p: Requests[K][0]) => Promise<Requests
       append: p.append,
       clock: p.clock ?? 'realtime',
       inputQueueBytes: p.inputQueueBytes,
+      cpu: p.cpu ?? 'interp',
       onUart: (bytes) => {
         uartChunks.push(bytes);
         if (!flushScheduled) {

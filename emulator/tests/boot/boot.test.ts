@@ -74,6 +74,15 @@ describe('npm run vm with a pipe', () => {
     expect(r.stdout).toContain('sis: powering off');
   });
 
+  it('--cpu jit --profile: the same answers, the translator profile on stderr, exit 0', async () => {
+    const [a, b] = await Promise.all([vm([], 'help\necho x\npoweroff\n'), vm(['--cpu', 'jit', '--profile'], 'help\necho x\npoweroff\n')]);
+    expect(b.code).toBe(0);
+    expect(b.stdout).toBe(a.stdout);
+    expect(b.stderr).toMatch(/^vm: translator profile\n {2}instructions {6}\d+ retired, \d+ \([\d.]+%\) in translated code\n/);
+    expect(b.stderr).toMatch(/blocks {12}[1-9]\d* translated/);
+    expect(b.stderr).toMatch(/hottest blocks/);
+  });
+
   it('crash undef: the kernel crash report on stdout, a message on stderr, exit 2', async () => {
     const r = await vm([], 'crash undef\n');
     expect(r.stdout).toContain('*** SIS KERNEL CRASH ***');
@@ -243,7 +252,10 @@ describe('CLI option parsing', () => {
   it('accepts the documented options in both spellings', () => {
     expect(parseArgs(['--kernel', 'k', '--append=a b', '--mem', '256', '--clock', 'realtime', '--timeout=1.5'], false)).toEqual({
       kernel: 'k', raw: false, append: 'a b', memMiB: 256, clock: 'realtime', timeoutS: 1.5, disk: null, importDisk: null, events: null,
+      cpu: 'interp', profile: false,
     });
+    expect(parseArgs(['--cpu', 'jit', '--profile'], false)).toMatchObject({ cpu: 'jit', profile: true });
+    expect(parseArgs(['--cpu=interp'], false)).toMatchObject({ cpu: 'interp', profile: false });
     expect(parseArgs(['--disk=d.img', '--import', 'i.img', '--events', '-'], false)).toMatchObject({ disk: 'd.img', importDisk: 'i.img', events: '-' });
   });
   it('defaults the clock to realtime on a terminal and virtual on a pipe', () => {
@@ -267,6 +279,11 @@ describe('CLI option parsing', () => {
       [['--disk'], /needs a value/],
       [['--disk='], /--disk needs a file name/],
       [['--events'], /needs a value/],
+      [['--cpu', 'fast'], /--cpu fast: use interp or jit/],
+      [['--cpu'], /needs a value/],
+      [['--profile'], /--profile needs --cpu jit/],
+      [['--cpu', 'interp', '--profile'], /--profile needs --cpu jit/],
+      [['--cpu', 'jit', '--profile=1'], /takes no value/],
     ];
     for (const [args, re] of bad) expect(() => parseArgs(args, false), args.join(' ')).toThrow(re);
     expect(() => parseArgs(['--bogus'], false)).toThrow(UsageError);
