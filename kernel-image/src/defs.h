@@ -239,6 +239,8 @@ void json_str(struct json *j, const char *key, const char *val);
 void json_u64(struct json *j, const char *key, uint64_t val);
 void json_i64(struct json *j, const char *key, int64_t val);
 void json_bool(struct json *j, const char *key, bool val);
+void json_null(struct json *j, const char *key);
+void json_fixed(struct json *j, const char *key, int64_t val, int decimals); /* val / 10^decimals */
 void json_open_array(struct json *j, const char *key);
 void json_open_object(struct json *j, const char *key);
 void json_close(struct json *j);
@@ -247,6 +249,62 @@ void event_begin(struct json *j, char *buf, size_t cap, const char *type);
 int event_send(struct json *j);         /* 0, or -1 if dropped (no console / too long) */
 void event_stats(uint64_t *sent, uint64_t *dropped);
 void event_log(const char *level, const char *fmt, ...) PRINTF_LIKE(2, 3);
+
+/* ---- lib/jsonp.c ---- */
+#define JSONP_MAX_DEPTH 16
+#define JSONP_MAX_LEN (256u << 10)
+enum { JT_OBJECT = 1, JT_ARRAY, JT_STRING, JT_NUMBER, JT_TRUE, JT_FALSE, JT_NULL };
+struct jtok {
+    uint8_t type;
+    uint32_t start, end;    /* byte range; strings: inside the quotes */
+    uint32_t size;          /* direct children (object: members) */
+    uint32_t span;          /* tokens covered, itself included */
+};
+struct jparser {
+    const char *text;
+    size_t len;
+    struct jtok *tok;
+    int ntok, cap;
+    const char *error;      /* NULL, or the rule that failed */
+    size_t err_at;
+};
+int jp_parse(struct jparser *jp, const char *text, size_t len, struct jtok *tok, int cap); /* 0/-1 */
+int jp_find(const struct jparser *jp, int obj, const char *key);   /* value token or -1 */
+int jp_at(const struct jparser *jp, int arr, uint32_t index);      /* element token or -1 */
+int jp_str(const struct jparser *jp, int t, char *out, size_t cap); /* length or -1 */
+bool jp_eq(const struct jparser *jp, int t, const char *s);
+int jp_u64(const struct jparser *jp, int t, uint64_t *out);          /* 0/-1 */
+int jp_fixed(const struct jparser *jp, int t, int decimals, int64_t *out); /* 0/-1, exact */
+
+/* ---- ai/mlp.c ---- */
+#define MLP_MAX_LAYERS 8
+#define MLP_MAX_DIM 1024
+enum { MLP_IDENTITY = 0, MLP_RELU = 1, MLP_SOFTMAX = 2 };
+struct mlp_layer {
+    uint16_t in, out;
+    uint8_t act;
+    uint32_t woff, boff;    /* float index of W and b in the payload */
+    uint32_t aoff;          /* float index of this layer's outputs in the activations */
+};
+struct mlp_header {
+    uint16_t header_size, num_layers, input_dim, output_dim;
+    uint32_t param_count, payload_bytes;
+    uint32_t units;         /* sum of every layer's out: the activations' length */
+    uint32_t max_width;
+    struct mlp_layer layer[MLP_MAX_LAYERS];
+};
+struct mlp_result {
+    const float *logits;    /* points into the activations (the last layer) */
+    uint32_t action;        /* argmax, lowest index on ties */
+    uint32_t confidence;    /* 0..1000 */
+};
+int mlp_header_size(const uint8_t first32[32], const char **why);   /* bytes or -EINVAL */
+int mlp_parse_header(const uint8_t *buf, size_t len, uint64_t file_size, struct mlp_header *h,
+                     const char **why);                           /* 0 or -EINVAL */
+int mlp_check_params(const struct mlp_header *h, const float *params, const char **why);
+double exp_ref(double x);
+void mlp_forward(const struct mlp_header *h, const float *params, const float *x, float *acts,
+                 struct mlp_result *r);
 
 /* ---- lib/selftest.c ---- */
 int selftest_run(const char *only);  /* returns number of failures */
