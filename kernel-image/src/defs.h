@@ -306,6 +306,164 @@ double exp_ref(double x);
 void mlp_forward(const struct mlp_header *h, const float *params, const float *x, float *acts,
                  struct mlp_result *r);
 
+/* ---- model/pkg.c ---- */
+#define MODEL_NAME_MAX 32
+#define MODEL_INPUTS 7
+#define MODEL_ACTIONS 5
+#define MANIFEST_MAX 4096
+#define MODEL_MEM_GATE (10u << 20)      /* bytes: memory footprint must stay below */
+#define EBUSY 16
+#ifndef ENODEV
+#define ENODEV 19
+#endif
+#define ENODATA 61
+#define EBADMSG 74
+#define ETIMEDOUT 110
+#define EALREADY 114
+#define ENOKEY 126
+struct perr {
+    int err;                /* -errno */
+    char msg[160];          /* one line: which rule failed */
+};
+int perr_set(struct perr *e, int err, const char *fmt, ...) PRINTF_LIKE(3, 4);
+struct msrc {               /* a file to verify: on ext4 or in the import archive */
+    int64_t (*read)(struct msrc *s, uint64_t off, void *buf, uint64_t n);
+    uint64_t size, base;
+    char path[112];
+    uint8_t bounce[512];
+};
+int msrc_file(struct msrc *s, const char *path);
+struct trusted_key {
+    const char *name;       /* e.g. "sis-dev-2026" */
+    const char *label;      /* "DEVELOPMENT ONLY: ..." or what the key is for */
+    uint8_t pub[32];
+    bool development;
+};
+struct model {              /* a verified, loaded network; reference-counted */
+    char name[MODEL_NAME_MAX + 1];
+    char sha256[65];
+    struct mlp_header h;
+    float *params;
+    float *acts;            /* scratch: the last inference's activations */
+    size_t heap_bytes;      /* measured: heap in use with it minus without it */
+    uint32_t refs;
+};
+struct golden {
+    char name[MODEL_NAME_MAX + 1];
+    uint32_t count;
+    void *rows;             /* count x (7 f32 + u32 label), little-endian as on disk */
+};
+enum { PKG_MODEL = 1, PKG_GOLDEN = 2 };
+struct pkg_info {
+    char name[MODEL_NAME_MAX + 1];
+    char signer[17];
+    char sha256[65];
+    char sig_hex[129];
+    char manifest_sha256_of_bin[65];
+    uint64_t manifest_size;
+    char description[96];
+    char architecture[64];
+    int64_t training_accuracy_ppm;
+    uint32_t count;
+    const struct trusted_key *key;
+};
+bool model_name_valid(const char *s);
+void model_name_show(const char *s, char *out, size_t cap);   /* control bytes as \xNN */
+int pkg_load(int kind, const char *name, struct msrc *bin, struct msrc *man, struct msrc *sig,
+             struct pkg_info *info, struct model **out, struct golden **gout, struct perr *e);
+int pkg_load_dir(int kind, const char *name, struct pkg_info *info, struct model **out,
+                 struct golden **gout, struct perr *e);    /* from /models/NAME */
+const char *pkg_file_name(int kind, int i);               /* bin, manifest, sig */
+void model_get(struct model *m);
+void model_put(struct model *m);
+int model_infer(struct model *m, const float *x, struct mlp_result *r);
+void golden_free(struct golden *g);
+void golden_row(const struct golden *g, uint32_t i, float x[MODEL_INPUTS], uint32_t *label);
+
+/* ---- model/keys.c ---- */
+const struct trusted_key *keys_get(size_t i, uint8_t id[8]);   /* NULL past the end */
+const struct trusted_key *keys_find(const uint8_t id[8]);
+
+/* ---- model/ustar.c ---- */
+#define USTAR_MAX_ENTRIES 256
+struct ustar_entry {
+    char name[101];
+    uint64_t offset, size;  /* bytes on the import disk */
+};
+int ustar_open(void);       /* index blk1's archive; 0 or -errno (ustar_error says why) */
+const char *ustar_error(void);
+int ustar_count(void);
+const struct ustar_entry *ustar_entry(int i);
+const struct ustar_entry *ustar_find(const char *name);
+int msrc_member(struct msrc *s, const char *name);
+
+/* ---- model/registry.c ---- */
+#define REG_MAX 24
+#define REG_JSON_MAX 16384
+struct health {
+    uint32_t p99_us;
+    uint64_t p99_ns;
+    uint64_t mem;           /* bytes the loaded model occupies on the heap */
+    uint32_t acc_ppm;       /* accuracy on the golden set, parts per million */
+    uint32_t correct, count, inferences;
+    bool passed;
+    char failed_gate[12];   /* "", "latency", "memory", "accuracy" */
+    uint64_t checked_at;    /* UNIX seconds */
+    uint64_t duration_us;
+};
+struct reg_model {
+    char version[MODEL_NAME_MAX + 1];
+    char sha256[65];
+    char sig[129];
+    char signer[17];
+    uint64_t loaded_at;     /* UNIX seconds it was imported */
+    bool has_health;
+    struct health health;
+};
+struct registry {
+    bool on_disk;           /* registry.json exists (else: nothing provisioned) */
+    int n;
+    struct reg_model m[REG_MAX];    /* sorted by version */
+    char active[MODEL_NAME_MAX + 1], shadow[MODEL_NAME_MAX + 1], rollback[MODEL_NAME_MAX + 1]; /* "" = null */
+};
+struct hist {               /* one history.jsonl line */
+    const char *op;
+    char from[MODEL_NAME_MAX + 1], to[MODEL_NAME_MAX + 1];
+    char reason[200];
+    const char *result;
+};
+extern struct registry reg;
+const char *model_errname(int e);
+struct reg_model *reg_find(struct registry *r, const char *version);
+const char *reg_status(const struct registry *r, const struct reg_model *m);
+void health_json(struct json *j, const struct health *h);
+void reg_json(struct json *j, const struct registry *r);
+int reg_parse(const char *text, size_t len, struct registry *r, struct perr *e);
+int reg_read(struct registry *out, struct perr *e);
+void hist_set(struct hist *h, const char *op, const char *from, const char *to, const char *reason);
+int reg_commit(const struct registry *next, const struct hist *hist, int nhist, struct perr *e);
+void reg_event(const char *op);
+
+/* ---- model/lifecycle.c ---- */
+struct model *model_active(void);           /* with a reference: model_put when done */
+const struct golden *model_golden(void);
+int health_run(struct model *m, struct health *h, struct perr *e);
+void health_print(const struct health *h);
+int model_cmd_load(const char *v);
+int model_cmd_health(const char *v);
+int model_cmd_swap(const char *v);
+int model_cmd_rollback(void);
+int model_cmd_remove(const char *v);
+int model_cmd_import(const char *what);    /* NULL: list the import disk */
+void model_boot(void);
+
+/* ---- shell/cmd_model.c ---- */
+int cmd_modelctl(int argc, char **argv);
+
+/* ---- lib/ed25519.c (branch h8-crypto) ---- */
+int ed25519_verify(const uint8_t pub[32], const void *msg, size_t len, const uint8_t sig[64]);
+const char *ed25519_strerror(int err);
+
 /* ---- lib/selftest.c ---- */
 int selftest_run(const char *only);  /* returns number of failures */
 
