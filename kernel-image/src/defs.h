@@ -224,6 +224,23 @@ void sha256_update(struct sha256 *s, const void *data, size_t n);
 void sha256_final(struct sha256 *s, uint8_t out[32]);
 void sha256_hex(const uint8_t digest[32], char out[65]);
 
+/* ---- lib/sha512.c ---- */
+struct sha512 { uint64_t h[8]; uint64_t len; uint8_t buf[128]; uint32_t fill; };
+void sha512_init(struct sha512 *s);
+void sha512_update(struct sha512 *s, const void *data, size_t n);
+void sha512_final(struct sha512 *s, uint8_t out[64]);
+
+/* ---- lib/ed25519.c ---- */
+/* Reason codes of ed25519_verify (ed25519_strerror names them). */
+#define ED25519_EARGS     (-1)      /* a NULL key or signature, or NULL msg with len > 0 */
+#define ED25519_EPUB      (-2)      /* the public key does not decode to a curve point */
+#define ED25519_ES        (-3)      /* S >= L */
+#define ED25519_ER        (-4)      /* R does not decode to a curve point */
+#define ED25519_EMISMATCH (-5)      /* well formed, but the equation does not hold */
+/* 0 if sig is a valid signature of msg under pub; otherwise a negative reason code */
+int ed25519_verify(const uint8_t pub[32], const void *msg, size_t len, const uint8_t sig[64]);
+const char *ed25519_strerror(int err);  /* "non-canonical S", "bad public key", "bad R", "signature mismatch", ... */
+
 /* ---- lib/json.c ---- */
 #define JSON_MAX_DEPTH 8
 struct json {
@@ -459,10 +476,6 @@ void model_boot(void);
 
 /* ---- shell/cmd_model.c ---- */
 int cmd_modelctl(int argc, char **argv);
-
-/* ---- lib/ed25519.c (branch h8-crypto) ---- */
-int ed25519_verify(const uint8_t pub[32], const void *msg, size_t len, const uint8_t sig[64]);
-const char *ed25519_strerror(int err);
 
 /* ---- lib/selftest.c ---- */
 int selftest_run(const char *only);  /* returns number of failures */

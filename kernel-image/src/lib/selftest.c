@@ -333,6 +333,204 @@ static void test_sha256(void)
                100, 10000);
 }
 
+/* RFC 6234 section 8.5 SHA-512 vectors (TEST1, TEST2_2, TEST3, TEST4) plus the empty message. */
+static void to_hex(const uint8_t *b, size_t n, char *out)
+{
+    static const char hex[] = "0123456789abcdef";
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = hex[b[i] >> 4];
+        out[2 * i + 1] = hex[b[i] & 15];
+    }
+    out[2 * n] = 0;
+}
+
+static void expect_sha512(const char *want, const char *msg, size_t chunk, uint32_t repeat)
+{
+    struct sha512 s;
+    uint8_t d[64];
+    char hex[129];
+    size_t n = strlen(msg);
+    sha512_init(&s);
+    for (uint32_t r = 0; r < repeat; r++)
+        for (size_t off = 0; off < n; off += chunk)
+            sha512_update(&s, msg + off, n - off < chunk ? n - off : chunk);
+    sha512_final(&s, d);
+    to_hex(d, 64, hex);
+    if (strcmp(hex, want) != 0) {
+        printf("selftest: FAIL %s: sha512 of \"%.20s\" x%u gave %s\n", cur, msg, repeat, hex);
+        failures++;
+    }
+}
+
+static void test_sha512(void)
+{
+    expect_sha512("cf83e1357eefb8bdf1542850d66d8007d620e4050b5715dc83f4a921d36ce9ce"
+                  "47d0d13c5d85f2b0ff8318d2877eec2f63b931bd47417a81a538327af927da3e", "", 1, 1);
+    expect_sha512("ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a"
+                  "2192992a274fc1a836ba3c23a3feebbd454d4423643ce80e2a9ac94fa54ca49f", "abc", 1, 1);
+    static const char two_blocks[] = "abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmn"
+                                     "hijklmnoijklmnopjklmnopqklmnopqrlmnopqrsmnopqrstnopqrstu";
+    expect_sha512("8e959b75dae313da8cf4f72814fc143f8f7779c6eb9f7fa17299aeadb6889018"
+                  "501d289e4900f7e4331b99dec4b5433ac7d329eeb6dd26545e96e55b874be909", two_blocks, 112, 1);
+    expect_sha512("8e959b75dae313da8cf4f72814fc143f8f7779c6eb9f7fa17299aeadb6889018"
+                  "501d289e4900f7e4331b99dec4b5433ac7d329eeb6dd26545e96e55b874be909", two_blocks, 13, 1);
+    expect_sha512("89d05ba632c699c31231ded4ffc127d5a894dad412c0e024db872d1abd2ba814"
+                  "1a0f85072a9be1e2aa04cf33c765cb510813a39cd5a84c4acaa64d3f3fb7bae9",
+                  "0123456701234567012345670123456701234567012345670123456701234567", 64, 10);
+    expect_sha512("e718483d0ce769644e2e42c7bc15b4638e1f98b13b2044285632a803afa973eb"
+                  "de0ff244877ea60a4cb0432ce577c31beb009c5c2c49aa2e4eadb217ad8cc09b",
+                  "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+                  100, 10000);
+}
+
+/* hex -> bytes; returns the length, or -1 if the text is not hex or does not fit. */
+static int unhex(const char *hex, uint8_t *out, size_t cap)
+{
+    size_t n = strlen(hex);
+    if (n % 2 || n / 2 > cap)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        char c = hex[i];
+        int v = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+        if (v < 0)
+            return -1;
+        out[i / 2] = (uint8_t)(i % 2 ? out[i / 2] << 4 | v : v);
+    }
+    return (int)(n / 2);
+}
+
+/* RFC 8032 section 7.1: TEST 1, 2, 3, 1024 and SHA(abc) (public key, message, signature). */
+static const char ed_long_msg[] =
+    "08b8b2b733424243760fe426a4b54908632110a66c2f6591eabd3345e3e4eb98fa6e264bf09efe12ee50f8f54e9f77b1"
+    "e355f6c50544e23fb1433ddf73be84d879de7c0046dc4996d9e773f4bc9efe5738829adb26c81b37c93a1b270b20329d"
+    "658675fc6ea534e0810a4432826bf58c941efb65d57a338bbd2e26640f89ffbc1a858efcb8550ee3a5e1998bd177e93a"
+    "7363c344fe6b199ee5d02e82d522c4feba15452f80288a821a579116ec6dad2b3b310da903401aa62100ab5d1a36553e"
+    "06203b33890cc9b832f79ef80560ccb9a39ce767967ed628c6ad573cb116dbefefd75499da96bd68a8a97b928a8bbc10"
+    "3b6621fcde2beca1231d206be6cd9ec7aff6f6c94fcd7204ed3455c68c83f4a41da4af2b74ef5c53f1d8ac70bdcb7ed1"
+    "85ce81bd84359d44254d95629e9855a94a7c1958d1f8ada5d0532ed8a5aa3fb2d17ba70eb6248e594e1a2297acbbb39d"
+    "502f1a8c6eb6f1ce22b3de1a1f40cc24554119a831a9aad6079cad88425de6bde1a9187ebb6092cf67bf2b13fd65f270"
+    "88d78b7e883c8759d2c4f5c65adb7553878ad575f9fad878e80a0c9ba63bcbcc2732e69485bbc9c90bfbd62481d9089b"
+    "eccf80cfe2df16a2cf65bd92dd597b0707e0917af48bbb75fed413d238f5555a7a569d80c3414a8d0859dc65a46128ba"
+    "b27af87a71314f318c782b23ebfe808b82b0ce26401d2e22f04d83d1255dc51addd3b75a2b1ae0784504df543af8969b"
+    "e3ea7082ff7fc9888c144da2af58429ec96031dbcad3dad9af0dcbaaaf268cb8fcffead94f3c7ca495e056a9b47acdb7"
+    "51fb73e666c6c655ade8297297d07ad1ba5e43f1bca32301651339e22904cc8c42f58c30c04aafdb038dda0847dd988d"
+    "cda6f3bfd15c4b4c4525004aa06eeff8ca61783aacec57fb3d1f92b0fe2fd1a85f6724517b65e614ad6808d6f6ee34df"
+    "f7310fdc82aebfd904b01e1dc54b2927094b2db68d6f903b68401adebf5a7e08d78ff4ef5d63653a65040cf9bfd4aca7"
+    "984a74d37145986780fc0b16ac451649de6188a7dbdf191f64b5fc5e2ab47b57f7f7276cd419c17a3ca8e1b939ae49e4"
+    "88acba6b965610b5480109c8b17b80e1b7b750dfc7598d5d5011fd2dcc5600a32ef5b52a1ecc820e308aa342721aac09"
+    "43bf6686b64b2579376504ccc493d97e6aed3fb0f9cd71a43dd497f01f17c0e2cb3797aa2a2f256656168e6c496afc5f"
+    "b93246f6b1116398a346f1a641f3b041e989f7914f90cc2c7fff357876e506b50d334ba77c225bc307ba537152f3f161"
+    "0e4eafe595f6d9d90d11faa933a15ef1369546868a7f3a45a96768d40fd9d03412c091c6315cf4fde7cb68606937380d"
+    "b2eaaa707b4c4185c32eddcdd306705e4dc1ffc872eeee475a64dfac86aba41c0618983f8741c5ef68d3a101e8a3b8ca"
+    "c60c905c15fc910840b94c00a0b9d0";
+static const struct { const char *pub, *msg, *sig; } ed_vectors[] = {
+    { "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a", "",
+      "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b" },
+    { "3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c", "72",
+      "92a009a9f0d4cab8720e820b5f642540a2b27b5416503f8fb3762223ebdb69da085ac1e43e15996e458f3613d0f11d8c387b2eaeb4302aeeb00d291612bb0c00" },
+    { "fc51cd8e6218a1a38da47ed00230f0580816ed13ba3303ac5deb911548908025", "af82",
+      "6291d657deec24024827e69c3abe01a30ce548a284743a445e3680d7db5ac3ac18ff9b538d16f290ae67f760984dc6594a7c15e9716ed28dc027beceea1ec40a" },
+    { "278117fc144c72340f67d0f2316e8386ceffbf2b2428c9c51fef7c597f1d426e", ed_long_msg,
+      "0aab4c900501b3e24d7cdf4663326a3a87df5e4843b2cbdb67cbf6e460fec350aa5371b1508f9f4528ecea23c436d94b5e8fcd4f681e30a6ac00a9704a188a03" },
+    { "ec172b93ad5e563bf4932c70e1245034c35467ef2efd4d64ebf819683467e2bf",
+      "ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a2192992a274fc1a836ba3c23a3feebbd454d4423643ce80e2a9ac94fa54ca49f",
+      "dc2a4459e7369633a52b1bf277839a00201009a3efbf3ecb69bea2186c26b58909351fc9ac90b3ecfdfbc7c66431e0303dca179c138ac17ad9bef1177331a704" },
+};
+
+static void expect_verify(int want, const uint8_t *pub, const uint8_t *msg, size_t len,
+                          const uint8_t *sig, const char *what)
+{
+    int got = ed25519_verify(pub, msg, len, sig);
+    if (got != want) {
+        printf("selftest: FAIL %s: %s: got %d (%s), want %d (%s)\n", cur, what, got,
+               ed25519_strerror(got), want, ed25519_strerror(want));
+        failures++;
+    }
+}
+
+/* S + L as a 256-bit little-endian number (S < L, so it fits). */
+static void add_l(uint8_t s[32])
+{
+    static const uint8_t l[32] = { 0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7,
+                                   0xa2, 0xde, 0xf9, 0xde, 0x14, [31] = 0x10 };
+    unsigned carry = 0;
+    for (int i = 0; i < 32; i++) {
+        carry += (unsigned)s[i] + l[i];
+        s[i] = (uint8_t)carry;
+        carry >>= 8;
+    }
+}
+
+static void test_ed25519(void)
+{
+    static uint8_t msg[1024];
+    uint8_t pub[32], sig[64], bad[64], badpub[32];
+    uint64_t best = ~0ull;
+    for (size_t v = 0; v < ARRAY_SIZE(ed_vectors); v++) {
+        int n = unhex(ed_vectors[v].msg, msg, sizeof(msg) - 1);
+        CHECK(unhex(ed_vectors[v].pub, pub, 32) == 32 && unhex(ed_vectors[v].sig, sig, 64) == 64 && n >= 0,
+              "test vector decodes");
+        if (n < 0)
+            continue;
+        uint64_t t0 = timer_us();
+        expect_verify(0, pub, msg, (size_t)n, sig, "RFC 8032 vector verifies");
+        uint64_t t = timer_us() - t0;
+        best = t < best ? t : best;
+        /* a changed message: one bit flipped, or a byte added to the empty one */
+        if (n) {
+            msg[n / 2] ^= 0x10;
+            expect_verify(ED25519_EMISMATCH, pub, msg, (size_t)n, sig, "flipped message bit");
+            msg[n / 2] ^= 0x10;
+        } else {
+            msg[0] = 0;
+            expect_verify(ED25519_EMISMATCH, pub, msg, 1, sig, "message with a byte added");
+        }
+        memcpy(bad, sig, 64);
+        bad[5] ^= 0x01;                     /* R changed: a different point or none */
+        CHECK(ed25519_verify(pub, msg, (size_t)n, bad) < 0, "flipped R bit refused");
+        memcpy(bad, sig, 64);
+        bad[32] ^= 0x01;                    /* S changed, still below L */
+        expect_verify(ED25519_EMISMATCH, pub, msg, (size_t)n, bad, "flipped S bit");
+        memcpy(bad, sig, 64);
+        add_l(bad + 32);                    /* S + L: same value mod L, not canonical */
+        expect_verify(ED25519_ES, pub, msg, (size_t)n, bad, "S + L refused");
+        memcpy(badpub, pub, 32);
+        badpub[9] ^= 0x04;
+        CHECK(ed25519_verify(badpub, msg, (size_t)n, sig) < 0, "flipped key bit refused");
+        unhex(ed_vectors[(v + 1) % ARRAY_SIZE(ed_vectors)].pub, badpub, 32);
+        expect_verify(ED25519_EMISMATCH, badpub, msg, (size_t)n, sig, "the next vector's key");
+    }
+
+    /*
+     * The noble/ZIP-215 rules (ed25519.c, docs/MODEL-FORMAT.md): a small-order
+     * key and R verify any message with S = 0, also in their non-canonical
+     * encodings; a y with no x is refused.
+     */
+    uint8_t ident[32] = { 1 }, ident_nc[32], zero_sig[64] = { 1 };
+    memset(ident_nc, 0xff, 32);
+    ident_nc[0] = 0xee;                     /* y = p + 1 */
+    ident_nc[31] = 0x7f;
+    expect_verify(0, ident, msg, 3, zero_sig, "identity key, identity R, S = 0");
+    expect_verify(0, ident_nc, msg, 3, zero_sig, "identity key as y = p + 1");
+    ident_nc[31] = 0xff;                    /* ... with x = 0 and the sign bit set */
+    expect_verify(0, ident_nc, msg, 3, zero_sig, "identity key with the sign bit set");
+    memcpy(bad, ident_nc, 32);
+    memset(bad + 32, 0, 32);
+    expect_verify(0, ident, msg, 3, bad, "R as y = p + 1 with the sign bit set");
+    uint8_t off_curve[32] = { 2 };          /* y = 2: (y^2 - 1)/(d y^2 + 1) is not a square */
+    expect_verify(ED25519_EPUB, off_curve, msg, 3, zero_sig, "a key off the curve");
+    memcpy(bad, off_curve, 32);
+    expect_verify(ED25519_ER, ident, msg, 3, bad, "an R off the curve");
+    expect_verify(ED25519_EARGS, NULL, msg, 3, zero_sig, "a NULL key");
+    expect_verify(ED25519_EARGS, ident, NULL, 3, zero_sig, "a NULL message with a length");
+    expect_verify(0, ident, NULL, 0, zero_sig, "a NULL empty message");
+    CHECK(strcmp(ed25519_strerror(ED25519_ES), "non-canonical S") == 0 &&
+          strcmp(ed25519_strerror(ED25519_EPUB), "bad public key") == 0 &&
+          strcmp(ed25519_strerror(ED25519_ER), "bad R") == 0 &&
+          strcmp(ed25519_strerror(ED25519_EMISMATCH), "signature mismatch") == 0, "error names");
+    printf("selftest: ed25519: one verify takes %lu us (fastest RFC 8032 vector)\n", (unsigned long)best);
+}
+
 static void test_json(void)
 {
     char buf[160];
@@ -541,6 +739,8 @@ static const struct {
     { test_fdt, "fdt" },
     { test_irq_fp, "irqfp" },
     { test_sha256, "sha256" },
+    { test_sha512, "sha512" },
+    { test_ed25519, "ed25519" },
     { test_json, "json" },
     { test_jsonp, "jsonparse" },
     { test_mlp, "mlp" },
