@@ -5,12 +5,14 @@
 // our own goes to stderr. See docs/EMULATOR.md for options and exit codes.
 import { closeSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
 import { FileBlockStore } from './devices/file-block-store.ts';
+import { OverlayBlockStore } from './devices/overlay-block-store.ts';
 import { SECTOR, VirtioBlk } from './devices/virtio-blk.ts';
 import { VirtioConsole } from './devices/virtio-console.ts';
 import type { VirtioBackend } from './devices/virtio-mmio.ts';
 import { LoaderError } from './loader.ts';
 import { Machine, type MachineExit } from './machine.ts';
-import { DEFAULT_KERNEL_PATH, loadCoreModule } from './node-files.ts';
+import { DEFAULT_KERNEL_PATH, loadCoreModule, REPO_ROOT } from './node-files.ts';
+import { resolve } from 'node:path';
 import type { ClockName } from './core.ts';
 
 export const EXIT_CODES = {
@@ -31,7 +33,10 @@ const USAGE = `usage: npm run vm -- [options]
   --disk FILE              system disk (the kernel's blk0, virtio slot 31), read-write;
                            a raw image, a whole number of 512-byte sectors; an all-zero
                            file is formatted as ext4 by the kernel at boot
-  --import FILE            import disk (the kernel's blk1, slot 30), read-only; needs --disk
+                           Without --disk: a fresh 64 MiB in-memory disk, gone at exit
+  --import FILE            import disk (the kernel's blk1, slot 30), read-only. Without
+                           --import: the seed bundle, models/dist/seed-bundle.tar
+  --no-disk                no system disk and no import disk
   --events FILE            the kernel's event channel (virtio console, slot 29): JSON Lines
                            appended to FILE as they arrive; - writes them to stderr
   --help                   this text
@@ -48,10 +53,18 @@ export interface CliOptions {
   memMiB: number;
   clock: ClockName;
   timeoutS: number | null;
+  /** null: a fresh in-memory disk (unless noDisk). */
   disk: string | null;
+  /** null: the seed bundle (unless noDisk). */
   importDisk: string | null;
   events: string | null;
+  noDisk: boolean;
 }
+
+/** The import disk when --import is not given (the seed bundle, models/). */
+export const SEED_BUNDLE = resolve(REPO_ROOT, 'models/dist/seed-bundle.tar');
+/** Size of the fresh in-memory system disk when --disk is not given. */
+export const MEMORY_DISK_MIB = 64;
 
 export class UsageError extends Error {}
 
@@ -68,6 +81,7 @@ export function parseArgs(argv: string[], stdinIsTty: boolean): CliOptions | 'he
     disk: null,
     importDisk: null,
     events: null,
+    noDisk: false,
   };
   for (let i = 0; i < argv.length; i++) {
     let arg = argv[i];
@@ -121,12 +135,15 @@ export function parseArgs(argv: string[], stdinIsTty: boolean): CliOptions | 'he
       case '--events':
         o.events = next();
         break;
+      case '--no-disk':
+        o.noDisk = true;
+        break;
       default:
         throw new UsageError(`unknown option ${arg} (see --help)`);
     }
   }
-  if (o.importDisk !== null && o.disk === null) {
-    throw new UsageError('--import needs --disk: the import disk is blk1, after the system disk blk0');
+  if (o.noDisk && (o.importDisk !== null || o.disk !== null)) {
+    throw new UsageError('--no-disk cannot go with --disk or --import');
   }
   for (const [name, v] of [['--disk', o.disk], ['--import', o.importDisk], ['--events', o.events]] as const) {
     if (v === '') throw new UsageError(`${name} needs a file name`);
@@ -169,8 +186,11 @@ export function openStorage(o: CliOptions): { virtio: Record<number, VirtioBacke
       }
     };
     const virtio: Record<number, VirtioBackend> = {};
-    if (o.disk !== null) virtio[DISK_SLOT] = new VirtioBlk(open(o.disk, false, 'disk'), 'sis-system');
-    if (o.importDisk !== null) virtio[IMPORT_SLOT] = new VirtioBlk(open(o.importDisk, true, 'import disk'), 'sis-import');
+    if (!o.noDisk) {
+      const system = o.disk !== null ? open(o.disk, false, 'disk') : new OverlayBlockStore(new Uint8Array(MEMORY_DISK_MIB << 20));
+      virtio[DISK_SLOT] = new VirtioBlk(system, 'sis-system');
+      virtio[IMPORT_SLOT] = new VirtioBlk(open(o.importDisk ?? SEED_BUNDLE, true, 'import disk'), 'sis-import');
+    }
     if (o.events !== null) {
       let write: (b: Uint8Array) => void;
       if (o.events === '-') {

@@ -351,10 +351,11 @@ struct msrc {               /* a file to verify: on ext4 or in the import archiv
 };
 int msrc_file(struct msrc *s, const char *path);
 struct trusted_key {
-    const char *name;       /* e.g. "sis-dev-2026" */
-    const char *label;      /* "DEVELOPMENT ONLY: ..." or what the key is for */
+    const char *name;       /* e.g. "dev" */
+    const char *label;      /* "DEVELOPMENT ONLY - never use for production", or "trusted at build time" */
     uint8_t pub[32];
-    bool development;
+    uint8_t id[8];          /* first 8 bytes of SHA-256(pub) */
+    bool development, valid;
 };
 struct model {              /* a verified, loaded network; reference-counted */
     char name[MODEL_NAME_MAX + 1];
@@ -398,7 +399,7 @@ void golden_free(struct golden *g);
 void golden_row(const struct golden *g, uint32_t i, float x[MODEL_INPUTS], uint32_t *label);
 
 /* ---- model/keys.c ---- */
-const struct trusted_key *keys_get(size_t i, uint8_t id[8]);   /* NULL past the end */
+const struct trusted_key *keys_get(size_t i);   /* NULL past the end */
 const struct trusted_key *keys_find(const uint8_t id[8]);
 
 /* ---- model/ustar.c ---- */

@@ -168,7 +168,7 @@ describe.skipIf(spawnSync('script', ['--version']).status !== 0)('npm run vm on 
 describe('CLI option parsing', () => {
   it('accepts the documented options in both spellings', () => {
     expect(parseArgs(['--kernel', 'k', '--append=a b', '--mem', '256', '--clock', 'realtime', '--timeout=1.5'], false)).toEqual({
-      kernel: 'k', append: 'a b', memMiB: 256, clock: 'realtime', timeoutS: 1.5, disk: null, importDisk: null, events: null,
+      kernel: 'k', append: 'a b', memMiB: 256, clock: 'realtime', timeoutS: 1.5, disk: null, importDisk: null, events: null, noDisk: false,
     });
     expect(parseArgs(['--disk=d.img', '--import', 'i.img', '--events', '-'], false)).toMatchObject({ disk: 'd.img', importDisk: 'i.img', events: '-' });
   });
@@ -186,7 +186,7 @@ describe('CLI option parsing', () => {
       [['--timeout', '-1'], /positive number/],
       [['--timeout', 'abc'], /positive number/],
       [['--kernel'], /needs a value/],
-      [['--import', 'x.img'], /--import needs --disk/],
+      [['--no-disk', '--import', 'x.img'], /--no-disk cannot go with --disk or --import/],
       [['--disk'], /needs a value/],
       [['--disk='], /--disk needs a file name/],
       [['--events'], /needs a value/],

@@ -161,8 +161,11 @@ void health_print(const struct health *h)
            (unsigned long)h->p99_ns, h->inferences);
     printf("  memory:      %lu bytes (%lu KiB; gate < 10 MB)\n", (unsigned long)h->mem,
            (unsigned long)(h->mem / 1024));
-    printf("  accuracy:    %u.%02u%% (%u/%u golden inputs; gate > 95%%)\n", h->acc_ppm / 10000,
-           h->acc_ppm / 100 % 100, h->correct, h->count);
+    if (h->inferences >= h->count)
+        printf("  accuracy:    %u.%02u%% (%u/%u golden inputs; gate > 95%%)\n", h->acc_ppm / 10000,
+               h->acc_ppm / 100 % 100, h->correct, h->count);
+    else
+        printf("  accuracy:    not measured (the latency gate failed first)\n");
     printf("  result:      %s%s%s (%lu us)\n", h->passed ? "pass" : "FAIL",
            h->failed_gate[0] ? ", gate " : "", h->failed_gate, (unsigned long)h->duration_us);
 }

@@ -47,8 +47,8 @@ static int cmd_list(void)
     if (!reg.on_disk)
         return say("list", NULL, -ENOENT, "no model registry on this disk");
     printf("Model Registry:\n");
-    printf("  Version      Status     Loaded At           Health\n");
-    printf("  -------      ------     ---------           ------\n");
+    printf("  Version          Status     Loaded At           Health\n");
+    printf("  -------          ------     ---------           ------\n");
     for (int i = 0; i < reg.n; i++) {
         const struct reg_model *m = &reg.m[i];
         char health[80];
@@ -59,7 +59,7 @@ static int cmd_list(void)
                      m->health.passed ? "" : " FAILED");
         else
             strlcpy(health, "Not checked", sizeof(health));
-        printf("  %-12s %-10s %-19lu %s\n", m->version, cap_status(reg_status(&reg, m)),
+        printf("  %-16s %-10s %-19lu %s\n", m->version, cap_status(reg_status(&reg, m)),
                (unsigned long)m->loaded_at, health);
     }
     return 0;
@@ -81,24 +81,26 @@ static int cmd_status(void)
         printf("loaded:   none\n");
     }
     const struct golden *g = model_golden();
-    printf("golden:   %s\n", g ? "verified" : "not loaded");
     if (g)
-        printf("          %u inputs\n", g->count);
+        printf("golden:   %s, %u inputs, verified\n", g->name, g->count);
+    else
+        printf("golden:   not loaded\n");
     printf("models:   %d\n", reg.n);
     return 0;
 }
 
 static int cmd_keys(void)
 {
-    uint8_t id[8];
     const struct trusted_key *k;
     printf("trusted keys (compiled in):\n");
-    printf("  id                name              use\n");
-    for (size_t i = 0; (k = keys_get(i, id)); i++) {
-        char hex[17];
+    for (size_t i = 0; (k = keys_get(i)); i++) {
+        char id[17], pub[65];
         for (int b = 0; b < 8; b++)
-            snprintf(hex + 2 * b, 3, "%02x", id[b]);
-        printf("  %s  %-16s  %s\n", hex, k->name, k->label);
+            snprintf(id + 2 * b, 3, "%02x", k->id[b]);
+        for (int b = 0; b < 32; b++)
+            snprintf(pub + 2 * b, 3, "%02x", k->pub[b]);
+        printf("  %s  %-12s %s%s\n", id, k->name, k->label, k->valid ? "" : " (REFUSED: id does not match the key)");
+        printf("    public %s\n", pub);
     }
     return 0;
 }
@@ -254,17 +256,17 @@ static int cmd_compare(const char *a, const char *b)
     printf("compare %s %s on the golden set (%u inputs):\n", a, b, g->count);
     printf("  agreement:   %u/%u (%u.%02u%%)\n", agree, g->count, (uint32_t)((uint64_t)agree * 100 / g->count),
            (uint32_t)((uint64_t)agree * 10000 / g->count % 100));
-    printf("  %-18s %14s %14s\n", "action (inputs)", a, b);
+    printf("  %-24s %16s %16s\n", "action (golden inputs)", a, b);
     for (int k = 0; k < MODEL_ACTIONS; k++) {
         char label[32];
         snprintf(label, sizeof(label), "%s (%u)", action_names[k], per_n[k]);
         uint32_t qa = per_n[k] ? (uint32_t)((uint64_t)per_a[k] * 10000 / per_n[k]) : 0;
         uint32_t qb = per_n[k] ? (uint32_t)((uint64_t)per_b[k] * 10000 / per_n[k]) : 0;
-        printf("  %-18s %13u.%02u%% %13u.%02u%%\n", label, qa / 100, qa % 100, qb / 100, qb % 100);
+        printf("  %-24s %13u.%02u%% %13u.%02u%%\n", label, qa / 100, qa % 100, qb / 100, qb % 100);
     }
-    printf("  %-18s %11u.%02u%% %11u.%02u%%\n", "accuracy", ha.acc_ppm / 10000, ha.acc_ppm / 100 % 100,
+    printf("  %-24s %13u.%02u%% %13u.%02u%%\n", "accuracy", ha.acc_ppm / 10000, ha.acc_ppm / 100 % 100,
            hb.acc_ppm / 10000, hb.acc_ppm / 100 % 100);
-    printf("  %-18s %11lu us %11lu us\n", "p99 latency", (unsigned long)ha.p99_us, (unsigned long)hb.p99_us);
+    printf("  %-24s %13lu us %13lu us\n", "p99 latency", (unsigned long)ha.p99_us, (unsigned long)hb.p99_us);
     if (nw)
         printf("  most disagreement (total variation distance):\n");
     for (int i = 0; i < nw; i++) {
