@@ -575,7 +575,7 @@ struct bundle {
     char def[MODEL_NAME_MAX + 1];
     char golden[MODEL_NAME_MAX + 1];
     int n;
-    char pkg[REG_MAX][MODEL_NAME_MAX + 1];
+    char pkg[REG_MAX][72];     /* as listed: checked later, so an overlong name is reported */
 };
 
 static int read_bundle(struct bundle *b, struct perr *e)
@@ -614,8 +614,8 @@ static int read_bundle(struct bundle *b, struct perr *e)
         goto out;
     }
     for (uint32_t i = 0; i < tok[pk].size; i++)
-        if (jp_str(&jp, jp_at(&jp, pk, i), b->pkg[b->n++], MODEL_NAME_MAX + 1) < 0) {
-            r = perr_set(e, -EINVAL, "bundle.json: package %u is not a name", i);
+        if (jp_str(&jp, jp_at(&jp, pk, i), b->pkg[b->n++], sizeof(b->pkg[0])) < 0) {
+            r = perr_set(e, -EINVAL, "bundle.json: package %u is not a string of at most 71 bytes", i);
             goto out;
         }
 out:
