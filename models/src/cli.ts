@@ -188,7 +188,7 @@ function cmdSign(args: string[]): number {
 }
 
 function describeVerdict(v: ReturnType<typeof verifyPackage>, goldenSet?: ReturnType<typeof decodeGolden>): string {
-  if (!v.ok) return `REFUSED (${v.reason})`;
+  if (!v.ok) return `REFUSED: ${v.rule} (${v.reason})`;
   if (v.model && goldenSet) {
     const e = evaluate(v.model, goldenSet.inputs, goldenSet.labels, NUM_ACTIONS);
     return `ok: key ${v.keyId}, ${paramCount(v.model.layers)} parameters, golden accuracy ${(e.accuracy * 100).toFixed(1)}%`;

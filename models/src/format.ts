@@ -26,7 +26,7 @@ export const ACTIVATION_NAMES = ['identity', 'relu', 'softmax'];
 export class FormatError extends Error {
   constructor(
     readonly rule: string,
-    detail: string,
+    readonly detail: string,
   ) {
     super(`${rule}: ${detail}`);
     this.name = 'FormatError';

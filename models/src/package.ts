@@ -132,7 +132,7 @@ export function verifyPackage(kind: number, p: PackageFiles, trusted: PublicKey[
     manifest = parseManifest(p.manifest, kind);
     sig = decodeSig(p.sig);
   } catch (e) {
-    if (e instanceof FormatError) return fail(e.rule, e.message);
+    if (e instanceof FormatError) return fail(e.rule, e.detail);
     throw e;
   }
   if (manifest.version !== p.name) return fail('manifest version mismatch', `manifest says "${manifest.version}", the package is "${p.name}"`);
@@ -153,7 +153,7 @@ export function verifyPackage(kind: number, p: PackageFiles, trusted: PublicKey[
     }
     return { ok: true, kind, keyId: sigId, manifest, golden };
   } catch (e) {
-    if (e instanceof FormatError) return fail(e.rule, e.message);
+    if (e instanceof FormatError) return fail(e.rule, e.detail);
     throw e;
   }
 }

@@ -95,22 +95,23 @@ export const REFERENCE_POLICY: Policy = {
 };
 
 /**
- * A deliberately different policy (lower thresholds, a reordered priority): a model trained on it
- * fails the accuracy gate on the golden set and disagrees with the reference live.
+ * A deliberately different policy: the same priorities with lower thresholds (reclaim at 70% instead
+ * of 80%, back off I/O at 350 ms instead of 500 ms, throttle at 80% CPU instead of 90%). A model
+ * trained on it fails the accuracy gate on the golden set and disagrees with the reference live.
  */
 export const SHIFTED_POLICY: Policy = {
   name: 'shifted',
   rules: [
-    { action: A.backoff_io, anyOf: [[c(F.network_latency, 300)]], why: 'I/O first, at a lower latency' },
     {
       action: A.shed_load,
-      anyOf: [[c(F.mem_pressure, 90)], [c(F.deadline_misses, 20), c(F.processes_running, 16)]],
-      why: 'sheds earlier',
+      anyOf: [[c(F.mem_pressure, 95)], [c(F.deadline_misses, 20), c(F.processes_running, 32)]],
+      why: 'as the reference',
     },
-    { action: A.reclaim_caches, anyOf: [[c(F.mem_pressure, 65)]], why: 'reclaims earlier' },
+    { action: A.reclaim_caches, anyOf: [[c(F.mem_pressure, 70)]], why: 'reclaims earlier' },
+    { action: A.backoff_io, anyOf: [[c(F.network_latency, 350)]], why: 'backs off earlier' },
     {
       action: A.throttle_workload,
-      anyOf: [[c(F.cpu_usage, 75)], [c(F.deadline_misses, 10)]],
+      anyOf: [[c(F.cpu_usage, 80)], [c(F.deadline_misses, 10)]],
       why: 'throttles earlier',
     },
   ],
