@@ -39,11 +39,30 @@ function importDisk(): Uint8Array {
   return out;
 }
 
-type RoleState = Omit<ModelsState, 'dirs'>;
+/**
+ * The state a cut must keep atomic, without the figures that legitimately
+ * differ between two runs (times, measured latencies): each model's
+ * identity, signature, status and health verdict; the three roles as the
+ * registry and as the symlinks say; each history line's transition.
+ */
+interface RoleState {
+  models: unknown[] | null;
+  registryRoles: unknown[] | null;
+  links: (string | null)[];
+  history: unknown[];
+}
 
 function roles(s: ModelsState): RoleState {
-  const { dirs: _dirs, ...rest } = s;
-  return rest;
+  const reg = s.registry === null ? null : JSON.parse(s.registry);
+  return {
+    models: reg ? reg.models.map((m: Record<string, any>) => [m.version, m.hash, m.signature, m.signer, m.status, m.health?.passed ?? null]) : null,
+    registryRoles: reg ? [reg.active, reg.shadow, reg.rollback] : null,
+    links: [s.active, s.shadow, s.rollback],
+    history: (s.history ?? '').split('\n').filter((l) => l).map((l) => {
+      const h = JSON.parse(l);
+      return [h.operation, h.from, h.to, h.reason, h.result];
+    }),
+  };
 }
 
 const scratch = mkdtempSync(path.join(os.tmpdir(), 'sis-model-cuts-'));
@@ -101,7 +120,11 @@ async function checkCut(image: Uint8Array, imp: Uint8Array, before: RoleState, a
     if (problem) problems.push(`registry and symlinks disagree: ${problem}`);
     const js = JSON.stringify(state);
     side = js === JSON.stringify(before) ? 'old' : js === JSON.stringify(after) ? 'new' : '?';
-    if (side === '?') problems.push(`/models is neither the old nor the new state: ${js.slice(0, 400)}`);
+    if (side === '?') {
+      const diff = (ref: RoleState) => (Object.keys(state) as (keyof RoleState)[]).filter((k) => state[k] !== ref[k])
+        .map((k) => `${k}: ${JSON.stringify(state[k])?.slice(-300)} vs ${JSON.stringify(ref[k])?.slice(-300)}`).join('; ');
+      problems.push(`/models is neither the old nor the new state: against old: ${diff(before)}; against new: ${diff(after)}`);
+    }
     return { problems, side };
   } finally {
     if (!d.exit) d.stop();
@@ -133,7 +156,7 @@ export function modelPowercutTest(part: number, parts: number): void {
           if (r1.exit) throw new Error(`run 1 ended during ${c}`);
         }
         expect(r1.out.slice(promptAt), c).not.toMatch(/modelctl: /);
-        windows.push({ from: firstWrite < 0 ? start : firstWrite, to: r1.instret });
+        windows.push({ from: (firstWrite < 0 ? start : firstWrite) - start, to: r1.instret - start });
         states.push(stateOf(r1.disk.snapshot()).state);
       }
       r1.stop();
@@ -162,8 +185,9 @@ export function modelPowercutTest(part: number, parts: number): void {
         const upTo = Math.round((CUTS * acc) / total);
         const n = upTo - placed;
         placed = upTo;
-        // Windows are relative to the run: both runs are identical, so the same instants.
-        r2.addStops(Array.from({ length: n }, (_, j) => w.from + Math.floor(((j + (part + 0.5) / parts) * (w.to - w.from)) / n)));
+        // Windows are relative to when the command is typed (the runs may differ slightly before it).
+        const t = r2.instret;
+        r2.addStops(Array.from({ length: n }, (_, j) => t + w.from + Math.floor(((j + (part + 0.5) / parts) * (w.to - w.from)) / n)));
         cmd = i;
         const answer = await r2.command(c, 2_000_000_000);
         expect(answer, c).not.toBeNull();
