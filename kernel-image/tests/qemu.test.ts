@@ -75,6 +75,7 @@ describe('SIS shell on QEMU virt', () => {
     try {
       expect(m.output).toMatch(/SIS kernel \d+\.\d+\.\d+ \(features: none\)/);
       expect(await runCommand(m, 'version')).toMatch(/^features: none$/m);
+      expect(await runCommand(m, 'modelctl list')).toBe("sis: unknown command 'modelctl' (try 'help')\n");
     } finally {
       await m.kill();
     }
