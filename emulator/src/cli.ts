@@ -6,12 +6,14 @@
 import { closeSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
 import { DiskLock } from './disk-lock.ts';
 import { FileBlockStore } from './devices/file-block-store.ts';
+import { OverlayBlockStore } from './devices/overlay-block-store.ts';
 import { SECTOR, VirtioBlk } from './devices/virtio-blk.ts';
 import { VirtioConsole } from './devices/virtio-console.ts';
 import type { VirtioBackend } from './devices/virtio-mmio.ts';
 import { LoaderError } from './loader.ts';
 import { InputFeeder, Machine, MEM_DEFAULT_MIB, MEM_MAX_MIB, MEM_MIN_MIB, type MachineExit } from './machine.ts';
-import { DEFAULT_KERNEL_PATH, loadCoreModule } from './node-files.ts';
+import { DEFAULT_KERNEL_PATH, loadCoreModule, REPO_ROOT } from './node-files.ts';
+import { resolve } from 'node:path';
 import type { ClockName } from './core.ts';
 import type { CpuMode, JitProfile } from './jit/jit.ts';
 
@@ -34,7 +36,10 @@ const USAGE = `usage: npm run vm -- [options]
   --disk FILE              system disk (the kernel's blk0, virtio slot 31), read-write;
                            a raw image, a whole number of 512-byte sectors; an all-zero
                            file is formatted as ext4 by the kernel at boot
-  --import FILE            import disk (the kernel's blk1, slot 30), read-only; needs --disk
+                           Without --disk: a fresh 64 MiB in-memory disk, gone at exit
+  --import FILE            import disk (the kernel's blk1, slot 30), read-only. Without
+                           --import: the seed bundle, models/dist/seed-bundle.tar
+  --no-disk                no system disk and no import disk
   --events FILE            the kernel's event channel (virtio console, slot 29): JSON Lines
                            appended to FILE as they arrive; - writes them to stderr
   --cpu interp|jit         CPU: the interpreter (default) or hot code translated to
@@ -58,12 +63,20 @@ export interface CliOptions {
   memMiB: number;
   clock: ClockName;
   timeoutS: number | null;
+  /** null: a fresh in-memory disk (unless noDisk). */
   disk: string | null;
+  /** null: the seed bundle (unless noDisk). */
   importDisk: string | null;
   events: string | null;
   cpu: CpuMode;
   profile: boolean;
+  noDisk: boolean;
 }
+
+/** The import disk when --import is not given (the seed bundle, models/). */
+export const SEED_BUNDLE = resolve(REPO_ROOT, 'models/dist/seed-bundle.tar');
+/** Size of the fresh in-memory system disk when --disk is not given. */
+export const MEMORY_DISK_MIB = 64;
 
 export class UsageError extends Error {}
 
@@ -83,6 +96,7 @@ export function parseArgs(argv: string[], stdinIsTty: boolean): CliOptions | 'he
     events: null,
     cpu: 'interp',
     profile: false,
+    noDisk: false,
   };
   const seen = new Set<string>();
   for (let i = 0; i < argv.length; i++) {
@@ -160,13 +174,16 @@ export function parseArgs(argv: string[], stdinIsTty: boolean): CliOptions | 'he
         if (value !== undefined) throw new UsageError('--profile takes no value');
         o.profile = true;
         break;
+      case '--no-disk':
+        o.noDisk = true;
+        break;
       default:
         throw new UsageError(`unknown option ${arg} (see --help)`);
     }
   }
   if (o.profile && o.cpu !== 'jit') throw new UsageError('--profile needs --cpu jit (it profiles the translator)');
-  if (o.importDisk !== null && o.disk === null) {
-    throw new UsageError('--import needs --disk: the import disk is blk1, after the system disk blk0');
+  if (o.noDisk && (o.importDisk !== null || o.disk !== null)) {
+    throw new UsageError('--no-disk cannot go with --disk or --import');
   }
   for (const [name, v] of [['--disk', o.disk], ['--import', o.importDisk], ['--events', o.events]] as const) {
     if (v === '') throw new UsageError(`${name} needs a file name`);
@@ -245,8 +262,12 @@ export function openStorage(
       }
     }
     const virtio: Record<number, VirtioBackend> = {};
-    if (o.disk !== null && disk) virtio[DISK_SLOT] = new VirtioBlk(open(o.disk, false, 'disk', disk), 'sis-system');
-    if (o.importDisk !== null && imp) virtio[IMPORT_SLOT] = new VirtioBlk(open(o.importDisk, true, 'import disk', imp), 'sis-import');
+    if (!o.noDisk) {
+      const system = o.disk !== null && disk ? open(o.disk, false, 'disk', disk) : new OverlayBlockStore(new Uint8Array(MEMORY_DISK_MIB << 20));
+      virtio[DISK_SLOT] = new VirtioBlk(system, 'sis-system');
+      const importPath = o.importDisk ?? SEED_BUNDLE;
+      virtio[IMPORT_SLOT] = new VirtioBlk(open(importPath, true, 'import disk', imp ?? check(importPath, 'import disk')), 'sis-import');
+    }
     if (o.events !== null) {
       let write: (b: Uint8Array) => void;
       if (o.events === '-') {

@@ -252,7 +252,7 @@ describe('CLI option parsing', () => {
   it('accepts the documented options in both spellings', () => {
     expect(parseArgs(['--kernel', 'k', '--append=a b', '--mem', '256', '--clock', 'realtime', '--timeout=1.5'], false)).toEqual({
       kernel: 'k', raw: false, append: 'a b', memMiB: 256, clock: 'realtime', timeoutS: 1.5, disk: null, importDisk: null, events: null,
-      cpu: 'interp', profile: false,
+      cpu: 'interp', profile: false, noDisk: false,
     });
     expect(parseArgs(['--cpu', 'jit', '--profile'], false)).toMatchObject({ cpu: 'jit', profile: true });
     expect(parseArgs(['--cpu=interp'], false)).toMatchObject({ cpu: 'interp', profile: false });
@@ -275,7 +275,7 @@ describe('CLI option parsing', () => {
       [['--timeout', '-1'], /positive number/],
       [['--timeout', 'abc'], /positive number/],
       [['--kernel'], /needs a value/],
-      [['--import', 'x.img'], /--import needs --disk/],
+      [['--no-disk', '--import', 'x.img'], /--no-disk cannot go with --disk or --import/],
       [['--disk'], /needs a value/],
       [['--disk='], /--disk needs a file name/],
       [['--events'], /needs a value/],

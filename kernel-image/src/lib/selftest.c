@@ -7,6 +7,7 @@
  * come from C99 printf semantics and, for dates, from Python's datetime.
  */
 #include "../defs.h"
+#include "../fs/ext4.h"
 
 static int failures;
 
@@ -559,7 +560,211 @@ static void test_json(void)
     json_open_array(&j, "open");
     t = json_end(&j);
     CHECK(t && strcmp(t, "{\"open\":[]}") == 0, "json_end closes what is open");
+    json_begin(&j, buf, sizeof(buf));
+    json_fixed(&j, "a", 987000, 6);
+    json_fixed(&j, "b", -5, 3);
+    json_fixed(&j, "c", 42, 0);
+    json_null(&j, "d");
+    t = json_end(&j);
+    CHECK(t && strcmp(t, "{\"a\":0.987000,\"b\":-0.005,\"c\":42,\"d\":null}") == 0, "fixed-point and null");
 }
+
+/* The strict parser: what it accepts, how it reads it, what it refuses and why. */
+static void test_jsonp(void)
+{
+    struct jtok tok[64];
+    struct jparser jp;
+    static const char doc[] = " {\"a\":[1,2,{\"b\":\"x\\u00e9\\ud83d\\ude00\\n\"}],\"n\":-0.987,"
+                              "\"t\":true,\"z\":null,\"e\":{},\"big\":18446744073709551615} ";
+    CHECK(jp_parse(&jp, doc, sizeof(doc) - 1, tok, 64) == 0, "a valid document parses");
+    int a = jp_find(&jp, 0, "a");
+    CHECK(a > 0 && tok[a].type == JT_ARRAY && tok[a].size == 3, "array member");
+    int b = jp_find(&jp, jp_at(&jp, a, 2), "b");
+    char s[32];
+    CHECK(jp_str(&jp, b, s, sizeof(s)) == 8 && memcmp(s, "x\xc3\xa9\xf0\x9f\x98\x80\n", 9) == 0,
+          "escapes and surrogate pairs decode to UTF-8");
+    CHECK(jp_str(&jp, b, s, 5) == -1, "a string longer than the buffer is refused");
+    int64_t v;
+    CHECK(jp_fixed(&jp, jp_find(&jp, 0, "n"), 6, &v) == 0 && v == -987000, "fixed-point read");
+    CHECK(jp_fixed(&jp, jp_find(&jp, 0, "n"), 2, &v) == -1, "too much precision is refused");
+    uint64_t u;
+    CHECK(jp_u64(&jp, jp_at(&jp, a, 1), &u) == 0 && u == 2, "u64 read");
+    CHECK(jp_u64(&jp, jp_find(&jp, 0, "big"), &u) == -1, "an integer beyond 2^62 is refused");
+    CHECK(jp_find(&jp, 0, "nope") == -1 && tok[jp_find(&jp, 0, "z")].type == JT_NULL, "lookup");
+    CHECK(tok[jp_find(&jp, 0, "e")].size == 0 && jp_find(&jp, 0, "t") > 0, "empty object, true");
+    static const struct { const char *text; const char *why; } bad[] = {
+        { "", "unexpected end of input" },
+        { "{\"a\":1,}", "trailing comma" },
+        { "[1,]", "trailing comma" },
+        { "{\"a\":1 \"b\":2}", "expected ',' or '}'" },
+        { "{\"a\" 1}", "expected ':'" },
+        { "{a:1}", "expected a key string" },
+        { "01", "leading zero" },
+        { "-", "bad number" },
+        { "1.", "bad fraction" },
+        { ".5", "unexpected character" },
+        { "1e", "bad exponent" },
+        { "\"a\tb\"", "control character in a string" },
+        { "\"\\x\"", "bad escape" },
+        { "\"\\u12g4\"", "bad \\u escape" },
+        { "\"\\ud800\"", "lone high surrogate" },
+        { "\"\\udc00\"", "lone low surrogate" },
+        { "\"\xc0\xaf\"", "invalid UTF-8" },
+        { "\"\xed\xa0\x80\"", "invalid UTF-8" },
+        { "\"\xf4\x90\x80\x80\"", "invalid UTF-8" },
+        { "\"abc", "unterminated string" },
+        { "{\"k\":1,\"k\":2}", "duplicate key" },
+        { "[1] [2]", "text after the value" },
+        { "tru", "unexpected character" },
+        { "// c\n1", "unexpected character" },
+        { "[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]", "nested too deeply" },
+        { "[1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,"
+          "31,32,33,34,35,36,37,38,39,40,41,42,43,44,45,46,47,48,49,50,51,52,53,54,55,56,57,58,"
+          "59,60,61,62,63,64]", "too many values" },
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+        int r = jp_parse(&jp, bad[i].text, strlen(bad[i].text), tok, 64);
+        if (r != -1 || !jp.error || strcmp(jp.error, bad[i].why) != 0) {
+            printf("selftest: FAIL %s: %s gave %s, want %s\n", cur, bad[i].text,
+                   jp.error ? jp.error : "success", bad[i].why);
+            failures++;
+        }
+    }
+    CHECK(jp_parse(&jp, "1\0", 2, tok, 64) == -1 && strcmp(jp.error, "NUL byte") == 0, "NUL refused");
+    CHECK(jp_parse(&jp, "[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]", 33, tok, 64) == 0, "depth 16 is fine");
+}
+
+static uint32_t f32bits(float f)
+{
+    uint32_t u;
+    memcpy(&u, &f, 4);
+    return u;
+}
+
+static uint64_t f64bits(double d)
+{
+    uint64_t u;
+    memcpy(&u, &d, 8);
+    return u;
+}
+
+/* exp_ref bits and a 3-4-2 network, expected values from the format's pseudo-code in Python. */
+static void test_mlp(void)
+{
+    static const struct { double x; uint64_t bits; } ex[] = {
+        { 0.0, 0x3ff0000000000000ull }, { -1.0, 0x3fd78b56362cef2bull },
+        { -0.5, 0x3fe368b2fc6f960aull }, { -10.0, 0x3f07cd79b5647c92ull },
+        { -100.25, 0x36e4acd31e167ebaull }, { -700.0, 0x00d14f2b0fb9307full },
+        { -707.9, 0x001a4904f4342894ull }, { -709.0, 0 }, { -3.75, 0x3f981509354f0d24ull },
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(ex); i++)
+        if (f64bits(exp_ref(ex[i].x)) != ex[i].bits) {
+            printf("selftest: FAIL %s: exp_ref(%d/100) bits %lx\n", cur, (int)(ex[i].x * 100),
+                   (unsigned long)f64bits(exp_ref(ex[i].x)));
+            failures++;
+        }
+    uint8_t hdr[48] = { 'S', 'I', 'S', 'M', 1, 0, 48, 0 };
+    hdr[12] = 2; hdr[14] = 3;
+    hdr[16] = 26; hdr[20] = 104;
+    hdr[32] = 3; hdr[34] = 4; hdr[36] = MLP_RELU;
+    hdr[40] = 4; hdr[42] = 2; hdr[44] = MLP_SOFTMAX;
+    struct mlp_header h;
+    const char *why = NULL;
+    CHECK(mlp_parse_header(hdr, 48, 48 + 104, &h, &why) == 0, "a valid header");
+    CHECK(h.units == 6 && h.output_dim == 2 && h.layer[1].woff == 16 && h.layer[1].boff == 24,
+          "layer offsets");
+    static const struct { int off; uint8_t val; const char *why; long size; } rule[] = {
+        { 0, 'X', "bad magic (not a SISM model)", 0 },
+        { 4, 2, "unknown format version", 0 },
+        { 6, 40, "header_size is not 32 + 8 * num_layers", 0 },
+        { 8, 1, "unknown flags", 0 },
+        { 12, 9, "num_layers out of range 1..8", 0 },
+        { 14, 0, "input_dim out of range 1..1024", 0 },
+        { 14, 4, "layer chain inconsistent (in != previous out)", 0 },
+        { 16, 27, "param_count does not match the layer table", 0 },
+        { 20, 100, "payload_bytes is not 4 * param_count", 0 },
+        { 27, 1, "reserved header bytes are not zero", 0 },
+        { 37, 1, "reserved layer bytes are not zero", 0 },
+        { 36, MLP_SOFTMAX, "softmax before the last layer", 0 },
+        { 44, MLP_RELU, "last layer is not softmax", 0 },
+        { 44, 3, "unknown activation", 0 },
+        { 34, 0, "layer size out of range 1..1024", 0 },
+        { -1, 0, "file is truncated (shorter than header + payload)", 48 + 103 },
+        { -1, 0, "file is longer than header + payload", 48 + 105 },
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(rule); i++) {
+        uint8_t b[48];
+        memcpy(b, hdr, 48);
+        if (rule[i].off >= 0)
+            b[rule[i].off] = rule[i].val;
+        why = "accepted";
+        int r = mlp_parse_header(b, 48, rule[i].size ? (uint64_t)rule[i].size : 48 + 104, &h, &why);
+        if (r != -EINVAL || strcmp(why, rule[i].why) != 0) {
+            printf("selftest: FAIL %s: rule '%s': got '%s'\n", cur, rule[i].why, why);
+            failures++;
+        }
+    }
+    static const float params[26] = {
+        0.5f, -1.25f, 0.75f, 1.5f, 0.25f, -0.5f, -0.125f, 2.0f, 1.0f, 0.3f, 0.6f, -0.9f,
+        0.1f, -0.2f, 0.05f, 0.0f,
+        1.0f, -0.5f, 0.25f, 0.7f, -1.1f, 0.9f, 0.4f, -0.3f,
+        0.01f, -0.02f,
+    };
+    mlp_parse_header(hdr, 48, 48 + 104, &h, &why);
+    CHECK(mlp_check_params(&h, params, &why) == 0, "finite parameters");
+    float x[3] = { 0.2f, 0.7f, 0.1f }, acts[6];
+    struct mlp_result r;
+    mlp_forward(&h, params, x, acts, &r);
+    static const uint32_t want[6] = { 0, 0x3e666667, 0x3fc33333, 0x3ec7ae15, 0x3f0d3f7d, 0x3f2ced92 };
+    for (int i = 0; i < 6; i++)
+        if (f32bits(acts[i]) != want[i]) {
+            printf("selftest: FAIL %s: activation %d is %08x, want %08x\n", cur, i, f32bits(acts[i]), want[i]);
+            failures++;
+        }
+    CHECK(r.action == 1 && r.confidence == 530 && r.logits == acts + 4, "action and confidence");
+    float bad[26];
+    memcpy(bad, params, sizeof(bad));
+    uint32_t inf = 0x7f800000;
+    memcpy(&bad[20], &inf, 4);
+    CHECK(mlp_check_params(&h, bad, &why) == -EINVAL && strcmp(why, "a weight or bias is not finite") == 0,
+          "an infinite weight is refused");
+}
+
+#ifdef CONFIG_MODEL_LIFECYCLE
+/*
+ * The hot-swap's grace period: a decision holding a reference keeps its
+ * model alive and computing after the registry dropped it; the last
+ * model_put frees everything the model occupied.
+ */
+static void test_model_rcu(void)
+{
+    static const uint8_t hdr[40] = { 'S', 'I', 'S', 'M', 1, 0, 40, 0, 0, 0, 0, 0, 1, 0, 7, 0,
+                                     40, 0, 0, 0, 160, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+                                     7, 0, 5, 0, MLP_SOFTMAX, 0, 0, 0 };
+    struct heap_stats h0, h1;
+    heap_stats(&h0);
+    struct model *old = kcalloc(1, sizeof(*old));
+    const char *why;
+    CHECK(old && mlp_parse_header(hdr, 40, 200, &old->h, &why) == 0, "a 7-5 model header");
+    if (!old)
+        return;
+    old->params = kcalloc(40, sizeof(float));
+    old->acts = kcalloc(5, sizeof(float));
+    old->refs = 1;                          /* the registry's reference */
+    old->params[35 + 3] = 1.0f;             /* bias of action 3 */
+    struct model *reader = old;
+    model_get(reader);                      /* a decision starts on the old model */
+    model_put(old);                         /* the swap drops the registry's reference */
+    CHECK(reader->refs == 1, "the in-flight decision still holds the model");
+    float x[7] = { 0 };
+    struct mlp_result r;
+    model_infer(reader, x, &r);
+    CHECK(r.action == 3, "and finishes on it after the swap");
+    model_put(reader);                      /* the decision ends: the model is freed */
+    heap_stats(&h1);
+    CHECK(h1.in_use == h0.in_use, "the last reference frees every byte");
+}
+#endif
 
 static const struct {
     void (*fn)(void);
@@ -577,6 +782,11 @@ static const struct {
     { test_sha512, "sha512" },
     { test_ed25519, "ed25519" },
     { test_json, "json" },
+    { test_jsonp, "jsonparse" },
+    { test_mlp, "mlp" },
+#ifdef CONFIG_MODEL_LIFECYCLE
+    { test_model_rcu, "modelrcu" },
+#endif
 };
 
 int selftest_run(const char *only)
