@@ -1,21 +1,25 @@
 import { defineConfig } from 'vite';
+import { svelte } from '@sveltejs/vite-plugin-svelte';
 
-// The web front end: `npm run dev` serves web/ (with the emulator core and the
-// kernel image pulled in from ../emulator and ../kernel-image), `npm run build`
-// writes the static site to dist/web.
+// The dashboard: `npm start` serves web/ (with the emulator core, the kernel
+// image and the seed bundle pulled in from ../emulator, ../kernel-image and
+// ../models), `npm run build` writes the static site to dist/web. base './'
+// makes every URL relative, so the site works from any folder of any host.
 export default defineConfig({
   root: 'web',
   base: './',
+  plugins: [svelte()],
   server: {
     host: '127.0.0.1',
     port: 5173,
     fs: { allow: ['..'] },
   },
+  preview: { host: '127.0.0.1', port: 4173 },
   worker: { format: 'es' },
   build: {
     outDir: '../dist/web',
     emptyOutDir: true,
     target: 'es2022',
-    assetsInlineLimit: 0, // core.wasm and the kernel stay separate files
+    assetsInlineLimit: 0, // core.wasm, the kernel and the bundle stay separate files
   },
 });

@@ -2,7 +2,7 @@
 //
 // Requests carry an id; the worker answers each with exactly one `reply`
 // (ok with a value, or an error as data). Events (`uart`, `exit`, `reset`,
-// `undefined`, `guestError`, `events`, `diskFlush`) are pushed by the worker
+// `undefined`, `guestError`, `events`, `diskFlush`, `paused`, `resumed`) are pushed by the worker
 // at any time.
 
 import type { ClockName } from './core.ts';
@@ -25,6 +25,16 @@ export interface StartParams {
   disk?: { image: ArrayBuffer; blockSize?: number; blocks?: [number, ArrayBuffer][] };
   /** Attach the event console (virtio slot 29): its bytes arrive as `events` events. */
   events?: boolean;
+  /** The import disk (the kernel's blk1, virtio slot 30), read-only: e.g. a model bundle (ustar). */
+  importDisk?: { image: ArrayBuffer };
+}
+
+/** What `status` answers: the statistics plus the guest's clock and whether the run loop is paused. */
+export interface MachineStatus {
+  stats: MachineStats;
+  /** Guest microseconds since boot (the generic timer's counter). */
+  uptimeUs: number;
+  paused: boolean;
 }
 
 /** Request name -> [params, result]. */
@@ -34,6 +44,11 @@ export interface Requests {
   stop: [Record<string, never>, MachineExit | null];
   reset: [Record<string, never>, null];
   stats: [Record<string, never>, MachineStats];
+  /** Stops the run loop at the next slice boundary, keeping the machine (no `exit` event). */
+  pause: [Record<string, never>, null];
+  /** Runs a paused machine on. */
+  resume: [Record<string, never>, null];
+  status: [Record<string, never>, MachineStatus];
 }
 export type RequestName = keyof Requests;
 
@@ -54,7 +69,10 @@ export type WorkerEvent =
   /** Bytes from the kernel's event channel (JSON Lines). */
   | { kind: 'events'; data: Uint8Array }
   /** A guest FLUSH completed: the blocks written since the previous one, with their contents. */
-  | { kind: 'diskFlush'; seq: number; blockSize: number; blocks: { block: number; data: Uint8Array }[] };
+  | { kind: 'diskFlush'; seq: number; blockSize: number; blocks: { block: number; data: Uint8Array }[] }
+  /** The run loop stopped on a `pause` request (the machine is kept). */
+  | { kind: 'paused'; stats: MachineStats }
+  | { kind: 'resumed' };
 
 export type FromWorker = Reply | WorkerEvent;
 export type ToWorker = Request;

@@ -1,0 +1,143 @@
+// The dashboard's root state: wires the machine, the system disk, the import
+// disk and the registry view together. Components get these objects as props.
+/// <reference types="vite/client" />
+import coreUrl from '../../emulator/build/core.wasm?url';
+import kernelUrl from '../../kernel-image/dist/sis-kernel.img?url';
+import bundleUrl from '../../models/dist/seed-bundle.tar?url';
+import WorkerUrl from '../../emulator/src/worker.ts?worker&url';
+import type { SisEvent } from '../../emulator/src/events.ts';
+import type { ClockName } from '../../emulator/src/core.ts';
+import { ErrorLog } from './errors.svelte.ts';
+import { SystemDisk } from './disk.svelte.ts';
+import { MachineSession } from './machine.svelte.ts';
+import { RegistryView } from './registry.svelte.ts';
+import { ImportDisk } from './import-disk.svelte.ts';
+
+async function fetchBytes(url: string, what: string): Promise<ArrayBuffer> {
+  let r: Response;
+  try {
+    r = await fetch(url);
+  } catch (e) {
+    throw new Error(`cannot fetch the ${what} (${url}): ${(e as Error).message}`);
+  }
+  if (!r.ok) throw new Error(`cannot fetch the ${what} (${url}): HTTP ${r.status}`);
+  return r.arrayBuffer();
+}
+
+export class Dashboard {
+  readonly errors = new ErrorLog();
+  readonly disk = new SystemDisk(this.errors);
+  readonly importDisk = new ImportDisk(this.errors);
+  readonly registry = new RegistryView(this.disk, this.errors);
+  readonly machine: MachineSession;
+  /** The last events, newest last (for the event log and later panels). */
+  recentEvents = $state<SisEvent[]>([]);
+  ready = $state(false);
+  private assets: Promise<{ wasm: ArrayBuffer; kernel: ArrayBuffer }> | null = null;
+
+  /** ?clock=realtime in the URL switches the guest clock (default virtual). */
+  clock: ClockName = new URLSearchParams(location.search).get('clock') === 'realtime' ? 'realtime' : 'virtual';
+
+  constructor() {
+    this.machine = new MachineSession(
+      this.errors,
+      {
+        onFlush: (bs, blocks) => this.disk.applyFlush(bs, blocks),
+        onEvent: (e) => this.onEvent(e),
+      },
+      () => new Worker(WorkerUrl, { type: 'module' }),
+    );
+  }
+
+  async init(autoBoot: boolean): Promise<void> {
+    try {
+      await this.disk.init();
+    } catch (e) {
+      this.errors.report('opening the stored disk', e);
+      return;
+    }
+    await this.registry.loadStored();
+    if (this.disk.usable && this.disk.blocks.size) await this.registry.rebuild();
+    try {
+      await this.importDisk.init(await fetchBytes(bundleUrl, 'seed bundle'));
+    } catch (e) {
+      this.errors.report('loading the import disk', e);
+    }
+    this.ready = true;
+    if (autoBoot && this.disk.usable) await this.powerOn();
+  }
+
+  private onEvent(e: SisEvent): void {
+    this.recentEvents = [...this.recentEvents.slice(-199), e];
+    if (e.t === 'registry') {
+      const reg = (e as Extract<SisEvent, { t: 'registry' }>).registry;
+      void this.registry.rebuild(reg);
+    }
+  }
+
+  async powerOn(): Promise<void> {
+    if (!this.disk.usable) {
+      this.errors.report('powering on', new Error('another tab is running the machine on this disk'));
+      return;
+    }
+    if (!this.disk.meta || !this.importDisk.image) {
+      this.errors.report('powering on', new Error('the disks are not ready'));
+      return;
+    }
+    try {
+      this.assets ??= Promise.all([fetchBytes(coreUrl, 'emulator core'), fetchBytes(kernelUrl, 'kernel image')]).then(([wasm, kernel]) => ({ wasm, kernel }));
+      const { wasm, kernel } = await this.assets;
+      await this.machine.powerOn({
+        wasm: wasm.slice(0),
+        kernel: kernel.slice(0),
+        clock: this.clock,
+        importDisk: this.importDisk.image.slice().buffer as ArrayBuffer,
+        disk: { sizeBytes: this.disk.meta.sizeBytes, blockSize: this.disk.meta.blockSize, blocks: this.disk.blocks },
+      });
+      this.importDisk.attached();
+    } catch (e) {
+      this.assets = null;
+      this.errors.report('powering on', e);
+    }
+  }
+
+  /** Types `reboot` (a clean unmount, then the kernel restarts). */
+  reboot(): void {
+    this.machine.type('reboot');
+  }
+
+  /** Stops the machine, then wipes the stored disk and the mirror (the caller has confirmed). */
+  async factoryReset(): Promise<void> {
+    await this.machine.stop();
+    try {
+      await this.disk.wipe();
+      this.registry.clear();
+    } catch (e) {
+      this.errors.report('factory reset', e);
+    }
+  }
+
+  /** Uses an uploaded disk image from now on (stops the machine first). */
+  async useDiskImage(file: File): Promise<void> {
+    await this.machine.stop();
+    try {
+      await this.disk.replaceWith(file);
+      this.registry.clear();
+      await this.registry.rebuild();
+    } catch (e) {
+      this.errors.report('using the uploaded disk image', e);
+    }
+  }
+
+  /** Restarts with the import disk as it is now (packages added since power-on need this). */
+  async rebootWithNewImportDisk(): Promise<void> {
+    if (this.machine.on) {
+      this.machine.type('poweroff');
+      const deadline = Date.now() + 60_000;
+      while (this.machine.on && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+      if (this.machine.on) await this.machine.stop();
+    }
+    await this.disk.settled();
+    await this.powerOn();
+  }
+}
