@@ -301,7 +301,7 @@ export const MODEL_CASES: ModelCase[] = [
         { command: 'modelctl keys', expect: [lines('trusted keys (compiled in):',
           '  0ee8dd0c6caa834f  dev          DEVELOPMENT ONLY - never use for production',
           '    public 30b87428b1ca3553ec383578697168cc3b674ee56e7e2541a4da72be0e01d95c')] },
-        { command: 'modelctl load v1.1.0', expect: [/^verified v1\.1\.0: sha256 [0-9a-f]{64}\n {2}signer 0ee8dd0c6caa834f \(dev\) DEVELOPMENT ONLY\n {2}3 layers, 869 parameters, mlp 7-32-16-5 relu\/softmax, 4080 bytes on the heap\n$/] },
+        { command: 'modelctl load v1.1.0', expect: [/^verified v1\.1\.0: sha256 [0-9a-f]{64}\n {2}signer 0ee8dd0c6caa834f \(dev\) DEVELOPMENT ONLY\n {2}3 layers, 869 parameters, mlp 7-32-16-5 relu\/softmax, 4080 bytes on the heap\n {2}read and verified in \d+ us\n$/] },
         { host(img) {
           fsckClean(img);
           const r = checkConsistent(img);

@@ -225,9 +225,12 @@ int model_cmd_load(const char *v)
     struct perr e;
     struct pkg_info info;
     struct model *m;
+    uint64_t t0 = timer_us();
     if (check_registered(v, &e) || pkg_load_dir(PKG_MODEL, v, &info, &m, NULL, &e))
         return fail("load", v, &e);
+    uint64_t t1 = timer_us();
     print_loaded(m, &info);
+    printf("  read and verified in %lu us\n", (unsigned long)(t1 - t0));
     model_put(m);
     return 0;
 }
