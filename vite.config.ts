@@ -1,5 +1,8 @@
 import { defineConfig } from 'vite';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
+import { fileURLToPath } from 'node:url';
+
+const shim = (m: string) => fileURLToPath(new URL(`./web/lib/node-shims/${m}.ts`, import.meta.url));
 
 // The dashboard: `npm start` serves web/ (with the emulator core, the kernel
 // image and the seed bundle pulled in from ../emulator, ../kernel-image and
@@ -9,6 +12,9 @@ export default defineConfig({
   root: 'web',
   base: './',
   plugins: [svelte()],
+  // models/src/keys.ts (shared with the CLI) imports node:fs/url/path for its
+  // key-file paths; in the browser those are these small stand-ins.
+  resolve: { alias: { 'node:fs': shim('fs'), 'node:url': shim('url'), 'node:path': shim('path') } },
   server: {
     host: '127.0.0.1',
     port: 5173,

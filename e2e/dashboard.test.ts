@@ -4,13 +4,14 @@
 // the disk, the downloaded disk image checked by e2fsck/debugfs, power on
 // after poweroff. One browser context throughout (one origin's IndexedDB).
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { haveCore, haveKernel } from '../emulator/src/node-files.ts';
+import { haveCore, haveKernel, REPO_ROOT } from '../emulator/src/node-files.ts';
+import { readTar } from '../models/src/ustar.ts';
 import { buildSite, CHROMIUM, launch, saveFailure, screenText, serve, uartText } from './site.ts';
 
 if (!haveCore()) throw new Error('no emulator/build/core.wasm: run npm run build:wasm');
@@ -125,6 +126,45 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard in Chromium', () => {
     expect(JSON.parse(reg).active).toBe('v1.1.0');
     await page.getByTestId('power-on').click();
     await expect.poll(power, { timeout: BOOT_MS, interval: 500 }).toBe('running');
+  });
+
+  it('refuses plainly what a user can get wrong: a non-model file, a public key as the signing key', async () => {
+    const junk = join(work, 'holiday.txt');
+    writeFileSync(junk, 'not a model at all\n');
+    await page.getByTestId('package-files').setInputFiles(junk);
+    await expect.poll(() => page.getByTestId('errors').innerText(), { timeout: 10_000 }).toMatch(/uploading a model package: not a model package: missing model\.bin, manifest\.json, model\.sig/);
+    await page.getByTestId('key-file').setInputFiles(resolve(REPO_ROOT, 'models/keys/dev.pub'));
+    await expect.poll(() => page.getByTestId('errors').innerText(), { timeout: 10_000 }).toMatch(/this is a public key; signing needs the secret key file/);
+    const dismiss = page.getByRole('button', { name: 'dismiss' });
+    while ((await dismiss.count()) > 0) await dismiss.first().click();
+  });
+
+  it('a model.bin signed with a key made in the browser reaches the kernel, which refuses the key it does not trust (ENOKEY)', async () => {
+    await page.getByTestId('generate-key').click();
+    await expect.poll(() => page.getByTestId('key-id').textContent(), { timeout: 10_000 }).toMatch(/^[0-9a-f]{16}$/);
+    const id = (await page.getByTestId('key-id').textContent())!;
+    expect(await page.getByTestId('trust-commands').textContent()).toContain('--c > kernel-image/src/model/trusted_keys.h');
+    const bin = join(work, 'model.bin');
+    writeFileSync(bin, readTar(new Uint8Array(readFileSync(resolve(REPO_ROOT, 'models/dist/seed-bundle.tar')))).find((e) => e.name === 'v1.0.0/model.bin')!.data);
+    await page.getByTestId('bare-file').setInputFiles(bin);
+    await page.getByTestId('bare-version').fill('v9.0.0-own');
+    await page.getByTestId('sign-and-add').click();
+    await expect.poll(() => page.getByTestId('upload-note').textContent(), { timeout: 10_000 }).toContain('v9.0.0-own is on the import disk');
+    await expect.poll(() => uartText(page), { timeout: BOOT_MS, interval: 500 }).toContain(`modelctl: import v9.0.0-own: signed by untrusted key ${id} (ENOKEY)`);
+    expect(await page.getByTestId('import-packages').textContent()).toContain('v9.0.0-own');
+  });
+
+  it('a model.bin signed in the browser with a key the kernel trusts (dev.key loaded) imports and lists', async () => {
+    await page.getByTestId('key-file').setInputFiles(resolve(REPO_ROOT, 'models/keys/dev.key'));
+    await expect.poll(() => page.getByTestId('key-name').textContent(), { timeout: 10_000 }).toBe('dev');
+    await page.getByTestId('bare-version').fill('v9.1.0-browser');
+    await page.getByTestId('sign-and-add').click();
+    await expect.poll(() => uartText(page), { timeout: BOOT_MS, interval: 500 }).toContain('imported v9.1.0-browser');
+    await expect.poll(() => page.getByTestId('status-v9.1.0-browser').textContent(), { timeout: 60_000 }).toBe('available');
+    await page.locator('.xterm-helper-textarea').focus();
+    await page.keyboard.type('modelctl list');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => uartText(page), { timeout: 30_000 }).toMatch(/v9\.1\.0-browser +Available/);
     expect(pageErrors).toEqual([]);
   });
 });

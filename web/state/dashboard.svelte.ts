@@ -12,6 +12,9 @@ import { SystemDisk } from './disk.svelte.ts';
 import { MachineSession } from './machine.svelte.ts';
 import { RegistryView } from './registry.svelte.ts';
 import { ImportDisk } from './import-disk.svelte.ts';
+import { SigningKey, STOCK_KEYS } from './signing-key.svelte.ts';
+import { addToBundle, checkPackage, signBareModel, type InputFile } from '../lib/model-package.ts';
+import type { PackageFiles } from '../../models/src/package.ts';
 
 async function fetchBytes(url: string, what: string): Promise<ArrayBuffer> {
   let r: Response;
@@ -30,6 +33,11 @@ export class Dashboard {
   readonly importDisk = new ImportDisk(this.errors);
   readonly registry = new RegistryView(this.disk, this.errors);
   readonly machine: MachineSession;
+  readonly signingKey = new SigningKey(this.errors);
+  /** A package added to the import disk, to import once the machine is back at its prompt. */
+  pendingImport = $state<string | null>(null);
+  /** What the last upload did, in words (the errors go to the error list). */
+  uploadNote = $state<string | null>(null);
   /** The last events, newest last (for the event log and later panels). */
   recentEvents = $state<SisEvent[]>([]);
   ready = $state(false);
@@ -57,6 +65,11 @@ export class Dashboard {
       return;
     }
     await this.registry.loadStored();
+    try {
+      if (this.disk.store) await this.signingKey.load(this.disk.store);
+    } catch (e) {
+      this.errors.report('loading your signing key', e);
+    }
     if (this.disk.usable && this.disk.blocks.size) await this.registry.rebuild();
     try {
       await this.importDisk.init(await fetchBytes(bundleUrl, 'seed bundle'));
@@ -95,10 +108,63 @@ export class Dashboard {
         disk: { sizeBytes: this.disk.meta.sizeBytes, blockSize: this.disk.meta.blockSize, blocks: this.disk.blocks },
       });
       this.importDisk.attached();
+      void this.machine.whenPrompt().then(() => this.runPendingImport());
     } catch (e) {
       this.assets = null;
       this.errors.report('powering on', e);
     }
+  }
+
+  /** Checks an uploaded package (files or one .tar) and adds it to the import disk. */
+  async uploadPackage(files: File[]): Promise<void> {
+    try {
+      const input: InputFile[] = await Promise.all(files.map(async (f) => ({ name: f.name, data: new Uint8Array(await f.arrayBuffer()) })));
+      const own = this.signingKey.key ? [this.signingKey.key] : [];
+      const p = checkPackage(input, STOCK_KEYS, own);
+      await this.addPackage(p, p.unknownSigner ? `signed by key ${p.keyId}, which this dashboard does not know: only a kernel built to trust it imports it` : `signed by ${p.keyId}`);
+    } catch (e) {
+      this.errors.report('uploading a model package', e);
+    }
+  }
+
+  /** Signs a bare model.bin with the user's key as VERSION and adds it to the import disk. */
+  async signAndUpload(file: File, version: string, description: string): Promise<void> {
+    try {
+      const key = this.signingKey.key;
+      if (!key) throw new Error('no signing key: generate one or load your .key file first');
+      const p = signBareModel(new Uint8Array(await file.arrayBuffer()), version, key, { fileName: file.name, description: description || undefined });
+      await this.addPackage(p, `signed in this browser with ${key.name} (${key.id})${this.signingKey.stockTrusted ? '' : ': the stock kernel does not trust this key (see Signing key)'}`);
+    } catch (e) {
+      this.errors.report('signing the model', e);
+    }
+  }
+
+  private async addPackage(p: PackageFiles, how: string): Promise<void> {
+    if (!this.importDisk.image) throw new Error('the import disk is not loaded');
+    if (this.registry.mirror?.registry.models.some((m) => m.version === p.name)) {
+      throw new Error(`${p.name} is already in the registry: choose another version name`);
+    }
+    this.importDisk.setImage(addToBundle(this.importDisk.image, p));
+    this.importDisk.added = [...this.importDisk.added, p.name];
+    this.importDisk.changedSinceBoot = true;
+    this.uploadNote = `${p.name} is on the import disk, ${how}.`;
+    if (this.machine.on) {
+      // The worker attaches the import disk at power-on and cannot swap it while running.
+      this.uploadNote += ' The running machine has the old import disk: rebooting with the new one, then importing.';
+      this.pendingImport = p.name;
+      await this.rebootWithNewImportDisk();
+    } else {
+      this.uploadNote += ' Power on, then import it.';
+      this.pendingImport = p.name;
+    }
+  }
+
+  /** Called when the machine reaches its prompt: runs a pending import. */
+  runPendingImport(): void {
+    if (!this.pendingImport || !this.machine.atPrompt) return;
+    const name = this.pendingImport;
+    this.pendingImport = null;
+    this.machine.type(`modelctl import ${name}`);
   }
 
   /** Types `reboot` (a clean unmount, then the kernel restarts). */

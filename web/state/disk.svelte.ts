@@ -24,7 +24,7 @@ export class SystemDisk {
   generation = $state(0);
 
   blocks = new Map<number, Uint8Array>();
-  store: DiskStore | null = null;
+  store = $state.raw<DiskStore | null>(null);
   private saving: Promise<void> = Promise.resolve();
   private releaseLock: (() => void) | null = null;
 

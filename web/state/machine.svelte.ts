@@ -146,6 +146,7 @@ export class MachineSession {
         this.promptSeen = true;
         this.bootMs = performance.now() - this.bootStarted;
         if (this.power === 'booting') this.power = 'running';
+        for (const w of this.promptWaiters.splice(0)) w();
       }
     }
   }
@@ -252,7 +253,15 @@ export class MachineSession {
     return this.transcript.map((b) => d.decode(b, { stream: true })).join('') + d.decode();
   }
 
-  /** Resolves once the prompt has been seen (for callers that need the shell). */
+  private promptWaiters: (() => void)[] = [];
+
+  /** Resolves when this power cycle's first prompt has been seen. */
+  whenPrompt(): Promise<void> {
+    if (this.promptSeen) return Promise.resolve();
+    return new Promise((r) => this.promptWaiters.push(r));
+  }
+
+  /** True once the prompt has been seen (for callers that need the shell). */
   get atPrompt(): boolean {
     return this.promptSeen;
   }
