@@ -32,7 +32,7 @@ import { Driver, e2fsck, e2fsckRepair } from './harness.ts';
 import { checkConsistent, modelsState, SEED_BUNDLE, type ModelsState } from '../../../kernel-image/tests/model-cases.ts';
 
 const TOTAL_CUTS = Number(process.env.SIS_MODEL_POWERCUTS ?? 210);
-const DISK_MIB = 32;
+const DISK_MIB = 12;
 const SETUP = ['modelctl remove v2.0.0-shifted'];
 const WORKLOAD = ['modelctl swap v1.1.0', 'modelctl rollback', 'modelctl import v2.0.0-shifted'];
 const STEP = 20_000;
