@@ -56,7 +56,7 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard in Chromium', () => {
   it('boots to the prompt; typed keys reach the shell, Up recalls the last line', async () => {
     await page.goto(url);
     await expect.poll(power, { timeout: BOOT_MS, interval: 500 }).toBe('running');
-    expect(await screenText(page)).toContain('sis> ');
+    await expect.poll(() => screenText(page), { timeout: 10_000 }).toContain('sis> '); // xterm renders a frame later
     const bootText = await page.getByTestId('boot-time').textContent();
     console.log(`e2e: boot to the prompt in the tab: ${bootText} (a blank disk: the kernel formats and provisions it)`);
     await page.locator('.xterm-helper-textarea').focus();
@@ -165,6 +165,35 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard in Chromium', () => {
     await page.keyboard.type('modelctl list');
     await page.keyboard.press('Enter');
     await expect.poll(() => uartText(page), { timeout: 30_000 }).toMatch(/v9\.1\.0-browser +Available/);
+  });
+
+  it('pause stops the guest (uptime frozen), resume runs it on', async () => {
+    await page.getByTestId('pause').click();
+    await expect.poll(power, { timeout: 10_000 }).toBe('paused');
+    const frozen = await page.evaluate(async () => {
+      const d = (globalThis as unknown as { sisDashboard: { machine: { client: { status(): Promise<{ uptimeUs: number }> } } } }).sisDashboard;
+      const a = await d.machine.client.status();
+      await new Promise((r) => setTimeout(r, 1500));
+      const b = await d.machine.client.status();
+      return [a.uptimeUs, b.uptimeUs];
+    });
+    expect(frozen[1]).toBe(frozen[0]);
+    await page.getByTestId('resume').click();
+    await expect.poll(power, { timeout: 10_000 }).toBe('running');
+    await page.locator('.xterm-helper-textarea').focus();
+    await page.keyboard.type('echo resumed-ok');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => uartText(page), { timeout: 30_000 }).toMatch(/\nresumed-ok/);
+  });
+
+  it('factory reset (confirmed) wipes the stored disk and restores the seed import disk: provisioned again, baseline active', async () => {
+    page.once('dialog', (d) => void d.accept());
+    await page.getByTestId('factory-reset').click();
+    await expect.poll(() => uartText(page), { timeout: BOOT_MS, interval: 500 }).toContain('blk0 is blank: formatting it as ext4');
+    await expect.poll(power, { timeout: BOOT_MS, interval: 500 }).toBe('running');
+    await expect.poll(() => page.getByTestId('active-version').textContent(), { timeout: 60_000 }).toBe('v1.0.0');
+    expect(await page.getByTestId('model-v9.1.0-browser').count()).toBe(0);
+    expect(await page.getByTestId('import-packages').textContent()).not.toContain('v9.');
     expect(pageErrors).toEqual([]);
   });
 });

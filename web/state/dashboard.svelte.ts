@@ -172,12 +172,19 @@ export class Dashboard {
     this.machine.type('reboot');
   }
 
-  /** Stops the machine, then wipes the stored disk and the mirror (the caller has confirmed). */
+  /**
+   * Stops the machine, then wipes the stored disk and the mirror, and puts the
+   * import disk back to the seed bundle (the caller has confirmed). The
+   * signing key stays.
+   */
   async factoryReset(): Promise<void> {
     await this.machine.stop();
     try {
       await this.disk.wipe();
       this.registry.clear();
+      this.importDisk.restoreSeed();
+      this.pendingImport = null;
+      this.uploadNote = null;
     } catch (e) {
       this.errors.report('factory reset', e);
     }

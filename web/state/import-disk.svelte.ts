@@ -21,8 +21,19 @@ export class ImportDisk {
 
   constructor(private readonly errors: ErrorLog) {}
 
+  private seed: Uint8Array | null = null;
+
   async init(seed: ArrayBuffer): Promise<void> {
-    this.setImage(new Uint8Array(seed));
+    this.seed = new Uint8Array(seed);
+    this.setImage(this.seed);
+  }
+
+  /** Back to the seed bundle alone (factory reset). */
+  restoreSeed(): void {
+    if (!this.seed) return;
+    this.setImage(this.seed);
+    this.added = [];
+    this.changedSinceBoot = true;
   }
 
   setImage(tar: Uint8Array): void {
