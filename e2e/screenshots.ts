@@ -2,7 +2,9 @@
 // built site in headless Chromium with live data: the kernel boots on a blank
 // disk, a swap and a health check run through the panel's buttons, a key is
 // generated. Prints the figures it saw (boot to prompt, bundle sizes).
-import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { readTar } from '../models/src/ustar.ts';
 import { gzipSync } from 'node:zlib';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -46,7 +48,20 @@ async function main() {
     await page.keyboard.press('Enter');
     await page.waitForTimeout(1500);
     await page.getByTestId('generate-key').click();
-    await page.waitForTimeout(800);
+    await page.getByTestId('trust-commands').waitFor();
+    await page.getByTestId('signing-key').screenshot({ path: join(OUT, 'signing-key.png') });
+    // A bare model.bin signed in the browser with dev.key (which the stock kernel trusts), imported.
+    await page.getByTestId('key-file').setInputFiles(resolve(REPO_ROOT, 'models/keys/dev.key'));
+    await until(async () => (await page.getByTestId('key-name').textContent()) === 'dev', 'dev key');
+    const binDir = mkdtempSync(join(tmpdir(), 'sis-shot-'));
+    const bin = join(binDir, 'model.bin');
+    writeFileSync(bin, readTar(new Uint8Array(readFileSync(resolve(REPO_ROOT, 'models/dist/seed-bundle.tar')))).find((e) => e.name === 'v1.0.0/model.bin')!.data);
+    await page.getByTestId('bare-file').setInputFiles(bin);
+    await page.getByTestId('bare-version').fill('v3.0.0-browser');
+    await page.getByTestId('sign-and-add').click();
+    await until(async () => (await page.getByTestId('model-v3.0.0-browser').count()) > 0, 'browser-signed import');
+    rmSync(binDir, { recursive: true, force: true });
+    await page.getByTestId('upload').screenshot({ path: join(OUT, 'upload.png') });
     await page.reload();
     await until(async () => (await power()) === 'running', 'boot (warm: stored disk)');
     console.log(`boot to prompt in the tab, stored disk: ${await page.getByTestId('boot-time').textContent()}`);
@@ -56,7 +71,7 @@ async function main() {
     await page.waitForTimeout(3000);
     await page.screenshot({ path: join(OUT, 'dashboard.png') });
     for (const [id, file] of [['status-bar', 'status-bar'], ['terminal', 'terminal'], ['registry', 'registry'], ['history', 'history'],
-      ['upload', 'upload'], ['disk', 'disk'], ['signing-key', 'signing-key']] as const) {
+      ['disk', 'disk']] as const) {
       const el = id === 'terminal' ? page.locator('section.terminal') : page.getByTestId(id);
       await el.screenshot({ path: join(OUT, `${file}.png`) });
     }
