@@ -186,6 +186,30 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard in Chromium', () => {
     await expect.poll(() => uartText(page), { timeout: 30_000 }).toMatch(/\nresumed-ok/);
   });
 
+  it('after a kernel crash the status says so and Power on boots it again', async () => {
+    await page.locator('.xterm-helper-textarea').focus();
+    await page.keyboard.type('crash panic');
+    await page.keyboard.press('Enter');
+    await expect.poll(power, { timeout: 60_000 }).toBe('crashed');
+    expect(await page.getByTestId('problem').textContent()).toMatch(/the kernel stopped: guest halted after a crash/);
+    await page.getByTestId('power-on').click();
+    await expect.poll(power, { timeout: BOOT_MS, interval: 500 }).toBe('running');
+  });
+
+  it('a kernel image that cannot boot is reported in words (a separate profile)', async () => {
+    const other = await browser.newContext();
+    try {
+      const p = await other.newPage();
+      // A gzip-compressed image (a common mistake): the loader refuses it before anything runs.
+      await p.route(/sis-kernel-[^/]*\.img$/, (r) => r.fulfill({ status: 200, body: Buffer.concat([Buffer.from([0x1f, 0x8b, 8, 0]), Buffer.alloc(4092)]) }));
+      await p.goto(url);
+      await expect.poll(() => p.getByTestId('errors').innerText().catch(() => ''), { timeout: 60_000 }).toMatch(/powering on: the emulator refused to start: kernel image is gzip-compressed/);
+      expect(await p.getByTestId('power').textContent()).toBe('failed');
+    } finally {
+      await other.close();
+    }
+  });
+
   it('factory reset (confirmed) wipes the stored disk and restores the seed import disk: provisioned again, baseline active', async () => {
     page.once('dialog', (d) => void d.accept());
     await page.getByTestId('factory-reset').click();
