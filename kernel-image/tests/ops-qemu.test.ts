@@ -20,6 +20,7 @@ describe('SIS decision loop, traces and incidents on QEMU virt', () => {
     it(c.name, async () => {
       const dir = mkdtempSync(path.join(os.tmpdir(), 'sis-ops-qemu-'));
       let n = 0;
+      const booted: { kill(): Promise<void> }[] = [];   // a failing case must not leave machines running
       const boot: OpsBootFn = async (spec) => {
         const eventsFile = path.join(dir, `events-${n++}.jsonl`);
         const args = ['-global', 'virtio-mmio.force-legacy=false',
@@ -27,11 +28,13 @@ describe('SIS decision loop, traces and incidents on QEMU virt', () => {
           '-drive', `if=none,file=${SEED_BUNDLE},format=raw,id=d1,readonly=on`, '-device', 'virtio-blk-device,drive=d1',
           '-device', 'virtio-serial-device', '-chardev', `file,id=ev,path=${eventsFile}`, '-device', 'virtconsole,chardev=ev'];
         const machine = await bootQemu({ image: spec.image === 'nofeat' ? NOFEAT : KERNEL_IMAGE, args, deadlineMs: c.timeoutMs });
+        booted.push(machine);
         return { machine, events: () => (existsSync(eventsFile) ? readFileSync(eventsFile, 'utf8').split('\n').filter((l) => l) : []) };
       };
       try {
         await c.run(boot, dir, 'qemu');
       } finally {
+        for (const m of booted) await m.kill();
         rmSync(dir, { recursive: true, force: true });
       }
     }, c.timeoutMs);

@@ -32,6 +32,7 @@ describe('SIS decision loop, traces and incidents on the emulator', () => {
     it(c.name, async () => {
       const dir = mkdtempSync(path.join(os.tmpdir(), 'sis-emu-ops-'));
       let n = 0;
+      const booted: { kill(): Promise<void> }[] = [];   // a failing case must not leave machines running
       const boot: OpsBootFn = async (spec) => {
         const stores = [new FileBlockStore(spec.system, false), new FileBlockStore(SEED_BUNDLE, true)];
         const virtio: Record<number, VirtioBackend> = { 31: new VirtioBlk(stores[0], 'sis-disk-0'), 30: new VirtioBlk(stores[1], 'sis-disk-1') };
@@ -51,6 +52,7 @@ describe('SIS decision loop, traces and incidents on the emulator', () => {
           release();
           throw e;
         }
+        booted.push(machine);
         void machine.exited.then(release);
         try {
           await machine.waitFor(PROMPT, { timeoutMs: 120_000 });
@@ -63,6 +65,7 @@ describe('SIS decision loop, traces and incidents on the emulator', () => {
       try {
         await c.run(boot, dir, 'emulator');
       } finally {
+        for (const m of booted) await m.kill();
         rmSync(dir, { recursive: true, force: true });
       }
     }, c.timeoutMs);
