@@ -36,6 +36,17 @@
 // virtual nanosecond per instruction) and its guest nanoseconds are given
 // as its instruction count (waits for the disk included). Seed targets:
 // swap < 100 ms, health < 50 ms.
+//
+// Decision loop: both machines boot again (blank 32 MiB disk + seed bundle),
+// run the autonomy loop at a 10 ms interval for 5 s of guest time with a
+// light workload (`stress mem 2048 256`, `stress cpu 10`), and report the
+// kernel's own figures: the mean and max cost of one trace_record() (the
+// ring copy; seed target < 10 us) from `tracectl stats`, and of a whole
+// decision tick (telemetry to the decision event, the workload's own work
+// excluded) from `autoctl status`. Instructions: the emulator's virtual
+// clock counts one counter tick per retired instruction, so its guest ns /
+// 16 (62.5 MHz) is the instruction count of the measured code; QEMU with
+// -icount shift=0 runs one instruction per guest ns.
 import { readFileSync } from 'node:fs';
 import { PROMPT, runCommand, type SerialMachine } from '../kernel-image/tests/serial-machine.ts';
 import { bootQemu } from '../kernel-image/tests/qemu-machine.ts';
@@ -263,6 +274,48 @@ if (withQemu) {
   }
 }
 
+interface LoopResult { recMean: number; recMax: number; tickMean: number; tickMax: number; decisions: number }
+
+async function measureLoop(name: string, start: () => Promise<SerialMachine>): Promise<LoopResult | string> {
+  process.stderr.write(`bench: ${name}: decision loop (10 ms interval, 5 s)...\n`);
+  const m = await start();
+  try {
+    await m.waitFor(PROMPT, { timeoutMs: 300_000 });
+    for (const c of ['stress mem 2048 256', 'stress cpu 10', 'autoctl interval 10', 'autoctl on', 'sleep 5000', 'autoctl off']) await runCommand(m, c, 600_000);
+    const st = await runCommand(m, 'autoctl status');
+    const tr = await runCommand(m, 'tracectl stats');
+    const t = /^tick: last \d+ ns, max (\d+) ns, mean (\d+) ns$/m.exec(st);
+    const d = /^decisions: (\d+)/m.exec(st);
+    const r = /^record: last \d+ ns, max (\d+) ns, mean (\d+) ns$/m.exec(tr);
+    if (!t || !d || !r) return `unexpected output: ${st} ${tr}`;
+    return { tickMax: +t[1], tickMean: +t[2], decisions: +d[1], recMax: +r[1], recMean: +r[2] };
+  } finally {
+    await m.kill();
+  }
+}
+
+const emuLoop = await measureLoop('emulator (virtual clock)', emuModelMachine('virtual'));
+let qemuLoop: LoopResult | string | null = null;
+let qemuLoopIcount: LoopResult | string | null = null;
+if (withQemu) {
+  const dir = mkdtempSync(join(tmpdir(), 'sis-bench-loop-'));
+  try {
+    const boot = (extra: string[]) => {
+      const img = join(dir, `disk-${extra.length}.img`);
+      writeFileSync(img, new Uint8Array(MODEL_DISK_MIB << 20));
+      return bootQemu({
+        image: kernelPath, deadlineMs: 600_000,
+        args: [...extra, '-global', 'virtio-mmio.force-legacy=false', '-drive', `if=none,file=${img},format=raw,id=d0`, '-device', 'virtio-blk-device,drive=d0',
+          '-drive', `if=none,file=${bundlePath},format=raw,id=d1,readonly=on`, '-device', 'virtio-blk-device,drive=d1'],
+      });
+    };
+    qemuLoop = await measureLoop('QEMU', () => boot([]));
+    qemuLoopIcount = await measureLoop('QEMU -icount shift=0', () => boot(['-icount', 'shift=0']));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 const f = (x: number, d = 0) => x.toFixed(d).padStart(10);
 const lines: string[] = [];
 lines.push(`SIS bench, ${iters} iterations, kernel ${kernelPath}`);
@@ -325,6 +378,25 @@ if (typeof emuFs === 'string') {
   if (typeof qemuIcount === 'string') lines.push(`QEMU -icount models: ${qemuIcount}`);
   lines.push(r ? `emulator, realtime clock: swap ${r.swapUs} us, health ${r.healthUs} us, rollback ${r.rollbackUs} us`
     : `emulator, realtime clock: ${emuModels}`);
+}
+{
+  const e = typeof emuLoop !== 'string' ? emuLoop : undefined;
+  const q = qemuLoop && typeof qemuLoop !== 'string' ? qemuLoop : undefined;
+  const qi = qemuLoopIcount && typeof qemuLoopIcount !== 'string' ? qemuLoopIcount : undefined;
+  lines.push('decision loop (10 ms interval, 5 s guest time; seed target: trace record < 10 us; emulator on its virtual clock):');
+  if (e) {
+    row('trace record mean', e.recMean / 1000, q ? q.recMean / 1000 : undefined, 'us', 2);
+    row('trace record max', e.recMax / 1000, q ? q.recMax / 1000 : undefined, 'us', 2);
+    row('decision tick mean', e.tickMean / 1000, q ? q.tickMean / 1000 : undefined, 'us', 1);
+    row('decision tick max', e.tickMax / 1000, q ? q.tickMax / 1000 : undefined, 'us', 1);
+    row('trace record mean', e.recMean / 16, qi?.recMean, 'insns');
+    row('decision tick mean', e.tickMean / 16, qi?.tickMean, 'insns');
+    lines.push(`(decisions made: emulator ${e.decisions}${q ? `, QEMU ${q.decisions}` : ''}; instructions: emulator guest ns / 16, QEMU -icount shift=0 guest ns)`);
+  } else {
+    lines.push(`emulator: not measured: ${emuLoop}`);
+  }
+  if (typeof qemuLoop === 'string') lines.push(`QEMU loop: ${qemuLoop}`);
+  if (typeof qemuLoopIcount === 'string') lines.push(`QEMU -icount loop: ${qemuLoopIcount}`);
 }
 if (qemu) {
   const same = cpus.every((c) => Object.keys(emus[c].checks).every((k) => emus[c].checks[k] === qemu.checks[k]));

@@ -142,6 +142,7 @@ void kmain(void *dtb)
 #ifdef CONFIG_MODEL_LIFECYCLE
     model_boot();
 #endif
+    auto_init();
     printf("Type 'help' for the list of commands.\n");
     shell_run();
 }
