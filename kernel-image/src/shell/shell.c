@@ -59,6 +59,13 @@ static const struct command commands[] = {
     { "modelctl", "modelctl list | load V | swap V | rollback | health [V] | status | remove V | import [NAME|--all] | compare A B | history [--last N] | keys | infer V [FROM COUNT]",
       "signed models: registry, health-gated hot-swap, rollback, audit trail", cmd_modelctl },
 #endif
+#if defined(CONFIG_SHADOW_MODE) && defined(CONFIG_MODEL_LIFECYCLE)
+    { "shadowctl", "shadowctl enable V | disable | promote [--force] | status | threshold N | mode log|compare|canary10|canary100", "shadow model: compare with production, canary, automatic abort, promote", cmd_shadowctl },
+#endif
+#ifdef CONFIG_OTEL
+    { "otelctl", "otelctl status | flush", "OpenTelemetry span export (OTLP/JSON batches in /otel)", cmd_otelctl },
+    { "driftctl", "driftctl status | baseline reset", "drift of confidence, reward and features (PSI) against the model's baseline", cmd_driftctl },
+#endif
     { "selftest", "selftest [name]", "run the in-kernel self tests (printf, string, heap, ...)", cmd_selftest },
     { "bench", "bench [iterations]", "integer, memory and floating-point loops, timed in guest time", cmd_bench },
     { "crash", "crash [data|write|undef|align|brk|jump|svc|el0|panic]", "fault on purpose to show the crash report", cmd_crash },
