@@ -55,6 +55,9 @@ uint64_t timer_counter(void);   /* CNTVCT_EL0 */
 uint64_t timer_freq(void);      /* CNTFRQ_EL0 */
 uint64_t timer_us(void);        /* microseconds since boot */
 uint64_t timer_ticks(void);     /* periodic interrupts taken */
+uint64_t timer_late_ticks(void); /* ticks taken > 1/10 period late, plus periods skipped */
+void cpu_idle_wfi(void);        /* WFI (IRQs masked by the caller), time asleep counted idle */
+uint64_t cpu_idle_ns(void);     /* guest ns spent in cpu_idle_wfi since boot */
 void timer_stop(void);
 
 /* ---- arch/psci.c ---- */
@@ -131,6 +134,7 @@ bool blk_readonly(int disk);
 int blk_read(int disk, uint64_t lba, uint32_t count, void *buf);          /* 0 or -errno */
 int blk_write(int disk, uint64_t lba, uint32_t count, const void *buf);   /* 0 or -errno */
 int blk_flush(int disk);                                                  /* 0 or -errno */
+void blk_io_stats(uint64_t *requests, uint64_t *errors, uint64_t *busy_ns); /* since boot */
 int cmd_blk(int argc, char **argv);
 
 /* ---- drivers/virtio_console.c ---- */
@@ -198,6 +202,14 @@ int vprintf(const char *fmt, va_list ap);
 int snprintf(char *buf, size_t n, const char *fmt, ...) PRINTF_LIKE(3, 4);
 int vsnprintf(char *buf, size_t n, const char *fmt, va_list ap);
 void panic(const char *fmt, ...) PRINTF_LIKE(1, 2) NORETURN;
+
+/* ---- lib/klog.c ---- */
+#define KLOG_LINES 256
+#define KLOG_WIDTH 160
+void klog_putc(char c);
+void klog_write(const char *prefix, const char *text);  /* one line: prefix + text */
+uint64_t klog_total(void);      /* lines completed since boot */
+bool klog_line(uint32_t i, uint64_t *ts_us, const char **text);  /* i-th newest; read, not drained */
 
 /* ---- lib/string.c ---- */
 void *memcpy(void *dst, const void *src, size_t n);
@@ -482,6 +494,19 @@ void model_boot(void);
 /* ---- shell/cmd_model.c ---- */
 int cmd_modelctl(int argc, char **argv);
 
+/* ---- ai/autonomy.c (the rest: trace/trace.h) ---- */
+void auto_init(void);
+void auto_idle(void);           /* every idle wait calls it: runs the decision tick when due */
+int cmd_autoctl(int argc, char **argv);
+int cmd_sleep(int argc, char **argv);
+
+/* ---- ai/workload.c (the rest: trace/trace.h) ---- */
+int cmd_stress(int argc, char **argv);
+int cmd_chaos(int argc, char **argv);
+
+/* ---- trace/cmd_trace.c ---- */
+int cmd_tracectl(int argc, char **argv);
+
 /* ---- lib/selftest.c ---- */
 int selftest_run(const char *only);  /* returns number of failures */
 
@@ -517,7 +542,7 @@ int cmd_crash(int argc, char **argv);
 /* ---- otel/otlp.c ---- */
 #define OTEL_DIR "/otel"
 #define OTEL_BATCH 100          /* spans per file */
-#define OTEL_KEEP 16            /* files kept in /otel; the oldest go first */
+#define OTEL_KEEP 64            /* files kept in /otel (about 90 KB each); the oldest go first */
 #define OTEL_MAX_ATTRS 24
 #define OTEL_MAX_EVENTS 8
 #define OTEL_EV_ATTRS 4

@@ -148,6 +148,7 @@ void kmain(void *dtb)
 #ifdef CONFIG_OTEL
     otel_init();
 #endif
+    auto_init();
     printf("Type 'help' for the list of commands.\n");
     shell_run();
 }

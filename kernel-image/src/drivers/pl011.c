@@ -114,6 +114,8 @@ int uart_getc(void)
         return (uint8_t)mmio_read32(base + DR);
     }
     for (;;) {
+        if (head == tail)
+            auto_idle();        /* the decision loop runs while the shell waits */
         irq_disable();
         if (head != tail) {
             uint8_t c = ring[tail % sizeof(ring)];
@@ -121,7 +123,7 @@ int uart_getc(void)
             irq_enable();
             return c;
         }
-        wfi();
+        cpu_idle_wfi();
         irq_enable();
         isb();
     }

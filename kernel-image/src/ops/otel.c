@@ -18,6 +18,8 @@
  * for a model's decision, so they live under the `sis.` namespace
  * (sis.model.version, sis.model.hash, sis.decision.action, ...); the
  * resource uses the conventional service.name, service.version, host.arch.
+ * model_inference carries sis.features.f32: the 7 scaled inputs as the
+ * hex of their IEEE single-precision bits, in MODEL-FORMAT.md order.
  */
 #include "../trace/trace.h"
 
@@ -61,6 +63,14 @@ void otel_on_decision(const struct decision_trace *t)
     struct otel_span *s = open_at(t, tid, 1, root_id, "model_inference", t->stage_start_ns[STAGE_INFER]);
     model_attrs(s, "production", t->model_version, t->model_hash, t->chosen_action, t->confidence);
     otel_kv_str(OTEL_SPAN_ATTR(s), "sis.decider", t->decider == DECIDER_MODEL ? "model" : "reference");
+    /* The exact inputs, so a reader can replay both models bit for bit. */
+    char hex[8 * TRACE_FEATURES + 1];
+    for (int i = 0; i < TRACE_FEATURES; i++) {
+        uint32_t u;
+        memcpy(&u, &t->features[i], 4);
+        snprintf(hex + 8 * i, 9, "%08x", u);
+    }
+    otel_kv_str(OTEL_SPAN_ATTR(s), "sis.features.f32", hex);
     close_at(s, unix_ns(t, t->stage_start_ns[STAGE_INFER] + t->stage_ns[STAGE_INFER]));
 
     if (t->shadow.present) {

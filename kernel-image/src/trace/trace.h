@@ -217,6 +217,19 @@ static inline void decision_hooks_run(const struct decision_trace *t)
     drift_on_decision(t);
 }
 
+/* ---- ai/workload.c ---- */
+void workload_tick(uint32_t interval_ms);
+void workload_act(uint32_t action, char *what, size_t cap);
+bool workload_chaos(double raw[TRACE_FEATURES]);
+uint32_t workload_tasks(void);
+uint32_t workload_latency_ms(void);
+uint32_t workload_throttle(void);
+uint32_t workload_backoff(void);
+uint32_t workload_io_failed(void);
+size_t workload_cache_bytes(void);
+const char *feature_name(int i);
+double feature_range(int i);
+
 /* ---- ai/autonomy.c: the loop, safe mode ---- */
 #define AUTO_INTERVAL_DEFAULT_MS 500
 #define AUTO_INTERVAL_MIN_MS 10
@@ -232,5 +245,11 @@ void safe_mode_exit(const char *reason);
 bool safe_mode_active(void);
 /* The active decider's identity, as a trace records it (for otel resource/span attributes). */
 void auto_model_info(char version[MODEL_NAME_MAX + 1], char hash[65], uint64_t *loaded_at);
+struct model;
+/* Decide on scaled features x: the model's forward pass (m != NULL) or the
+ * reference policy; fills the trace's processing and output fields. */
+void auto_infer(struct model *m, const float x[TRACE_FEATURES], struct decision_trace *t);
+uint32_t health_score(const struct telemetry *m);   /* 0-1000, docs/PHASE7-AI-OPERATIONS.md */
+uint64_t auto_boot_unix_us(void);
 
 #endif
