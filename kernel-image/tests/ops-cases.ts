@@ -14,7 +14,7 @@
 // depends on the machine's speed: the checks are relations over whatever
 // decisions happened, never fixed counts.
 
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { dfsCat, dfsLs, fsckClean, historyOf, registryOf, SEED_BUNDLE, type ModelCase } from './model-cases.ts';
 import type { Check } from './shell-cases.ts';
@@ -377,19 +377,21 @@ function promoteCase(): ModelCase {
         ...fastLoop,
         cmd('shadowctl enable v1.1.0', /mode log$/m),
         { unchanged: 'shadowctl promote', expect: [/^shadowctl: promote: nothing compared yet/m] },
+        cmd('sleep 1200'),
         // At 510 ms the two disagree by more than 200 in confidence (production stays sure: no drift).
+        // About 30 decisions: above 10%, below the abort rules (50 divergences; 20% after 100).
         cmd('chaos shift network_latency 510'),
-        cmd('shadowctl mode compare', 'Shadow mode: compare'), cmd('sleep 800'),
+        cmd('shadowctl mode compare', 'Shadow mode: compare'), cmd('sleep 300'),
+        cmd('autoctl off', 'autoctl: off'),
         { unchanged: 'shadowctl promote', expect: [/^shadowctl: promote: divergence rate above 10%: refused \(use --force/m] },
-        // Idle again, so the shadow's last 100 confidences (the adopted drift baseline) are calm ones.
-        cmd('chaos off'), cmd('sleep 1500'),
+        cmd('chaos off'),
         cmd('shadowctl promote --force', /^Promoting shadow v1\.1\.0 to production \(--force\)/m, /^Promotion complete: v1\.1\.0 is now active .*rollback slot v1\.0\.0; watching 1000 decisions$/m),
         cmd('modelctl status', /^active: +v1\.1\.0$/m, /^shadow: +none$/m, /^rollback: +v1\.0\.0$/m),
         cmd('shadowctl enable v2.0.0-shifted', /mode log$/m),
         { unchanged: 'shadowctl promote --force', expect: [/^shadowctl: promote: .*accuracy/m] },
         cmd('shadowctl disable', 'Shadow agent disabled (v2.0.0-shifted)'),
-        // The drift baseline of v1.1.0 was adopted from its shadow confidences; now make it unsure.
-        cmd('sleep 1500'), cmd('chaos shift network_latency 505'), cmd('sleep 3000'),
+        // v1.1.0's drift baseline was adopted from its shadow confidences; at 505 ms it is unsure.
+        cmd('chaos shift network_latency 505'), cmd('autoctl on', 'autoctl: on'), cmd('sleep 2500'),
         cmd('modelctl status', /^active: +v1\.0\.0$/m),
         cmd('autoctl', /safe mode: on/),
         ...stopAndFlush,
@@ -447,8 +449,10 @@ function driftSafeCase(): ModelCase {
       const evs = decisionEvents(ev);
       const at = ev.indexOf(ev.find((e) => e.t === 'drift' && (e as any).level === 'alert')!);
       // The alerting decision's own event follows the drift event; the ones after it were in safe mode.
-      const later = ev.slice(at + 1).filter((e) => e.t === 'decision').slice(1) as unknown as { reason: string | null; action: string }[];
-      if (!later.length || later.some((d) => d.action !== 'none' && d.reason !== 'safe_mode')) fail('an action ran in safe mode without approval');
+      const later = ev.slice(at + 1).filter((e) => e.t === 'decision').slice(1) as unknown as { reason: string | null; action: string; executed: string }[];
+      // Nothing but `none` ran without approval (a policy check may also have stopped it first).
+      const bad = later.find((d) => d.executed !== '' && d.executed !== 'none');
+      if (!later.length || bad) fail(`an action ran in safe mode without approval: ${JSON.stringify(bad)}`);
       void evs;
       void img;
     },
@@ -468,9 +472,11 @@ function retentionCase(): ModelCase {
           const st = spawnSync('dumpe2fs', ['-h', img], { encoding: 'utf8' }).stdout;
           const free = Number(/^Free blocks: +(\d+)/m.exec(st)![1]), bs = Number(/^Block size: +(\d+)/m.exec(st)![1]);
           filler = `${img}.fill`;
-          spawnSync('truncate', ['-s', String(Math.max(0, (free - 40) * bs)), filler]);
+          // Not sparse (debugfs would keep a hole as a hole): bytes 0xa5.
+          writeFileSync(filler, Buffer.alloc(Math.max(0, (free - 40) * bs), 0xa5));
           const r = spawnSync('debugfs', ['-w', '-R', `write ${filler} fill`, img], { encoding: 'utf8' });
-          if (r.status !== 0) fail(`debugfs write: ${r.stderr}`);
+          rmSync(filler);
+          if (r.status !== 0 || /error|No space/i.test(r.stderr)) fail(`debugfs write: ${r.stderr}`);
         },
         steps: [
           ...fastLoop, cmd('sleep 1500'),
