@@ -355,8 +355,13 @@ function canaryCase(): ModelCase {
         const want = canaryPick(d.id);
         if (d.shadow!.attrs['sis.shadow.canary'] !== want) fail(`decision ${d.id}: canary ${d.shadow!.attrs['sis.shadow.canary']}, hash says ${want}`);
         if (want) picked++;
-        // A canary decision proposes the shadow's action (then the same policy checks).
-        if (want && d.root.attrs['sis.decision.action'] !== d.shadow!.attrs['sis.prediction.action']) fail(`decision ${d.id}: canary did not propose the shadow's action`);
+        // A canary decision runs the shadow's action (when the policy checks let anything run).
+        if (want && d.root.attrs['sis.decision.executed'] === true && d.root.attrs['sis.decision.executed_action'] !== d.shadow!.attrs['sis.prediction.action']) {
+          fail(`decision ${d.id}: canary executed ${d.root.attrs['sis.decision.executed_action']}, not the shadow's ${d.shadow!.attrs['sis.prediction.action']}`);
+        }
+        if (!want && d.root.attrs['sis.decision.executed'] === true && d.root.attrs['sis.decision.executed_action'] !== d.infer.attrs['sis.prediction.action']) {
+          fail(`decision ${d.id}: not a canary, yet production's action did not run`);
+        }
       }
       const share = picked / c10.length;
       if (share < 0.07 || share > 0.13) fail(`canary share ${share}`);
@@ -481,7 +486,8 @@ function retentionCase(): ModelCase {
         steps: [
           ...fastLoop, cmd('sleep 1500'),
           cmd('otelctl flush', /^(otelctl: flush: \d+ spans dropped: writing batch: ENOSPC|flushed \d+ spans|otelctl: nothing to flush)/m),
-          cmd('otelctl status', /^batches: +\d+ written \(\d+ bytes\), [1-9]\d* failed$/m, /^error: +writing batch: ENOSPC/m),
+          // (A small batch may still fit in the last blocks, so the last error may be cleared again.)
+          cmd('otelctl status', /^batches: +\d+ written \(\d+ bytes\), [1-9]\d* failed$/m, /^spans: +\d+ recorded, [1-9]\d* dropped$/m),
           cmd('autoctl', /^decisions: [1-9]\d*/m),
           cmd('rm /fill'), cmd('sleep 200'),
           cmd('otelctl flush', /^flushed \d+ spans to \/otel\/batch-\d{8}\.json/m),
