@@ -36,6 +36,7 @@ static uint64_t base;
 static bool rx_irq;
 static volatile uint8_t ring[256];
 static volatile uint32_t head, tail;   /* head: next write (IRQ), tail: next read */
+static uint32_t lost_rx;
 
 static void drain_rx(void)
 {
@@ -117,6 +118,8 @@ int uart_getc(void)
         if (head == tail)
             auto_idle();        /* the decision loop runs while the shell waits */
         irq_disable();
+        if (head == tail && !(mmio_read32(base + FR) & FR_RXFE))
+            lost_rx++, drain_rx();  /* a byte whose interrupt we never saw */
         if (head != tail) {
             uint8_t c = ring[tail % sizeof(ring)];
             tail++;

@@ -180,6 +180,11 @@ struct decision_trace *trace_find(uint64_t id);         /* O(1); NULL if not hel
 void trace_clear(void);
 void trace_get_stats(struct trace_stats *s);
 void trace_json(struct json *j, const char *key, const struct decision_trace *t); /* full object */
+
+/* ---- trace/incident.c ---- */
+#define INC_KEEP 50                 /* bundles kept in /incidents; the oldest go first */
+int incident_export(const uint64_t *ids, int n, char *path_out, size_t cap);  /* 0 or -errno */
+uint32_t incident_count(void);
 #else
 static inline struct decision_trace *trace_record(const struct decision_trace *t) { (void)t; return NULL; }
 static inline uint32_t trace_count(void) { return 0; }
