@@ -15,6 +15,17 @@
 //   fsbench: read N bytes T us                (sequential, checked)
 //   fsbench: append+fsync K x 512 bytes T us, E us each
 // A kernel without `fsbench` gets a note instead of the storage rows.
+//
+// Models: both machines boot a third time with a blank 32 MiB system disk
+// and the seed bundle as the import disk (the kernel provisions its
+// registry), then `modelctl swap v1.1.0`, `modelctl health` (3 times, the
+// median) and `modelctl rollback`; the guest microseconds are the kernel's
+// own figures (swap and rollback: the whole operation; health: the check).
+// Instructions: the emulator counts them exactly (the whole command); QEMU
+// has no counter, so a fourth QEMU boot runs with -icount shift=0 (one
+// virtual nanosecond per instruction) and its guest nanoseconds are given
+// as its instruction count (waits for the disk included). Seed targets:
+// swap < 100 ms, health < 50 ms.
 import { readFileSync } from 'node:fs';
 import { PROMPT, runCommand, type SerialMachine } from '../kernel-image/tests/serial-machine.ts';
 import { bootQemu } from '../kernel-image/tests/qemu-machine.ts';
@@ -135,12 +146,91 @@ try {
   rmSync(scratch, { recursive: true, force: true });
 }
 
+interface ModelResult {
+  swapUs: number;
+  healthUs: number;
+  rollbackUs: number;
+  insns?: { swap: number; health: number; rollback: number };
+}
+
+async function measureModels(name: string, start: () => Promise<SerialMachine>, instret?: (m: SerialMachine) => number): Promise<ModelResult | string> {
+  process.stderr.write(`bench: ${name}: models (blank disk + seed bundle)...\n`);
+  const m = await start();
+  try {
+    await m.waitFor(PROMPT, { timeoutMs: 300_000 });
+    if (!/models: active v1\.0\.0/.test(m.output)) return `the kernel did not activate v1.0.0 from the seed bundle: ${m.output.split('\n').filter((l) => l.includes('models: ***')).join(' | ')}`;
+    const timed = async (cmd: string) => {
+      const i0 = instret?.(m) ?? 0;
+      const a = await runCommand(m, cmd, 600_000);
+      return { a, insns: (instret?.(m) ?? 0) - i0 };
+    };
+    const swap = await timed('modelctl swap v1.1.0');
+    const sw = /^Model swap complete: v1\.1\.0 \((\d+) us/m.exec(swap.a);
+    if (!sw) return `unexpected swap output: ${JSON.stringify(swap.a.slice(0, 300))}`;
+    const hs: { us: number; insns: number }[] = [];
+    for (let i = 0; i < 3; i++) {
+      const h = await timed('modelctl health');
+      const r = /^ {2}result: +pass \((\d+) us\)$/m.exec(h.a);
+      if (!r) return `unexpected health output: ${JSON.stringify(h.a.slice(0, 300))}`;
+      hs.push({ us: Number(r[1]), insns: h.insns });
+    }
+    hs.sort((x, y) => x.us - y.us);
+    const rb = await timed('modelctl rollback');
+    const rr = /^Rollback complete: active v1\.0\.0 \((\d+) us\)$/m.exec(rb.a);
+    if (!rr) return `unexpected rollback output: ${JSON.stringify(rb.a.slice(0, 300))}`;
+    return {
+      swapUs: Number(sw[1]), healthUs: hs[1].us, rollbackUs: Number(rr[1]),
+      insns: instret ? { swap: swap.insns, health: hs[1].insns, rollback: rb.insns } : undefined,
+    };
+  } finally {
+    await m.kill();
+  }
+}
+
+const bundlePath = join(import.meta.dirname, '..', 'models', 'dist', 'seed-bundle.tar');
+const bundle = (() => {
+  const b = readFileSync(bundlePath);
+  const out = new Uint8Array(Math.ceil(b.length / 512) * 512);
+  out.set(b);
+  return out;
+})();
+const MODEL_DISK_MIB = 32;
+const emuModelMachine = (clock: 'realtime' | 'virtual') => () => EmulatorMachine.start({
+  kernel: emuKernel, clock,
+  virtio: { 31: new VirtioBlk(new MemoryBlockStore(new Uint8Array(MODEL_DISK_MIB << 20))), 30: new VirtioBlk(new MemoryBlockStore(bundle.slice(), true)) },
+});
+const emuInstret = (m: SerialMachine) => (m as EmulatorMachine).machine.stats().instret;
+// Realtime: what a user at `npm run vm` sees (host jitter included: on a loaded host the latency
+// gate can fail). Virtual: deterministic, the counter advances with retired instructions.
+const emuModels = await measureModels('emulator', emuModelMachine('realtime'), emuInstret);
+const emuModelsVirtual = await measureModels('emulator (virtual clock)', emuModelMachine('virtual'), emuInstret);
+let qemuModels: ModelResult | string | null = null;
+let qemuIcount: ModelResult | string | null = null;
+if (withQemu) {
+  const dir = mkdtempSync(join(tmpdir(), 'sis-bench-models-'));
+  try {
+    const boot = (extra: string[]) => {
+      const img = join(dir, `disk-${extra.length}.img`);
+      writeFileSync(img, new Uint8Array(MODEL_DISK_MIB << 20));
+      return bootQemu({
+        image: kernelPath, deadlineMs: 600_000,
+        args: [...extra, '-global', 'virtio-mmio.force-legacy=false', '-drive', `if=none,file=${img},format=raw,id=d0`, '-device', 'virtio-blk-device,drive=d0',
+          '-drive', `if=none,file=${bundlePath},format=raw,id=d1,readonly=on`, '-device', 'virtio-blk-device,drive=d1'],
+      });
+    };
+    qemuModels = await measureModels('QEMU', () => boot([]));
+    qemuIcount = await measureModels('QEMU -icount shift=0', () => boot(['-icount', 'shift=0']));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 const f = (x: number, d = 0) => x.toFixed(d).padStart(10);
 const lines: string[] = [];
 lines.push(`SIS bench, ${iters} iterations, kernel ${kernelPath}`);
 lines.push(`${'measure'.padEnd(28)}${'emulator'.padStart(10)}${'QEMU'.padStart(10)}${'emu/QEMU'.padStart(10)}`);
-const row = (label: string, e: number, q: number | undefined, unit: string) =>
-  lines.push(`${(label + ' (' + unit + ')').padEnd(28)}${f(e)}${q === undefined ? '         -' : f(q)}${q ? f(e / q, 2) : '         -'}`);
+const row = (label: string, e: number, q: number | undefined, unit: string, d = 0) =>
+  lines.push(`${(label + ' (' + unit + ')').padEnd(28)}${f(e, d)}${q === undefined ? '         -' : f(q, d)}${q ? f(e / q, 2) : '         -'}`);
 row('boot to prompt', emu.bootMs, qemu?.bootMs, 'ms');
 for (const k of Object.keys(emu.loops)) row(`bench ${k}`, emu.loops[k], qemu?.loops[k], 'us');
 const total = (r: Result) => Object.values(r.loops).reduce((a, b) => a + b, 0);
@@ -162,6 +252,31 @@ if (typeof emuFs === 'string') {
   row('append+fsync', emuFs.fsyncUs, q?.fsyncUs, 'us');
   if (typeof qemuFs === 'string') lines.push(`QEMU storage: ${qemuFs}`);
   lines.push('(throughput ratio column: QEMU/emulator, so > 1 means the emulator is slower, like the time ratios)');
+}
+{
+  // Models: the emulator on its virtual clock (deterministic; realtime below) against QEMU.
+  const v = typeof emuModelsVirtual !== 'string' ? emuModelsVirtual : undefined;
+  const q = qemuModels && typeof qemuModels !== 'string' ? qemuModels : undefined;
+  const qi = qemuIcount && typeof qemuIcount !== 'string' ? qemuIcount : undefined;
+  const r = typeof emuModels !== 'string' ? emuModels : undefined;
+  lines.push('models (seed bundle, guest time; seed targets swap < 100 ms, health < 50 ms; emulator on its virtual clock):');
+  if (v) {
+    row('model swap', v.swapUs, q?.swapUs, 'us');
+    row('health check', v.healthUs, q?.healthUs, 'us');
+    row('rollback', v.rollbackUs, q?.rollbackUs, 'us');
+    if (v.insns) {
+      row('model swap', v.insns.swap / 1e6, qi ? qi.swapUs / 1000 : undefined, 'M insns', 2);
+      row('health', v.insns.health / 1e6, qi ? qi.healthUs / 1000 : undefined, 'M insns', 2);
+      row('rollback', v.insns.rollback / 1e6, qi ? qi.rollbackUs / 1000 : undefined, 'M insns', 2);
+      lines.push('(emulator: exact count for the whole command; QEMU: -icount shift=0 guest ns of the operation, disk waits included)');
+    }
+  } else {
+    lines.push(`emulator (virtual clock): not measured: ${emuModelsVirtual}`);
+  }
+  if (typeof qemuModels === 'string') lines.push(`QEMU models: ${qemuModels}`);
+  if (typeof qemuIcount === 'string') lines.push(`QEMU -icount models: ${qemuIcount}`);
+  lines.push(r ? `emulator, realtime clock: swap ${r.swapUs} us, health ${r.healthUs} us, rollback ${r.rollbackUs} us`
+    : `emulator, realtime clock: ${emuModels}`);
 }
 if (qemu) {
   const same = Object.keys(emu.checks).every((k) => emu.checks[k] === qemu.checks[k]);

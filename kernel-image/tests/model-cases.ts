@@ -206,6 +206,12 @@ const exactly = (want: string): Check => (a) => (a === want ? null : `expected $
 const lines = (...l: string[]) => exactly(l.map((x) => x + '\n').join(''));
 const HEALTH_PASS = /^ {2}p99 latency: \d+ us \(\d+ ns, 500 inferences; gate < 1000 us\)\n {2}memory: +4080 bytes \(3 KiB; gate < 10 MB\)\n/m;
 
+const SHIFTED = goldenCorrect('v2.0.0-shifted');
+const SHIFTED_GATE = `health gate: accuracy ${pct(SHIFTED, 500)} \\(${SHIFTED}\\/500\\) is not above 95% \\(EINVAL\\)`;
+const BASE = goldenCorrect('v1.0.0');
+const CAND = goldenCorrect('v1.1.0');
+const BASE_SHA = sha256(entry(seedEntries(), 'v1.0.0/model.bin'));
+
 const PROVISION_LOG = [
   'models: no registry on the system disk: provisioning from the import disk\n',
   'models: golden set imported: 500 inputs\n',
@@ -214,7 +220,7 @@ const PROVISION_LOG = [
   'models: rejected v1.0.2-untrusted: signed by untrusted key aba67ed50781f02d (ENOKEY)\n',
   'models: rejected v1.0.3-corrupt: model.bin is 2000 bytes, the manifest says 3532 (EBADMSG)\n',
   'models: rejected v1.0.4-replay: manifest.json: version "v1.0.0" is not the package name (EINVAL)\n',
-  /^models: active v1\.0\.0 \(p99 \d+ us, accuracy 98\.20%\)$/m,
+  new RegExp(`^models: active v1\\.0\\.0 \\(p99 \\d+ us, accuracy ${pct(BASE, 500)}\\)$`, 'm'),
 ];
 
 const SEED_MODELS = ['v1.0.0', 'v1.1.0', 'v1.2.0-slow', 'v2.0.0-shifted'];
@@ -261,9 +267,47 @@ export function goldenCorrect(version: string): number {
   return golden.inputs.filter((x, i) => infer(model, x).action === golden.labels[i]).length;
 }
 
-const pct = (n: number, of: number) => `${Math.floor((n * 100) / of)}\\.${String(Math.floor((n * 10000) / of) % 100).padStart(2, '0')}%`;
-const SHIFTED = goldenCorrect('v2.0.0-shifted');
-const SHIFTED_GATE = `health gate: accuracy ${pct(SHIFTED, 500)} \\(${SHIFTED}\\/500\\) is not above 95% \\(EINVAL\\)`;
+function pct(n: number, of: number): string {
+  return `${Math.floor((n * 100) / of)}\\.${String(Math.floor((n * 10000) / of) % 100).padStart(2, '0')}%`;
+}
+
+
+
+const ACTIONS = ['none', 'reclaim_caches', 'throttle_workload', 'shed_load', 'backoff_io'];
+const esc = (t: string) => t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** What `modelctl compare A B` must print (but the p99 figures), from the TypeScript reference. */
+export function referenceCompare(a: string, b: string): Check[] {
+  const seed = seedEntries();
+  const ma = decodeModel(entry(seed, `${a}/model.bin`));
+  const mb = decodeModel(entry(seed, `${b}/model.bin`));
+  const golden = decodeGolden(entry(seed, 'golden/golden.bin'));
+  const n = golden.inputs.length;
+  let agree = 0;
+  const per = ACTIONS.map(() => [0, 0, 0]);
+  let worst: { i: number; d: number; ra: ReturnType<typeof infer>; rb: ReturnType<typeof infer> }[] = [];
+  golden.inputs.forEach((x, i) => {
+    const ra = infer(ma, x), rb = infer(mb, x), l = golden.labels[i];
+    per[l][0]++;
+    if (ra.action === l) per[l][1]++;
+    if (rb.action === l) per[l][2]++;
+    if (ra.action === rb.action) { agree++; return; }
+    let d = 0;
+    for (let k = 0; k < ACTIONS.length; k++) d += Math.abs(ra.probabilities[k] - rb.probabilities[k]);
+    worst.push({ i, d: Math.trunc(d * 500000) >>> 0, ra, rb });
+  });
+  worst = worst.sort((p, q) => q.d - p.d || p.i - q.i).slice(0, 5);
+  const p2 = (k: number, of: number) => { const q = of ? Math.floor((k * 10000) / of) : 0; return `${Math.floor(q / 100)}.${String(q % 100).padStart(2, '0')}%`; };
+  const checks: Check[] = [new RegExp(`^compare ${esc(a)} ${esc(b)} on the golden set \\(${n} inputs\\):\n {2}agreement: +${agree}\\/${n} \\(${esc(p2(agree, n))}\\)\n`)];
+  ACTIONS.forEach((name, k) => checks.push(new RegExp(`^ {2}${name} \\(${per[k][0]}\\) +${esc(p2(per[k][1], per[k][0]))} +${esc(p2(per[k][2], per[k][0]))}$`, 'm')));
+  const acc = (m: Model) => golden.inputs.filter((x, i) => infer(m, x).action === golden.labels[i]).length;
+  checks.push(new RegExp(`^ {2}accuracy +${esc(p2(acc(ma), n))} +${esc(p2(acc(mb), n))}$`, 'm'), /^ {2}p99 latency +\d+ us +\d+ us$/m);
+  if (worst.length) checks.push(/^ {2}most disagreement \(total variation distance\):$/m);
+  for (const w of worst) {
+    checks.push(`    #${w.i} label ${ACTIONS[golden.labels[w.i]]}: ${a} ${ACTIONS[w.ra.action]} (${w.ra.confidence}), ${b} ${ACTIONS[w.rb.action]} (${w.rb.confidence}), distance 0.${String(Math.floor(w.d / 1000)).padStart(3, '0')}\n`);
+  }
+  return checks;
+}
 
 const inferStep = (v: string, from: number, count: number): MStep => ({
   command: `modelctl infer ${v} ${from} ${count}`,
@@ -292,10 +336,10 @@ export const MODEL_CASES: ModelCase[] = [
       boot: PROVISION_LOG,
       steps: [
         { command: 'modelctl list', expect: [/^Model Registry:\n {2}Version +Status +Loaded At +Health\n/,
-          /^ {2}v1\.0\.0 +Active +\d+ +P99=\d+us Mem=3KB Acc=98\.20%$/m, /^ {2}v1\.1\.0 +Available +\d+ +Not checked$/m,
+          new RegExp(`^ {2}v1\\.0\\.0 +Active +\\d+ +P99=\\d+us Mem=3KB Acc=${pct(BASE, 500)}$`, 'm'), /^ {2}v1\.1\.0 +Available +\d+ +Not checked$/m,
           /^ {2}v1\.2\.0-slow +Available +\d+ +Not checked$/m, /^ {2}v2\.0\.0-shifted +Available +\d+ +Not checked$/m,
           (a) => (a.split('\n').length === 8 ? null : 'four models listed')] },
-        { command: 'modelctl status', expect: [/^active: +v1\.0\.0\nshadow: +none\nrollback: +none\nloaded: +v1\.0\.0, 869 parameters, 4080 bytes on the heap, sha256 f518396ae4a9bb93\.\.\.\ngolden: +golden, 500 inputs, verified\nmodels: +4\n$/] },
+        { command: 'modelctl status', expect: [(a) => (a.includes(`sha256 ${BASE_SHA.slice(0, 16)}...`) ? null : 'sha256 of v1.0.0'), /^active: +v1\.0\.0\nshadow: +none\nrollback: +none\nloaded: +v1\.0\.0, 869 parameters, 4080 bytes on the heap, sha256 [0-9a-f]{16}\.\.\.\ngolden: +golden, 500 inputs, verified\nmodels: +4\n$/] },
         { command: 'modelctl history', expect: [/^1 \S+Z import +- -> v1\.0\.0 ok \(first boot: bundle\)\n2 .* -> v1\.1\.0 ok .*\n3 .* -> v2\.0\.0-shifted ok .*\n4 .* -> v1\.2\.0-slow ok .*\n5 \S+Z activate +- -> v1\.0\.0 ok \(first boot: bundle default\)\n$/] },
         { command: 'modelctl history --last 1', expect: [/^5 \S+Z activate +- -> v1\.0\.0 ok/] },
         { command: 'modelctl keys', expect: [lines('trusted keys (compiled in):',
@@ -310,7 +354,7 @@ export const MODEL_CASES: ModelCase[] = [
           const seed = seedEntries();
           for (const m of r.models) eq(`${m.version} hash`, m.hash, 'sha256:' + sha256(entry(seed, `${m.version}/model.bin`)));
           eq('v1.0.0 health', r.models[0].health?.passed, true);
-          eq('health.json', JSON.parse(dfsCat(img, '/models/v1.0.0/health.json') ?? 'null')?.test_accuracy, 0.982);
+          eq('health.json', JSON.parse(dfsCat(img, '/models/v1.0.0/health.json') ?? 'null')?.test_accuracy, BASE / 500);
           eq('files', dfsLs(img, '/models/v1.1.0'), ['manifest.json', 'model.bin', 'model.sig']);
           eq('copied model.bin', dfsCat(img, '/models/v1.1.0/model.bin') === Buffer.from(entry(seed, 'v1.1.0/model.bin')).toString('latin1'), true);
           eq('golden', dfsLs(img, '/models/golden'), ['golden.bin', 'golden.sig', 'manifest.json']);
@@ -331,7 +375,7 @@ export const MODEL_CASES: ModelCase[] = [
       eq('registry events', reg.map((e) => e.op), ['provision']);
       eq('registry event = registry.json', (reg[0] as { registry: unknown }).registry, registryOf(img));
       const h = events.filter((e) => isEvent(e, 'health'));
-      eq('health event', h.map((e) => [e.version, e.passed, e.test_accuracy, e.count]), [['v1.0.0', true, 0.982, 500]]);
+      eq('health event', h.map((e) => [e.version, e.passed, e.test_accuracy, e.count]), [['v1.0.0', true, BASE / 500, 500]]);
       eq('boot events', events.filter((e) => isEvent(e, 'boot')).length, 2);
     },
   },
@@ -340,7 +384,7 @@ export const MODEL_CASES: ModelCase[] = [
     boots: [{
       steps: [
         { command: 'modelctl swap v1.1.0', expect: [/^Swapping to model version: v1\.1\.0\n/, HEALTH_PASS,
-          /^ {2}accuracy: +98\.60% \(493\/500 golden inputs; gate > 95%\)\n {2}result: +pass \(\d+ us\)\nModel swap complete: v1\.1\.0 \(\d+ us, \d+ counter ticks\)\nPrevious model saved to rollback: v1\.0\.0\n$/m] },
+          new RegExp(`^ {2}accuracy: +${pct(CAND, 500)} \\(${CAND}\\/500 golden inputs; gate > 95%\\)\n {2}result: +pass \\(\\d+ us\\)\nModel swap complete: v1\\.1\\.0 \\(\\d+ us, \\d+ counter ticks\\)\nPrevious model saved to rollback: v1\\.0\\.0\n$`, 'm')] },
         { host(img) {
           fsckClean(img);
           const r = checkConsistent(img);
@@ -359,10 +403,7 @@ export const MODEL_CASES: ModelCase[] = [
           eq('failed health recorded', [m.status, m.health?.passed, m.health?.failed_gate, m.health?.correct], ['failed', false, 'accuracy', SHIFTED]);
           eq('health.json', JSON.parse(dfsCat(img, '/models/v2.0.0-shifted/health.json') ?? '{}').failed_gate, 'accuracy');
         } },
-        { command: 'modelctl compare v1.0.0 v1.1.0', expect: [/^compare v1\.0\.0 v1\.1\.0 on the golden set \(500 inputs\):\n {2}agreement: +490\/500 \(98\.00%\)\n/,
-          /^ {2}none \(100\) +100\.00% +100\.00%$/m, /^ {2}reclaim_caches \(100\) +93\.00% +96\.00%$/m,
-          /^ {2}accuracy +98\.20% +98\.60%$/m, /^ {2}p99 latency +\d+ us +\d+ us$/m, /^ {2}most disagreement \(total variation distance\):$/m,
-          /^ {4}#61 label backoff_io: v1\.0\.0 backoff_io \(664\), v1\.1\.0 shed_load \(749\), distance 0\.731$/m] },
+        { command: 'modelctl compare v1.0.0 v1.1.0', expect: referenceCompare('v1.0.0', 'v1.1.0') },
         { command: 'modelctl rollback', expect: [/^Rolling back to last known good model: v1\.0\.0\n/, /^Rollback complete: active v1\.0\.0 \(\d+ us\)\n$/m] },
         { host(img) {
           fsckClean(img);
@@ -442,7 +483,7 @@ export const MODEL_CASES: ModelCase[] = [
         'models: rejected v\\x01x: invalid version name "v\\x01x" (EINVAL)\n',
         'models: rejected active: invalid version name "active" (EINVAL)\n',
         `models: rejected ${'x'.repeat(33)}: invalid version name "${'x'.repeat(33)}" (EINVAL)\n`,
-        /^models: active v1\.0\.0 \(p99 \d+ us, accuracy 98\.20%\)$/m],
+        new RegExp(`^models: active v1\\.0\\.0 \\(p99 \\d+ us, accuracy ${pct(BASE, 500)}\\)$`, 'm')],
       steps: [
         { host(img) {
           fsckClean(img);

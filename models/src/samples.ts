@@ -30,8 +30,8 @@ export interface TrainSpec {
 
 export const BASELINE_TRAINING: Omit<TrainSpec, 'seed' | 'policy'> = {
   dims: [7, 32, 16, 5],
-  samples: 20000,
-  epochs: 40,
+  samples: 30000,
+  epochs: 50,
   batch: 16,
   learningRate: 0.005,
   finalLearningRate: 0.0001,

@@ -1,7 +1,7 @@
 // The seed bundle: rebuilt from the sample definitions it must equal the committed file byte for
 // byte; GNU tar reads it; every sample has the accuracy and the fate docs/MODELS.md promises.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -12,7 +12,7 @@ import { DEV_PUBLIC, DEV_SECRET, UNTRUSTED_PUBLIC, UNTRUSTED_SECRET, loadPublicK
 import { verifyPackage } from '../src/package.ts';
 import { buildBundle, type Bundle } from '../src/samples.ts';
 import { REFERENCE_POLICY, label } from '../src/task.ts';
-import { readTar } from '../src/ustar.ts';
+import { BUNDLE_MTIME, readTar } from '../src/ustar.ts';
 
 let bundle: Bundle;
 const trusted = [loadPublicKey(DEV_PUBLIC)];
@@ -53,6 +53,12 @@ describe('seed bundle', () => {
     execFileSync('tar', ['-xf', file, '-C', x]);
     for (const e of readTar(bundle.tar)) expect(Buffer.from(readFileSync(join(x, e.name))).equals(Buffer.from(e.data)), e.name).toBe(true);
     expect(bundle.tar.length % 512).toBe(0);
+    // GNU tar archiving the extracted files with the documented fields writes the same bytes
+    for (const n of names) chmodSync(join(x, n), 0o644);
+    const again = join(dir, 'gnu.tar');
+    execFileSync('tar', ['--format=ustar', '-b', '1', '--owner=0', '--group=0', '--numeric-owner', `--mtime=@${BUNDLE_MTIME}`,
+      '--mode=0644', '-C', x, '-cf', again, ...names]);
+    expect(Buffer.from(readFileSync(again)).equals(Buffer.from(bundle.tar))).toBe(true);
   });
 
   it('bundle.json names the default, the golden set and every package', () => {

@@ -4,22 +4,48 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { main } from '../src/cli.ts';
 
 const ROOT = resolve(__dirname, '..', '..');
 const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
 const CLI = join(ROOT, 'models', 'src', 'cli.ts');
 
-function run(...args: string[]) {
+/** A real process, as `npm run models --` starts it (slow: a few of these only). */
+function spawnCli(...args: string[]) {
   const r = spawnSync(TSX, [CLI, ...args], { encoding: 'utf8', cwd: ROOT });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
+/** The same main() in this process, with stdout and stderr captured. */
+function run(...args: string[]) {
+  let out = '';
+  let err = '';
+  const so = process.stdout.write;
+  const se = process.stderr.write;
+  process.stdout.write = ((c: string | Uint8Array) => ((out += c.toString()), true)) as typeof so;
+  process.stderr.write = ((c: string | Uint8Array) => ((err += c.toString()), true)) as typeof se;
+  try {
+    return { code: main(args), out, err };
+  } finally {
+    process.stdout.write = so;
+    process.stderr.write = se;
+  }
+}
+
+describe('npm run models as a process', () => {
+  it('exits 2 on a usage error and 0 on success, printing to stderr and stdout', () => {
+    const u = spawnCli('frobnicate');
+    expect(u.code).toBe(2);
+    expect(u.err).toMatch(/unknown command "frobnicate"/);
+    const k = spawnCli('keys');
+    expect(k.code).toBe(0);
+    expect(k.out).toMatch(/^0ee8dd0c6caa834f {2}dev/m);
+  });
+});
+
 describe('npm run models', () => {
   it('usage errors exit 2 with a message; --help exits 0', () => {
     expect(run().code).toBe(2);
-    const u = run('frobnicate');
-    expect(u.code).toBe(2);
-    expect(u.err).toMatch(/unknown command "frobnicate"/);
     const h = run('--help');
     expect(h.code).toBe(0);
     expect(h.out).toMatch(/keygen.*\n.*sign/s);

@@ -159,12 +159,14 @@ double exp_ref(double x)
         return x != x ? x : 0.0;       /* NaN stays NaN; below -708 underflows to 0 */
     double k = floor_d(x * 1.4426950408889634 + 0.5);
     double r = (x - k * 0.6931471803691238) - k * 1.9082149292705877e-10;
-    double c[12];
-    double fact = 1.0;
-    for (int n = 0; n <= 11; n++) {
-        if (n)
-            fact *= (double)n;          /* n! is exact in binary64 up to 22! */
-        c[n] = 1.0 / fact;
+    static double c[12];
+    if (c[0] == 0.0) {                  /* once: c_n = the binary64 quotient 1 / n! */
+        double fact = 1.0;
+        for (int n = 0; n <= 11; n++) {
+            if (n)
+                fact *= (double)n;      /* n! is exact in binary64 up to 22! */
+            c[n] = 1.0 / fact;
+        }
     }
     double p = c[11];
     for (int n = 10; n >= 0; n--)

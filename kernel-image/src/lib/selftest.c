@@ -726,6 +726,42 @@ static void test_mlp(void)
           "an infinite weight is refused");
 }
 
+#ifdef CONFIG_MODEL_LIFECYCLE
+/*
+ * The hot-swap's grace period: a decision holding a reference keeps its
+ * model alive and computing after the registry dropped it; the last
+ * model_put frees everything the model occupied.
+ */
+static void test_model_rcu(void)
+{
+    static const uint8_t hdr[40] = { 'S', 'I', 'S', 'M', 1, 0, 40, 0, 0, 0, 0, 0, 1, 0, 7, 0,
+                                     40, 0, 0, 0, 160, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+                                     7, 0, 5, 0, MLP_SOFTMAX, 0, 0, 0 };
+    struct heap_stats h0, h1;
+    heap_stats(&h0);
+    struct model *old = kcalloc(1, sizeof(*old));
+    const char *why;
+    CHECK(old && mlp_parse_header(hdr, 40, 200, &old->h, &why) == 0, "a 7-5 model header");
+    if (!old)
+        return;
+    old->params = kcalloc(40, sizeof(float));
+    old->acts = kcalloc(5, sizeof(float));
+    old->refs = 1;                          /* the registry's reference */
+    old->params[35 + 3] = 1.0f;             /* bias of action 3 */
+    struct model *reader = old;
+    model_get(reader);                      /* a decision starts on the old model */
+    model_put(old);                         /* the swap drops the registry's reference */
+    CHECK(reader->refs == 1, "the in-flight decision still holds the model");
+    float x[7] = { 0 };
+    struct mlp_result r;
+    model_infer(reader, x, &r);
+    CHECK(r.action == 3, "and finishes on it after the swap");
+    model_put(reader);                      /* the decision ends: the model is freed */
+    heap_stats(&h1);
+    CHECK(h1.in_use == h0.in_use, "the last reference frees every byte");
+}
+#endif
+
 static const struct {
     void (*fn)(void);
     const char *name;
@@ -744,6 +780,9 @@ static const struct {
     { test_json, "json" },
     { test_jsonp, "jsonparse" },
     { test_mlp, "mlp" },
+#ifdef CONFIG_MODEL_LIFECYCLE
+    { test_model_rcu, "modelrcu" },
+#endif
 };
 
 int selftest_run(const char *only)
