@@ -574,7 +574,7 @@ struct otel_span {
 };
 struct otel_stats {
     uint64_t spans, spans_dropped, attrs_dropped, batches, batches_failed, bytes, files_removed;
-    uint64_t last_us, last_ticks, last_bytes;
+    uint64_t last_us, last_ticks, last_bytes, last_encode_ticks;
     uint32_t pending, files, next_seq;
     char last_error[96];
 };

@@ -67,6 +67,7 @@ static struct {
     char version[MODEL_NAME_MAX + 1];
     uint64_t predictions, compared, divergences, action_diff, conf_diff, canary;
     uint64_t infer_ns_total, infer_ns_last;
+    uint64_t over_ns_total, over_ns_last, over_ns_max, over_n;   /* the whole hook, per decision */
     uint32_t threshold;
     uint32_t conf[SHADOW_CONF_KEEP], conf_head, conf_n;
     char last_abort[160];
@@ -100,6 +101,7 @@ static void reset_counts(void)
 {
     sh.predictions = sh.compared = sh.divergences = sh.action_diff = sh.conf_diff = sh.canary = 0;
     sh.infer_ns_total = sh.infer_ns_last = 0;
+    sh.over_ns_total = sh.over_ns_last = sh.over_ns_max = sh.over_n = 0;
     sh.conf_head = sh.conf_n = 0;
 }
 
@@ -259,11 +261,8 @@ static void abort_shadow(struct decision_trace *t, const char *why)
     drop_model();
 }
 
-void shadow_on_decision(struct decision_trace *t)
+static void step(struct decision_trace *t)
 {
-    sh.decisions++;
-    if (!sh.m || sh.mode == SHADOW_OFF)
-        return;
     struct trace_shadow *s = &t->shadow;
     memset(s, 0, sizeof(*s));
     uint64_t c0 = timer_counter();
@@ -321,6 +320,21 @@ void shadow_on_decision(struct decision_trace *t)
     }
 }
 
+void shadow_on_decision(struct decision_trace *t)
+{
+    sh.decisions++;
+    if (!sh.m || sh.mode == SHADOW_OFF)
+        return;
+    uint64_t c0 = timer_counter();
+    step(t);
+    uint64_t ns = (timer_counter() - c0) * 1000000000ull / (timer_freq() ? timer_freq() : 62500000);
+    sh.over_ns_last = ns;
+    sh.over_ns_total += ns;
+    sh.over_n++;
+    if (ns > sh.over_ns_max)
+        sh.over_ns_max = ns;
+}
+
 static int set_mode(const char *name)
 {
     struct perr e;
@@ -376,6 +390,9 @@ static void print_status(void)
     if (sh.predictions)
         printf("  Inference:   last %lu ns, mean %lu ns\n", (unsigned long)sh.infer_ns_last,
                (unsigned long)(sh.infer_ns_total / sh.predictions));
+    if (sh.over_n)
+        printf("  Overhead:    last %lu ns, mean %lu ns, max %lu ns per decision\n", (unsigned long)sh.over_ns_last,
+               (unsigned long)(sh.over_ns_total / sh.over_n), (unsigned long)sh.over_ns_max);
     if (sh.last_abort[0])
         printf("  Last abort:  %s\n", sh.last_abort);
     if (sh.promoted[0]) {
@@ -478,7 +495,10 @@ void drift_alert_hook(const char *version, const char *why)
     struct health h;
     struct perr e;
     int r = model_switch("rollback", to, "", reason, &h, &e);
-    json_str(&j, "to", r ? "" : to);
+    if (r)
+        json_null(&j, "to");
+    else
+        json_str(&j, "to", to);
     json_str(&j, "reason", reason);
     json_str(&j, "trigger", "drift");
     json_bool(&j, "ok", r == 0);
