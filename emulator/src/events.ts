@@ -169,11 +169,81 @@ export interface OtelBatchEvent extends EventBase {
   dropped_total: number;
 }
 
+export const ACTION_NAMES = ['none', 'reclaim_caches', 'throttle_workload', 'shed_load', 'backoff_io'] as const;
+export type ActionName = (typeof ACTION_NAMES)[number];
+
+/** One autonomous decision (a summary; `tracectl show ID` has the whole trace). */
+export interface DecisionEvent extends EventBase {
+  t: 'decision';
+  /** The trace id (1, 2, 3, ... per boot). */
+  id: number;
+  /** The decider: a model version, or "reference". */
+  model: string;
+  /** What the decider proposed. */
+  action: ActionName;
+  confidence: number;
+  /** What ran on the workload ("none" included), or "" when nothing ran (overridden or queued). */
+  executed: ActionName | '';
+  overridden: boolean;
+  /** "policy:NAME", "safe_mode", or null. */
+  reason: string | null;
+  /** System health 0-1000 measured at this decision. */
+  health: number;
+  /** The previous decision's id and reward (-1000..1000), now that it is known. */
+  prev_id?: number;
+  prev_reward?: number;
+  /** Decision deadlines skipped before this one (the shell was busy). */
+  missed: number;
+  total_ns: number;
+}
+
+export interface SafeModeEvent extends EventBase {
+  t: 'safe_mode';
+  on: boolean;
+  reason: string;
+  /** Actions still queued at the change (on "off": all of them expire). */
+  pending: number;
+}
+
+export interface PendingEvent extends EventBase {
+  t: 'pending';
+  /** The queue id autoctl approve/deny takes. */
+  id: number;
+  trace_id: number;
+  action: ActionName;
+  confidence: number;
+  /** Entries in the queue with this one. */
+  queued: number;
+}
+
+export interface ApprovalEvent extends EventBase {
+  t: 'approval';
+  id: number;
+  trace_id: number;
+  action: ActionName;
+  result: 'approved' | 'denied' | 'expired';
+}
+
+export interface IncidentEvent extends EventBase {
+  t: 'incident';
+  /** "INC-YYYYMMDD-NNN", or "" if it was dropped before it got a number. */
+  id: string;
+  path: string;
+  traces: number;
+  bytes: number;
+  result: 'written' | 'dropped';
+  /** Why it was dropped. */
+  error?: string;
+  /** Older bundles retention removed after this one was written. */
+  removed: number;
+}
+
 export interface UnknownEvent extends EventBase {
   [member: string]: unknown;
 }
 
-export type KnownEvent = BootEvent | LogEvent | RegistryEvent | HealthEvent | RollbackEvent
+export type KnownEvent = BootEvent | LogEvent | RegistryEvent | HealthEvent | RollbackEvent | DecisionEvent
+  | SafeModeEvent | PendingEvent | ApprovalEvent | IncidentEvent
   | ShadowEvent | AbortEvent | PromoteEvent | DriftEvent | OtelBatchEvent;
 export type SisEvent = KnownEvent | UnknownEvent;
 
@@ -225,6 +295,13 @@ export function checkRegistry(r: unknown, where = 'registry'): Registry {
   }
   for (const k of ['active', 'shadow', 'rollback']) nullableString(o, k, where);
   return o as unknown as Registry;
+}
+
+function action(o: Obj, key: string, where: string, emptyOk: boolean): void {
+  const v = o[key];
+  if (!((ACTION_NAMES as readonly unknown[]).includes(v) || (emptyOk && v === ''))) {
+    throw new EventError(`${where}: ${key} ${JSON.stringify(v)} is not an action`);
+  }
 }
 
 /** Parses one event line; throws EventError when it is not a valid event. */
@@ -293,6 +370,39 @@ export function parseEvent(line: string): SisEvent {
       need(o, 'spans', 'number', where);
       if (o.ok) need(o, 'file', 'string', where);
       else need(o, 'error', 'string', where);
+      break;
+    case 'decision':
+      for (const k of ['id', 'confidence', 'health', 'missed', 'total_ns']) need(o, k, 'number', where);
+      need(o, 'model', 'string', where);
+      need(o, 'overridden', 'boolean', where);
+      action(o, 'action', where, false);
+      action(o, 'executed', where, true);
+      nullableString(o, 'reason', where);
+      if ((o.prev_id === undefined) !== (o.prev_reward === undefined)) throw new EventError(`${where}: prev_id without prev_reward`);
+      if (o.prev_id !== undefined) {
+        need(o, 'prev_id', 'number', where);
+        need(o, 'prev_reward', 'number', where);
+      }
+      break;
+    case 'safe_mode':
+      need(o, 'on', 'boolean', where);
+      need(o, 'reason', 'string', where);
+      need(o, 'pending', 'number', where);
+      break;
+    case 'pending':
+      for (const k of ['id', 'trace_id', 'confidence', 'queued']) need(o, k, 'number', where);
+      action(o, 'action', where, false);
+      break;
+    case 'approval':
+      for (const k of ['id', 'trace_id']) need(o, k, 'number', where);
+      action(o, 'action', where, false);
+      if (!['approved', 'denied', 'expired'].includes(o.result as string)) throw new EventError(`${where}: result ${JSON.stringify(o.result)}`);
+      break;
+    case 'incident':
+      for (const k of ['id', 'path', 'result']) need(o, k, 'string', where);
+      for (const k of ['traces', 'bytes', 'removed']) need(o, k, 'number', where);
+      if (o.result !== 'written' && o.result !== 'dropped') throw new EventError(`${where}: result ${JSON.stringify(o.result)}`);
+      if (o.result === 'dropped') need(o, 'error', 'string', where);
       break;
     default:
       break;

@@ -475,11 +475,16 @@ void hist_set(struct hist *h, const char *op, const char *from, const char *to, 
 int reg_commit(const struct registry *next, const struct hist *hist, int nhist, struct perr *e);
 void reg_event(const char *op);
 
+/* ---- model/health.c ---- */
+const struct golden *model_golden(void);
+void model_golden_set(struct golden *g, const char *problem);  /* takes g; NULL: none, and why */
+int health_run(struct model *m, struct health *h, struct perr *e); /* 0 or the first failed gate */
+void health_print(const struct health *h);
+void health_event(const char *version, const struct health *h);
+int health_write(const char *version, const struct health *h);     /* /models/V/health.json */
+
 /* ---- model/lifecycle.c ---- */
 struct model *model_active(void);           /* with a reference: model_put when done */
-const struct golden *model_golden(void);
-int health_run(struct model *m, struct health *h, struct perr *e);
-void health_print(const struct health *h);
 int model_cmd_load(const char *v);
 int model_cmd_health(const char *v);
 int model_cmd_swap(const char *v);

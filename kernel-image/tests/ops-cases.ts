@@ -1,522 +1,593 @@
-// The operations table: shadow and canary, OTLP export and drift, on any
-// machine (QEMU: ops-qemu.test.ts; the emulator: emulator/tests/machine/ops.test.ts),
-// run by model-cases.ts's runModelCase (system disk + the seed bundle).
-//
-// The oracles are outside the kernel: every /otel batch is read back with
-// debugfs and checked against the OTLP proto definitions (otlp-json.ts);
-// each model prediction a span records is recomputed with the TypeScript
-// reference forward pass (models/src/forward.ts) from the exact inputs the
-// span carries (sis.features.f32), so divergences, canary picks and abort
-// points are checked against an independent computation; the drift figures
-// `driftctl status` prints are recomputed from the spans and the decision
-// events; the registry is read with debugfs. The decision loop runs at its
-// fastest interval (10 ms), so the number of decisions between two commands
-// depends on the machine's speed: the checks are relations over whatever
-// decisions happened, never fixed counts.
+// The decision loop's test table (issue 9): the autonomy loop, the trace
+// ring, incident bundles, chaos and reward, safe mode, retention, a soak and
+// the all-features-off kernel. Every case runs on any machine: QEMU
+// (ops-qemu.test.ts) and the emulator (emulator/tests/machine/ops.test.ts,
+// on the virtual clock). A case gets a boot function that starts a machine
+// on a system disk (and the seed bundle as the import disk) with the event
+// console attached, and checks the shell's answers, the event stream and,
+// between boots, the disk through debugfs and e2fsck (the oracles).
+// Incident bundles are validated against docs/schemas/incident-bundle.v1.json
+// with ajv.
 
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
-import { dfsCat, dfsLs, fsckClean, historyOf, registryOf, SEED_BUNDLE, type ModelCase } from './model-cases.ts';
-import type { Check } from './shell-cases.ts';
-import { decodeOtlpJson, featuresOf, type OtlpSpan } from './otlp-json.ts';
-import type { SisEvent } from '../../emulator/src/events.ts';
-import { readTar } from '../../models/src/ustar.ts';
-import { decodeModel, type Model } from '../../models/src/format.ts';
-import { infer } from '../../models/src/forward.ts';
+import { readFileSync, truncateSync, writeFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Ajv, type ValidateFunction } from 'ajv';
+import { runCommand, type SerialMachine } from './serial-machine.ts';
+import { debugfs, debugfsNames, e2fsck } from './storage-cases.ts';
+import { parseEvents, type SisEvent, type DecisionEvent, type ApprovalEvent, type PendingEvent, type IncidentEvent, type SafeModeEvent } from '../../emulator/src/events.ts';
 
-// ---- the host's side ----
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+export const ROOT = path.resolve(HERE, '../..');
+export const SEED_BUNDLE = path.join(ROOT, 'models/dist/seed-bundle.tar');
+export const SCHEMA = path.join(ROOT, 'docs/schemas/incident-bundle.v1.json');
 
-const seedModels = new Map<string, Model>();
-export function seedModel(v: string): Model {
-  let m = seedModels.get(v);
-  if (!m) {
-    const e = readTar(new Uint8Array(readFileSync(SEED_BUNDLE))).find((x) => x.name === `${v}/model.bin`);
-    if (!e) throw new Error(`no ${v} in the seed bundle`);
-    m = decodeModel(e.data);
-    seedModels.set(v, m);
-  }
-  return m;
+export interface OpsBooted {
+  machine: SerialMachine;
+  /** Event lines of this boot so far. */
+  events(): string[];
+}
+export interface OpsBootSpec {
+  system: string;
+  /** The kernel build: the default image or the all-features-off one. */
+  image?: 'default' | 'nofeat';
+}
+export type OpsBootFn = (spec: OpsBootSpec) => Promise<OpsBooted>;
+
+export interface OpsCase {
+  name: string;
+  /** Machines it can run on. */
+  on: ('qemu' | 'emulator')[];
+  /** Emulator: pace idle time to the host clock (the case's timing rules depend on guest time between commands). */
+  paced?: boolean;
+  /** Host time it may take. */
+  timeoutMs: number;
+  run(boot: OpsBootFn, dir: string, where: 'qemu' | 'emulator'): Promise<void>;
 }
 
-/** splitmix64's finalizer, as shadow.c picks canary decisions. */
-export function canaryPick(id: number): boolean {
-  const M = (1n << 64n) - 1n;
-  let x = (BigInt(id) + 0x9e3779b97f4a7c15n) & M;
-  x = ((x ^ (x >> 30n)) * 0xbf58476d1ce4e5b9n) & M;
-  x = ((x ^ (x >> 27n)) * 0x94d049bb133111ebn) & M;
-  x ^= x >> 31n;
-  return x % 100n < 10n;
-}
-
-export interface Decision {
-  id: number;
-  root: OtlpSpan;
-  infer: OtlpSpan;
-  shadow: OtlpSpan | null;
-  policy: OtlpSpan;
-  features: Float32Array;
-}
-
-/** Every /otel batch, in file order, decoded and checked; spans grouped into decisions by trace id. */
-export function readOtel(img: string): { files: string[]; spans: OtlpSpan[]; decisions: Map<number, Decision> } {
-  const files = dfsLs(img, '/otel');
-  const spans: OtlpSpan[] = [];
-  for (const f of files) {
-    if (!/^batch-\d{8}\.json$/.test(f)) throw new Error(`unexpected file /otel/${f}`);
-    const text = dfsCat(img, `/otel/${f}`);
-    if (text === null) throw new Error(`/otel/${f} vanished`);
-    const doc = decodeOtlpJson(text);
-    if (doc.resource['service.name'] !== 'sis-kernel' || doc.resource['service.version'] !== '0.1.0' || doc.resource['host.arch'] !== 'arm64') {
-      throw new Error(`/otel/${f}: resource ${JSON.stringify(doc.resource, (_, v) => (typeof v === 'bigint' ? String(v) : v))}`);
-    }
-    if (doc.scope.name !== 'sis.autonomy') throw new Error(`/otel/${f}: scope ${doc.scope.name}`);
-    spans.push(...doc.spans);
-  }
-  const ids = new Set<string>();
-  for (const sp of spans) {
-    if (ids.has(sp.spanId)) throw new Error(`span id ${sp.spanId} twice`);
-    ids.add(sp.spanId);
-    if (sp.kind !== 1) throw new Error(`span ${sp.name} kind ${sp.kind}, want 1 (INTERNAL)`);
-    if (sp.end < sp.start) throw new Error(`span ${sp.spanId} ends before it starts`);
-  }
-  const byTrace = new Map<string, OtlpSpan[]>();
-  for (const sp of spans) byTrace.set(sp.traceId, [...(byTrace.get(sp.traceId) ?? []), sp]);
-  const decisions = new Map<number, Decision>();
-  for (const [tid, group] of byTrace) {
-    const root = group.find((x) => x.name === 'autonomous_decision');
-    if (!root) continue;    // the root is written last: its children may sit in an older batch
-    if (root.parentSpanId !== null) throw new Error(`root ${tid} has a parent`);
-    const kids = group.filter((x) => x !== root);
-    for (const k of kids) {
-      if (k.parentSpanId !== root.spanId) throw new Error(`${k.name} of ${tid}: parent ${k.parentSpanId}, root ${root.spanId}`);
-      if (k.start < root.start || k.end > root.end) throw new Error(`${k.name} of ${tid} lies outside its root span`);
-    }
-    const one = (n: string) => kids.filter((k) => k.name === n);
-    if (one('model_inference').length !== 1 || one('policy_checks').length !== 1 || one('shadow_inference').length > 1 ||
-        kids.length !== 2 + one('shadow_inference').length) {
-      throw new Error(`trace ${tid}: children ${kids.map((k) => k.name).join(',')}`);
-    }
-    const id = Number(root.attrs['sis.trace_id']);
-    const inf = one('model_inference')[0];
-    decisions.set(id, {
-      id, root, infer: inf, shadow: one('shadow_inference')[0] ?? null, policy: one('policy_checks')[0],
-      features: featuresOf(inf.attrs['sis.features.f32'] as string),
-    });
-  }
-  return { files, spans, decisions };
-}
-
-const decisionEvents = (ev: SisEvent[]) => ev.filter((e) => e.t === 'decision') as unknown as
-  { id: number; model: string; action: string; confidence: number; total_ns: number; prev_id?: number; prev_reward?: number; reason: string | null }[];
-const ofType = (ev: SisEvent[], t: string) => ev.filter((e) => e.t === t) as unknown as Record<string, any>[];
+// ---- helpers ----
 
 function fail(msg: string): never {
   throw new Error(msg);
 }
+function expect(cond: unknown, msg: string): asserts cond {
+  if (!cond) fail(msg);
+}
 
-/** Every span's prediction equals the reference forward pass on its own recorded inputs. */
-function checkPredictions(d: Decision): void {
-  const p = infer(seedModel(d.infer.attrs['sis.model.version'] as string), d.features);
-  if (BigInt(p.action) !== d.infer.attrs['sis.prediction.action'] || BigInt(p.confidence) !== d.infer.attrs['sis.prediction.confidence']) {
-    fail(`decision ${d.id}: production predicted ${d.infer.attrs['sis.prediction.action']}/${d.infer.attrs['sis.prediction.confidence']}, reference ${p.action}/${p.confidence}`);
-  }
-  if (d.shadow) {
-    const s = infer(seedModel(d.shadow.attrs['sis.model.version'] as string), d.features);
-    if (BigInt(s.action) !== d.shadow.attrs['sis.prediction.action'] || BigInt(s.confidence) !== d.shadow.attrs['sis.prediction.confidence']) {
-      fail(`decision ${d.id}: shadow predicted ${d.shadow.attrs['sis.prediction.action']}/${d.shadow.attrs['sis.prediction.confidence']}, reference ${s.action}/${s.confidence}`);
-    }
-    const diverged = s.action !== p.action || Math.abs(s.confidence - p.confidence) > 200;
-    if (d.shadow.attrs['sis.shadow.diverged'] !== diverged) fail(`decision ${d.id}: diverged ${d.shadow.attrs['sis.shadow.diverged']}, reference ${diverged}`);
+async function cmd(m: SerialMachine, c: string, timeoutMs = 120_000): Promise<string> {
+  return runCommand(m, c, timeoutMs);
+}
+
+export interface LoopStatus {
+  on: boolean;
+  interval: number;
+  decider: string;
+  decisions: number;
+  missed: number;
+  executed: number;
+  overridden: number;
+  queued: number;
+  tickMean: number;
+  tickMax: number;
+  pending: number;
+}
+
+export function parseStatus(a: string): LoopStatus {
+  const head = /^autoctl: (on|off), interval (\d+) ms, decider (\S+)$/m.exec(a) ?? fail(`autoctl status: ${a}`);
+  const d = /^decisions: (\d+), missed ticks: (\d+), actions executed: (\d+), overridden: (\d+), queued: (\d+)$/m.exec(a) ?? fail(a);
+  const t = /^tick: last \d+ ns, max (\d+) ns, mean (\d+) ns$/m.exec(a) ?? fail(a);
+  const p = /pending (\d+)\/16$/m.exec(a) ?? fail(a);
+  return {
+    on: head[1] === 'on', interval: +head[2], decider: head[3], decisions: +d[1], missed: +d[2], executed: +d[3],
+    overridden: +d[4], queued: +d[5], tickMax: +t[1], tickMean: +t[2], pending: +p[1],
+  };
+}
+
+async function status(m: SerialMachine): Promise<LoopStatus> {
+  return parseStatus(await cmd(m, 'autoctl status'));
+}
+
+/** Let the loop run until it has made at least `n` decisions in all. */
+export async function runUntil(m: SerialMachine, n: number): Promise<LoopStatus> {
+  for (;;) {
+    const s = await status(m);
+    if (s.decisions >= n) return s;
+    const ms = Math.min(60_000, Math.max(s.interval, Math.ceil((n - s.decisions) * s.interval * 1.02)));
+    expect((await cmd(m, `sleep ${ms}`, 600_000)) === '', 'sleep prints nothing');
   }
 }
 
-/** The decision loop's figures, captured from a command's answer. */
-class Captured {
-  text = new Map<string, string>();
-  cap(key: string): Check {
-    return (a) => {
-      this.text.set(key, a);
-      return null;
-    };
-  }
-  get(key: string): string {
-    return this.text.get(key) ?? fail(`nothing captured as ${key}`);
-  }
+/** Trace ids of `tracectl list` in the order printed. */
+export function listIds(a: string): number[] {
+  return a.split('\n').map((l) => /^ {2}(\d+)\s/.exec(l)).filter((x) => x).map((x) => +x![1]);
 }
 
-const cmd = (command: string, ...expect: Check[]) => ({ command, expect });
-const fastLoop = [cmd('autoctl interval 10', 'autoctl: interval 10 ms'), cmd('autoctl on', 'autoctl: on')];
-const stopAndFlush = [cmd('autoctl off', 'autoctl: off'), cmd('otelctl flush', /^(flushed \d+ spans to \/otel\/batch-\d{8}\.json|otelctl: nothing to flush)/)];
-
-// ---- drift, recomputed ----
-
-function meanMilli(sum: bigint, n: bigint): bigint {
-  if (n === 0n) return 0n;
-  const x = sum * 1000n;
-  return x >= 0n ? (x + n / 2n) / n : -((-x + n / 2n) / n);
-}
-const milliText = (v: bigint) => `${v < 0n ? '-' : ''}${(v < 0n ? -v : v) / 1000n}.${String((v < 0n ? -v : v) % 1000n).padStart(3, '0')}`;
-
-function binOf(x: number): number {
-  if (!(x > 0)) return 0;
-  if (x >= 1) return 9;
-  return Math.min(9, Math.floor(Math.fround(x * 10)));
+interface Shown {
+  mem: number; misses: number; cpu: number; latency: number; tasks: number;
+  ioErrors: number; chaos: boolean; chosen: string; confidence: number;
+  executed: boolean; executedAction: string; overridden: boolean; reason: string; approval: string;
+  pendingId: number | null; health: number; reward: number | null; checks: { name: string; value: number; threshold: number; pass: boolean }[];
+  raw: Record<string, number>; text: string;
 }
 
-function psi(ref: number[], cur: number[]): number {
-  const nr = ref.reduce((a, b) => a + b, 0), nc = cur.reduce((a, b) => a + b, 0);
-  let p = 0;
-  for (let b = 0; b < 10; b++) {
-    const e = Math.max(ref[b] / nr, 1e-4), a = Math.max(cur[b] / nc, 1e-4);
-    p += (a - e) * Math.log(a / e);
-  }
+export function parseShow(a: string): Shown {
+  const tel = /^telemetry: mem (\d+)%, misses (\d+), cpu (\d+)%, latency (\d+) ms, heap \d+ bytes, tasks (\d+)/m.exec(a) ?? fail(`show: ${a}`);
+  const io = /^io: \d+ requests, mean \d+ us, (\d+) errors; missed ticks \d+(; chaos applied)?/m.exec(a) ?? fail(a);
+  const ch = /^chosen: (\S+) \(\d\), confidence (\d+)/m.exec(a) ?? fail(a);
+  const out = /^outcome: executed (yes|no), action (\S+), overridden (yes|no)(?: reason (\S+))?, approval (\S+)(?: \(pending id (\d+)\))?$/m.exec(a) ?? fail(a);
+  const h = /^health (\d+), reward (-?\d+|not yet known)$/m.exec(a) ?? fail(a);
+  const checks = [...a.matchAll(/^ {2}(\w+)\s+value (-?[\d.]+) threshold (-?[\d.]+) (pass|FAIL)$/gm)]
+    .map((x) => ({ name: x[1], value: +x[2], threshold: +x[3], pass: x[4] === 'pass' }));
+  const raw: Record<string, number> = {};
+  for (const x of a.matchAll(/^ {2}(\w+)\s+(-?[\d.]+) -> ([\d.]+)$/gm)) raw[x[1]] = +x[2];
+  return {
+    mem: +tel[1], misses: +tel[2], cpu: +tel[3], latency: +tel[4], tasks: +tel[5], ioErrors: +io[1], chaos: !!io[2],
+    chosen: ch[1], confidence: +ch[2], executed: out[1] === 'yes', executedAction: out[2], overridden: out[3] === 'yes',
+    reason: out[4] ?? '', approval: out[5], pendingId: out[6] ? +out[6] : null, health: +h[1],
+    reward: h[2] === 'not yet known' ? null : +h[2], checks, raw, text: a,
+  };
+}
+
+async function show(m: SerialMachine, id: number): Promise<Shown> {
+  return parseShow(await cmd(m, `tracectl show ${id}`));
+}
+
+/** One command at a time: the shell reads one line after another. */
+async function showAll(m: SerialMachine, ids: number[]): Promise<Shown[]> {
+  const out: Shown[] = [];
+  for (const id of ids) out.push(await show(m, id));
+  return out;
+}
+
+async function newestId(m: SerialMachine): Promise<number> {
+  return listIds(await cmd(m, 'tracectl list --last 1'))[0] ?? fail('no traces');
+}
+
+function events(b: OpsBooted): SisEvent[] {
+  return parseEvents(b.events().join('\n'));
+}
+
+function ofType<T extends SisEvent>(evs: SisEvent[], t: string): T[] {
+  return evs.filter((e) => e.t === t) as T[];
+}
+
+export function freshDisk(dir: string, name: string, mib: number): string {
+  const p = path.join(dir, name);
+  writeFileSync(p, '');
+  truncateSync(p, mib << 20);
   return p;
 }
 
-const FEATURES = ['mem_pressure', 'deadline_misses', 'cpu_usage', 'network_latency', 'uptime_ms', 'heap_used', 'processes_running'];
+function fsckClean(img: string): void {
+  const r = e2fsck(img);
+  expect(r.status === 0, `e2fsck -fn: status ${r.status}\n${r.output}`);
+}
 
-function checkDrift(status: string, ds: Decision[], evs: ReturnType<typeof decisionEvents>): void {
-  // One model decided all of them (the case keeps it so); baseline = its first 100 decisions.
-  const confs = evs.map((e) => BigInt(e.confidence));
-  const rewards: { at: number; r: bigint }[] = [];
-  evs.forEach((e, i) => {
-    if (e.prev_id !== undefined && e.prev_id === e.id - 1) rewards.push({ at: i, r: BigInt(e.prev_reward!) });
-  });
-  const base = confs.slice(0, 100), win = confs.slice(-100);
-  const sum = (a: bigint[]) => a.reduce((x, y) => x + y, 0n);
-  const baseR = rewards.filter((x) => x.at < 100).map((x) => x.r), winR = rewards.slice(-100).map((x) => x.r);
-  const want = [
-    `confidence: baseline ${milliText(meanMilli(sum(base), 100n))}, window ${milliText(meanMilli(sum(win), 100n))}`,
-    `reward:     baseline ${milliText(meanMilli(sum(baseR), BigInt(baseR.length)))}, window ${milliText(meanMilli(sum(winR), BigInt(winR.length)))}`,
-  ];
-  for (const w of want) if (!status.includes(w)) fail(`driftctl status lacks "${w}":\n${status}`);
-  // PSI per feature from the spans' exact inputs.
-  const byId = new Map(ds.map((d) => [d.id, d]));
-  const first = evs.slice(0, 100).map((e) => byId.get(e.id) ?? fail(`decision ${e.id} has no span tree on disk`));
-  const last = evs.slice(-100).map((e) => byId.get(e.id) ?? fail(`decision ${e.id} has no span tree on disk`));
-  FEATURES.forEach((name, f) => {
-    const hist = (xs: Decision[]) => {
-      const h = new Array(10).fill(0);
-      for (const d of xs) h[binOf(d.features[f])]++;
-      return h;
-    };
-    const want = psi(hist(first), hist(last));
-    const m = new RegExp(`^  ${name} +(\\d+\\.\\d{6}) (stable|moderate|significant)$`, 'm').exec(status) ?? fail(`no PSI line for ${name}:\n${status}`);
-    const got = Number(m[1]);
-    if (Math.abs(got - want) > 2e-6) fail(`PSI of ${name}: kernel ${got}, host ${want.toFixed(6)}`);
-    const band = want >= 0.25 ? 'significant' : want >= 0.1 ? 'moderate' : 'stable';
-    if (Math.abs(want - 0.1) > 2e-6 && Math.abs(want - 0.25) > 2e-6 && m[2] !== band) fail(`PSI band of ${name}: ${m[2]}, want ${band}`);
-  });
+function catFile(img: string, p: string): string {
+  return debugfs(img, `cat ${p}`);
+}
+
+let ajvValidate: ValidateFunction | null = null;
+export function validateBundle(b: unknown): void {
+  if (!ajvValidate) ajvValidate = new Ajv({ allErrors: true, strict: true }).compile(JSON.parse(readFileSync(SCHEMA, 'utf8')));
+  const v = ajvValidate;
+  if (!v(b)) fail(`bundle fails the schema: ${JSON.stringify(v.errors).slice(0, 1500)}`);
+}
+
+async function poweroff(b: OpsBooted): Promise<void> {
+  b.machine.write('poweroff\r');
+  const e = await b.machine.exited;
+  expect(e.code === 0, `poweroff: exit ${e.code} ${e.reason}`);
 }
 
 // ---- the cases ----
 
-function otelCase(): ModelCase {
-  const c = new Captured();
-  return {
-    name: 'OTLP export: every decision a span tree on disk, valid OTLP/JSON, predictions replayed on the host; drift figures recomputed',
-    boots: [{
-      steps: [...fastLoop, cmd('sleep 2500'), ...stopAndFlush, cmd('driftctl status', c.cap('drift'), /^model: +v1\.0\.0$/m),
-        cmd('otelctl status', c.cap('otel'), /^spans: +\d+ recorded, 0 dropped$/m, /^error: +none$/m)],
-      end: 'poweroff',
-    }],
-    after: (img, ev) => {
-      fsckClean(img);
-      const evs = decisionEvents(ev);
-      if (evs.length < 150) fail(`only ${evs.length} decisions in 2.5 s at a 10 ms interval`);
-      const { files, spans, decisions } = readOtel(img);
-      // Batches: numbered from 0 up, each reported by an otel_batch event with its span count.
-      const batches = ofType(ev, 'otel_batch');
-      if (batches.some((b) => !b.ok)) fail(`a batch failed: ${JSON.stringify(batches.find((b) => !b.ok))}`);
-      files.forEach((f, i) => (f === `batch-${String(i).padStart(8, '0')}.json` ? null : fail(`file ${i} is ${f}`)));
-      if (batches.length !== files.length || batches.some((b, i) => b.file !== `/otel/${files[i]}`)) fail('otel_batch events and files differ');
-      if (batches.reduce((a, b) => a + b.spans, 0) !== spans.length) fail('span counts of the events and files differ');
-      if (batches.slice(0, -1).some((b) => b.spans !== 100)) fail('a full batch is not 100 spans');
-      if (spans.length !== 3 * evs.length) fail(`${spans.length} spans for ${evs.length} decisions (want 3 each)`);
-      // Each decision event has its tree; the root's duration is the trace's total_ns exactly.
-      for (const e of evs) {
-        const d = decisions.get(e.id) ?? fail(`decision ${e.id} has no root span`);
-        if (d.root.end - d.root.start !== BigInt(e.total_ns)) fail(`decision ${e.id}: root lasts ${d.root.end - d.root.start} ns, trace total_ns ${e.total_ns}`);
-        if (d.root.attrs['sis.model.version'] !== e.model || d.root.attrs['sis.decision.confidence'] !== BigInt(e.confidence)) fail(`decision ${e.id}: root attributes differ from the event`);
-        if (!/^[0-9a-f]{64}$/.test(d.root.attrs['sis.model.hash'] as string)) fail(`decision ${e.id}: model hash ${d.root.attrs['sis.model.hash']}`);
-        const code = d.root.status.code;
-        if (d.root.attrs['sis.decision.executed'] === true ? code !== 1 : code !== 2 || !d.root.status.message) fail(`decision ${e.id}: status ${JSON.stringify(d.root.status)}`);
-        if (d.policy.events.length !== Number(d.policy.attrs['sis.policy.checks'])) fail(`decision ${e.id}: policy events`);
-        for (const pe of d.policy.events) {
-          if (!pe.name.startsWith('policy_check.') || typeof pe.attrs.passed !== 'boolean' || typeof pe.attrs.value !== 'number') fail(`decision ${e.id}: policy event ${pe.name}`);
-        }
-        checkPredictions(d);
+export const OPS_CASES: OpsCase[] = [
+  {
+    name: 'trace ring: 1500 decisions at 10 ms, newest first after wrap-around, O(1) find, clear, bad input',
+    on: ['qemu', 'emulator'],
+    timeoutMs: 300_000,
+    async run(boot, dir) {
+      const b = await boot({ system: freshDisk(dir, 'sys.img', 32) });
+      const m = b.machine;
+      expect(/autoctl: off, interval 500 ms/.test(await cmd(m, 'autoctl status')), 'the loop starts off, at 500 ms');
+      expect((await cmd(m, 'autoctl interval 9')).includes('expected 10..60000 ms'), 'interval bound');
+      expect((await cmd(m, 'autoctl interval 60001')).includes('expected 10..60000 ms'), 'interval bound');
+      expect((await cmd(m, 'autoctl interval 10')) === 'autoctl: interval 10 ms\n', 'interval 10');
+      await cmd(m, 'autoctl on');
+      await runUntil(m, 1500);
+      await cmd(m, 'autoctl off');
+      const s = await status(m);
+      expect(!s.on && s.decisions >= 1500, `decisions ${s.decisions}`);
+      const st = await cmd(m, 'tracectl stats');
+      const held = /traces: (\d+) held of 1024, recorded (\d+), overwritten (\d+), cleared (\d+)/.exec(st) ?? fail(st);
+      const ids = /ids: oldest (\d+), newest (\d+)/.exec(st) ?? fail(st);
+      const n = s.decisions;
+      expect(+held[1] === 1024 && +held[2] === n && +held[3] === n - 1024 && +held[4] === 0, `stats ${st}`);
+      expect(+ids[1] === n - 1023 && +ids[2] === n, `ids ${st}`);
+      const list = listIds(await cmd(m, 'tracectl list --last 1024'));
+      expect(list.length === 1024, `list length ${list.length}`);
+      list.forEach((id, i) => expect(id === n - i, `list[${i}] = ${id}, want ${n - i}`));
+      const ten = listIds(await cmd(m, 'tracectl list'));
+      expect(JSON.stringify(ten) === JSON.stringify(list.slice(0, 10)), 'default list: the newest 10');
+      const oldest = await show(m, n - 1023);
+      expect(oldest.reward !== null, 'the oldest held trace has its reward');
+      expect((await cmd(m, `tracectl show ${n - 1024}`)).includes(`trace ${n - 1024} is not in the ring`), 'overwritten');
+      expect((await cmd(m, `tracectl show ${n + 1}`)).includes('is not in the ring'), 'future id');
+      expect((await cmd(m, 'tracectl show abc')).includes("'abc' is not a trace id"), 'bad id');
+      expect((await cmd(m, 'tracectl list --last 0')).includes('--last N with N 1..1024'), 'bad N');
+      expect((await cmd(m, 'tracectl list --last 1025')).includes('--last N with N 1..1024'), 'bad N');
+      expect((await cmd(m, 'tracectl frob')).startsWith('usage: tracectl'), 'usage');
+      // the event stream has every decision, in order
+      const dec = ofType<DecisionEvent>(events(b), 'decision');
+      expect(dec.length === n, `decision events ${dec.length}, decisions ${n}`);
+      dec.forEach((e, i) => expect(e.id === i + 1, `decision event ${i} has id ${e.id}`));
+      for (let i = 1; i < dec.length; i++) expect(dec[i].prev_id === i && typeof dec[i].prev_reward === 'number', `prev reward of ${i + 1}`);
+      // clear: nothing held, ids continue
+      expect((await cmd(m, 'tracectl clear')) === 'tracectl: cleared 1024 trace(s)\n', 'clear');
+      expect(listIds(await cmd(m, 'tracectl list')).length === 0, 'empty after clear');
+      expect((await cmd(m, `tracectl show ${n}`)).includes('is not in the ring'), 'cleared');
+      await cmd(m, 'autoctl on');
+      await runUntil(m, n + 3);
+      await cmd(m, 'autoctl off');
+      const after = listIds(await cmd(m, 'tracectl list --last 1024'));
+      expect(after.length >= 3 && after[after.length - 1] === n + 1, `after clear: ${after}`);
+      const st2 = await cmd(m, 'tracectl stats');
+      expect(new RegExp(`cleared 1024`).test(st2), st2);
+      await poweroff(b);
+    },
+  },
+  {
+    name: 'incident bundles: schema (ajv), real model info, heap, 100 log lines read not drained, build config, numbering across reboots',
+    on: ['qemu', 'emulator'],
+    timeoutMs: 300_000,
+    async run(boot, dir) {
+      const sys = freshDisk(dir, 'sys.img', 32);
+      let b = await boot({ system: sys });
+      let m = b.machine;
+      const version = await cmd(m, 'version');
+      const source = (/^source: (sha256:[0-9a-f]{64})$/m.exec(version) ?? fail(version))[1];
+      const features = (/^features: (.*)$/m.exec(version) ?? fail(version))[1].split(' ');
+      const date = (/^(\d{4})-(\d\d)-(\d\d)T/.exec(await cmd(m, 'date')) ?? fail('date')).slice(1).join('');
+      await cmd(m, 'autoctl interval 50');
+      await cmd(m, 'stress mem 6500 2048');
+      await cmd(m, 'autoctl on');
+      await runUntil(m, 30);
+      await cmd(m, 'autoctl off');
+      await cmd(m, 'dtb');
+      await cmd(m, 'dtb');
+      await cmd(m, 'help');
+      await cmd(m, 'echo marker-one');
+      const top = listIds(await cmd(m, 'tracectl list --last 3'));
+      const e1 = await cmd(m, `tracectl export ${top.join(' ')}`);
+      expect(new RegExp(`^tracectl: incident INC-${date}-001: 3 trace\\(s\\), \\d+ bytes, written to /incidents/INC-${date}-001.json\\n$`).test(e1), e1);
+      const e2 = await cmd(m, `tracectl export ${top[2]}`);
+      expect(e2.includes(`INC-${date}-002`), e2);
+      const bad = await cmd(m, 'tracectl export 999999');
+      expect(bad.includes('trace 999999 is not in the ring'), bad);
+      const badList = await cmd(m, 'ls /incidents');
+      expect(badList === `.seq\nINC-${date}-001.json\nINC-${date}-002.json\n`, `a refused export writes nothing: ${badList}`);
+      const inc = ofType<IncidentEvent>(events(b), 'incident');
+      expect(inc.length === 2 && inc[0].id === `INC-${date}-001` && inc[0].result === 'written' && inc[0].traces === 3, JSON.stringify(inc));
+      await poweroff(b);
+      fsckClean(sys);
+
+      const reg = JSON.parse(catFile(sys, '/models/registry.json'));
+      const v1 = reg.models.find((x: { version: string }) => x.version === 'v1.0.0');
+      const b1 = JSON.parse(catFile(sys, `/incidents/INC-${date}-001.json`));
+      const b2 = JSON.parse(catFile(sys, `/incidents/INC-${date}-002.json`));
+      for (const x of [b1, b2]) validateBundle(x);
+      expect(JSON.stringify(b1.traces.map((t: { trace_id: number }) => t.trace_id)) === JSON.stringify(top), 'bundle traces are the ones asked for');
+      expect(b1.model_info.version === 'v1.0.0' && b1.model_info.hash === v1.hash && b1.model_info.loaded_at === v1.loaded_at, `model_info ${JSON.stringify(b1.model_info)} vs registry`);
+      for (const t of b1.traces) {
+        expect(t.model_hash === v1.hash && t.model_version === 'v1.0.0' && t.decider === 'model', 'trace model');
+        expect(t.hidden_activations.length === 2 && t.hidden_activations[0].length === 32 && t.hidden_activations[1].length === 16, 'hidden 32+16');
+        const sum = t.predictions.reduce((a: number, p: number) => a + p, 0);
+        expect(Math.abs(sum - 1) < 1e-4, `probabilities sum ${sum}`);
+        expect(t.telemetry.mem_pressure === Math.floor(t.raw_features[0]), 'mem_pressure raw');
+        expect(Object.values(t.stages_ns as Record<string, number>).some((x) => x > 0) && t.total_ns > 0, 'stage timings');
       }
-      // Start times: Unix nanoseconds near the PL031's clock, increasing with the decision id.
-      const roots = evs.map((e) => decisions.get(e.id)!.root.start);
-      if (roots.some((t, i) => i && t <= roots[i - 1])) fail('root start times do not increase');
-      const unixS = Number(roots[0] / 1_000_000_000n);
-      if (Math.abs(unixS - Date.now() / 1000) > 86400 * 366) fail(`span time ${unixS} s is not a Unix time near now`);
-      checkDrift(c.get('drift'), [...decisions.values()], evs);
-    },
-  };
-}
+      expect(b1.config.source_hash === source && JSON.stringify(b1.config.features) === JSON.stringify(features[0] === 'none' ? [] : features), 'config');
+      const hs = b1.system_snapshot.heap_stats;
+      expect(hs.size === 8 << 20 && hs.allocated > 0 && hs.peak >= hs.allocated, `heap ${JSON.stringify(hs)}`);
+      const logs1 = b1.system_snapshot.logs.map((l: { text: string }) => l.text);
+      const logs2 = b2.system_snapshot.logs.map((l: { text: string }) => l.text);
+      expect(logs1.length === 100 && logs2.length === 100, `100 log lines: ${logs1.length}, ${logs2.length}`);
+      expect(logs1.includes('marker-one') && logs2.includes('marker-one'), 'the log is read, not drained');
+      expect(logs2.some((l: string) => l.startsWith(`tracectl: incident INC-${date}-001`)), 'the second bundle has the first export line');
 
-/** Shadow in compare mode against a model that disagrees on every decision (network_latency shifted to 400 ms). */
-function abortCase(threshold: number): ModelCase {
-  const c = new Captured();
-  const rule = threshold <= 100 ? 'count' : 'rate';
-  return {
-    name: rule === 'count'
-      ? `shadow abort at exactly ${threshold} divergences: shadow failed in the registry, production untouched and still deciding`
-      : 'shadow abort at a divergence rate above 20% once 100 decisions are compared; log mode counts nothing',
-    boots: [{
-      steps: [
-        cmd('chaos shift network_latency 400'),
-        cmd('shadowctl enable v2.0.0-shifted', /^Shadow agent enabled: v2\.0\.0-shifted \(sha256 [0-9a-f]{64}, signer [0-9a-f]{16}\), mode log$/m),
-        cmd(`shadowctl threshold ${threshold}`, `Divergence threshold: ${threshold}`),
-        ...fastLoop, cmd('sleep 400'),
-        cmd('shadowctl status', c.cap('log'), /^ {2}Mode: +log$/m, /^ {2}Compared: +0, divergences 0 /m),
-        cmd('shadowctl mode canary10', /^shadowctl: mode canary10: .*accuracy/m),
-        cmd('shadowctl mode compare', 'Shadow mode: compare'),
-        cmd(rule === 'count' ? 'sleep 1500' : 'sleep 2500'),
-        cmd('shadowctl status', c.cap('after'), /^ {2}Mode: +off$/m, /^ {2}Last abort: /m),
-        cmd('modelctl status', /^active: +v1\.0\.0$/m, /^shadow: +none$/m),
-        cmd('sleep 300'), ...stopAndFlush,
-      ],
-      end: 'poweroff',
-    }],
-    after: (img, ev) => {
-      fsckClean(img);
-      const reg = registryOf(img);
-      if (reg.active !== 'v1.0.0' || reg.shadow !== null || reg.rollback !== null) fail(`registry roles ${reg.active}/${reg.shadow}/${reg.rollback}`);
-      const sm = reg.models.find((m) => m.version === 'v2.0.0-shifted')!;
-      if (sm.status !== 'failed' || !String((sm as unknown as { failed?: string }).failed).startsWith('shadow abort: ')) fail(`v2.0.0-shifted: ${JSON.stringify(sm)}`);
-      if (reg.models.find((m) => m.version === 'v1.0.0')!.status !== 'active') fail('v1.0.0 is no longer active');
-      const hist = historyOf(img);
-      if (!hist.some((h) => h.operation === 'shadow-abort' && h.from === 'v2.0.0-shifted')) fail('no shadow-abort line in history.jsonl');
-      if (hist.some((h) => h.operation === 'rollback' || h.operation === 'swap' || h.operation === 'promote')) fail('production was switched');
-      const aborts = ofType(ev, 'abort');
-      if (aborts.length !== 1) fail(`${aborts.length} abort events`);
-      const a = aborts[0];
-      const { decisions } = readOtel(img);
-      const ds = [...decisions.values()].sort((x, y) => x.id - y.id);
-      for (const d of ds) checkPredictions(d);
-      // Count as the kernel must: only counted (compare-mode) comparisons, from the mode switch on.
-      let compared = 0, div = 0, abortAt = 0;
-      for (const d of ds) {
-        if (!d.shadow || d.shadow.attrs['sis.shadow.counted'] !== true) continue;
-        compared++;
-        if (d.shadow.attrs['sis.shadow.diverged'] === true) div++;
-        const fires = div >= threshold || (compared >= 100 && div * 5 > compared);
-        const noted = typeof d.shadow.attrs['sis.shadow.abort'] === 'string';
-        if (fires !== noted) fail(`decision ${d.id}: abort ${noted ? 'recorded' : 'not recorded'}, the rule says ${fires} (${div}/${compared})`);
-        if (fires) {
-          abortAt = d.id;
-          break;
+      // the counter survives a reboot
+      b = await boot({ system: sys });
+      m = b.machine;
+      await cmd(m, 'autoctl interval 10');
+      await cmd(m, 'autoctl on');
+      await runUntil(m, 2);
+      await cmd(m, 'autoctl off');
+      const e3 = await cmd(m, 'tracectl export 1');
+      expect(e3.includes(`INC-${date}-003`), `after reboot: ${e3}`);
+      await poweroff(b);
+      validateBundle(JSON.parse(catFile(sys, `/incidents/INC-${date}-003.json`)));
+      expect(catFile(sys, '/incidents/.seq') === `${date} 003\n`, 'the counter file');
+      fsckClean(sys);
+    },
+  },
+  {
+    name: 'chaos moves the telemetry and the reward; the actions act back on the workload',
+    on: ['qemu', 'emulator'],
+    timeoutMs: 300_000,
+    async run(boot, dir) {
+      const b = await boot({ system: freshDisk(dir, 'sys.img', 32) });
+      const m = b.machine;
+      await cmd(m, 'autoctl interval 200');
+      await cmd(m, 'autoctl on');
+      let s = await runUntil(m, 5);
+      const base = await show(m, await newestId(m));
+      // (a loaded host can stall QEMU: deadline misses are real measurements, so not asserted zero)
+      expect(base.latency === 0 && base.mem < 10 && base.ioErrors === 0 && !base.chaos, `calm: ${base.text}`);
+      // CPU load
+      await cmd(m, 'stress cpu 70');
+      s = await runUntil(m, s.decisions + 4);
+      const cpu = await show(m, await newestId(m));
+      expect(cpu.cpu >= 60, `stress cpu 70: cpu ${cpu.cpu}%`);
+      await cmd(m, 'stress cpu 0');
+      s = await runUntil(m, s.decisions + 12);    /* the throttle recovers */
+      // IRQs masked: deadline misses, throttling halves the IRQ-off time
+      await cmd(m, 'stress irqoff 200');
+      s = await runUntil(m, s.decisions + 8);
+      await cmd(m, 'autoctl off');
+      const recent = await showAll(m, listIds(await cmd(m, 'tracectl list --last 8')));
+      const throttled = recent.find((t) => t.misses >= 10 && t.executedAction === 'throttle_workload');
+      expect(throttled, `irqoff 200: no throttle at >= 10 misses: ${recent.map((t) => `${t.misses}/${t.executedAction}`)}`);
+      expect(throttled!.checks.some((c) => c.name === 'throttle_floor' && c.threshold === 10 && c.pass), 'throttle check recorded');
+      expect(recent.some((t) => t.reward !== null && t.reward < 0) || recent.some((t) => t.health < 1000), 'misses hurt health');
+      const wl = await cmd(m, 'stress');
+      expect(/throttle (\d+)%/.test(wl) && +/throttle (\d+)%/.exec(wl)![1] < 100, `the throttle acted on the workload: ${wl}`);
+      await cmd(m, 'stress irqoff 0');
+      // slow, then failing disk: the workload's request latency and I/O errors
+      await cmd(m, 'stress io 8');
+      await cmd(m, 'chaos disk slow 40');
+      await cmd(m, 'autoctl on');
+      s = await runUntil(m, s.decisions + 4);
+      const slow = await show(m, await newestId(m));
+      expect(slow.latency >= 100, `disk slow 40: latency ${slow.latency} ms`);
+      await cmd(m, 'chaos disk fail 50');
+      s = await runUntil(m, s.decisions + 3);
+      const failing = await show(m, await newestId(m));
+      expect(failing.ioErrors > 0, `disk fail 50: io errors ${failing.ioErrors}`);
+      // noise: the model sees other values than were measured
+      await cmd(m, 'chaos off');
+      await cmd(m, 'stress io 0');
+      await cmd(m, 'chaos noise 20');
+      s = await runUntil(m, s.decisions + 2);
+      const noisy = await show(m, await newestId(m));
+      expect(noisy.chaos && noisy.raw.cpu_usage !== noisy.cpu, `noise: ${noisy.text}`);
+      await cmd(m, 'chaos shift network_latency 700');
+      s = await runUntil(m, s.decisions + 2);
+      const shifted = await show(m, await newestId(m));
+      expect(shifted.raw.network_latency >= 500 && shifted.chosen === 'backoff_io', `shift: ${shifted.text}`);
+      expect((await cmd(m, 'chaos shift nosuch 1')).includes("no feature 'nosuch'"), 'bad feature');
+      expect((await cmd(m, 'chaos disk slow 101')).includes('expected a number 0..100'), 'bad chaos');
+      expect((await cmd(m, 'stress cpu 96')).includes('expected a number 0..95'), 'bad stress');
+      await cmd(m, 'autoctl off');
+      await poweroff(b);
+    },
+  },
+  {
+    name: 'heap pressure: the agent reclaims; in safe mode nothing runs, an approval executes exactly the pending action, safe off returns to normal',
+    on: ['qemu', 'emulator'],
+    paced: true,
+    timeoutMs: 300_000,
+    async run(boot, dir) {
+      const b = await boot({ system: freshDisk(dir, 'sys.img', 32) });
+      const m = b.machine;
+      await cmd(m, 'autoctl interval 100');
+      await cmd(m, 'stress mem 7000 1024');
+      expect((await cmd(m, 'autoctl safe on')) === 'autoctl: safe mode on: every action waits for approval\n', 'safe on');
+      await cmd(m, 'autoctl on');
+      let s = await runUntil(m, 12);
+      await cmd(m, 'autoctl off');
+      const pend = await cmd(m, 'autoctl pending');
+      const rows = [...pend.matchAll(/^ {2}(\d+)\s+(\d+)\s+(\S+)\s+(\d+)/gm)].map((x) => ({ id: +x[1], trace: +x[2], action: x[3] }));
+      const p1 = rows.find((r) => r.action === 'reclaim_caches') ?? fail(`no reclaim pending: ${pend}`);
+      const p2 = rows.find((r) => r !== p1) ?? fail(`one pending: ${pend}`);
+      const t1 = await show(m, p1.trace);
+      expect(!t1.executed && t1.overridden && t1.reason === 'safe_mode' && t1.approval === 'pending' && t1.pendingId === p1.id, `pending trace: ${t1.text}`);
+      const calm = await showAll(m, listIds(await cmd(m, 'tracectl list --last 12')));
+      expect(calm.every((t) => t.chosen === 'none' ? t.executed : !t.executed), 'in safe mode only none runs');
+      const worst = Math.min(...calm.map((t) => t.health));
+      expect(worst < 1000, `heap pressure lowers health (${worst})`);
+      const wl0 = await cmd(m, 'stress');
+      const cache0 = +(/cache (\d+) bytes/.exec(wl0) ?? fail(`stress: ${wl0}`))[1];
+      expect(cache0 > 0, 'the workload holds cache');
+      const execBefore = (await status(m)).executed;
+      const ap = await cmd(m, `autoctl approve ${p1.id}`);
+      expect(ap === `autoctl: approved ${p1.id} (trace ${p1.trace}): ${p1.action}: freed ${cache0} bytes of cache\n`, `approve: ${ap}`);
+      expect(+(/cache (\d+) bytes/.exec(await cmd(m, 'stress')) ?? fail('stress'))[1] === 0, 'the approved reclaim freed the cache');
+      expect((await status(m)).executed === execBefore + 1, 'exactly one action executed');
+      const t1b = await show(m, p1.trace);
+      expect(t1b.executed && t1b.executedAction === p1.action && t1b.approval === 'approved', `approved trace: ${t1b.text}`);
+      expect((await cmd(m, `autoctl approve ${p1.id}`)).includes(`no pending action ${p1.id}`), 'approve twice');
+      const idsOf = (a: string) => [...a.matchAll(/^ {2}(\d+)\s+(\d+)\s+(\S+)/gm)].map((x) => x.slice(1, 4).join(' ')).join(',');
+      const before = idsOf(await cmd(m, 'autoctl pending'));
+      expect((await cmd(m, 'autoctl approve 9999')).includes('no pending action 9999'), 'approve unknown');
+      expect((await cmd(m, 'autoctl deny x')).includes("'x' is not a pending id"), 'deny bad');
+      expect(idsOf(await cmd(m, 'autoctl pending')) === before, 'failed approvals change nothing');
+      expect((await cmd(m, `autoctl deny ${p2.id}`)) === `autoctl: denied ${p2.id} (trace ${p2.trace}): ${p2.action}\n`, 'deny');
+      const t2 = await show(m, p2.trace);
+      expect(!t2.executed && t2.approval === 'denied' && t2.reason === 'denied', `denied trace: ${t2.text}`);
+      const left = rows.length - 2;
+      expect((await cmd(m, 'autoctl safe off')) === `autoctl: safe mode off (${left} pending expired)\n`, 'safe off');
+      expect((await cmd(m, 'autoctl pending')) === 'autoctl: no pending actions\n', 'queue empty');
+      const evs = events(b);
+      const pe = ofType<PendingEvent>(evs, 'pending');
+      const apv = ofType<ApprovalEvent>(evs, 'approval');
+      expect(pe.some((e) => e.id === p1.id && e.trace_id === p1.trace && e.action === p1.action), 'pending event');
+      expect(apv.some((e) => e.id === p1.id && e.result === 'approved') && apv.some((e) => e.id === p2.id && e.result === 'denied'), 'approval events');
+      expect(apv.filter((e) => e.result === 'expired').length >= left, 'expired events');
+      const sm = ofType<SafeModeEvent>(evs, 'safe_mode');
+      expect(sm.length === 2 && sm[0].on === true && sm[1].on === false, `safe_mode events ${JSON.stringify(sm)}`);
+      const inSafe = ofType<DecisionEvent>(evs, 'decision').filter((e) => e.action !== 'none');
+      expect(inSafe.some((e) => e.reason === 'safe_mode') && inSafe.every((e) => e.executed === '' && (e.reason === 'safe_mode' || e.reason!.startsWith('policy:'))), 'safe-mode decisions queue');
+      // back to normal: the agent reclaims by itself
+      const n0 = s.decisions;
+      await cmd(m, 'autoctl on');
+      s = await runUntil(m, n0 + 15);
+      await cmd(m, 'autoctl off');
+      const dec = ofType<DecisionEvent>(events(b), 'decision').filter((e) => e.id > n0);
+      expect(dec.every((e) => e.reason !== 'safe_mode'), 'no safe_mode after safe off');
+      expect(dec.some((e) => e.executed === 'reclaim_caches'), `the agent reclaims: ${dec.map((e) => e.action)}`);
+      await poweroff(b);
+    },
+  },
+  {
+    name: 'retention: /incidents keeps 50 bundles, oldest removed first; a full disk drops the bundle, the loop runs on',
+    on: ['qemu', 'emulator'],
+    timeoutMs: 600_000,
+    async run(boot, dir) {
+      const sys = freshDisk(dir, 'sys.img', 32);
+      let b = await boot({ system: sys });
+      let m = b.machine;
+      const date = (/^(\d{4})-(\d\d)-(\d\d)T/.exec(await cmd(m, 'date')) ?? fail('date')).slice(1).join('');
+      await cmd(m, 'autoctl interval 10');
+      await cmd(m, 'autoctl on');
+      await runUntil(m, 40);
+      await cmd(m, 'autoctl off');
+      const id = listIds(await cmd(m, 'tracectl list --last 1'))[0];
+      for (let i = 1; i <= 55; i++) {
+        const a = await cmd(m, `tracectl export ${id}`);
+        expect(a.includes(`INC-${date}-${String(i).padStart(3, '0')}`) && (i <= 50) === !a.includes('retention removed'), `export ${i}: ${a}`);
+      }
+      const names = (await cmd(m, 'ls /incidents')).split('\n').filter((x) => x.startsWith('INC-'));
+      const want = Array.from({ length: 50 }, (_, i) => `INC-${date}-${String(i + 6).padStart(3, '0')}.json`);
+      expect(JSON.stringify(names) === JSON.stringify(want), `kept: ${names[0]}..${names[names.length - 1]} (${names.length})`);
+      await poweroff(b);
+      fsckClean(sys);
+      expect(JSON.stringify(debugfsNames(sys, '/incidents').filter((x) => x.startsWith('INC-'))) === JSON.stringify(want), 'debugfs agrees');
+
+      // fill the disk on the host, leaving room for about two big bundles
+      const stats = debugfs(sys, 'stats');
+      const free = +(/Free blocks:\s+(\d+)/.exec(stats) ?? fail(stats))[1];
+      const bs = +(/Block size:\s+(\d+)/.exec(stats) ?? fail(stats))[1];
+      const filler = path.join(dir, 'filler');
+      writeFileSync(filler, Buffer.alloc(Math.max(0, free * bs - 300 * 1024), 0x5a));
+      const w = spawnSync('debugfs', ['-w', '-R', `write ${filler} /filler`, sys], { encoding: 'utf8' });
+      expect(w.status === 0, `debugfs write: ${w.stderr}`);
+      rmSync(filler);
+      fsckClean(sys);
+
+      b = await boot({ system: sys });
+      m = b.machine;
+      await cmd(m, 'autoctl interval 10');
+      await cmd(m, 'autoctl on');
+      let s = await runUntil(m, 40);
+      const last32 = listIds(await cmd(m, 'tracectl list --last 32'));
+      const ids = `${last32[31]}-${last32[0]}`;
+      let dropped = 0;
+      const answers: string[] = [];
+      for (let i = 0; i < 12 && dropped < 2; i++) {
+        const a = await cmd(m, `tracectl export ${ids}`);
+        answers.push(a);
+        if (a.includes('dropped')) {
+          expect(/bundle INC-\d{8}-\d{3} dropped: ENOSPC/.test(a), `a full disk: ${a}`);
+          dropped++;
         }
       }
-      if (!abortAt) fail(`no abort in the spans (${div}/${compared})`);
-      if (a.trace_id !== abortAt || a.divergences !== div || a.compared !== compared) fail(`abort event ${JSON.stringify(a)}, host ${abortAt} ${div}/${compared}`);
-      if (rule === 'count' ? div !== threshold : compared !== 100 || div * 5 <= compared) fail(`abort at ${div}/${compared}`);
-      const logMode = ds.filter((d) => d.shadow && d.shadow.attrs['sis.shadow.mode'] === 'log');
-      if (!logMode.length || logMode.some((d) => d.shadow!.attrs['sis.shadow.counted'] !== false)) fail('log mode decisions missing or counted');
-      // The aborting decision ran production's action; after it no shadow, production still decides.
-      const ab = decisions.get(abortAt)!;
-      if (ab.shadow!.attrs['sis.shadow.canary'] !== false) fail('the aborting decision executed the shadow');
-      const after = ds.filter((d) => d.id > abortAt);
-      if (after.length < 5) fail(`only ${after.length} decisions after the abort`);
-      if (after.some((d) => d.shadow || d.root.attrs['sis.model.version'] !== 'v1.0.0')) fail('after the abort: a shadow span, or another model decided');
-      if (!ofType(ev, 'log').some((l) => /shadow v2\.0\.0-shifted aborted: .*production v1\.0\.0 untouched/.test(l.msg))) fail('no abort log line');
-      if (!c.get('after').includes(`Compared:    ${compared}, divergences ${div} `)) fail(`shadowctl status after the abort:\n${c.get('after')}`);
+      expect(dropped === 2, `the disk filled up: ${answers.join('')}${await cmd(m, 'df')}`);
+      const s2 = await runUntil(m, s.decisions + 20);
+      expect(s2.decisions >= s.decisions + 20, 'the loop runs on');
+      s = s2;
+      await cmd(m, 'autoctl off');
+      expect((await cmd(m, 'echo alive')) === 'alive\n', 'the shell runs on');
+      const inc = ofType<IncidentEvent>(events(b), 'incident');
+      expect(inc.filter((e) => e.result === 'dropped' && e.error === 'ENOSPC').length === 2, `dropped events ${JSON.stringify(inc.slice(-3))}`);
+      await poweroff(b);
+      fsckClean(sys);
+      const kept = debugfsNames(sys, '/incidents').filter((x) => x.startsWith('INC-'));
+      expect(kept.length <= 50, `bounded: ${kept.length}`);
+      for (const k of kept) validateBundle(JSON.parse(catFile(sys, `/incidents/${k}`)));
     },
-  };
-}
-
-function canaryCase(): ModelCase {
-  const c = new Captured();
-  return {
-    name: 'canary10: the shadow acts on exactly the decisions whose trace id hashes below 10%, within 7-13% over 1000+ decisions; canary100 on all',
-    boots: [{
-      steps: [
-        cmd('shadowctl enable v1.1.0', /mode log$/m),
-        cmd('shadowctl mode canary10', /^health gate passed: /m, 'Shadow mode: canary10'),
-        ...fastLoop, cmd('sleep 12000'), cmd('shadowctl status', c.cap('c10')),
-        cmd('shadowctl mode canary100', 'Shadow mode: canary100'), cmd('sleep 500'),
-        ...stopAndFlush,
-      ],
-      end: 'poweroff',
-    }],
-    after: (img, ev) => {
-      const { decisions } = readOtel(img);
-      const ds = [...decisions.values()].sort((x, y) => x.id - y.id).filter((d) => d.shadow);
-      const c10 = ds.filter((d) => d.shadow!.attrs['sis.shadow.mode'] === 'canary10');
-      const c100 = ds.filter((d) => d.shadow!.attrs['sis.shadow.mode'] === 'canary100');
-      if (c10.length < 1000) fail(`only ${c10.length} canary10 decisions on disk`);
-      if (c100.length < 5) fail(`only ${c100.length} canary100 decisions`);
-      let picked = 0;
-      for (const d of c10) {
-        checkPredictions(d);
-        const want = canaryPick(d.id);
-        if (d.shadow!.attrs['sis.shadow.canary'] !== want) fail(`decision ${d.id}: canary ${d.shadow!.attrs['sis.shadow.canary']}, hash says ${want}`);
-        if (want) picked++;
-        // A canary decision runs the shadow's action (when the policy checks let anything run).
-        if (want && d.root.attrs['sis.decision.executed'] === true && d.root.attrs['sis.decision.executed_action'] !== d.shadow!.attrs['sis.prediction.action']) {
-          fail(`decision ${d.id}: canary executed ${d.root.attrs['sis.decision.executed_action']}, not the shadow's ${d.shadow!.attrs['sis.prediction.action']}`);
+  },
+  {
+    name: 'soak: many decisions under a changing workload, heap in use flat, every buffer bounded',
+    on: ['qemu', 'emulator'],
+    // SIS_SOAK_DECISIONS=1000000 for the long manual run (about 3 ms of host time per decision)
+    timeoutMs: Math.max(900_000, Number(process.env.SIS_SOAK_DECISIONS ?? 0) * 10),
+    async run(boot, dir, where) {
+      const total = where === 'qemu' ? 3000 : Number(process.env.SIS_SOAK_DECISIONS ?? 10_000);
+      const b = await boot({ system: freshDisk(dir, 'sys.img', 32) });
+      const m = b.machine;
+      const inUse = async () => +(/^in use:\s+(\d+) bytes$/m.exec(await cmd(m, 'mem')) ?? fail('mem'))[1];
+      await cmd(m, 'autoctl interval 10');
+      await cmd(m, 'autoctl on');
+      await runUntil(m, 50);
+      const heap0 = await inUse();
+      const phases = ['stress mem 5000 512', 'stress cpu 20', 'stress tasks 40', 'stress io 4', 'chaos noise 10', 'chaos disk slow 2'];
+      let s = await status(m);
+      for (let i = 0; s.decisions < total; i++) {
+        await cmd(m, phases[i % phases.length]);
+        if (i % phases.length === phases.length - 1) {
+          await cmd(m, 'stress off');
+          await cmd(m, 'chaos off');
         }
-        if (!want && d.root.attrs['sis.decision.executed'] === true && d.root.attrs['sis.decision.executed_action'] !== d.infer.attrs['sis.prediction.action']) {
-          fail(`decision ${d.id}: not a canary, yet production's action did not run`);
-        }
+        if (i % 3 === 2) await cmd(m, `autoctl safe ${i % 2 ? 'on' : 'off'}`);
+        s = await runUntil(m, Math.min(total, s.decisions + Math.ceil(total / 12)));
       }
-      const share = picked / c10.length;
-      if (share < 0.07 || share > 0.13) fail(`canary share ${share}`);
-      if (c100.some((d) => d.shadow!.attrs['sis.shadow.canary'] !== true)) fail('a canary100 decision did not run the shadow');
-      const m = /Canary: +(\d+) decisions/.exec(c.get('c10')) ?? fail('no canary count');
-      const done = c10.filter((d) => d.id <= Math.max(...c10.map((x) => x.id))).length;
-      if (Number(m[1]) < picked - 2 || Number(m[1]) > picked + 2 || !done) fail(`shadowctl counted ${m[1]} canary decisions, the spans ${picked}`);
-      void ev;
+      await cmd(m, 'autoctl safe off');
+      await cmd(m, 'stress off');
+      await cmd(m, 'chaos off');
+      await runUntil(m, s.decisions + 5);
+      await cmd(m, 'autoctl off');
+      const heap1 = await inUse();
+      expect(heap1 === heap0, `heap in use ${heap0} -> ${heap1} after ${s.decisions} decisions`);
+      const st = await cmd(m, 'tracectl stats');
+      expect(/traces: 1024 held of 1024/.test(st), st);
+      expect(parseStatus(await cmd(m, 'autoctl status')).pending === 0, 'queue drained');
+      const dec = ofType<DecisionEvent>(events(b), 'decision');
+      const fin = await status(m);
+      expect(dec.length === fin.decisions, `decision events ${dec.length} vs ${fin.decisions}`);
+      console.log(`soak on ${where}: ${fin.decisions} decisions, missed ${fin.missed}, tick mean ${fin.tickMean} ns max ${fin.tickMax} ns, heap in use ${heap0} -> ${heap1}`);
+      await poweroff(b);
     },
-  };
-}
-
-function promoteCase(): ModelCase {
-  return {
-    name: 'promote: refused with nothing compared or above 10% divergence unless --force; --force still goes through the health gate; a promoted model that drifts is rolled back',
-    boots: [{
-      steps: [
-        ...fastLoop,
-        cmd('shadowctl enable v1.1.0', /mode log$/m),
-        { unchanged: 'shadowctl promote', expect: [/^shadowctl: promote: nothing compared yet/m] },
-        cmd('sleep 1200'),
-        // At 510 ms the two disagree by more than 200 in confidence (production stays sure: no drift).
-        // About 30 decisions: above 10%, below the abort rules (50 divergences; 20% after 100).
-        cmd('chaos shift network_latency 510'),
-        cmd('shadowctl mode compare', 'Shadow mode: compare'), cmd('sleep 300'),
-        cmd('autoctl off', 'autoctl: off'),
-        { unchanged: 'shadowctl promote', expect: [/^shadowctl: promote: divergence rate above 10%: refused \(use --force/m] },
-        cmd('chaos off'),
-        cmd('shadowctl promote --force', /^Promoting shadow v1\.1\.0 to production \(--force\)/m, /^Promotion complete: v1\.1\.0 is now active .*rollback slot v1\.0\.0; watching 1000 decisions$/m),
-        cmd('modelctl status', /^active: +v1\.1\.0$/m, /^shadow: +none$/m, /^rollback: +v1\.0\.0$/m),
-        cmd('shadowctl enable v2.0.0-shifted', /mode log$/m),
-        { unchanged: 'shadowctl promote --force', expect: [/^shadowctl: promote: .*accuracy/m] },
-        cmd('shadowctl disable', 'Shadow agent disabled (v2.0.0-shifted)'),
-        // v1.1.0's drift baseline was adopted from its shadow confidences; at 505 ms it is unsure.
-        cmd('chaos shift network_latency 505'), cmd('autoctl on', 'autoctl: on'), cmd('sleep 2500'),
-        cmd('modelctl status', /^active: +v1\.0\.0$/m),
-        cmd('autoctl', /safe mode: on/),
-        ...stopAndFlush,
-      ],
-      end: 'poweroff',
-    }],
-    after: (img, ev) => {
-      fsckClean(img);
-      const promotes = ofType(ev, 'promote');
-      if (promotes.length !== 1 || promotes[0].version !== 'v1.1.0' || promotes[0].forced !== true || promotes[0].from !== 'v1.0.0') fail(`promote events ${JSON.stringify(promotes)}`);
-      if (!(promotes[0].divergence_rate > 0.1)) fail('the forced promotion was above 10%');
-      const rb = ofType(ev, 'rollback').filter((r) => r.trigger === 'drift');
-      if (rb.length !== 1 || rb[0].from !== 'v1.1.0' || rb[0].to !== 'v1.0.0' || rb[0].ok !== true) fail(`rollback events ${JSON.stringify(rb)}`);
-      const drift = ofType(ev, 'drift').filter((d) => d.level === 'alert');
-      if (!drift.length || drift[0].version !== 'v1.1.0' || drift[0].adopted !== true) fail(`drift alerts ${JSON.stringify(drift)}`);
-      if (!ofType(ev, 'safe_mode').length) fail('no safe_mode event');
-      const hist = historyOf(img);
-      const ops = hist.map((h) => `${h.operation}:${h.from}->${h.to}`);
-      const want = ['promote:v1.0.0->v1.1.0', 'rollback:v1.1.0->v1.0.0'];
-      if (JSON.stringify(ops.filter((o) => o.startsWith('promote') || o.startsWith('rollback'))) !== JSON.stringify(want)) fail(`history ${ops.join(' ')}`);
-      const reg = registryOf(img);
-      if (reg.active !== 'v1.0.0' || reg.shadow !== null || reg.rollback !== null) fail(`registry roles ${reg.active}/${reg.shadow}/${reg.rollback}`);
-      const { decisions } = readOtel(img);
-      for (const d of decisions.values()) checkPredictions(d);
+  },
+  {
+    name: 'every Phase 7 feature off: the loop runs on the reference policy, no tracectl',
+    on: ['emulator', 'qemu'],
+    timeoutMs: 300_000,
+    async run(boot, dir) {
+      const b = await boot({ system: freshDisk(dir, 'sys.img', 32), image: 'nofeat' });
+      const m = b.machine;
+      expect(/^features: none$/m.test(await cmd(m, 'version')), 'nofeat image');
+      expect((await cmd(m, 'tracectl list')).includes("unknown command 'tracectl'"), 'no tracectl');
+      await cmd(m, 'autoctl interval 50');
+      await cmd(m, 'stress mem 7000 2048');
+      await cmd(m, 'autoctl on');
+      await runUntil(m, 20);
+      await cmd(m, 'autoctl off');
+      const s = await status(m);
+      expect(s.decider === 'reference', `decider ${s.decider}`);
+      const dec = ofType<DecisionEvent>(events(b), 'decision');
+      expect(dec.length === s.decisions && dec.every((e) => e.model === 'reference'), `reference decisions: ${dec.length} events, ${s.decisions} decisions, ${JSON.stringify(dec[0])}`);
+      expect(dec.some((e) => e.executed === 'reclaim_caches'), 'the reference policy reclaims under heap pressure');
+      await poweroff(b);
     },
-  };
-}
-
-function driftSafeCase(): ModelCase {
-  return {
-    name: 'chaos drives a confidence drift alert: drift event, safe mode entered, actions wait for approval; autorollback off leaves production alone',
-    boots: [{
-      steps: [
-        cmd('autoctl autorollback off', 'autorollback: off'),
-        ...fastLoop, cmd('sleep 1500'),
-        cmd('driftctl status', /^baseline: +captured from the model's first 100 decisions$/m, /^confidence: .*, ok /m),
-        cmd('chaos shift network_latency 495'), cmd('sleep 2500'),
-        cmd('driftctl status', /^confidence: .*, alert /m),
-        cmd('autoctl', /safe mode: on/),
-        cmd('modelctl status', /^active: +v1\.0\.0$/m),
-        cmd('driftctl baseline reset', /^drift baseline reset: capturing the next 100 decisions of v1\.0\.0$/m),
-        cmd('driftctl status', /^baseline: +capturing, \d+ of 100 decisions \(confidence fallback 800\)$/m),
-        ...stopAndFlush,
-      ],
-      end: 'poweroff',
-    }],
-    after: (img, ev) => {
-      const alerts = ofType(ev, 'drift').filter((d) => d.metric === 'confidence' && d.level === 'alert');
-      if (alerts.length < 1) fail('no confidence alert');
-      const a = alerts[0];
-      if (!(a.baseline - a.current > 200) || a.version !== 'v1.0.0') fail(`alert ${JSON.stringify(a)}`);
-      const safe = ofType(ev, 'safe_mode');
-      if (!safe.length || !JSON.stringify(safe[0]).includes('drift')) fail(`safe_mode events ${JSON.stringify(safe)}`);
-      if (ofType(ev, 'rollback').length) fail('rolled back with autorollback off');
-      const evs = decisionEvents(ev);
-      const at = ev.indexOf(ev.find((e) => e.t === 'drift' && (e as any).level === 'alert')!);
-      // The alerting decision's own event follows the drift event; the ones after it were in safe mode.
-      const later = ev.slice(at + 1).filter((e) => e.t === 'decision').slice(1) as unknown as { reason: string | null; action: string; executed: string }[];
-      // Nothing but `none` ran without approval (a policy check may also have stopped it first).
-      const bad = later.find((d) => d.executed !== '' && d.executed !== 'none');
-      if (!later.length || bad) fail(`an action ran in safe mode without approval: ${JSON.stringify(bad)}`);
-      void evs;
-      void img;
+  },
+  {
+    name: 'docs/SHELL-COMMANDS.md has one section per command of the shell, in help order',
+    on: ['emulator', 'qemu'],
+    timeoutMs: 120_000,
+    async run(boot, dir) {
+      const b = await boot({ system: freshDisk(dir, 'sys.img', 32) });
+      const help = await cmd(b.machine, 'help');
+      const listed = help.split('\n').map((l) => /^ {2}(\S+)\s/.exec(l)).filter((x) => x).map((x) => x![1]);
+      const doc = readFileSync(path.join(ROOT, 'docs/SHELL-COMMANDS.md'), 'utf8');
+      const headings = [...doc.matchAll(/^## `([a-z0-9]+)`/gm)].map((x) => x[1]);
+      expect(JSON.stringify(headings) === JSON.stringify(listed), `help: ${listed.join(',')}\ndoc:  ${headings.join(',')}`);
+      for (const c of listed) {
+        const usage = (/^usage: (.*)$/m.exec(await cmd(b.machine, `help ${c}`)) ?? fail(`help ${c}`))[1];
+        expect(doc.includes('`' + usage + '`'), `SHELL-COMMANDS.md lacks the usage line of ${c}: ${usage}`);
+      }
+      await poweroff(b);
     },
-  };
-}
-
-function retentionCase(): ModelCase {
-  const flushes = Array.from({ length: 70 }, () => [cmd('sleep 20'), cmd('otelctl flush', /^(flushed \d+ spans|otelctl: nothing to flush)/)]).flat();
-  let filler = '';
-  return {
-    name: 'retention: /otel keeps the newest 64 batches; a full disk drops batches with an event and the loop carries on; space back, export resumes',
-    boots: [
-      { steps: [...fastLoop, ...flushes, cmd('autoctl off'), cmd('otelctl status', /^files: +64 in \/otel, \d+ removed by retention/m)], end: 'poweroff' },
-      {
-        before: (img) => {
-          // Fill the disk: one file of all the free space but 40 blocks (less than a 100-span batch), by debugfs.
-          const st = spawnSync('dumpe2fs', ['-h', img], { encoding: 'utf8' }).stdout;
-          const free = Number(/^Free blocks: +(\d+)/m.exec(st)![1]), bs = Number(/^Block size: +(\d+)/m.exec(st)![1]);
-          filler = `${img}.fill`;
-          // Not sparse (debugfs would keep a hole as a hole): bytes 0xa5.
-          writeFileSync(filler, Buffer.alloc(Math.max(0, (free - 40) * bs), 0xa5));
-          const r = spawnSync('debugfs', ['-w', '-R', `write ${filler} fill`, img], { encoding: 'utf8' });
-          rmSync(filler);
-          if (r.status !== 0 || /error|No space/i.test(r.stderr)) fail(`debugfs write: ${r.stderr}`);
-        },
-        steps: [
-          ...fastLoop, cmd('sleep 1500'),
-          cmd('otelctl flush', /^(otelctl: flush: \d+ spans dropped: writing batch: ENOSPC|flushed \d+ spans|otelctl: nothing to flush)/m),
-          // (A small batch may still fit in the last blocks, so the last error may be cleared again.)
-          cmd('otelctl status', /^batches: +\d+ written \(\d+ bytes\), [1-9]\d* failed$/m, /^spans: +\d+ recorded, [1-9]\d* dropped$/m),
-          cmd('autoctl', /^decisions: [1-9]\d*/m),
-          cmd('rm /fill'), cmd('sleep 200'),
-          cmd('otelctl flush', /^flushed \d+ spans to \/otel\/batch-\d{8}\.json/m),
-          cmd('autoctl off'),
-        ],
-        end: 'poweroff',
-      },
-    ],
-    after: (img, ev) => {
-      fsckClean(img);
-      const files = dfsLs(img, '/otel');
-      if (files.length > 64) fail(`${files.length} files in /otel`);
-      const nums = files.map((f) => Number(/^batch-(\d{8})\.json$/.exec(f)![1]));
-      const ok = ofType(ev, 'otel_batch').filter((b) => b.ok);
-      const written = ok.map((b) => Number(/batch-(\d{8})/.exec(b.file)![1]));
-      const newest = [...written].sort((a, b) => a - b).slice(-files.length);
-      if (JSON.stringify(nums) !== JSON.stringify(newest)) fail(`kept ${nums.join(',')}; the newest written are ${newest.join(',')}`);
-      const failed = ofType(ev, 'otel_batch').filter((b) => !b.ok);
-      if (!failed.length || failed.some((b) => !/ENOSPC/.test(b.error))) fail(`failed batches ${JSON.stringify(failed.slice(0, 3))}`);
-      // Decisions kept coming while batches were dropped.
-      const ts = failed.map((b) => b.ts_us);
-      const evsAfter = ev.filter((e) => e.t === 'decision' && e.ts_us > ts[0]);
-      if (evsAfter.length < 10) fail('the loop stopped when the disk filled');
-      for (const f of files.slice(-3)) decodeOtlpJson(dfsCat(img, `/otel/${f}`)!);
-      void filler;
-    },
-  };
-}
-
-export function opsCases(): ModelCase[] {
-  return [otelCase(), abortCase(20), abortCase(1000), canaryCase(), promoteCase(), driftSafeCase(), retentionCase()];
-}
+  },
+];

@@ -1,47 +1,39 @@
-// The operations table (ops-cases.ts) on the reference machine, QEMU virt,
-// attached as model-qemu.test.ts attaches its disks and event console.
-import { describe, it } from 'vitest';
+// The decision loop's table (ops-cases.ts) on the reference machine, QEMU
+// virt: the system disk as blk0, the seed bundle read-only as blk1, the
+// event console as a virtconsole port writing to a file.
+import { describe, it, beforeAll } from 'vitest';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { bootQemu, KERNEL_IMAGE } from './qemu-machine.ts';
-import { runModelCase } from './model-cases.ts';
-import { opsCases } from './ops-cases.ts';
-import type { BootFn } from './storage-cases.ts';
+import { OPS_CASES, ROOT, SEED_BUNDLE, type OpsBootFn } from './ops-cases.ts';
 
 if (!existsSync(KERNEL_IMAGE)) throw new Error(`no kernel image at ${KERNEL_IMAGE}: run npm run kernel`);
+const NOFEAT = path.join(ROOT, 'kernel-image/build/nofeat/sis-kernel.img');
 
-function qemuArgs(disks: { path: string; readonly: boolean }[], eventsFile: string): string[] {
-  const args = ['-global', 'virtio-mmio.force-legacy=false'];
-  disks.forEach((d, i) => {
-    args.push('-drive', `if=none,file=${d.path},format=raw,id=d${i}${d.readonly ? ',readonly=on' : ''}`,
-      '-device', `virtio-blk-device,drive=d${i}`);
-  });
-  args.push('-device', 'virtio-serial-device', '-chardev', `file,id=ev,path=${eventsFile}`, '-device', 'virtconsole,chardev=ev');
-  return args;
-}
-
-const only = process.env.SIS_OPS_CASE;
-
-describe('SIS shadow, OTLP export and drift on QEMU virt', () => {
-  for (const c of opsCases()) {
-    if (only && !c.name.includes(only)) continue;
+describe('SIS decision loop, traces and incidents on QEMU virt', () => {
+  beforeAll(() => {
+    execFileSync('make', ['-s', '-C', path.join(ROOT, 'kernel-image'), 'FEATURES=', 'OUT=build/nofeat'], { stdio: 'pipe' });
+  }, 300_000);
+  for (const c of OPS_CASES.filter((x) => x.on.includes('qemu'))) {
     it(c.name, async () => {
       const dir = mkdtempSync(path.join(os.tmpdir(), 'sis-ops-qemu-'));
       let n = 0;
-      const boot: BootFn = async (disks) => {
+      const boot: OpsBootFn = async (spec) => {
         const eventsFile = path.join(dir, `events-${n++}.jsonl`);
-        const machine = await bootQemu({ args: qemuArgs(disks, eventsFile), deadlineMs: 600_000 });
-        return {
-          machine,
-          events: () => (existsSync(eventsFile) ? readFileSync(eventsFile, 'utf8').split('\n').filter((l) => l) : []),
-        };
+        const args = ['-global', 'virtio-mmio.force-legacy=false',
+          '-drive', `if=none,file=${spec.system},format=raw,id=d0`, '-device', 'virtio-blk-device,drive=d0',
+          '-drive', `if=none,file=${SEED_BUNDLE},format=raw,id=d1,readonly=on`, '-device', 'virtio-blk-device,drive=d1',
+          '-device', 'virtio-serial-device', '-chardev', `file,id=ev,path=${eventsFile}`, '-device', 'virtconsole,chardev=ev'];
+        const machine = await bootQemu({ image: spec.image === 'nofeat' ? NOFEAT : KERNEL_IMAGE, args, deadlineMs: c.timeoutMs });
+        return { machine, events: () => (existsSync(eventsFile) ? readFileSync(eventsFile, 'utf8').split('\n').filter((l) => l) : []) };
       };
       try {
-        await runModelCase(c, boot);
+        await c.run(boot, dir, 'qemu');
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }
-    }, 600_000);
+    }, c.timeoutMs);
   }
 });

@@ -1,15 +1,17 @@
-// The operations table (kernel-image/tests/ops-cases.ts) on the
-// emulator (virtual clock), run exactly as kernel-image/tests/ops-qemu.test.ts runs it on
-// QEMU: the system disk in slot 31 (blk0), the import disk read-only in slot
-// 30 (blk1), the event console in slot 29, file-backed so debugfs and
-// e2fsck read the same bytes between commands.
-import { describe, it } from 'vitest';
+// The decision loop's table (kernel-image/tests/ops-cases.ts) on the
+// emulator, as ops-qemu.test.ts runs it on QEMU: the system disk in slot 31
+// (blk0), the seed bundle read-only in slot 30 (blk1), the event console in
+// slot 29. Virtual clock with no idle pacing (idleSpeedup Infinity): the
+// guest's time in WFI is skipped at once, so `sleep` costs only the
+// instructions the decisions run - deterministic and fast. (A case whose
+// rules depend on the guest time between two commands - the safe-mode
+// queue's expiry - runs paced: idle guest time keeps up with the host.)
+import { describe, it, beforeAll } from 'vitest';
+import { execFileSync } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { runModelCase } from '../../../kernel-image/tests/model-cases.ts';
-import { opsCases } from '../../../kernel-image/tests/ops-cases.ts';
-import type { BootFn } from '../../../kernel-image/tests/storage-cases.ts';
+import { OPS_CASES, ROOT, SEED_BUNDLE, type OpsBootFn } from '../../../kernel-image/tests/ops-cases.ts';
 import { PROMPT } from '../../../kernel-image/tests/serial-machine.ts';
 import { EmulatorMachine } from '../../src/serial-machine.ts';
 import { FileBlockStore } from '../../src/devices/file-block-store.ts';
@@ -20,25 +22,23 @@ import { haveCore, haveKernel } from '../../src/node-files.ts';
 
 if (!haveCore()) throw new Error('no emulator/build/core.wasm: run npm run build:wasm');
 if (!haveKernel()) throw new Error('no kernel image: run npm run kernel');
+const NOFEAT = path.join(ROOT, 'kernel-image/build/nofeat/sis-kernel.img');
 
-const only = process.env.SIS_OPS_CASE;
-
-describe('SIS shadow, OTLP export and drift on the emulator', () => {
-  for (const c of opsCases()) {
-    if (only && !c.name.includes(only)) continue;
+describe('SIS decision loop, traces and incidents on the emulator', () => {
+  beforeAll(() => {
+    execFileSync('make', ['-s', '-C', path.join(ROOT, 'kernel-image'), 'FEATURES=', 'OUT=build/nofeat'], { stdio: 'pipe' });
+  }, 300_000);
+  for (const c of OPS_CASES.filter((x) => x.on.includes('emulator'))) {
     it(c.name, async () => {
       const dir = mkdtempSync(path.join(os.tmpdir(), 'sis-emu-ops-'));
       let n = 0;
-      const boot: BootFn = async (disks) => {
-        const stores = disks.map((d) => new FileBlockStore(d.path, d.readonly));
-        const virtio: Record<number, VirtioBackend> = {};
-        stores.forEach((s, i) => {
-          virtio[31 - i] = new VirtioBlk(s, `sis-disk-${i}`);
-        });
+      const boot: OpsBootFn = async (spec) => {
+        const stores = [new FileBlockStore(spec.system, false), new FileBlockStore(SEED_BUNDLE, true)];
+        const virtio: Record<number, VirtioBackend> = { 31: new VirtioBlk(stores[0], 'sis-disk-0'), 30: new VirtioBlk(stores[1], 'sis-disk-1') };
         const eventsFile = path.join(dir, `events-${n++}.jsonl`);
         let fd: number | null = openSync(eventsFile, 'a');
         const evFd = fd;
-        virtio[31 - disks.length] = new VirtioConsole((b) => writeSync(evFd, b));
+        virtio[29] = new VirtioConsole((b) => writeSync(evFd, b));
         const release = () => {
           for (const s of stores) s.close();
           if (fd !== null) closeSync(fd);
@@ -46,7 +46,7 @@ describe('SIS shadow, OTLP export and drift on the emulator', () => {
         };
         let machine: EmulatorMachine;
         try {
-          machine = await EmulatorMachine.start({ virtio });
+          machine = await EmulatorMachine.start({ virtio, idleSpeedup: c.paced ? 1 : Infinity, ...(spec.image === 'nofeat' ? { kernelPath: NOFEAT } : {}) });
         } catch (e) {
           release();
           throw e;
@@ -58,16 +58,13 @@ describe('SIS shadow, OTLP export and drift on the emulator', () => {
           await machine.kill();
           throw e;
         }
-        return {
-          machine,
-          events: () => (existsSync(eventsFile) ? readFileSync(eventsFile, 'utf8').split('\n').filter((l) => l) : []),
-        };
+        return { machine, events: () => (existsSync(eventsFile) ? readFileSync(eventsFile, 'utf8').split('\n').filter((l) => l) : []) };
       };
       try {
-        await runModelCase(c, boot);
+        await c.run(boot, dir, 'emulator');
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }
-    }, 600_000);
+    }, c.timeoutMs);
   }
 });

@@ -761,7 +761,7 @@ int cmd_autoctl(int argc, char **argv)
         return pending_list();
     if (argc == 3 && (strcmp(sub, "approve") == 0 || strcmp(sub, "deny") == 0))
         return decide_pending(argv[2], sub[0] == 'a');
-    printf("usage: autoctl [status] | on | off | interval MS | safe on|off | pending | approve ID | deny ID\n");
+    printf("usage: autoctl [status] | on | off | interval MS | safe on|off | pending | approve ID | deny ID | autorollback [on|off]\n");
     return 1;
 }
 

@@ -278,14 +278,34 @@ int cmd_tracectl(int argc, char **argv)
     if (strcmp(sub, "export") == 0 && argc >= 3) {
         uint64_t ids[EXPORT_MAX];
         int n = 0;
-        if (argc - 2 > EXPORT_MAX) {
-            printf("tracectl: export: at most %d traces per bundle\n", EXPORT_MAX);
-            return 1;
-        }
         for (int i = 2; i < argc; i++) {
-            if (get_trace("export", argv[i], &t))
+            /* ID, or FROM-TO (inclusive) */
+            char one[24];
+            const char *dash = strchr(argv[i], '-');
+            uint64_t from, to;
+            if (dash && (size_t)(dash - argv[i]) < sizeof(one)) {
+                memcpy(one, argv[i], (size_t)(dash - argv[i]));
+                one[dash - argv[i]] = 0;
+                if (parse_u64(one, &from) || parse_u64(dash + 1, &to) || from == 0 || to < from) {
+                    printf("tracectl: export: '%s' is not a range FROM-TO\n", argv[i]);
+                    return 1;
+                }
+            } else if (get_trace("export", argv[i], &t)) {
                 return 1;
-            ids[n++] = t->trace_id;
+            } else {
+                from = to = t->trace_id;
+            }
+            for (uint64_t id = from; id <= to; id++) {
+                if (n == EXPORT_MAX) {
+                    printf("tracectl: export: at most %d traces per bundle\n", EXPORT_MAX);
+                    return 1;
+                }
+                if (!trace_find(id)) {
+                    printf("tracectl: export: trace %lu is not in the ring\n", (unsigned long)id);
+                    return 1;
+                }
+                ids[n++] = id;
+            }
         }
         return incident_export(ids, n, NULL, 0) ? 1 : 0;
     }
@@ -301,7 +321,7 @@ int cmd_tracectl(int argc, char **argv)
         return get_trace("annotate", argv[2], &t) ? 1 : annotate(t, argv[3], argc - 4, argv + 4);
     if (strcmp(sub, "replay") == 0 && (argc == 3 || argc == 4))
         return get_trace("replay", argv[2], &t) ? 1 : replay(t, argc == 4 ? argv[3] : NULL);
-    printf("usage: tracectl list [--last N] | show ID | export ID... | clear | stats | annotate ID good|bad [NOTE] | replay ID [VERSION]\n");
+    printf("usage: tracectl list [--last N] | show ID | export ID|FROM-TO... | clear | stats | annotate ID good|bad [NOTE] | replay ID [VERSION]\n");
     return 1;
 }
 
