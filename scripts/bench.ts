@@ -5,7 +5,9 @@
 // clock so its guest microseconds are host microseconds, comparable with
 // QEMU's. Prints emulator MIPS and the emulator/QEMU time ratios. Measures,
 // never asserts. Options: --iters N (default 200000), --kernel FILE,
-// --no-qemu, --fs-kib N (default 1024).
+// --no-qemu, --fs-kib N (default 1024). Also the cost of one Ed25519
+// signature verification (what a model import, swap or boot check pays), from
+// the `selftest: ed25519: one verify takes T us` line of `selftest ed25519`.
 //
 // Storage: both machines boot again with a blank 64 MiB system disk (the
 // kernel formats it) and run the kernel's `fsbench KIB` command, which
@@ -42,6 +44,7 @@ interface Result {
   checks: Record<string, string>;
   commandMs: number;
   instructions?: number;
+  verifyUs?: number; // one Ed25519 verify, guest microseconds
 }
 
 function arg(name: string): string | undefined {
@@ -83,7 +86,8 @@ async function measure(name: string, start: () => Promise<SerialMachine>, instre
     const answer = await runCommand(m, `bench ${iters}`, 600_000);
     const commandMs = performance.now() - c0;
     const instructions = i0 === undefined ? undefined : instret!(m) - i0;
-    return { bootMs, commandMs, instructions, ...parseBench(answer) };
+    const verify = /^selftest: ed25519: one verify takes (\d+) us/m.exec(await runCommand(m, 'selftest ed25519', 120_000));
+    return { bootMs, commandMs, instructions, verifyUs: verify ? Number(verify[1]) : undefined, ...parseBench(answer) };
   } finally {
     await m.kill();
   }
@@ -315,6 +319,7 @@ row('boot to prompt', emu.bootMs, qemu?.bootMs, 'ms');
 for (const k of Object.keys(emu.loops)) row(`bench ${k}`, emu.loops[k], qemu?.loops[k], 'us');
 const total = (r: Result) => Object.values(r.loops).reduce((a, b) => a + b, 0);
 row('bench total', total(emu), qemu ? total(qemu) : undefined, 'us');
+if (emu.verifyUs !== undefined) row('ed25519 verify', emu.verifyUs, qemu?.verifyUs, 'us');
 lines.push('');
 if (emu.instructions !== undefined) {
   lines.push(`emulator: ${(emu.instructions / 1e6).toFixed(1)} M instructions in ${emu.commandMs.toFixed(0)} ms for the bench command = ${(emu.instructions / emu.commandMs / 1000).toFixed(1)} MIPS`);

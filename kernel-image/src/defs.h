@@ -249,9 +249,13 @@ void sha512_final(struct sha512 *s, uint8_t out[64]);
 #define ED25519_ES        (-3)      /* S >= L */
 #define ED25519_ER        (-4)      /* R does not decode to a curve point */
 #define ED25519_EMISMATCH (-5)      /* well formed, but the equation does not hold */
+#define ED25519_ENONCANON (-6)      /* ed25519_check_key: y >= p, or x = 0 with the sign bit */
+#define ED25519_EWEAK     (-7)      /* ed25519_check_key: a point of order 1, 2, 4 or 8 */
 /* 0 if sig is a valid signature of msg under pub; otherwise a negative reason code */
 int ed25519_verify(const uint8_t pub[32], const void *msg, size_t len, const uint8_t sig[64]);
 const char *ed25519_strerror(int err);  /* "non-canonical S", "bad public key", "bad R", "signature mismatch", ... */
+/* 0 if pub is fit to be trusted: a point, canonically encoded, not of small order */
+int ed25519_check_key(const uint8_t pub[32]);
 
 /* ---- lib/json.c ---- */
 #define JSON_MAX_DEPTH 8

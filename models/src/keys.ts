@@ -3,8 +3,8 @@
 // Key files are short text files ("name: value" lines, '#' comments) so a person can read which
 // key a file holds. The secret file stores the 32-byte Ed25519 seed (RFC 8032 private key); the
 // key id is the first 8 bytes of SHA-256 of the 32-byte public key, as 16 lowercase hex digits.
-// Verification is @noble/ed25519's strict RFC 8032 branch ({ zip215: false }), the rules
-// docs/MODEL-FORMAT.md "Ed25519 strictness" gives the kernel.
+// Verification is @noble/ed25519's default verify (ZIP-215 rules), exactly the rules
+// docs/MODEL-FORMAT.md "Ed25519 strictness" gives the kernel's ed25519_verify.
 
 import * as ed from '@noble/ed25519';
 import { sha256, sha512 } from '@noble/hashes/sha2.js';
@@ -139,10 +139,10 @@ export function sign(message: Uint8Array, key: SecretKey): Uint8Array {
   return ed.sign(message, key.secret);
 }
 
-/** Strict RFC 8032 verification (noble's { zip215: false } branch). */
+/** Ed25519 verification with the rules of MODEL-FORMAT.md (noble's default, ZIP-215). */
 export function verifySignature(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): boolean {
   try {
-    return ed.verify(signature, message, publicKey, { zip215: false });
+    return ed.verify(signature, message, publicKey);
   } catch {
     return false;
   }

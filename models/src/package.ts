@@ -4,7 +4,7 @@
 // expected fate of each bad sample.
 
 import {
-  FormatError, KIND_GOLDEN, KIND_MODEL, decodeGolden, decodeModel, decodeSig, encodeSig, fromHex, hex,
+  FormatError, KIND_GOLDEN, KIND_MODEL, decodeGolden, decodeModel, decodeSig, encodeSig, hex,
   signedMessage, versionNameProblem, type GoldenSet, type Model,
 } from './format.ts';
 import { keyIdBytes, sha256, sign, verifySignature, type PublicKey, type SecretKey } from './keys.ts';
@@ -157,5 +157,3 @@ export function verifyPackage(kind: number, p: PackageFiles, trusted: PublicKey[
     throw e;
   }
 }
-
-export { fromHex };

@@ -346,5 +346,3 @@ export function buildBundle(keys: { dev: SecretKey; untrusted: SecretKey }, samp
 function round4(x: number): number {
   return Math.round(x * 10000) / 10000;
 }
-
-export { KIND_GOLDEN, KIND_MODEL };

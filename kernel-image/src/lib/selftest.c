@@ -524,6 +524,10 @@ static void test_ed25519(void)
     expect_verify(ED25519_EARGS, NULL, msg, 3, zero_sig, "a NULL key");
     expect_verify(ED25519_EARGS, ident, NULL, 3, zero_sig, "a NULL message with a length");
     expect_verify(0, ident, NULL, 0, zero_sig, "a NULL empty message");
+    CHECK(ed25519_check_key(pub) == 0, "ed25519_check_key passes an RFC 8032 key");
+    CHECK(ed25519_check_key(ident) == ED25519_EWEAK, "ed25519_check_key refuses the identity");
+    CHECK(ed25519_check_key(ident_nc) == ED25519_ENONCANON, "ed25519_check_key refuses y >= p");
+    CHECK(ed25519_check_key(off_curve) == ED25519_EPUB, "ed25519_check_key refuses a non-point");
     CHECK(strcmp(ed25519_strerror(ED25519_ES), "non-canonical S") == 0 &&
           strcmp(ed25519_strerror(ED25519_EPUB), "bad public key") == 0 &&
           strcmp(ed25519_strerror(ED25519_ER), "bad R") == 0 &&

@@ -90,6 +90,8 @@ void sha512_init(struct sha512 *s)
 void sha512_update(struct sha512 *s, const void *data, size_t n)
 {
     const uint8_t *p = data;
+    if (n == 0)                 /* data may then be NULL */
+        return;
     s->len += n;
     if (s->fill) {
         size_t take = 128 - s->fill < n ? 128 - s->fill : n;

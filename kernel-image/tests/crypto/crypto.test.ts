@@ -1,5 +1,6 @@
 // Differential tests of the kernel's lib/sha512.c and lib/ed25519.c, built for
-// the host with ASan and UBSan (cryptotool.c): SHA-512 against Node's crypto,
+// the host with gcc (ASan, UBSan) and clang (UBSan), which must agree with
+// each other (cryptotool.c, cryptoharness.ts): SHA-512 against Node's crypto,
 // Ed25519 verification against @noble/ed25519's default verify (ZIP-215
 // rules), on random inputs and on the edge cases of the strictness rules in
 // docs/MODEL-FORMAT.md. Every input is generated from fixed seeds.
@@ -16,7 +17,7 @@ const I = ed.Point.ZERO;
 type Point = InstanceType<typeof ed.Point>;
 
 // ed25519_verify's reason codes (defs.h)
-const OK = 0, EPUB = -2, ES = -3, ER = -4, EMISMATCH = -5;
+const OK = 0, EPUB = -2, ES = -3, ER = -4, EMISMATCH = -5, ENONCANON = -6, EWEAK = -7;
 
 const le = (b: Uint8Array): bigint => {
   let v = 0n;
@@ -41,13 +42,20 @@ const flip = (b: Uint8Array, bit: number): Uint8Array => {
   return c;
 };
 
-function decodes(b: Uint8Array): boolean {
-  try {
-    ed.Point.fromBytes(b, true); // what verify's default (zip215) decoding does
-    return true;
-  } catch {
-    return false;
+const decoded = new Map<string, boolean>();
+function decodes(b: Uint8Array, zip215 = true): boolean {
+  const key = `${zip215} ${hex(b)}`;
+  let ok = decoded.get(key);
+  if (ok === undefined) {
+    try {
+      ed.Point.fromBytes(b, zip215); // zip215 = true: what verify's default decoding does
+      ok = true;
+    } catch {
+      ok = false;
+    }
+    decoded.set(key, ok);
   }
+  return ok;
 }
 
 interface Case { group: string; pub: Uint8Array; msg: Uint8Array; sig: Uint8Array }
@@ -56,7 +64,8 @@ interface Case { group: string; pub: Uint8Array; msg: Uint8Array; sig: Uint8Arra
 function oracle(c: Case): { ok: boolean; code: number } {
   const ok = ed.verify(c.sig, c.msg, c.pub);
   let code = OK;
-  if (!decodes(c.pub)) code = EPUB;
+  if (ok) code = OK;
+  else if (!decodes(c.pub)) code = EPUB;
   else if (le(c.sig.subarray(32)) >= L) code = ES;
   else if (!decodes(c.sig.subarray(0, 32))) code = ER;
   else if (!ok) code = EMISMATCH;
@@ -202,17 +211,21 @@ describe('Ed25519 verify (kernel lib/ed25519.c) against @noble/ed25519 verify', 
     expect(new Set(codes.get('torsion S=L'))).toEqual(new Set([ES]));
   });
 
-  it('agrees on all 38 encodings with y in [p, 2^255), as A and as R', () => {
+  it('agrees on all 38 encodings with y in [p, 2^255) and on y < 64 and p - 64 <= y < p, as A and as R', () => {
     const cases: Case[] = [];
     const k = keys[0];
-    for (let t = 0n; t < 19n; t++) {
+    const ys: bigint[] = [];
+    for (let t = 0n; t < 64n; t++) ys.push(t, P - 1n - t);
+    for (let t = 0n; t < 19n; t++) ys.push(P + t);
+    for (const y of ys) {
       for (const sign of [0, 0x80]) {
-        const e = le32(P + t);
+        const e = le32(y);
         e[31] |= sign;
-        cases.push({ group: 'y>=p as A', pub: e, msg: k.msg, sig: cat(torsionEnc[0], le32(0n)) });
-        cases.push({ group: 'y>=p as A', pub: e, msg: k.msg, sig: k.sig });
-        cases.push({ group: 'y>=p as R', pub: torsionEnc[0], msg: k.msg, sig: cat(e, le32(0n)) });
-        cases.push({ group: 'y>=p as R', pub: k.pub, msg: k.msg, sig: cat(e, k.sig.subarray(32)) });
+        const g = y >= P ? 'y>=p' : 'edge y';
+        cases.push({ group: `${g} as A`, pub: e, msg: k.msg, sig: cat(torsionEnc[0], le32(0n)) });
+        cases.push({ group: `${g} as A`, pub: e, msg: k.msg, sig: k.sig });
+        cases.push({ group: `${g} as R`, pub: torsionEnc[0], msg: k.msg, sig: cat(e, le32(0n)) });
+        cases.push({ group: `${g} as R`, pub: k.pub, msg: k.msg, sig: cat(e, k.sig.subarray(32)) });
       }
     }
     const codes = compare(cases);
@@ -254,5 +267,30 @@ describe('Ed25519 verify (kernel lib/ed25519.c) against @noble/ed25519 verify', 
     const codes = compare(cases);
     expect(codes.get('random A')!.includes(EPUB) && codes.get('random A')!.includes(EMISMATCH)).toBe(true);
     expect(codes.get('random R')!.includes(ER) && codes.get('random R')!.includes(EMISMATCH)).toBe(true);
+  });
+
+  it('ed25519_check_key refuses what is not a point, non-canonical encodings and small-order keys, as noble classifies them', () => {
+    const pubs: Uint8Array[] = [...torsionEnc, ...keys.slice(0, 200).map((k) => k.pub)];
+    for (let i = 0; i < 300; i++) pubs.push(rng.bytes(32));
+    for (let t = 0n; t < 64n; t++) {
+      for (const y of [t, P - 1n - t, ...(t < 19n ? [P + t] : [])]) {
+        for (const sign of [0, 0x80]) {
+          const e = le32(y);
+          e[31] |= sign;
+          pubs.push(e);
+        }
+      }
+    }
+    keys.slice(0, 50).forEach((k, i) => pubs.push(ed.Point.fromBytes(k.pub).add(torsion[1 + (i % 7)]).toBytes()));
+    const want = pubs.map((b): number => {
+      if (!decodes(b)) return EPUB;
+      if (!decodes(b, false)) return ENONCANON; // noble's strict (RFC 8032) decoding
+      return ed.Point.fromBytes(b).isSmallOrder() ? EWEAK : OK;
+    });
+    const got = cryptotool(pubs.map((b) => `k ${hex(b)}`)).map((a) => Number(a.split(' ')[0]));
+    const bad = pubs.map((b, i) => `${hex(b)}: kernel ${got[i]}, want ${want[i]}`).filter((_, i) => got[i] !== want[i]);
+    expect(bad.slice(0, 10), `${bad.length} of ${pubs.length} keys disagree`).toEqual([]);
+    for (const code of [OK, EPUB, ENONCANON, EWEAK]) expect(want.includes(code), `some key gives ${code}`).toBe(true);
+    expect(got.slice(torsionEnc.length, torsionEnc.length + 200).every((c) => c === OK), 'real keys pass').toBe(true);
   });
 });

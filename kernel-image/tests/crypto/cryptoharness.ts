@@ -1,6 +1,7 @@
 // Host harness for the kernel's SHA-512 and Ed25519 code: builds
-// tests/crypto/cryptotool (the C driver, ASan+UBSan) once per source state
-// and runs batches of requests through it (protocol in cryptotool.c).
+// tests/crypto/cryptotool (the C driver) with gcc (ASan+UBSan) and clang
+// (UBSan), once per source state, and runs batches of requests through both
+// (protocol in cryptotool.c).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, renameSync } from 'node:fs';
@@ -17,21 +18,25 @@ function sourceHash(): string {
   return h.digest('hex').slice(0, 16);
 }
 
-let tool = '';
+/** gcc -O1 with ASan + UBSan, and clang-19 -O2 with trapping UBSan (see the Makefile). */
+const VARIANTS = ['gcc', 'clang'] as const;
+let tools: string[] = [];
 
-/** Builds the tool (under a temporary name, then renamed: parallel workers never see half a binary). */
-export function buildCryptotool(): string {
-  tool = join(tmpdir(), `sis-cryptotool-${sourceHash()}`);
-  if (!existsSync(tool)) {
-    const part = `${tool}.${process.pid}`;
-    execFileSync('make', ['-s', '-B', '-C', here, `OUT=${part}`], { stdio: 'pipe' });
-    renameSync(part, tool);
-  }
-  return tool;
+/** Builds the tools (under a temporary name, then renamed: parallel workers never see half a binary). */
+export function buildCryptotool(): string[] {
+  tools = VARIANTS.map((v) => {
+    const tool = join(tmpdir(), `sis-cryptotool-${v}-${sourceHash()}`);
+    if (!existsSync(tool)) {
+      const part = `${tool}.${process.pid}`;
+      execFileSync('make', ['-s', '-B', '-C', here, `OUT=${part}`, `VARIANT=${v}`], { stdio: 'pipe' });
+      renameSync(part, tool);
+    }
+    return tool;
+  });
+  return tools;
 }
 
-/** Runs the requests, one answer line per request; throws if the tool fails (ASan, UBSan, bad request). */
-export function cryptotool(requests: string[]): string[] {
+function run(tool: string, requests: string[]): string[] {
   const r = spawnSync(tool, [], {
     input: requests.join('\n') + '\n',
     encoding: 'utf8',
@@ -39,11 +44,25 @@ export function cryptotool(requests: string[]): string[] {
     timeout: 300_000,
     env: { ...process.env, ASAN_OPTIONS: 'detect_leaks=1' },
   });
-  if (r.status !== 0) throw new Error(`cryptotool exited with ${r.status} ${r.signal ?? ''}: ${r.stderr}`);
+  if (r.status !== 0) throw new Error(`${tool} exited with ${r.status} ${r.signal ?? ''}: ${r.stderr}`);
   const lines = r.stdout.split('\n');
   lines.pop();
-  if (lines.length !== requests.length) throw new Error(`cryptotool answered ${lines.length} of ${requests.length} requests`);
+  if (lines.length !== requests.length) throw new Error(`${tool} answered ${lines.length} of ${requests.length} requests`);
   return lines;
+}
+
+/**
+ * Runs the requests through every build, one answer line per request; throws
+ * if a tool fails (a sanitizer report, a trap, a bad request) or if the builds
+ * answer differently.
+ */
+export function cryptotool(requests: string[]): string[] {
+  const [first, ...rest] = tools.map((t) => run(t, requests));
+  for (const [i, other] of rest.entries()) {
+    const at = first.findIndex((line, k) => line !== other[k]);
+    if (at >= 0) throw new Error(`${VARIANTS[0]} and ${VARIANTS[i + 1]} builds differ on ${requests[at].slice(0, 200)}: ${first[at]} vs ${other[at]}`);
+  }
+  return first;
 }
 
 export const hex = (b: Uint8Array): string => (b.length ? Buffer.from(b).toString('hex') : '-');

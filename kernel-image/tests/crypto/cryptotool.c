@@ -6,6 +6,7 @@
  *   h MSGHEX SEED          -> SHA-512 of MSG as hex, fed to sha512_update in
  *                             pieces whose sizes come from SEED (0: one piece)
  *   v PUBHEX SIGHEX MSGHEX -> ed25519_verify's return code and its strerror
+ *   k PUBHEX               -> ed25519_check_key's return code and its strerror
  *
  * An empty MSGHEX is written as "-". Malformed requests end the run with
  * status 2.
@@ -47,7 +48,7 @@ static long unhex(const char *hex, uint8_t **out)
     return (long)(n / 2);
 }
 
-static void fail(const char *why)
+static _Noreturn void fail(const char *why)
 {
     fprintf(stderr, "cryptotool: %s\n", why);
     exit(2);
@@ -103,6 +104,14 @@ int main(void)
             free(pub);
             free(sig);
             free(msg);
+        } else if (strcmp(op, "k") == 0) {
+            char *p = strtok_r(NULL, " ", &save);
+            uint8_t *pub;
+            if (!p || unhex(p, &pub) != 32)
+                fail("bad k request");
+            int r = ed25519_check_key(pub);
+            printf("%d %s\n", r, ed25519_strerror(r));
+            free(pub);
         } else {
             fail("unknown request");
         }
