@@ -336,7 +336,7 @@ function canaryCase(): ModelCase {
       steps: [
         cmd('shadowctl enable v1.1.0', /mode log$/m),
         cmd('shadowctl mode canary10', /^health gate passed: /m, 'Shadow mode: canary10'),
-        ...fastLoop, cmd('sleep 12000'), cmd('shadowctl status', c.cap('c10')),
+        ...fastLoop, cmd('sleep 15000'), cmd('shadowctl status', c.cap('c10')),
         cmd('shadowctl mode canary100', 'Shadow mode: canary100'), cmd('sleep 500'),
         ...stopAndFlush,
       ],
@@ -374,6 +374,12 @@ function canaryCase(): ModelCase {
   };
 }
 
+// Exact-confidence scenarios: the models disagree, or production is unsure, only in a band a few
+// milliseconds wide around the 500 ms network_latency rule, and the workload's real I/O latency
+// adds to the shifted value. On the emulator's virtual clock that latency is deterministic; on a
+// loaded QEMU host it is not, so these two run on the emulator only (see emulatorOnly).
+export const EMULATOR_ONLY = new Set<string>();
+
 function promoteCase(): ModelCase {
   return {
     name: 'promote: refused with nothing compared or above 10% divergence unless --force; --force still goes through the health gate; a promoted model that drifts is rolled back',
@@ -383,9 +389,9 @@ function promoteCase(): ModelCase {
         cmd('shadowctl enable v1.1.0', /mode log$/m),
         { unchanged: 'shadowctl promote', expect: [/^shadowctl: promote: nothing compared yet/m] },
         cmd('sleep 1200'),
-        // At 510 ms the two disagree by more than 200 in confidence (production stays sure: no drift).
+        // At 500 ms the two disagree on the action (production stays sure: no drift).
         // About 30 decisions: above 10%, below the abort rules (50 divergences; 20% after 100).
-        cmd('chaos shift network_latency 510'),
+        cmd('chaos shift network_latency 500'),
         cmd('shadowctl mode compare', 'Shadow mode: compare'), cmd('sleep 300'),
         cmd('autoctl off', 'autoctl: off'),
         { unchanged: 'shadowctl promote', expect: [/^shadowctl: promote: divergence rate above 10%: refused \(use --force/m] },
@@ -433,7 +439,7 @@ function driftSafeCase(): ModelCase {
         cmd('autoctl autorollback off', 'autorollback: off'),
         ...fastLoop, cmd('sleep 1500'),
         cmd('driftctl status', /^baseline: +captured from the model's first 100 decisions$/m, /^confidence: .*, ok /m),
-        cmd('chaos shift network_latency 495'), cmd('sleep 2500'),
+        cmd('chaos shift network_latency 490'), cmd('sleep 2500'),
         cmd('driftctl status', /^confidence: .*, alert /m),
         cmd('autoctl', /safe mode: on/),
         cmd('modelctl status', /^active: +v1\.0\.0$/m),
@@ -518,5 +524,8 @@ function retentionCase(): ModelCase {
 }
 
 export function opsCases(): ModelCase[] {
-  return [otelCase(), abortCase(20), abortCase(1000), canaryCase(), promoteCase(), driftSafeCase(), retentionCase()];
+  const p = promoteCase(), d = driftSafeCase();
+  EMULATOR_ONLY.add(p.name);
+  EMULATOR_ONLY.add(d.name);
+  return [otelCase(), abortCase(20), abortCase(1000), canaryCase(), p, d, retentionCase()];
 }

@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { bootQemu, KERNEL_IMAGE } from './qemu-machine.ts';
 import { runModelCase } from './model-cases.ts';
-import { opsCases } from './shadow-otel-cases.ts';
+import { EMULATOR_ONLY, opsCases } from './shadow-otel-cases.ts';
 import type { BootFn } from './storage-cases.ts';
 
 if (!existsSync(KERNEL_IMAGE)) throw new Error(`no kernel image at ${KERNEL_IMAGE}: run npm run kernel`);
@@ -26,6 +26,7 @@ const only = process.env.SIS_SHADOW_CASE;
 describe('SIS shadow, OTLP export and drift on QEMU virt', () => {
   for (const c of opsCases()) {
     if (only && !c.name.includes(only)) continue;
+    if (EMULATOR_ONLY.has(c.name)) continue;   // timing-exact scenarios: the emulator's virtual clock only
     it(c.name, async () => {
       const dir = mkdtempSync(path.join(os.tmpdir(), 'sis-shadow-qemu-'));
       let n = 0;
