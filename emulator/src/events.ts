@@ -60,6 +60,8 @@ export interface RegistryModel {
   /** UNIX seconds it was imported. */
   loaded_at: number;
   health?: HealthFigures;
+  /** Why it was marked failed (a shadow abort: "shadow abort: ..."); absent when it was not. */
+  failed?: string;
 }
 
 /** /models/registry.json, and the `registry` member of a registry event. */
@@ -71,7 +73,8 @@ export interface Registry {
   rollback: string | null;
 }
 
-export type RegistryOp = 'provision' | 'swap' | 'rollback' | 'remove' | 'import' | 'health' | 'boot-fallback';
+export type RegistryOp = 'provision' | 'swap' | 'rollback' | 'remove' | 'import' | 'health' | 'boot-fallback'
+  | 'shadow-enable' | 'shadow-disable' | 'shadow-abort' | 'promote';
 
 export interface RegistryEvent extends EventBase {
   t: 'registry';
@@ -89,6 +92,81 @@ export interface RollbackEvent extends EventBase {
   from: string | null;
   to: string | null;
   reason: string;
+  /** Autorollback of a promoted model (shadow.c): what tripped it, and whether the switch worked. */
+  trigger?: 'drift';
+  ok?: boolean;
+  error?: string;
+}
+
+export type ShadowMode = 'off' | 'log' | 'compare' | 'canary10' | 'canary100';
+
+/** The shadow agent's counters, in shadow, abort and promote events. */
+export interface ShadowCounts {
+  compared: number;
+  divergences: number;
+  /** divergences / compared, 6 decimals (0 when nothing was compared). */
+  divergence_rate: number;
+}
+
+/** shadowctl enable / disable / mode / threshold. */
+export interface ShadowEvent extends EventBase, ShadowCounts {
+  t: 'shadow';
+  op: 'enable' | 'disable' | 'mode' | 'threshold';
+  version: string;
+  mode: ShadowMode;
+  threshold: number;
+  predictions: number;
+  canary: number;
+  reason?: string;
+}
+
+/** The automatic abort of a shadow (production untouched). */
+export interface AbortEvent extends EventBase, ShadowCounts {
+  t: 'abort';
+  version: string;
+  mode: ShadowMode;
+  reason: string;
+  threshold: number;
+  /** The decision at which it fired. */
+  trace_id: number;
+  /** The active model, unchanged. "" when the reference policy decides. */
+  production: string;
+  /** The registry now shows it failed and the shadow role empty. */
+  registry_updated: boolean;
+}
+
+export interface PromoteEvent extends EventBase, ShadowCounts {
+  t: 'promote';
+  version: string;
+  from: string;
+  forced: boolean;
+  /** The rollback slot after the promotion ("" if empty). */
+  rollback: string;
+  watch_decisions: number;
+  duration_us: number;
+}
+
+export type DriftLevel = 'ok' | 'warning' | 'alert';
+export type PsiBand = 'stable' | 'moderate' | 'significant';
+
+/** A level change of the confidence or reward window, or a PSI band change of one feature. */
+export type DriftEvent = EventBase & { t: 'drift'; version: string; window: number } & (
+  | { metric: 'confidence' | 'reward'; level: DriftLevel; baseline: number; current: number; delta: number; scale: number; adopted: boolean }
+  | { metric: 'psi'; feature: string; band: PsiBand; psi: number }
+);
+
+/** One OTLP/JSON batch written to /otel (ok) or dropped (not ok). */
+export interface OtelBatchEvent extends EventBase {
+  t: 'otel_batch';
+  ok: boolean;
+  spans: number;
+  file?: string;
+  bytes?: number;
+  error?: string;
+  files: number;
+  duration_us: number;
+  duration_ticks: number;
+  dropped_total: number;
 }
 
 export const ACTION_NAMES = ['none', 'reclaim_caches', 'throttle_workload', 'shed_load', 'backoff_io'] as const;
@@ -165,7 +243,8 @@ export interface UnknownEvent extends EventBase {
 }
 
 export type KnownEvent = BootEvent | LogEvent | RegistryEvent | HealthEvent | RollbackEvent | DecisionEvent
-  | SafeModeEvent | PendingEvent | ApprovalEvent | IncidentEvent;
+  | SafeModeEvent | PendingEvent | ApprovalEvent | IncidentEvent
+  | ShadowEvent | AbortEvent | PromoteEvent | DriftEvent | OtelBatchEvent;
 export type SisEvent = KnownEvent | UnknownEvent;
 
 export class EventError extends Error {}
@@ -212,6 +291,7 @@ export function checkRegistry(r: unknown, where = 'registry'): Registry {
       throw new EventError(`${w}: status ${mo.status}`);
     }
     if (mo.health !== undefined) checkHealth(mo.health as Obj, `${w}.health`);
+    if (mo.failed !== undefined) need(mo, 'failed', 'string', w);
   }
   for (const k of ['active', 'shadow', 'rollback']) nullableString(o, k, where);
   return o as unknown as Registry;
@@ -262,6 +342,34 @@ export function parseEvent(line: string): SisEvent {
       nullableString(o, 'from', where);
       nullableString(o, 'to', where);
       need(o, 'reason', 'string', where);
+      break;
+    case 'shadow':
+    case 'abort':
+    case 'promote':
+      need(o, 'version', 'string', where);
+      for (const k of ['compared', 'divergences', 'divergence_rate']) need(o, k, 'number', where);
+      if (o.t === 'abort') {
+        need(o, 'reason', 'string', where);
+        need(o, 'trace_id', 'number', where);
+      }
+      if (o.t === 'promote') need(o, 'forced', 'boolean', where);
+      break;
+    case 'drift':
+      need(o, 'metric', 'string', where);
+      need(o, 'version', 'string', where);
+      if (o.metric === 'psi') {
+        need(o, 'psi', 'number', where);
+        if (!['stable', 'moderate', 'significant'].includes(o.band as string)) throw new EventError(`${where}: band ${JSON.stringify(o.band)}`);
+      } else {
+        for (const k of ['baseline', 'current', 'delta']) need(o, k, 'number', where);
+        if (!['ok', 'warning', 'alert'].includes(o.level as string)) throw new EventError(`${where}: level ${JSON.stringify(o.level)}`);
+      }
+      break;
+    case 'otel_batch':
+      need(o, 'ok', 'boolean', where);
+      need(o, 'spans', 'number', where);
+      if (o.ok) need(o, 'file', 'string', where);
+      else need(o, 'error', 'string', where);
       break;
     case 'decision':
       for (const k of ['id', 'confidence', 'health', 'missed', 'total_ns']) need(o, k, 'number', where);

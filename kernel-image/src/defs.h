@@ -454,6 +454,7 @@ struct reg_model {
     uint64_t loaded_at;     /* UNIX seconds it was imported */
     bool has_health;
     struct health health;
+    char failed[160];       /* why it was marked failed (a shadow abort), "" if not */
 };
 struct registry {
     bool on_disk;           /* registry.json exists (else: nothing provisioned) */
@@ -492,6 +493,9 @@ struct model *model_active(void);           /* with a reference: model_put when 
 int model_cmd_load(const char *v);
 int model_cmd_health(const char *v);
 int model_cmd_swap(const char *v);
+/* Verify, health-gate and activate v in one registry commit (history op `op`); then a health event. */
+int model_switch(const char *op, const char *v, const char *new_rollback, const char *reason,
+                 struct health *h, struct perr *e);
 int model_cmd_rollback(void);
 int model_cmd_remove(const char *v);
 int model_cmd_import(const char *what);    /* NULL: list the import disk */
@@ -544,5 +548,106 @@ int cmd_fsbench(int argc, char **argv);
 
 /* ---- shell/crash.c ---- */
 int cmd_crash(int argc, char **argv);
+
+/* ---- otel/otlp.c ---- */
+#define OTEL_DIR "/otel"
+#define OTEL_BATCH 100          /* spans per file */
+#define OTEL_KEEP 64            /* files kept in /otel (about 90 KB each); the oldest go first */
+#define OTEL_MAX_ATTRS 24
+#define OTEL_MAX_EVENTS 8
+#define OTEL_EV_ATTRS 4
+enum { OTEL_STR = 1, OTEL_INT, OTEL_DOUBLE, OTEL_BOOL };
+enum { OTEL_KIND_INTERNAL = 1 };                        /* SpanKind */
+enum { OTEL_STATUS_UNSET = 0, OTEL_STATUS_OK = 1, OTEL_STATUS_ERROR = 2 };  /* Status.code */
+struct otel_kv {
+    const char *key;            /* a string constant */
+    uint8_t type, decimals;     /* OTEL_DOUBLE: i / 10^decimals, written exactly */
+    int64_t i;
+    char s[72];
+};
+struct otel_event {
+    char name[40];
+    uint64_t t_ns;
+    uint8_t nattr;
+    struct otel_kv attr[OTEL_EV_ATTRS];
+};
+struct otel_span {
+    uint8_t trace_id[16], span_id[8], parent_id[8];
+    bool has_parent;
+    char name[40];
+    uint8_t kind, status;
+    char status_msg[64];
+    uint64_t start_ns, end_ns;  /* Unix nanoseconds */
+    uint8_t nattr, nevent;
+    struct otel_kv attr[OTEL_MAX_ATTRS];
+    struct otel_event ev[OTEL_MAX_EVENTS];
+};
+struct otel_stats {
+    uint64_t spans, spans_dropped, attrs_dropped, batches, batches_failed, bytes, files_removed;
+    uint64_t last_us, last_ticks, last_bytes, last_encode_ticks;
+    uint32_t pending, files, next_seq;
+    char last_error[96];
+};
+void otel_init(void);           /* after the filesystem: the clock anchor, the next file number */
+uint64_t otel_ns(uint64_t counter);     /* a CNTVCT reading as Unix nanoseconds */
+uint64_t otel_now_ns(void);
+void otel_trace_id(uint64_t decision_id, uint8_t out[16]);
+void otel_span_id(const uint8_t trace_id[16], uint32_t n, uint8_t out[8]);
+/* One span at a time: open (a slot of the batch), fill, close. n numbers it in its trace;
+ * times are Unix nanoseconds. Closing the 100th span of a batch writes the batch. */
+struct otel_span *otel_span_open(const uint8_t trace_id[16], uint32_t n, const uint8_t *parent,
+                                 const char *name, uint64_t start_ns);
+void otel_span_close(struct otel_span *s, uint64_t end_ns);
+void otel_kv_str(struct otel_kv *kv, uint8_t *n, uint8_t max, const char *key, const char *v);
+void otel_kv_int(struct otel_kv *kv, uint8_t *n, uint8_t max, const char *key, int64_t v);
+void otel_kv_fixed(struct otel_kv *kv, uint8_t *n, uint8_t max, const char *key, int64_t v, int decimals);
+void otel_kv_bool(struct otel_kv *kv, uint8_t *n, uint8_t max, const char *key, bool v);
+#define OTEL_SPAN_ATTR(s) (s)->attr, &(s)->nattr, OTEL_MAX_ATTRS
+#define OTEL_EV_ATTR(e) (e)->attr, &(e)->nattr, OTEL_EV_ATTRS
+struct otel_event *otel_event_add(struct otel_span *s, const char *name, uint64_t t_ns);
+void otel_set_status(struct otel_span *s, int code, const char *msg);
+size_t otlp_encode(const struct otel_span *spans, uint32_t n, char *buf, size_t cap);
+int otel_flush(void);           /* write the pending spans as one file; 0 or -errno (dropped) */
+void otel_get_stats(struct otel_stats *out);
+int cmd_otelctl(int argc, char **argv);
+
+/* ---- otel/drift.c ---- */
+#define DRIFT_WINDOW 100
+#define DRIFT_BINS 10
+#define DRIFT_REWARD_SCALE 2000     /* rewards are milli-units in [-1000, 1000] */
+struct drift_view {
+    char version[MODEL_NAME_MAX + 1];
+    bool have_base, adopted;
+    uint32_t captured, window, reward_window;
+    int64_t conf_base_milli, conf_cur_milli, reward_base_milli, reward_cur_milli;  /* x1000 */
+    int conf_level, reward_level;   /* 0 ok, 1 warning, 2 alert */
+    uint64_t decisions, alerts, warnings;
+    int64_t psi_ppm[MODEL_INPUTS];
+    int psi_band[MODEL_INPUTS];     /* 0 stable, 1 moderate, 2 significant */
+};
+double drift_ln(double x);
+int drift_bin(float x);
+int64_t drift_psi_ppm(const uint16_t *ref, uint32_t nref, const uint16_t *cur, uint32_t ncur);
+const char *drift_level_name(int level);
+/* One decision of model `version`: returns its level (2 = an alert began at this decision). */
+int drift_observe(const char *version, uint32_t conf, bool reward_valid, int32_t reward,
+                  const float x[MODEL_INPUTS]);
+void drift_reset(void);         /* a new baseline capture */
+void drift_adopt(const char *version, const uint32_t *conf, uint32_t nconf);  /* promotion */
+uint32_t drift_window_conf(uint32_t *out, uint32_t max);
+void drift_get(struct drift_view *v);
+int cmd_driftctl(int argc, char **argv);
+
+/* ---- shadow/shadow.c ---- */
+enum { SHADOW_OFF = 0, SHADOW_LOG, SHADOW_COMPARE, SHADOW_CANARY10, SHADOW_CANARY100 };
+uint64_t shadow_mix(uint64_t x);            /* splitmix64 finalizer */
+bool shadow_canary_pick(uint64_t trace_id); /* shadow_mix(id) % 100 < 10 */
+const char *shadow_mode_name(int m);
+int shadow_enable(const char *v);
+int shadow_disable(void);
+void shadow_boot(void);                     /* after model_boot: clear a stale shadow role */
+void drift_alert_hook(const char *version, const char *why);  /* promotion watch, autorollback */
+int shadow_autorollback(int argc, char **argv);  /* autoctl autorollback [on|off] (argv[0] = "autorollback") */
+int cmd_shadowctl(int argc, char **argv);
 
 #endif

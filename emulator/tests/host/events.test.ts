@@ -10,7 +10,10 @@ const LINES = [
   `{"v":1,"t":"registry","ts_us":6,"op":"swap","registry":{"format":1,"models":[${MODEL}],"active":"v1.0.0","shadow":null,"rollback":null}}`,
   '{"v":1,"t":"rollback","ts_us":7,"from":"v1.1.0","to":null,"reason":"r"}',
   '{"v":1,"t":"log","ts_us":8,"level":"error","msg":"m"}',
-  '{"v":1,"t":"shadow","ts_us":9,"anything":1}',
+  '{"v":1,"t":"future_type","ts_us":9,"anything":1}',
+  '{"v":1,"t":"abort","ts_us":10,"version":"v2.0.0-shifted","mode":"compare","reason":"r","compared":20,"divergences":20,"divergence_rate":1.000000,"threshold":20,"trace_id":20,"production":"v1.0.0","registry_updated":true}',
+  '{"v":1,"t":"drift","ts_us":11,"metric":"psi","feature":"cpu_usage","band":"moderate","version":"v1.0.0","psi":0.105045,"window":100}',
+  '{"v":1,"t":"otel_batch","ts_us":12,"ok":false,"spans":100,"error":"writing batch: ENOSPC","files":3,"duration_us":1,"duration_ticks":62,"dropped_total":100}',
 ];
 
 // Real lines of the decision loop (docs/EVENTS.md).
@@ -28,7 +31,7 @@ const LOOP = [
 describe('event schema v1', () => {
   it('parses the kernel event types and keeps unknown types', () => {
     const ev = parseEvents(LINES.join('\n') + '\n\n');
-    expect(ev.map((e) => e.t)).toEqual(['boot', 'health', 'registry', 'rollback', 'log', 'shadow']);
+    expect(ev.map((e) => e.t)).toEqual(['boot', 'health', 'registry', 'rollback', 'log', 'future_type', 'abort', 'drift', 'otel_batch']);
     const r = ev[2];
     expect(isEvent(r, 'registry') && r.registry.models[0].health?.test_accuracy).toBe(0.982);
   });

@@ -717,6 +717,10 @@ int cmd_autoctl(int argc, char **argv)
         return 0;
     }
     const char *sub = argv[1];
+#if defined(CONFIG_SHADOW_MODE) && defined(CONFIG_MODEL_LIFECYCLE)
+    if (strcmp(sub, "autorollback") == 0)
+        return shadow_autorollback(argc - 1, argv + 1);   /* shadow/shadow.c */
+#endif
     if (argc == 2 && strcmp(sub, "on") == 0) {
         if (!A.on) {
             A.on = true;
@@ -757,7 +761,7 @@ int cmd_autoctl(int argc, char **argv)
         return pending_list();
     if (argc == 3 && (strcmp(sub, "approve") == 0 || strcmp(sub, "deny") == 0))
         return decide_pending(argv[2], sub[0] == 'a');
-    printf("usage: autoctl [status] | on | off | interval MS | safe on|off | pending | approve ID | deny ID\n");
+    printf("usage: autoctl [status] | on | off | interval MS | safe on|off | pending | approve ID | deny ID | autorollback [on|off]\n");
     return 1;
 }
 

@@ -204,6 +204,12 @@ void trace_json(struct json *j, const char *key, const struct decision_trace *t)
         json_bool(j, "diverged", t->shadow.diverged);
         json_bool(j, "canary", t->shadow.canary);
         json_u64(j, "infer_ns", t->shadow.infer_ns);
+        json_str(j, "mode", t->shadow.mode);
+        json_bool(j, "counted", t->shadow.counted);
+        if (t->shadow.note[0])
+            json_str(j, "abort", t->shadow.note);
+        else
+            json_null(j, "abort");
         json_close(j);
     } else {
         json_null(j, "shadow");

@@ -105,6 +105,9 @@ struct trace_shadow {
     bool diverged;              /* action differs, or |confidence delta| > 200 */
     bool canary;                /* this decision executed the shadow's action */
     uint32_t infer_ns;
+    char mode[12];              /* log, compare, canary10, canary100 */
+    bool counted;               /* compared and counted (every mode but log) */
+    char note[120];             /* "shadow abort: WHY" when this decision aborted it */
 };
 
 struct decision_trace {
