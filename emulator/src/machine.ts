@@ -68,13 +68,15 @@ const MiB = 1 << 20;
  * RAM sizes a machine accepts, in MiB. The low bound is the smallest RAM the
  * SIS kernel boots in (found by experiment): its 8 MiB heap goes after the
  * kernel and must not overlap the device tree, which the loader puts at
- * RAM/2 rounded up to 2 MiB - 10 MiB with 17 MiB of RAM; with 16 MiB the DTB
- * sits at 8 MiB, inside the heap, and the kernel panics "no room for the
+ * RAM/2 rounded up to 2 MiB. The kernel now takes 2.7 MiB with its static
+ * buffers (the 1024-trace ring among them), so its heap cannot fit below the
+ * tree and goes right after it: 10 MiB + the tree's 8 KiB + 8 MiB, which
+ * needs 19 MiB of RAM; with 18 MiB the kernel panics "no room for the
  * 8 MiB heap". The high bound is the wasm32 limit: one memory of at most
  * 65536 pages (4 GiB) holds the core's own state (256 KiB) and guest RAM, so
  * 4096 MiB cannot fit; 4095 is the largest whole number of MiB that does.
  */
-export const MEM_MIN_MIB = 17;
+export const MEM_MIN_MIB = 19;
 export const MEM_MAX_MIB = 4095;
 export const MEM_DEFAULT_MIB = 128;
 

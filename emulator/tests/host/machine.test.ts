@@ -408,7 +408,7 @@ bad:  .asciz "top bad\n"
   it('rejects bad images and options before touching the core', async () => {
     const wasm = await loadCoreModule();
     await expect(Machine.create({ kernel: new Uint8Array(0), wasm })).rejects.toThrow(LoaderError);
-    await expect(Machine.create({ kernel: new Uint8Array(4), wasm, memMiB: 3, raw: true })).rejects.toThrow(/from 17 to 4095/);
+    await expect(Machine.create({ kernel: new Uint8Array(4), wasm, memMiB: 3, raw: true })).rejects.toThrow(/from 19 to 4095/);
     await expect(Machine.create({ kernel: new Uint8Array(4), wasm, raw: true, clock: 'fast' as never })).rejects.toThrow(/realtime or virtual/);
   });
 });
