@@ -31,9 +31,9 @@ describe('event stream parser', () => {
   });
 
   it('keeps unknown event types (later kernels add types)', () => {
-    const r = new EventStream().push(enc('{"v":1,"t":"decision","ts_us":3,"x":1}\n'));
+    const r = new EventStream().push(enc('{"v":1,"t":"future_type","ts_us":3,"x":1}\n'));
     expect(r.errors).toEqual([]);
-    expect(r.events[0].t).toBe('decision');
+    expect(r.events[0].t).toBe('future_type');
   });
 
   it('cuts a runaway line and says so', () => {

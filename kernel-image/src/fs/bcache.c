@@ -231,3 +231,10 @@ void bforget(struct ext4_fs *fs, uint64_t blk)
     if (b->refs == 0)
         buf_destroy(fs->bc, b);
 }
+
+void ext4_cache_stats(const struct ext4_fs *fs, uint32_t *blocks, uint32_t *max_clean, uint32_t *block_size)
+{
+    *block_size = fs->bs;
+    *blocks = fs->bc->count;
+    *max_clean = fs->bc->max_clean;
+}

@@ -28,7 +28,10 @@ void ext4_abort(struct ext4_fs *fs);              /* frees without writing (powe
 const char *ext4_last_error(const struct ext4_fs *fs);
 bool ext4_is_readonly(const struct ext4_fs *fs);
 const char *ext4_mount_note(const struct ext4_fs *fs); /* why read-only, or "" */
-const char *ext4_fs_type(const struct ext4_fs *fs);   /* "ext4", or "ext3"/"ext2" by their features */
+const char *ext4_fs_type(const struct ext4_fs *fs);
+/* The metadata block cache: blocks held now (each block_size bytes on the heap), and how many
+ * clean ones it keeps at most (dirty ones are pinned until the journal commits them). */
+void ext4_cache_stats(const struct ext4_fs *fs, uint32_t *blocks, uint32_t *max_clean, uint32_t *block_size);   /* "ext4", or "ext3"/"ext2" by their features */
 /* Message of the last failed ext4_mount (mount has no fs to hang it on). */
 const char *ext4_mount_error(void);
 

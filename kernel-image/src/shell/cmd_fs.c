@@ -728,6 +728,9 @@ int cmd_diskctl(int argc, char **argv)
                note[0] ? " (" : "", note, note[0] ? ")" : "");
         if (storage_formatted_at_boot())
             printf("/: formatted at this boot (blk0 was blank)\n");
+        uint32_t cached, max_clean, bs;
+        ext4_cache_stats(fs, &cached, &max_clean, &bs);
+        printf("/: metadata cache: %u blocks of %u bytes (at most %u clean kept)\n", cached, bs, max_clean);
         print_df(fs);
         return 0;
     }
