@@ -5,13 +5,13 @@
 // ac2c4b5d1f3a6079de62f9afec860158ecc8af09) under the OTLP/JSON rules of
 // its docs/specification.md ("JSON Protobuf Encoding"): lowerCamelCase keys,
 // trace/span ids as hex (not base64), enums as integers only, 64-bit
-// integers as decimal strings (numbers accepted too), proto3 JSON mapping
-// otherwise. Receivers must ignore unknown fields; the kernel is a sender,
+// integers as decimal strings (proto3 JSON also accepts numbers; this
+// sender check does not), proto3 JSON mapping otherwise. Receivers must ignore unknown fields; the kernel is a sender,
 // so here an unknown field is an error (it would be a typo).
 //
-// This stands in for decoding with a published protobuf package
-// (protobufjs + @opentelemetry/otlp-transformer are not installed here):
-// the table below is the proto field list, typed by its proto scalar type.
+// The table below is the proto field list, typed by its proto scalar type.
+// Every batch is also decoded with the published definitions
+// (otlp-proto.ts) and compared with the JS SDK's serializer (otlp-sdk.ts).
 
 type FieldType =
   | { k: 'string' } | { k: 'bool' } | { k: 'uint32' } | { k: 'int32' } | { k: 'fixed32' }

@@ -3,7 +3,9 @@
 // run by model-cases.ts's runModelCase (system disk + the seed bundle).
 //
 // The oracles are outside the kernel: every /otel batch is read back with
-// debugfs and checked against the OTLP proto definitions (otlp-json.ts);
+// debugfs and checked against the OTLP proto definitions (otlp-json.ts), decoded
+// with the published opentelemetry-proto package and compared with the JS SDK's
+// JSON serializer (otlp-proto.ts, otlp-sdk.ts);
 // each model prediction a span records is recomputed with the TypeScript
 // reference forward pass (models/src/forward.ts) from the exact inputs the
 // span carries (sis.features.f32), so divergences, canary picks and abort
@@ -19,6 +21,7 @@ import { spawnSync } from 'node:child_process';
 import { dfsCat, dfsLs, fsckClean, historyOf, registryOf, SEED_BUNDLE, type ModelCase } from './model-cases.ts';
 import type { Check } from './shell-cases.ts';
 import { decodeOtlpJson, featuresOf, type OtlpSpan } from './otlp-json.ts';
+import { compareWithSdk } from './otlp-sdk.ts';
 import type { SisEvent } from '../../emulator/src/events.ts';
 import { readTar } from '../../models/src/ustar.ts';
 import { decodeModel, type Model } from '../../models/src/format.ts';
@@ -57,6 +60,20 @@ export interface Decision {
   features: Float32Array;
 }
 
+/**
+ * The second oracle for a batch, the published OpenTelemetry packages: decoded
+ * with the opentelemetry-proto definitions under the OTLP/JSON rules
+ * (otlp-proto.ts), and compared with what the JS SDK's JSON serializer writes
+ * for the same spans (otlp-sdk.ts, differences allowed only as its TOLERATED lists).
+ */
+function checkWithOtelPackages(f: string, text: string): void {
+  try {
+    compareWithSdk(text);
+  } catch (e) {
+    throw new Error(`/otel/${f}: ${(e as Error).message}`);
+  }
+}
+
 /** Every /otel batch, in file order, decoded and checked; spans grouped into decisions by trace id. */
 export function readOtel(img: string): { files: string[]; spans: OtlpSpan[]; decisions: Map<number, Decision> } {
   const files = dfsLs(img, '/otel');
@@ -66,6 +83,7 @@ export function readOtel(img: string): { files: string[]; spans: OtlpSpan[]; dec
     const text = dfsCat(img, `/otel/${f}`);
     if (text === null) throw new Error(`/otel/${f} vanished`);
     const doc = decodeOtlpJson(text);
+    checkWithOtelPackages(f, text);
     if (doc.resource['service.name'] !== 'sis-kernel' || doc.resource['service.version'] !== '0.1.0' || doc.resource['host.arch'] !== 'arm64') {
       throw new Error(`/otel/${f}: resource ${JSON.stringify(doc.resource, (_, v) => (typeof v === 'bigint' ? String(v) : v))}`);
     }
@@ -521,7 +539,11 @@ function retentionCase(): ModelCase {
       const ts = failed.map((b) => b.ts_us);
       const evsAfter = ev.filter((e) => e.t === 'decision' && e.ts_us > ts[0]);
       if (evsAfter.length < 10) fail('the loop stopped when the disk filled');
-      for (const f of files.slice(-3)) decodeOtlpJson(dfsCat(img, `/otel/${f}`)!);
+      for (const f of files.slice(-3)) {
+        const text = dfsCat(img, `/otel/${f}`)!;
+        decodeOtlpJson(text);
+        checkWithOtelPackages(f, text);
+      }
       void filler;
     },
   };
