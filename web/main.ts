@@ -20,7 +20,7 @@ client.on('exit', (e) => {
   status.textContent = `stopped: ${e.exit.reason} (${e.stats.instret.toLocaleString()} instructions)`;
 });
 client.on('undefined', (e) => {
-  console.warn(`undefined instruction 0x${e.insn.toString(16).padStart(8, '0')} at 0x${e.pc.toString(16)}`);
+  console.warn(`undefined instruction 0x${e.insn.toString(16).padStart(8, '0')} at ${e.pc}`);
 });
 
 form.addEventListener('submit', (ev) => {

@@ -74,7 +74,8 @@ export interface CoreHost {
   mmioWrite(addr: number, size: number, value: number): void;
   /** Host time in 62.5 MHz ticks (realtime clock). */
   hostNowTicks(): number;
-  reportUndefined(pc: number, insn: number): void;
+  /** `pc` is the full 64-bit guest address (never through a JS number: kernel VAs exceed 2^53). */
+  reportUndefined(pc: bigint, insn: number): void;
 }
 
 const REQUIRED: (keyof CoreExports)[] = [
@@ -102,7 +103,7 @@ export async function instantiateCore(
     mmioWrite: (addr: number, size: number, value: number) => host.mmioWrite(addr >>> 0, size, value >>> 0),
     hostNowTicks: () => host.hostNowTicks(),
     reportUndefined: (pcLo: number, pcHi: number, insn: number) =>
-      host.reportUndefined((pcHi >>> 0) * 2 ** 32 + (pcLo >>> 0), insn >>> 0),
+      host.reportUndefined((BigInt(pcHi >>> 0) << 32n) | BigInt(pcLo >>> 0), insn >>> 0),
     abort: (msg: number, file: number, line: number, col: number) => {
       const m = memory ? readAsString(memory, msg) : '?';
       const f = memory ? readAsString(memory, file) : '?';

@@ -74,7 +74,8 @@ export interface MachineOptions {
   virtio?: Record<number, VirtioBackend>;
   onUart?: (bytes: Uint8Array) => void;
   onGuestError?: (message: string) => void;
-  onUndefined?: (pc: number, insn: number) => void;
+  /** `pc` is the guest PC as a 64-bit BigInt. */
+  onUndefined?: (pc: bigint, insn: number) => void;
   onReset?: () => void;
 }
 
@@ -157,7 +158,7 @@ export class Machine {
   private budget = SLICE;
   private readonly idleSpeedup: number;
   /** The most recent undefined instruction reported by the core. */
-  lastUndefined: { pc: number; insn: number } | null = null;
+  lastUndefined: { pc: bigint; insn: number } | null = null;
 
   private constructor(private readonly opts: MachineOptions) {
     const memMiB = opts.memMiB ?? 128;

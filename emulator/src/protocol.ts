@@ -49,7 +49,8 @@ export type WorkerEvent =
   | { kind: 'uart'; data: Uint8Array }
   | { kind: 'exit'; exit: MachineExit; stats: MachineStats }
   | { kind: 'reset' }
-  | { kind: 'undefined'; pc: number; insn: number }
+  /** pc: the 64-bit guest PC as a hex string ("0xffff800008021d74"): exact, and JSON-safe. */
+  | { kind: 'undefined'; pc: string; insn: number }
   | { kind: 'guestError'; message: string }
   /** Bytes from the kernel's event channel (JSON Lines). */
   | { kind: 'events'; data: Uint8Array }

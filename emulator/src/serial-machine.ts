@@ -26,7 +26,7 @@ export class EmulatorMachine implements SerialMachine {
   private waiters = new Set<Waiter>();
   private exitInfo: MachineExit | null = null;
   readonly exited: Promise<MachineExit>;
-  readonly undefinedInsns: { pc: number; insn: number }[] = [];
+  readonly undefinedInsns: { pc: bigint; insn: number }[] = [];
 
   private constructor(readonly machine: Machine) {
     this.exited = machine.run().then((e) => {
@@ -42,7 +42,7 @@ export class EmulatorMachine implements SerialMachine {
     const kernel = opts.kernel ?? readFileSync(opts.kernelPath ?? DEFAULT_KERNEL_PATH);
     let self: EmulatorMachine | undefined;
     const pendingOut: Uint8Array[] = [];
-    const undef: { pc: number; insn: number }[] = [];
+    const undef: { pc: bigint; insn: number }[] = [];
     const machine = await Machine.create({
       clock: 'virtual',
       ...opts,

@@ -65,7 +65,7 @@ const handlers: { [K in keyof Requests]: (p: Requests[K][0]) => Promise<Requests
         }
       },
       onReset: () => post({ kind: 'reset' }),
-      onUndefined: (pc, insn) => post({ kind: 'undefined', pc, insn }),
+      onUndefined: (pc, insn) => post({ kind: 'undefined', pc: '0x' + pc.toString(16), insn }),
       onGuestError: (message) => post({ kind: 'guestError', message }),
     });
     machine = m;

@@ -9,7 +9,7 @@ import { LoaderError } from '../../src/loader.ts';
 
 async function boot(source: string, opts: Partial<MachineOptions> = {}) {
   let out = '';
-  const undef: { pc: number; insn: number }[] = [];
+  const undef: { pc: bigint; insn: number }[] = [];
   let resets = 0;
   const m = await Machine.create({
     kernel: assemble(source),
@@ -250,7 +250,7 @@ bad:  .asciz "wrong EC\\n"
     `);
     expect((await run(m)).code).toBe(0);
     expect(out()).toBe('undef trapped\n');
-    expect(undef).toEqual([{ pc: 0x4008000c, insn: 0 }]);
+    expect(undef).toEqual([{ pc: 0x4008000cn, insn: 0 }]);
   });
 
   it('logs guest accesses to unmapped MMIO without failing', async () => {
