@@ -11,6 +11,7 @@ import { tlbFlush, invalidateFetch, atTranslate, probeWrite, writeMem } from "./
 import { gicIrqPending, gicIsrPending } from "./gic";
 import { timerRead, timerWrite, timerUpdate, counter, clockMode, skipToDeadline, refreshRealtime, CNTFRQ } from "./timer";
 import { getFPCR, setFPCR, getFPSR, setFPSR } from "./simd/index";
+import { idRead, idFound } from "./idregs";
 
 export function execBranchSys(insn: u32): void {
   const top = insn >> 24;
@@ -259,37 +260,14 @@ function el0Allowed(key: u32, write: bool): u32 {
   }
 }
 
-function ccsidr(): u64 {
-  switch (<u32>S.csselr & 0xf) {
-    case 0: return 0x701fe00a; // L1D 32 KiB, 2-way, 64-byte lines
-    case 1: return 0x201fe012; // L1I 48 KiB
-    case 2: return 0x707fe07a; // L2 1 MiB
-    default: return 0;
-  }
-}
-
 // Read a system register; srStatus = SR_UNDEF for one this core does not have.
 export function sysregRead(key: u32): u64 {
   srStatus = SR_OK;
+  const id = idRead(key);
+  if (idFound) return id;
+  if ((key & 0xff80) == 0xc000) { srStatus = SR_UNDEF; return 0; } // unallocated ID-space encodings
   switch (key) {
-    // identification (Cortex-A72-like; only features this core implements)
-    case 0xc000: return 0x410fd083;          // MIDR_EL1
-    case 0xc005: return 0x80000000;          // MPIDR_EL1
-    case 0xc006: return 0;                   // REVIDR_EL1
-    case 0xc020: return 0x11;                // ID_AA64PFR0_EL1: EL0/EL1 AArch64, FP, AdvSIMD
-    case 0xc021: case 0xc024: return 0;      // ID_AA64PFR1, ID_AA64ZFR0
-    case 0xc028: return 0x10305106;          // ID_AA64DFR0_EL1
-    case 0xc029: case 0xc02c: case 0xc02d: return 0;
-    case 0xc030: return 0x10000;             // ID_AA64ISAR0_EL1: CRC32 (bits 19:16) = 1; no AES/SHA/LSE
-    case 0xc031: case 0xc032: return 0;      // ID_AA64ISAR1/2
-    case 0xc038: return 0x0f000024;          // ID_AA64MMFR0_EL1: 44-bit PA, 16-bit ASID, 4K only
-    case 0xc039: case 0xc03a: return 0;      // ID_AA64MMFR1/2
-    case 0xc800: return ccsidr();            // CCSIDR_EL1
-    case 0xc801: return 0x0a200023;          // CLIDR_EL1
-    case 0xc807: return 0;                   // AIDR_EL1
     case 0xd000: return S.csselr;            // CSSELR_EL1
-    case 0xd801: return 0x8444c004;          // CTR_EL0
-    case 0xd807: return 4;                   // DCZID_EL0: 64-byte DC ZVA
     // EL1 control
     case 0xc080: return S.sctlr;
     case 0xc081: return S.actlr;
@@ -343,9 +321,7 @@ export function sysregRead(key: u32): u64 {
   // DBGBVR/BCR/WVR/WCR<n>_EL1 (op0=2, op1=0, CRn=0, op2=4..7): RAZ/WI
   if ((key & 0xff80) == 0x8000 && (key & 7) >= 4) return 0;
   // PMU registers (CRn=9, op1=0 or 3): RAZ/WI, PMU not modelled
-  if (((key >> 7) & 15) == 9 && (key >> 14) == 3 && (((key >> 11) & 7) == 0 || ((key >> 11) & 7) == 3) && ((key >> 3) & 15) >= 12) return 0;
-  // remaining AArch32 ID registers (op0=3, op1=0, CRn=0, CRm=1..3): RAZ
-  if ((key & 0xffe0) == 0xc000 && ((key >> 3) & 15) >= 1 && ((key >> 3) & 15) <= 3) return 0;
+  if (((key >> 7) & 15) == 9 && (key >> 14) == 3 && (((key >> 11) & 7) == 0 || ((key >> 11) & 7) == 3) && ((key >> 3) & 15) >= 12 && key != 0xc4f6) return 0;
   srStatus = SR_UNDEF;
   return 0;
 }
@@ -393,7 +369,7 @@ export function sysregWrite(key: u32, v: u64): void {
     default: break;
   }
   if ((key & 0xff80) == 0x8000 && (key & 7) >= 4) return;
-  if (((key >> 7) & 15) == 9 && (key >> 14) == 3 && (((key >> 11) & 7) == 0 || ((key >> 11) & 7) == 3) && ((key >> 3) & 15) >= 12) return;
+  if (((key >> 7) & 15) == 9 && (key >> 14) == 3 && (((key >> 11) & 7) == 0 || ((key >> 11) & 7) == 3) && ((key >> 3) & 15) >= 12 && key != 0xc4f6) return;
   srStatus = SR_UNDEF;
 }
 
