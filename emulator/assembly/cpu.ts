@@ -282,7 +282,7 @@ export function stopRun(reason: i32): void {
 function takeIrqIfAny(): void {
   if ((S.daif & 0x80) == 0 && gicIrqPending()) {
     // an interrupt ends a WFI we stopped on: the exception returns past it
-    if (S.wfiStopped) S.pc += 4;
+    if (S.wfiStopped) { S.pc += 4; S.psciSuspended = false; }
     S.npc = S.pc;
     takeException(0, S.pc, 0x80);
     S.pc = S.npc;
@@ -303,6 +303,7 @@ function fetchChecked(pc: u64): u32 {
 
 export function run(budget: u32): u32 {
   S.stopReason = -1;
+  if (S.cpuOff) return STOP_IDLE; // PSCI CPU_OFF: nothing runs until reset
   M.memFault = false;
   const start = S.instretCount;
   const end = start + <u64>budget;
@@ -347,7 +348,7 @@ export function resetCpu(): void {
   S.contextidr = 0; S.amair = 0; S.afsr0 = 0; S.afsr1 = 0; S.csselr = 0; S.mdscr = 0;
   S.cntkctl = 0; S.actlr = 0;
   S.exclValid = false; S.eventReg = false;
-  S.stopReason = -1; S.irqCheck = true; S.wfiStopped = false;
+  S.stopReason = -1; S.irqCheck = true; S.wfiStopped = false; S.psciSuspended = false; S.cpuOff = false;
   tlbFlush();
   M.invalidateFetch();
 }

@@ -77,6 +77,7 @@ export function getCurrentEL(): u32 { return S.curEL; }
 // bit0: a timer is armed with a future deadline; bit1: the GIC can deliver an
 // SPI from a host device; bit2: an IRQ is pending at the CPU now.
 export function idleState(): u32 {
+  if (S.cpuOff) return 0; // PSCI CPU_OFF: halted until reset
   let r: u32 = 0;
   if (T.timerArmed()) r |= 1;
   if (G.gicCanDeliverSpi()) r |= 2;

@@ -51,6 +51,8 @@ export let stopReason: i32 = -1; // set by instructions that end run(); -1 = kee
 export let hostTraps: u32 = 0;
 export let lastTrapInsn: u32 = 0;
 export let psciFn: u32 = 0;
+export let psciSuspended: bool = false; // a PSCI CPU_SUSPEND is waiting (its HVC re-executes)
+export let cpuOff: bool = false;        // PSCI CPU_OFF: the only CPU is off until reset
 export let lastUndef: u32 = 0;
 export let lastUndefPC: u64 = 0;
 export let instretCount: u64 = 0;

@@ -12,6 +12,7 @@ import { gicIrqPending, gicIsrPending } from "./gic";
 import { timerRead, timerWrite, timerUpdate, counter, clockMode, skipToDeadline, refreshRealtime, CNTFRQ } from "./timer";
 import { getFPCR, setFPCR, getFPSR, setFPSR } from "./simd/index";
 import { idRead, idFound } from "./idregs";
+import { psciCall } from "./psci";
 
 export function execBranchSys(insn: u32): void {
   const top = insn >> 24;
@@ -92,7 +93,7 @@ function EXCEPTION(insn: u32): void {
   }
   if (opc == 0 && ll == 2) { // HVC: PSCI
     if (S.curEL == 0) { undefinedInsn(insn); return; }
-    PSCI();
+    psciCall();
     return;
   }
   if (opc == 1 && ll == 0) { // BRK
@@ -104,23 +105,6 @@ function EXCEPTION(insn: u32): void {
     if ((S.hostTraps & 4) != 0) { S.lastTrapInsn = insn; stopRun(STOP_TRAP); return; }
   }
   undefinedInsn(insn);
-}
-
-function PSCI(): void {
-  const fn = <u32>xreg(0);
-  let r: i64 = -1;
-  switch (fn) {
-    case 0x84000000: r = 0x10000; break;
-    case 0x84000008: S.psciFn = fn; stopRun(STOP_POWEROFF); r = 0; break;
-    case 0x84000009: S.psciFn = fn; stopRun(STOP_RESET); r = 0; break;
-    case 0x8400000a: {
-      const q = <u32>xreg(1);
-      r = (q == 0x84000000 || q == 0x84000008 || q == 0x84000009 || q == 0x8400000a) ? 0 : -1;
-      break;
-    }
-    default: r = -1;
-  }
-  setXreg(0, <u64>r);
 }
 
 // ---- C5.2 system instructions ---------------------------------------------------
@@ -162,21 +146,29 @@ function WFx(insn: u32, isWfe: bool): void {
     return;
   }
   if (isWfe && S.eventReg) { S.eventReg = false; return; }
+  waitForInterrupt();
+}
+
+// The wait of WFI (also PSCI CPU_SUSPEND): returns true if an interrupt is
+// pending at the CPU (the instruction completes); otherwise the PC stays on
+// the instruction, run() stops with Idle and the instruction runs again.
+export function waitForInterrupt(): bool {
   // bring the timers up to date first: a deadline may have passed since the last chunk
   if (clockMode != 0) refreshRealtime();
   timerUpdate();
-  if (gicIrqPending()) { S.irqCheck = true; return; }
+  if (gicIrqPending()) { S.irqCheck = true; return true; }
   if (clockMode == 0) {
     // virtual clock: time jumps to the next timer deadline
     for (let k = 0; k < 2; k++) {
       if (!skipToDeadline()) break;
-      if (gicIrqPending()) { S.irqCheck = true; return; }
+      if (gicIrqPending()) { S.irqCheck = true; return true; }
     }
   }
-  // nothing can wake us within this slice: stay on the WFI and report Idle
+  // nothing can wake us within this slice: stay on the instruction and report Idle
   S.npc = S.pc;
   S.wfiStopped = true;
   stopRun(STOP_IDLE);
+  return false;
 }
 
 function BARRIER(insn: u32): void {

@@ -5,27 +5,11 @@
 // the rest of their rows, and the other registers Linux 6.x reads early at
 // boot. One EL1 program reads them all on QEMU and on the emulator.
 import { describe, expect, it } from 'vitest';
-import { Machine } from '../../src/machine.ts';
-import { haveCore, loadCoreModule } from '../../src/node-files.ts';
+import { haveCore } from '../../src/node-files.ts';
+import { runOnEmulator } from './emu-run.ts';
 import { haveLlvm } from './asm.ts';
 import { haveQemuSystem, runOnQemu } from './qemu-run.ts';
 import { dumpProgram, label, type RegRead } from './sysreg-dump.ts';
-
-export async function runOnEmulator(program: Uint8Array, memMiB = 128): Promise<string> {
-  let out = '';
-  const m = await Machine.create({
-    kernel: program,
-    wasm: await loadCoreModule(),
-    memMiB,
-    clock: 'virtual',
-    onUart: (b) => (out += new TextDecoder().decode(b)),
-  });
-  const t = setTimeout(() => m.stop(), 60_000);
-  const exit = await m.run();
-  clearTimeout(t);
-  if (exit.code !== 0) throw new Error(`emulator: ${exit.reason}\n${out.slice(-400)}`);
-  return out;
-}
 
 const READS: RegRead[] = [];
 for (let crm = 0; crm < 16; crm++) for (let op2 = 0; op2 < 8; op2++) READS.push({ reg: `s3_0_c0_c${crm}_${op2}` });

@@ -8,7 +8,15 @@ import { join } from 'node:path';
 
 export const haveQemuSystem = spawnSync('qemu-system-aarch64', ['--version']).status === 0;
 
-export function runOnQemu(program: Uint8Array, opts: { memMiB?: number; extra?: string[]; timeoutMs?: number } = {}): Promise<string> {
+/**
+ * Resolves with UART0's output when QEMU exits (the guest powered off). With
+ * `untilTimeout`, QEMU is expected to run until `timeoutMs` (a guest that
+ * halts for good): it is then killed and the output so far is the result.
+ */
+export function runOnQemu(
+  program: Uint8Array,
+  opts: { memMiB?: number; extra?: string[]; timeoutMs?: number; untilTimeout?: boolean } = {},
+): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'sis-qemu-run-'));
   const file = join(dir, 'prog.bin');
   writeFileSync(file, program);
@@ -21,11 +29,18 @@ export function runOnQemu(program: Uint8Array, opts: { memMiB?: number; extra?: 
     let err = '';
     q.stdout.on('data', (d) => (out += d));
     q.stderr.on('data', (d) => (err += d));
-    const t = setTimeout(() => q.kill('SIGKILL'), opts.timeoutMs ?? 60_000);
+    let timedOut = false;
+    const t = setTimeout(() => {
+      timedOut = true;
+      q.kill('SIGKILL');
+    }, opts.timeoutMs ?? 60_000);
     q.on('exit', (code) => {
       clearTimeout(t);
       rmSync(dir, { recursive: true, force: true });
-      if (code === 0) resolve(out);
+      if (opts.untilTimeout) {
+        if (timedOut) resolve(out);
+        else reject(new Error(`qemu exited (${code}) before the timeout: ${err}\n${out.slice(-400)}`));
+      } else if (code === 0) resolve(out);
       else reject(new Error(`qemu exited with ${code}: ${err}\n${out.slice(-400)}`));
     });
   });
