@@ -25,6 +25,9 @@ const USAGE = `usage: npm run vm -- [options]
 
   --kernel FILE            kernel Image or raw binary (default: kernel-image/dist/sis-kernel.img)
   --append ARGS            kernel command line (/chosen/bootargs)
+  --initrd FILE            initrd/initramfs, loaded where QEMU's -initrd puts it
+  --seed N                 the DTB's /chosen rng-seed and kaslr-seed from N (a 64-bit
+                           integer) instead of the host's random source
   --mem MIB                RAM size in MiB, 16..2048 (default 128)
   --clock realtime|virtual guest clock (default: realtime on a terminal, virtual on a pipe)
   --timeout SECONDS        stop with exit code 3 after this much host time
@@ -51,6 +54,8 @@ export interface CliOptions {
   disk: string | null;
   importDisk: string | null;
   events: string | null;
+  initrd: string | null;
+  seed: bigint | null;
 }
 
 export class UsageError extends Error {}
@@ -68,6 +73,8 @@ export function parseArgs(argv: string[], stdinIsTty: boolean): CliOptions | 'he
     disk: null,
     importDisk: null,
     events: null,
+    initrd: null,
+    seed: null,
   };
   for (let i = 0; i < argv.length; i++) {
     let arg = argv[i];
@@ -121,6 +128,18 @@ export function parseArgs(argv: string[], stdinIsTty: boolean): CliOptions | 'he
       case '--events':
         o.events = next();
         break;
+      case '--initrd':
+        o.initrd = next();
+        if (o.initrd === '') throw new UsageError('--initrd needs a file name');
+        break;
+      case '--seed': {
+        const v = next();
+        if (!/^(\d+|0x[0-9a-fA-F]+)$/.test(v) || BigInt(v) >= 2n ** 64n) {
+          throw new UsageError(`--seed ${v}: give an integer from 0 to 2^64-1 (decimal or 0x hex)`);
+        }
+        o.seed = BigInt(v);
+        break;
+      }
       default:
         throw new UsageError(`unknown option ${arg} (see --help)`);
     }
@@ -224,6 +243,17 @@ async function main(): Promise<number> {
     return EXIT_CODES.hostError;
   }
 
+  let initrd: Uint8Array | undefined;
+  if (opts.initrd !== null) {
+    try {
+      if (!statSync(opts.initrd).isFile()) throw new Error('not a regular file');
+      initrd = readFileSync(opts.initrd);
+    } catch (e) {
+      process.stderr.write(`vm: cannot read initrd ${opts.initrd}: ${(e as Error).message}\n`);
+      return EXIT_CODES.hostError;
+    }
+  }
+
   let storage: ReturnType<typeof openStorage>;
   try {
     storage = openStorage(opts);
@@ -240,6 +270,8 @@ async function main(): Promise<number> {
       wasm: await loadCoreModule(),
       memMiB: opts.memMiB,
       append: opts.append,
+      ...(initrd ? { initrd } : {}),
+      ...(opts.seed !== null ? { seed: opts.seed } : {}),
       clock: opts.clock,
       virtio: storage.virtio,
       onUart: (bytes) => process.stdout.write(bytes),

@@ -30,7 +30,7 @@
 // PSCI SYSTEM_RESET reboots like QEMU: devices reset, RAM cleared, kernel and
 // DTB reloaded, CPU at the entry point. SYSTEM_OFF ends the run with code 0.
 
-import { buildVirtDtb, RAM_BASE, RTC_BASE, RTC_SPI, UART0_BASE, UART0_SPI, VIRTIO_BASE, VIRTIO_SLOTS, VIRTIO_SPI0, VIRTIO_STRIDE } from './dtb.ts';
+import { buildVirtDtb, dtbSeeds, RAM_BASE, RTC_BASE, RTC_SPI, UART0_BASE, UART0_SPI, VIRTIO_BASE, VIRTIO_SLOTS, VIRTIO_SPI0, VIRTIO_STRIDE } from './dtb.ts';
 import { planKernel, type KernelPlan } from './loader.ts';
 import { CNTFRQ, ClockMode, type ClockName, type CoreExports, CoreAbort, instantiateCore, readAsString, StopReason, PSCI } from './core.ts';
 import { MmioBus, type IrqLine } from './devices/bus.ts';
@@ -62,6 +62,13 @@ export interface MachineOptions {
   memMiB?: number;
   /** Kernel command line (/chosen/bootargs). */
   append?: string;
+  /** An initrd/initramfs (QEMU's -initrd): loaded where QEMU puts it, announced in /chosen. */
+  initrd?: Uint8Array;
+  /**
+   * Seed for the DTB's /chosen rng-seed and kaslr-seed (a deterministic boot); without it they
+   * come from the host's random source, as on QEMU.
+   */
+  seed?: bigint;
   clock?: ClockName;
   /** Virtual clock: the RTC's seconds at boot (default: the host's wall clock at create). */
   rtcEpoch?: number;
@@ -172,8 +179,13 @@ export class Machine {
     if (this.clock === 'virtual' && this.idleSpeedup !== Infinity) this.budget = MIN_BUDGET;
     if (!(this.idleSpeedup > 0)) throw new RangeError(`idleSpeedup ${opts.idleSpeedup}: must be positive`);
     if (!(this.clock in ClockMode)) throw new RangeError(`clock "${this.clock}": use realtime or virtual`);
-    this.dtb = buildVirtDtb({ ramBytes: this.ramBytes, bootargs: opts.append ?? '' });
-    this.plan = planKernel(opts.kernel, this.ramBytes, this.dtb.length); // throws LoaderError
+    const initrdSize = opts.initrd?.length ?? 0;
+    const dtbConfig = { ramBytes: this.ramBytes, bootargs: opts.append ?? '', seeds: dtbSeeds(opts.seed) };
+    // The DTB's size does not depend on the initrd's address: plan with a placeholder, then build it.
+    const sizing = buildVirtDtb({ ...dtbConfig, ...(opts.initrd ? { initrd: { start: 0, end: 0 } } : {}) });
+    this.plan = planKernel(opts.kernel, this.ramBytes, sizing.length, initrdSize); // throws LoaderError
+    const initrdStart = RAM_BASE + this.plan.initrdOffset;
+    this.dtb = buildVirtDtb({ ...dtbConfig, ...(opts.initrd ? { initrd: { start: initrdStart, end: initrdStart + initrdSize } } : {}) });
     this.rtcBase = opts.rtcEpoch ?? Date.now() / 1000;
 
     const guestError = (m: string) => {
@@ -238,6 +250,7 @@ export class Machine {
     if (this.booted) ram.fill(0); // core.init() hands over zeroed RAM the first time
     this.booted = true;
     ram.set(this.opts.kernel, this.plan.loadOffset);
+    if (this.opts.initrd) ram.set(this.opts.initrd, this.plan.initrdOffset);
     ram.set(this.dtb, this.plan.dtbOffset);
     this.core.setX(0, BigInt(RAM_BASE + this.plan.dtbOffset));
     for (let i = 1; i <= 3; i++) this.core.setX(i, 0n);

@@ -15,6 +15,10 @@ export interface StartParams {
   wasm: ArrayBuffer;
   memMiB?: number;
   append?: string;
+  /** An initrd/initramfs (QEMU's -initrd). */
+  initrd?: ArrayBuffer;
+  /** Seed for the DTB's /chosen rng-seed/kaslr-seed (decimal or 0x hex string, or a BigInt); default: random. */
+  seed?: string | bigint;
   clock?: ClockName;
   /**
    * The system disk (the kernel's blk0, virtio slot 31): a base image in an

@@ -56,6 +56,8 @@ const handlers: { [K in keyof Requests]: (p: Requests[K][0]) => Promise<Requests
       wasm: p.wasm,
       memMiB: p.memMiB,
       append: p.append,
+      ...(p.initrd ? { initrd: new Uint8Array(p.initrd) } : {}),
+      ...(p.seed !== undefined ? { seed: BigInt(p.seed) } : {}),
       clock: p.clock ?? 'realtime',
       onUart: (bytes) => {
         uartChunks.push(bytes);
