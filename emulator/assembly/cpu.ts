@@ -273,6 +273,7 @@ export const STOP_POWEROFF: i32 = 2;
 export const STOP_RESET: i32 = 3;
 export const STOP_TRAP: i32 = 4;
 export const STOP_HALTED: i32 = 5;
+export const STOP_DEBUG: i32 = 6; // a host breakpoint/watchpoint (debug.ts)
 
 export function stopRun(reason: i32): void {
   S.stopReason = reason;

@@ -100,3 +100,20 @@ export function debugTranslate(va: u64): f64 {
 }
 
 export function lastError(): u32 { return 0; }
+
+// ---- host debugger (debug.ts; used by the GDB stub) ----------------------------------
+import * as D from "./debug";
+
+// Instruction breakpoint at a virtual address; returns 0 if the table is full.
+export function debugAddBreak(va: u64): u32 { const ok = D.addBreak(va); M.invalidateFetch(); return ok ? 1 : 0; }
+export function debugRemoveBreak(va: u64): u32 { const ok = D.removeBreak(va); M.invalidateFetch(); return ok ? 1 : 0; }
+// Watchpoint on [va, va+len): kind 1 write, 2 read, 3 access; returns 0 if refused.
+export function debugAddWatch(va: u64, len: u64, kind: u32): u32 { const ok = D.addWatch(va, len, kind); M.tlbFlush(); return ok ? 1 : 0; }
+export function debugRemoveWatch(va: u64, len: u64, kind: u32): u32 { const ok = D.removeWatch(va, len, kind); M.tlbFlush(); return ok ? 1 : 0; }
+export function debugClear(): void { D.clearAll(); M.tlbFlush(); }
+// The next fetch at the current PC ignores a breakpoint there (continue/step from a breakpoint).
+export function debugSkipOnce(): void { D.skipOnce(S.pc); }
+// After StopReason.Debug: 1 breakpoint (PC on it), 2 watchpoint (PC after the access's instruction).
+export function debugStopKind(): u32 { return D.stopKind; }
+export function debugWatchAddr(): u64 { return D.watchHitAddr; }
+export function debugWatchKind(): u32 { return D.watchHitKind; }

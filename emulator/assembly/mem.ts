@@ -13,6 +13,7 @@
 import * as S from "./state";
 import { takeDataAbort, takeInsnAbort } from "./cpu";
 import { gicRead, gicWrite } from "./gic";
+import * as D from "./debug";
 
 @external("env", "mmioRead")
 declare function mmioRead(addr: u32, size: u32): u32;
@@ -224,7 +225,8 @@ function tlbEntry(va: u64): usize {
   store<u64>(e, vpage + 1);
   store<u64>(e, walkPA, 8);
   store<u32>(e, walkPerm, 16);
-  store<u32>(e, isRam(walkPA) ? <u32>(ramBase + <usize>(walkPA - RAM_BASE)) : 0, 20);
+  const fast = isRam(walkPA) && !(S.debugWatch && D.pageWatched(va));
+  store<u32>(e, fast ? <u32>(ramBase + <usize>(walkPA - RAM_BASE)) : 0, 20);
   return e;
 }
 
@@ -307,6 +309,7 @@ function readSlow(va: u64, size: u32, flags: u32): u64 {
   if ((va & 0xfff) + <u64>size <= 0x1000) {
     const pa = translate(va, size, ACC_READ, flags);
     if (memFault) return 0;
+    if (S.debugWatch) D.checkWatch(va, size, false);
     if (pa >> 32 != 0 && !isRam(pa)) { fault(va, ACC_READ, 0x10, flags); return 0; } // nothing decodes there
     return physRead(pa, size);
   }
@@ -316,6 +319,7 @@ function readSlow(va: u64, size: u32, flags: u32): u64 {
   if (memFault) return 0;
   const pa1 = translate(last & ~<u64>0xfff, 1, ACC_READ, flags);
   if (memFault) { S.far = va; return 0; }
+  if (S.debugWatch) D.checkWatch(va, size, false);
   let v: u64 = 0;
   for (let i: u32 = 0; i < size; i++) {
     const a = va + <u64>i;
@@ -348,6 +352,7 @@ function writeSlow(va: u64, size: u32, v: u64, flags: u32): void {
   if ((va & 0xfff) + <u64>size <= 0x1000) {
     const pa = translate(va, size, ACC_WRITE, flags);
     if (memFault) return;
+    if (S.debugWatch) D.checkWatch(va, size, true);
     if (pa >> 32 != 0 && !isRam(pa)) { fault(va, ACC_WRITE, 0x10, flags); return; }
     physWrite(pa, size, v);
     return;
@@ -357,6 +362,7 @@ function writeSlow(va: u64, size: u32, v: u64, flags: u32): void {
   if (memFault) return;
   const pa1 = translate(last & ~<u64>0xfff, 1, ACC_WRITE, flags);
   if (memFault) { S.far = va; return; }
+  if (S.debugWatch) D.checkWatch(va, size, true);
   for (let i: u32 = 0; i < size; i++) {
     const a = va + <u64>i;
     const pa = (a >> 12) == (va >> 12) ? pa0 + <u64>i : pa1 + (a & 0xfff);
@@ -402,6 +408,7 @@ export function invalidateFetch(): void { codeTag = CODE_NONE; updateFastPerms()
 }
 
 export function fetchSlow(va: u64): u32 {
+  if (S.debugBp && D.checkBreak(va)) { memFault = true; return 0; }
   const pa = translate(va, 4, ACC_EXEC, 0);
   if (memFault) return 0;
   if (!isRam(pa)) {
@@ -411,7 +418,7 @@ export function fetchSlow(va: u64): u32 {
     return 0;
   }
   const host = ramBase + <usize>((pa & ~<u64>0xfff) - RAM_BASE);
-  if (S.pstateIL == 0) {
+  if (S.pstateIL == 0 && !S.debugBp) {
     codeTag = va & ~<u64>0xfff;
     codeHost = host;
     codeGen = tlbGen;

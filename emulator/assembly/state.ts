@@ -58,5 +58,7 @@ export let lastUndefPC: u64 = 0;
 export let instretCount: u64 = 0;
 export let wfiStopped: bool = false; // run() returned Idle with PC on a WFI/WFE
 export let irqCheck: bool = true; // something changed that may unmask/raise an IRQ
+export let debugBp: bool = false;    // a host breakpoint is set (debug.ts): fetches take the slow path
+export let debugWatch: bool = false; // a host watchpoint is set (debug.ts): watched pages take the slow paths
 
 export function setPcNext(v: u64): void { npc = v; }

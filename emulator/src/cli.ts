@@ -12,6 +12,7 @@ import { LoaderError } from './loader.ts';
 import { Machine, type MachineExit } from './machine.ts';
 import { DEFAULT_KERNEL_PATH, loadCoreModule } from './node-files.ts';
 import type { ClockName } from './core.ts';
+import { GdbStub } from './gdb/stub.ts';
 
 export const EXIT_CODES = {
   poweroff: 0,
@@ -37,6 +38,9 @@ const USAGE = `usage: npm run vm -- [options]
   --import FILE            import disk (the kernel's blk1, slot 30), read-only; needs --disk
   --events FILE            the kernel's event channel (virtio console, slot 29): JSON Lines
                            appended to FILE as they arrive; - writes them to stderr
+  --gdb PORT               GDB remote stub on 127.0.0.1:PORT (QEMU's -gdb tcp::PORT);
+                           a client connecting stops the guest
+  --gdb-wait               with --gdb: wait for GDB before the first instruction (QEMU's -S)
   --help                   this text
 
 On a terminal: Ctrl-A x quits, Ctrl-A h shows the keys, Ctrl-A Ctrl-A sends Ctrl-A.
@@ -56,6 +60,8 @@ export interface CliOptions {
   events: string | null;
   initrd: string | null;
   seed: bigint | null;
+  gdbPort: number | null;
+  gdbWait: boolean;
 }
 
 export class UsageError extends Error {}
@@ -75,6 +81,8 @@ export function parseArgs(argv: string[], stdinIsTty: boolean): CliOptions | 'he
     events: null,
     initrd: null,
     seed: null,
+    gdbPort: null,
+    gdbWait: false,
   };
   for (let i = 0; i < argv.length; i++) {
     let arg = argv[i];
@@ -132,6 +140,17 @@ export function parseArgs(argv: string[], stdinIsTty: boolean): CliOptions | 'he
         o.initrd = next();
         if (o.initrd === '') throw new UsageError('--initrd needs a file name');
         break;
+      case '--gdb': {
+        const v = next();
+        const n = Number(v);
+        if (!/^\d+$/.test(v) || n < 1 || n > 65535) throw new UsageError(`--gdb ${v}: give a TCP port from 1 to 65535`);
+        o.gdbPort = n;
+        break;
+      }
+      case '--gdb-wait':
+        if (value !== undefined) throw new UsageError('--gdb-wait takes no value');
+        o.gdbWait = true;
+        break;
       case '--seed': {
         const v = next();
         if (!/^(\d+|0x[0-9a-fA-F]+)$/.test(v) || BigInt(v) >= 2n ** 64n) {
@@ -144,6 +163,7 @@ export function parseArgs(argv: string[], stdinIsTty: boolean): CliOptions | 'he
         throw new UsageError(`unknown option ${arg} (see --help)`);
     }
   }
+  if (o.gdbWait && o.gdbPort === null) throw new UsageError('--gdb-wait needs --gdb PORT');
   if (o.importDisk !== null && o.disk === null) {
     throw new UsageError('--import needs --disk: the import disk is blk1, after the system disk blk0');
   }
@@ -295,6 +315,19 @@ async function main(): Promise<number> {
     return EXIT_CODES.hostError;
   }
 
+  let gdb: GdbStub | null = null;
+  if (opts.gdbPort !== null) {
+    gdb = new GdbStub(machine, { port: opts.gdbPort, wait: opts.gdbWait, log: (m) => process.stderr.write(`vm: ${m}\n`) });
+    try {
+      await gdb.listen();
+    } catch (e) {
+      process.stderr.write(`vm: cannot listen for gdb on 127.0.0.1:${opts.gdbPort}: ${(e as Error).message}\n`);
+      storage.close();
+      return EXIT_CODES.hostError;
+    }
+    process.stderr.write(`vm: gdb stub on 127.0.0.1:${opts.gdbPort}${opts.gdbWait ? ' (waiting for gdb)' : ''}\n`);
+  }
+
   let quitByUser = false;
   let timedOut = false;
   if (isTty) {
@@ -335,12 +368,17 @@ async function main(): Promise<number> {
 
   const exit: MachineExit = await machine.run();
   if (timer) clearTimeout(timer);
+  gdb?.close();
   storage.close();
   if (isTty) stdin.setRawMode(false);
   stdin.pause();
 
   if (quitByUser) {
     process.stderr.write('\r\nvm: terminated\n');
+    return EXIT_CODES.poweroff;
+  }
+  if (gdb?.killed) {
+    process.stderr.write('vm: killed by gdb\n');
     return EXIT_CODES.poweroff;
   }
   if (timedOut) {

@@ -9,6 +9,8 @@ export const StopReason = {
   Reset: 3,
   Trap: 4,
   Halted: 5,
+  /** A host breakpoint or watchpoint (the debugger's; see debugStopKind). */
+  Debug: 6,
 } as const;
 export type StopReason = (typeof StopReason)[keyof typeof StopReason];
 
@@ -67,6 +69,23 @@ export interface CoreExports {
   idleState?(): number;
   /** The guest system counter in ticks (CNTVCT_EL0); used for pacing and the virtual RTC. */
   counterTicks?(): number;
+  // Host debugger (CORE-API.md "Host debugger"); optional so an older core still runs without --gdb.
+  debugAddBreak?(va: bigint): number;
+  debugRemoveBreak?(va: bigint): number;
+  debugAddWatch?(va: bigint, len: bigint, kind: number): number;
+  debugRemoveWatch?(va: bigint, len: bigint, kind: number): number;
+  debugClear?(): void;
+  debugSkipOnce?(): void;
+  debugStopKind?(): number;
+  debugWatchAddr?(): bigint;
+  debugWatchKind?(): number;
+  debugTranslate?(va: bigint): number;
+  getV?(n: number, half: number): bigint;
+  setV?(n: number, half: number, v: bigint): void;
+  getFPSR?(): number;
+  setFPSR?(v: number): void;
+  getFPCR?(): number;
+  setFPCR?(v: number): void;
 }
 
 export interface CoreHost {

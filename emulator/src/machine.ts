@@ -98,6 +98,22 @@ export interface MachineExit {
   psci?: number;
 }
 
+/** Why a debugged machine paused (see Machine.attachDebugger). */
+export type DebugStop =
+  | { kind: 'break' } // a breakpoint, PC on it
+  | { kind: 'watch'; addr: bigint; access: 'write' | 'read' | 'access' } // PC after the instruction
+  | { kind: 'step' }
+  | { kind: 'interrupt' } // debugInterrupt() (GDB's Ctrl-C), or attached with `waitAtStart`
+  | { kind: 'exited'; code: number }; // the guest powered off (or the machine stopped) while debugged
+
+/** What the debugger wants next after a DebugStop. */
+export type DebugAction = 'continue' | 'step';
+
+export interface Debugger {
+  /** The machine is paused (core state may be read and written) until resume() is called. */
+  onStop(stop: DebugStop): void;
+}
+
 export const EXIT = { poweroff: 0, hostError: 1, guestHalted: 2, stopped: 4, limit: 5 } as const;
 
 export interface MachineStats {
@@ -164,6 +180,9 @@ export class Machine {
   /** Instructions per core.run(); smaller while pacing so one call cannot skip much guest time. */
   private budget = SLICE;
   private readonly idleSpeedup: number;
+  private debuggerHooks: Debugger | null = null;
+  private debugInterruptRequested = false;
+  private resumeDebug: ((a: DebugAction) => void) | null = null;
   /** The most recent undefined instruction reported by the core. */
   lastUndefined: { pc: bigint; insn: number } | null = null;
 
@@ -228,6 +247,80 @@ export class Machine {
   private spi(spi: number): IrqLine {
     const intid = 32 + spi;
     return { set: (level: boolean) => this.core?.setIrqLine(intid, level ? 1 : 0) };
+  }
+
+  /**
+   * Attaches a debugger (the GDB stub): breakpoints and watchpoints stop the machine and call
+   * `onStop`; `waitAtStart` pauses before the first instruction (QEMU's -S).
+   */
+  attachDebugger(d: Debugger, waitAtStart = false): void {
+    if (!this.core.debugAddBreak) throw new Error('this core.wasm has no debugger support');
+    this.debuggerHooks = d;
+    if (waitAtStart) this.debugInterruptRequested = true;
+  }
+
+  /** Detaches the debugger: breakpoints and watchpoints are removed and a paused machine runs on. */
+  detachDebugger(): void {
+    this.core.debugClear?.();
+    this.debuggerHooks = null;
+    this.debugInterruptRequested = false;
+    this.resume('continue');
+  }
+
+  /** Pauses a running debugged machine at the next slice boundary (GDB's Ctrl-C). */
+  debugInterrupt(): void {
+    if (!this.debuggerHooks) return;
+    this.debugInterruptRequested = true;
+    this.wake?.();
+  }
+
+  /** Ends a debug pause: run on, or execute one instruction and pause again. */
+  resume(action: DebugAction): void {
+    const r = this.resumeDebug;
+    this.resumeDebug = null;
+    r?.(action);
+  }
+
+  /** True while paused for the debugger. */
+  get debugPaused(): boolean {
+    return this.resumeDebug !== null;
+  }
+
+  /**
+   * The debug pause: reports `stop`, then waits for resume(); a step runs one instruction and
+   * reports again. Returns a stop reason the run loop must handle (PowerOff, Reset) or Budget.
+   */
+  private async debugPause(stop: DebugStop): Promise<number> {
+    const core = this.core;
+    for (;;) {
+      this.flushUart();
+      const hooks = this.debuggerHooks;
+      if (!hooks) return StopReason.Budget;
+      const t0 = hostNow();
+      const action = await new Promise<DebugAction>((resolve) => {
+        this.resumeDebug = resolve;
+        hooks.onStop(stop);
+      });
+      this.idleMs += hostNow() - t0;
+      if (this.stopRequested) return StopReason.Budget;
+      core.debugSkipOnce!();
+      if (action === 'continue') return StopReason.Budget;
+      this.uart.refill();
+      const r = core.run(1);
+      this.flushUart();
+      if (r === StopReason.PowerOff) return r;
+      if (r === StopReason.Reset) this.reset();
+      stop = r === StopReason.Debug ? this.debugStopOf() : { kind: 'step' };
+    }
+  }
+
+  private debugStopOf(): DebugStop {
+    const core = this.core;
+    if (core.debugStopKind!() === 2) {
+      const k = core.debugWatchKind!();
+      return { kind: 'watch', addr: BigInt.asUintN(64, core.debugWatchAddr!()), access: k === 1 ? 'write' : k === 2 ? 'read' : 'access' };
+    }
+    return { kind: 'break' };
   }
 
   /** Guest RAM (re-created if the wasm memory grew). */
@@ -319,6 +412,7 @@ export class Machine {
   stop(): void {
     this.stopRequested = true;
     this.wake?.();
+    this.resume('continue'); // a debug pause ends too
   }
 
   /**
@@ -361,7 +455,13 @@ export class Machine {
   private async loop(): Promise<MachineExit> {
     const core = this.core;
     for (;;) {
-      if (this.stopRequested) return { code: EXIT.stopped, reason: 'stopped by the host' };
+      if (this.stopRequested) return this.exitDebugged({ code: EXIT.stopped, reason: 'stopped by the host' });
+      if (this.debugInterruptRequested && this.debuggerHooks) {
+        this.debugInterruptRequested = false;
+        const after = await this.debugPause({ kind: 'interrupt' });
+        if (after === StopReason.PowerOff) return this.exitDebugged({ code: EXIT.poweroff, reason: 'psci system_off', psci: core.psciReason() >>> 0 });
+        continue;
+      }
       const t0 = hostNow();
       let r: number = StopReason.Budget;
       let idling = false; // the last run() skipped time in WFI and the guest is ahead
@@ -396,7 +496,12 @@ export class Machine {
           }
           break;
         case StopReason.PowerOff:
-          return { code: EXIT.poweroff, reason: 'psci system_off', psci: core.psciReason() >>> 0 };
+          return this.exitDebugged({ code: EXIT.poweroff, reason: 'psci system_off', psci: core.psciReason() >>> 0 });
+        case StopReason.Debug: {
+          const after = await this.debugPause(this.debugStopOf());
+          if (after === StopReason.PowerOff) return this.exitDebugged({ code: EXIT.poweroff, reason: 'psci system_off', psci: core.psciReason() >>> 0 });
+          break;
+        }
         case StopReason.Reset:
           this.reset();
           await yieldToEventLoop();
@@ -422,6 +527,12 @@ export class Machine {
           return { code: EXIT.hostError, reason: `host error: core returned unknown stop reason ${r}` };
       }
     }
+  }
+
+  /** Tells an attached debugger that the run ended (GDB's W packet). */
+  private exitDebugged(exit: MachineExit): MachineExit {
+    this.debuggerHooks?.onStop({ kind: 'exited', code: exit.code });
+    return exit;
   }
 
   /**
