@@ -16,6 +16,7 @@ import { execLdSt, EXCLUSIVE, LDR_lit, PAIR, LDST_uimm, LDST_other } from "./lds
 import { execBranchSys, B_BL, CBZ, TBZ, B_cond, BRANCH_reg } from "./system";
 import { execSimdFp, execSimdLoadStore } from "./simd/index";
 import { gicIrqPending } from "./gic";
+import * as P from "./pmu";
 import { timerUpdate, timerChunkLimit, clockMode, refreshRealtime } from "./timer";
 
 @external("env", "reportUndefined")
@@ -104,6 +105,7 @@ export const EC_BRK: u32 = 0x3c;
 
 // Take an exception to EL1. `vecOff` is 0 for synchronous, 0x80 for IRQ.
 export function takeException(syndrome: u64, retAddr: u64, vecOff: u32): void {
+  if (P.pmuEnabled) P.pmuElChange();
   S.spsr = <u64>getPSTATE();
   S.elr = retAddr;
   if (vecOff == 0) S.esr = syndrome;
@@ -118,6 +120,7 @@ export function takeException(syndrome: u64, retAddr: u64, vecOff: u32): void {
   S.pstateIL = 0;
   S.exclValid = false;
   S.npc = (S.vbar & ~<u64>0x7ff) + <u64>(off + vecOff);
+  if (P.pmuEnabled) P.pmuAfterElChange();
 }
 
 @inline function syn(ec: u32, iss: u32): u64 {

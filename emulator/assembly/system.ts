@@ -13,6 +13,7 @@ import { timerRead, timerWrite, timerUpdate, counter, clockMode, skipToDeadline,
 import { getFPCR, setFPCR, getFPSR, setFPSR } from "./simd/index";
 import { idRead, idFound } from "./idregs";
 import { psciCall } from "./psci";
+import { isPmuKey, pmuRead, pmuWrite, pmuUndef, pmuEl0Trap, pmuEnabled, pmuElChange, pmuAfterElChange } from "./pmu";
 
 export function execBranchSys(insn: u32): void {
   const top = insn >> 24;
@@ -69,6 +70,7 @@ function ERET(insn: u32): void {
   if (S.curEL == 0 || ((insn >> 5) & 31) != 31) { undefinedInsn(insn); return; }
   const spsr = <u32>S.spsr;
   const target = S.elr;
+  if (pmuEnabled) pmuElChange();
   if (!setPSTATE(spsr)) {
     // illegal exception return: keep EL and SP, restore flags/masks, set IL
     S.nzcv = spsr & 0xf0000000;
@@ -79,6 +81,7 @@ function ERET(insn: u32): void {
   S.exclValid = false;
   S.irqCheck = true;
   S.npc = target;
+  if (pmuEnabled) pmuAfterElChange();
 }
 
 // SVC, HVC, SMC, BRK, HLT, DCPS
@@ -237,6 +240,7 @@ export let srStatus: u32 = 0;
 function el0Allowed(key: u32, write: bool): u32 {
   const op1 = (key >> 11) & 7;
   if (op1 != 3) return SR_UNDEF;
+  if (isPmuKey(key)) return pmuEl0Trap(key, write) ? SR_TRAP : SR_OK;
   switch (key) {
     case 0xda10: case 0xda20: case 0xda21: case 0xde82: return SR_OK; // NZCV, FPCR, FPSR, TPIDR_EL0
     case 0xda11: return (S.sctlr & (1 << 9)) != 0 ? SR_OK : SR_TRAP;   // DAIF (UMA)
@@ -258,6 +262,7 @@ export function sysregRead(key: u32): u64 {
   const id = idRead(key);
   if (idFound) return id;
   if ((key & 0xff80) == 0xc000) { srStatus = SR_UNDEF; return 0; } // unallocated ID-space encodings
+  if (isPmuKey(key)) { const v = pmuRead(key); if (pmuUndef) srStatus = SR_UNDEF; return v; }
   switch (key) {
     case 0xd000: return S.csselr;            // CSSELR_EL1
     // EL1 control
@@ -312,8 +317,6 @@ export function sysregRead(key: u32): u64 {
   }
   // DBGBVR/BCR/WVR/WCR<n>_EL1 (op0=2, op1=0, CRn=0, op2=4..7): RAZ/WI
   if ((key & 0xff80) == 0x8000 && (key & 7) >= 4) return 0;
-  // PMU registers (CRn=9, op1=0 or 3): RAZ/WI, PMU not modelled
-  if (((key >> 7) & 15) == 9 && (key >> 14) == 3 && (((key >> 11) & 7) == 0 || ((key >> 11) & 7) == 3) && ((key >> 3) & 15) >= 12 && key != 0xc4f6) return 0;
   srStatus = SR_UNDEF;
   return 0;
 }
@@ -361,7 +364,7 @@ export function sysregWrite(key: u32, v: u64): void {
     default: break;
   }
   if ((key & 0xff80) == 0x8000 && (key & 7) >= 4) return;
-  if (((key >> 7) & 15) == 9 && (key >> 14) == 3 && (((key >> 11) & 7) == 0 || ((key >> 11) & 7) == 3) && ((key >> 3) & 15) >= 12 && key != 0xc4f6) return;
+  if (isPmuKey(key)) { pmuWrite(key, v); if (pmuUndef) srStatus = SR_UNDEF; return; }
   srStatus = SR_UNDEF;
 }
 

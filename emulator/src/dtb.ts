@@ -326,6 +326,13 @@ export function buildVirtDtb(cfg: VirtDtbConfig): Uint8Array {
       'compatible': prop.str('arm,pl011', 'arm,primecell'),
     }),
   );
+  // PMU v3 overflow interrupt: PPI 7, level, CPU mask 1 (QEMU's node, its values)
+  children.push(
+    node('pmu', {
+      'interrupts': prop.u32(GIC_PPI, 7, (1 << 8) | IRQ_TYPE_LEVEL_HIGH),
+      'compatible': prop.str('arm,armv8-pmuv3'),
+    }),
+  );
   children.push(
     node(
       'intc@8000000',

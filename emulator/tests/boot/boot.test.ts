@@ -169,6 +169,10 @@ describe('CLI option parsing', () => {
   it('accepts the documented options in both spellings', () => {
     expect(parseArgs(['--kernel', 'k', '--append=a b', '--mem', '256', '--clock', 'realtime', '--timeout=1.5'], false)).toEqual({
       kernel: 'k', append: 'a b', memMiB: 256, clock: 'realtime', timeoutS: 1.5, disk: null, importDisk: null, events: null,
+      initrd: null, seed: null, gdbPort: null, gdbWait: false,
+    });
+    expect(parseArgs(['--initrd=r.cpio', '--seed', '0x10', '--gdb', '1234', '--gdb-wait'], false)).toMatchObject({
+      initrd: 'r.cpio', seed: 16n, gdbPort: 1234, gdbWait: true,
     });
     expect(parseArgs(['--disk=d.img', '--import', 'i.img', '--events', '-'], false)).toMatchObject({ disk: 'd.img', importDisk: 'i.img', events: '-' });
   });
@@ -190,6 +194,11 @@ describe('CLI option parsing', () => {
       [['--disk'], /needs a value/],
       [['--disk='], /--disk needs a file name/],
       [['--events'], /needs a value/],
+      [['--initrd='], /--initrd needs a file name/],
+      [['--seed', '-1'], /--seed -1: give an integer/],
+      [['--seed', '0x1' + '0'.repeat(16)], /give an integer from 0 to 2\^64-1/],
+      [['--gdb', '0'], /--gdb 0: give a TCP port/],
+      [['--gdb-wait=1'], /--gdb-wait takes no value/],
     ];
     for (const [args, re] of bad) expect(() => parseArgs(args, false), args.join(' ')).toThrow(re);
     expect(() => parseArgs(['--bogus'], false)).toThrow(UsageError);
