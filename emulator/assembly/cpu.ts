@@ -67,7 +67,7 @@ export function setNZCVFlags(v: u32): void { S.nzcv = v & 0xf0000000; }
 // ---- PSTATE in SPSR format ------------------------------------------------------
 
 export function getPSTATE(): u32 {
-  return S.nzcv | (S.pstateIL << 20) | S.daif | (S.curEL << 2) | (S.curEL != 0 ? S.spSel : 0);
+  return S.nzcv | (S.pstateSS ? 1 << 21 : 0) | (S.pstateIL << 20) | S.daif | (S.curEL << 2) | (S.curEL != 0 ? S.spSel : 0);
 }
 
 // Apply an SPSR-format value; returns false (and changes nothing) for a mode
@@ -102,11 +102,16 @@ export const EC_PC_ALIGN: u32 = 0x22;
 export const EC_DABT_LOW: u32 = 0x24;
 export const EC_DABT_CUR: u32 = 0x25;
 export const EC_BRK: u32 = 0x3c;
+export const EC_BKPT_LOW: u32 = 0x30, EC_BKPT_CUR: u32 = 0x31;
+export const EC_SOFTSTEP_LOW: u32 = 0x32, EC_SOFTSTEP_CUR: u32 = 0x33;
+export const EC_WATCH_LOW: u32 = 0x34, EC_WATCH_CUR: u32 = 0x35;
 
 // Take an exception to EL1. `vecOff` is 0 for synchronous, 0x80 for IRQ.
 export function takeException(syndrome: u64, retAddr: u64, vecOff: u32): void {
   if (P.pmuEnabled) P.pmuElChange();
   S.spsr = <u64>getPSTATE();
+  S.pstateSS = false;
+  S.ssState = 0;
   S.elr = retAddr;
   if (vecOff == 0) S.esr = syndrome;
   let off: u32;
@@ -315,11 +320,23 @@ export function run(budget: u32): u32 {
   while (S.instretCount < end) {
     timerUpdate();
     S.irqCheck = false;
+    // software step (debugarch.ts): the stepped instruction has run; the exception comes first
+    if (S.ssState >= 2) {
+      const stepped = S.ssState == 2;
+      S.ssState = 0;
+      if (!stepped || S.pstateSS) {
+        S.pstateSS = false; // the step completed (or was pending): SPSR.SS = 0
+        S.npc = S.pc;
+        takeSync(S.curEL == 0 ? EC_SOFTSTEP_LOW : EC_SOFTSTEP_CUR, (stepped ? 1 << 24 : 0) | 0x22, S.pc);
+        S.pc = S.npc;
+      }
+    }
     takeIrqIfAny();
     S.wfiStopped = false;
     let chunkEnd = end;
     const lim = timerChunkLimit();
     if (lim != 0 && S.instretCount + lim < chunkEnd) chunkEnd = S.instretCount + lim;
+    if (S.ssState == 1) { S.ssState = 2; chunkEnd = S.instretCount + 1; } // run exactly the stepped instruction
     while (S.instretCount < chunkEnd) {
       // memFault is false here: it is cleared below after any instruction that set it
       const pc = S.pc;
@@ -345,6 +362,7 @@ export function run(budget: u32): u32 {
 export function resetCpu(): void {
   memory.fill(S.REGS, 0, 32 * 8);
   S.pc = 0; S.npc = 0; S.nzcv = 0; S.curEL = 1; S.spSel = 1; S.daif = 0x3c0; S.pstateIL = 0;
+  S.pstateSS = false; S.ssState = 0;
   S.spEl0 = 0; S.spEl1 = 0;
   S.sctlr = 0x00c50838; // Cortex-A72 reset value as QEMU models it: MMU/caches off
   S.tcr = 0; S.ttbr0 = 0; S.ttbr1 = 0; S.mair = 0; S.vbar = 0; S.esr = 0; S.far = 0;

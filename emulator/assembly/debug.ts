@@ -13,6 +13,15 @@
 // Both compare virtual addresses, as GDB gives them.
 
 import * as S from "./state";
+import * as DA from "./debugarch";
+import { takeSync, EC_BKPT_LOW, EC_BKPT_CUR, EC_WATCH_LOW, EC_WATCH_CUR } from "./cpu";
+import * as M from "./mem";
+
+// S.debugBp / S.debugWatch: host or guest (debugarch.ts) breakpoints / watchpoints exist
+export function refreshDebugFlags(): void {
+  S.debugBp = bpCount > 0 || DA.guestBp;
+  S.debugWatch = wpCount > 0 || DA.guestWp;
+}
 
 const MAX_BP: i32 = 64;
 const MAX_WP: i32 = 32;
@@ -34,7 +43,7 @@ export function addBreak(va: u64): bool {
   for (let i = 0; i < bpCount; i++) if (BP[i] == va) return true;
   if (bpCount >= MAX_BP) return false;
   BP[bpCount++] = va;
-  S.debugBp = true;
+  refreshDebugFlags();
   return true;
 }
 
@@ -42,7 +51,7 @@ export function removeBreak(va: u64): bool {
   for (let i = 0; i < bpCount; i++) {
     if (BP[i] == va) {
       BP[i] = BP[--bpCount];
-      S.debugBp = bpCount > 0;
+      refreshDebugFlags();
       return true;
     }
   }
@@ -56,7 +65,7 @@ export function addWatch(va: u64, len: u64, kind: u32): bool {
   if (wpCount >= MAX_WP) return false;
   WP_ADDR[wpCount] = va; WP_LEN[wpCount] = len; WP_KIND[wpCount] = kind;
   wpCount++;
-  S.debugWatch = true;
+  refreshDebugFlags();
   return true;
 }
 
@@ -65,7 +74,7 @@ export function removeWatch(va: u64, len: u64, kind: u32): bool {
     if (WP_ADDR[i] == va && WP_LEN[i] == len && WP_KIND[i] == kind) {
       wpCount--;
       WP_ADDR[i] = WP_ADDR[wpCount]; WP_LEN[i] = WP_LEN[wpCount]; WP_KIND[i] = WP_KIND[wpCount];
-      S.debugWatch = wpCount > 0;
+      refreshDebugFlags();
       return true;
     }
   }
@@ -74,7 +83,7 @@ export function removeWatch(va: u64, len: u64, kind: u32): bool {
 
 export function clearAll(): void {
   bpCount = 0; wpCount = 0;
-  S.debugBp = false; S.debugWatch = false;
+  refreshDebugFlags();
   skipArmed = false;
 }
 
@@ -97,11 +106,17 @@ export function checkBreak(va: u64): bool {
       return true;
     }
   }
+  // the guest's own breakpoints: a Breakpoint exception before the instruction
+  if (DA.guestBp && DA.breakpointHit(va)) {
+    takeSync(S.curEL == 0 ? EC_BKPT_LOW : EC_BKPT_CUR, 0x22, S.pc);
+    return true;
+  }
   return false;
 }
 
 // True if the 4 KiB page of `va` overlaps a watchpoint (its TLB entry must not be fast).
 export function pageWatched(va: u64): bool {
+  if (DA.pageWatchedByGuest(va)) return true;
   const lo = va & ~<u64>0xfff, hi = lo + 0x1000;
   for (let i = 0; i < wpCount; i++) {
     if (WP_ADDR[i] < hi && WP_ADDR[i] + WP_LEN[i] > lo) return true;
@@ -109,8 +124,15 @@ export function pageWatched(va: u64): bool {
   return false;
 }
 
-// Called by the slow read/write paths while a watchpoint is set.
-export function checkWatch(va: u64, size: u32, write: bool): void {
+// Called by the slow read/write paths while a watchpoint is set. Returns true
+// if a guest watchpoint took its exception: the access must not be made.
+export function checkWatch(va: u64, size: u32, write: bool): bool {
+  if (DA.guestWp && DA.watchpointHit(va, size, write)) {
+    S.far = DA.wpHitAddr;
+    takeSync(S.curEL == 0 ? EC_WATCH_LOW : EC_WATCH_CUR, (write ? 1 << 6 : 0) | 0x22, S.pc);
+    M.memFault = true;
+    return true;
+  }
   const need: u32 = write ? 1 : 2;
   for (let i = 0; i < wpCount; i++) {
     if ((WP_KIND[i] & need) != 0 && WP_ADDR[i] < va + <u64>size && WP_ADDR[i] + WP_LEN[i] > va) {
@@ -121,7 +143,8 @@ export function checkWatch(va: u64, size: u32, write: bool): void {
         S.stopReason = 6; // after this instruction
         S.irqCheck = true;
       }
-      return;
+      return false;
     }
   }
+  return false;
 }

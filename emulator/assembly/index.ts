@@ -11,6 +11,7 @@ import { sysregRead, sysregWrite, srKey } from "./system";
 import * as SY from "./system";
 import * as V from "./simd/index";
 import * as P from "./pmu";
+import * as DA from "./debugarch";
 
 export function init(ramBytes: u32): void {
   if (ramBytes == 0 || (ramBytes & 0xffff) != 0) abort("init: RAM size must be a non-zero multiple of 64 KiB");
@@ -26,6 +27,8 @@ export function reset(): void {
   C.resetCpu();
   G.gicReset();
   P.pmuReset();
+  DA.debugArchReset();
+  D.refreshDebugFlags();
   T.timerReset();
   for (let i: u32 = 0; i < 32; i++) { V.setV(i, 0, 0); V.setV(i, 1, 0); }
   V.setFPCR(0); V.setFPSR(0);

@@ -309,7 +309,7 @@ function readSlow(va: u64, size: u32, flags: u32): u64 {
   if ((va & 0xfff) + <u64>size <= 0x1000) {
     const pa = translate(va, size, ACC_READ, flags);
     if (memFault) return 0;
-    if (S.debugWatch) D.checkWatch(va, size, false);
+    if (S.debugWatch && D.checkWatch(va, size, false)) return 0;
     if (pa >> 32 != 0 && !isRam(pa)) { fault(va, ACC_READ, 0x10, flags); return 0; } // nothing decodes there
     return physRead(pa, size);
   }
@@ -319,7 +319,7 @@ function readSlow(va: u64, size: u32, flags: u32): u64 {
   if (memFault) return 0;
   const pa1 = translate(last & ~<u64>0xfff, 1, ACC_READ, flags);
   if (memFault) { S.far = va; return 0; }
-  if (S.debugWatch) D.checkWatch(va, size, false);
+  if (S.debugWatch && D.checkWatch(va, size, false)) return 0;
   let v: u64 = 0;
   for (let i: u32 = 0; i < size; i++) {
     const a = va + <u64>i;
@@ -352,7 +352,7 @@ function writeSlow(va: u64, size: u32, v: u64, flags: u32): void {
   if ((va & 0xfff) + <u64>size <= 0x1000) {
     const pa = translate(va, size, ACC_WRITE, flags);
     if (memFault) return;
-    if (S.debugWatch) D.checkWatch(va, size, true);
+    if (S.debugWatch && D.checkWatch(va, size, true)) return;
     if (pa >> 32 != 0 && !isRam(pa)) { fault(va, ACC_WRITE, 0x10, flags); return; }
     physWrite(pa, size, v);
     return;
@@ -362,7 +362,7 @@ function writeSlow(va: u64, size: u32, v: u64, flags: u32): void {
   if (memFault) return;
   const pa1 = translate(last & ~<u64>0xfff, 1, ACC_WRITE, flags);
   if (memFault) { S.far = va; return; }
-  if (S.debugWatch) D.checkWatch(va, size, true);
+  if (S.debugWatch && D.checkWatch(va, size, true)) return;
   for (let i: u32 = 0; i < size; i++) {
     const a = va + <u64>i;
     const pa = (a >> 12) == (va >> 12) ? pa0 + <u64>i : pa1 + (a & 0xfff);

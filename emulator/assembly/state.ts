@@ -12,6 +12,8 @@ export let curEL: u32 = 1;       // 0 or 1
 export let spSel: u32 = 1;       // PSTATE.SP (only meaningful at EL1)
 export let daif: u32 = 0x3c0;    // bits 9..6 as in SPSR
 export let pstateIL: u32 = 0;    // PSTATE.IL (illegal execution state)
+export let pstateSS: bool = false; // PSTATE.SS (software step, debugarch.ts)
+export let ssState: u32 = 0;     // software step: 1 armed by ERET, 2 one instruction run (cpu.ts run())
 export let spEl0: u64 = 0;
 export let spEl1: u64 = 0;
 

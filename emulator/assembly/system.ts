@@ -13,6 +13,8 @@ import { timerRead, timerWrite, timerUpdate, counter, clockMode, skipToDeadline,
 import { getFPCR, setFPCR, getFPSR, setFPSR } from "./simd/index";
 import { idRead, idFound } from "./idregs";
 import { psciCall } from "./psci";
+import { isDebugKey, debugRegRead, debugRegWrite, daUndef, debugEnabledAt, mdscr, ssRecompute } from "./debugarch";
+import { refreshDebugFlags } from "./debug";
 import { isPmuKey, pmuRead, pmuWrite, pmuUndef, pmuEl0Trap, pmuEnabled, pmuElChange, pmuAfterElChange } from "./pmu";
 
 export function execBranchSys(insn: u32): void {
@@ -71,7 +73,11 @@ function ERET(insn: u32): void {
   const spsr = <u32>S.spsr;
   const target = S.elr;
   if (pmuEnabled) pmuElChange();
-  if (!setPSTATE(spsr)) {
+  const ok = setPSTATE(spsr);
+  // software step: PSTATE.SS from SPSR.SS when stepping is enabled at the EL returned to
+  S.pstateSS = ok && (spsr & (1 << 21)) != 0 && (mdscr & 1) != 0 && debugEnabledAt(S.curEL, (spsr & 0x200) != 0);
+  ssRecompute();
+  if (!ok) {
     // illegal exception return: keep EL and SP, restore flags/masks, set IL
     S.nzcv = spsr & 0xf0000000;
     S.daif = spsr & 0x3c0;
@@ -194,6 +200,7 @@ function MSR_imm(insn: u32): void {
     if (S.curEL == 0 && (S.sctlr & (1 << 9)) == 0) { sysTrap(insn, false); return; }
     if (op2 == 6) S.daif |= crm << 6; else S.daif &= ~(crm << 6);
     S.irqCheck = true;
+    if ((mdscr & 1) != 0) ssRecompute(); // PSTATE.D may (un)mask a software step
     return;
   }
   undefinedInsn(insn);
@@ -306,17 +313,10 @@ export function sysregRead(key: u32): u64 {
     case 0xdf18: return timerRead(false, 0);
     case 0xdf19: return timerRead(false, 1);
     case 0xdf1a: return timerRead(false, 2);
-    // debug: RAZ/WI as QEMU does without a debugger attached
-    case 0x8012: return S.mdscr;             // MDSCR_EL1
-    case 0x8010: return 0;                   // MDCCINT_EL1
-    case 0x8080: return 0;                   // MDRAR_EL1
-    case 0x808c: return 0xa;                 // OSLSR_EL1
-    case 0x809c: return 0;                   // OSDLR_EL1
-    case 0x80a4: return 0;                   // DBGPRCR_EL1
     default: break;
   }
-  // DBGBVR/BCR/WVR/WCR<n>_EL1 (op0=2, op1=0, CRn=0, op2=4..7): RAZ/WI
-  if ((key & 0xff80) == 0x8000 && (key & 7) >= 4) return 0;
+  // self-hosted debug registers (debugarch.ts)
+  if (isDebugKey(key)) { const v = debugRegRead(key); if (daUndef) srStatus = SR_UNDEF; return v; }
   srStatus = SR_UNDEF;
   return 0;
 }
@@ -348,7 +348,7 @@ export function sysregWrite(key: u32, v: u64): void {
     case 0xc684: S.tpidr1 = v; return;
     case 0xc708: S.cntkctl = v & 0x3ff; return;
     case 0xda10: S.nzcv = <u32>v & 0xf0000000; return;
-    case 0xda11: S.daif = <u32>v & 0x3c0; S.irqCheck = true; return;
+    case 0xda11: S.daif = <u32>v & 0x3c0; S.irqCheck = true; if ((mdscr & 1) != 0) ssRecompute(); return;
     case 0xda20: setFPCR(<u32>v); return;
     case 0xda21: setFPSR(<u32>v); return;
     case 0xde82: S.tpidr0 = v; return;
@@ -359,11 +359,15 @@ export function sysregWrite(key: u32, v: u64): void {
     case 0xdf18: timerWrite(false, 0, v); return;
     case 0xdf19: timerWrite(false, 1, v); return;
     case 0xdf1a: timerWrite(false, 2, v); return;
-    case 0x8012: S.mdscr = v; return;
-    case 0x8010: case 0x8084: case 0x809c: case 0x80a4: return; // MDCCINT, OSLAR, OSDLR, DBGPRCR: WI
     default: break;
   }
-  if ((key & 0xff80) == 0x8000 && (key & 7) >= 4) return;
+  if (isDebugKey(key)) {
+    debugRegWrite(key, v);
+    if (daUndef) { srStatus = SR_UNDEF; return; }
+    refreshDebugFlags(); tlbFlush(); invalidateFetch();
+    ssRecompute();
+    return;
+  }
   if (isPmuKey(key)) { pmuWrite(key, v); if (pmuUndef) srStatus = SR_UNDEF; return; }
   srStatus = SR_UNDEF;
 }
@@ -372,7 +376,7 @@ function isReadOnly(key: u32): bool {
   // ID space (op0=3, op1=0/1, CRn=0) except CSSELR, plus CTR, DCZID, CurrentEL, ISR, counters
   if ((key & 0xff80) == 0xc000 || (key & 0xff80) == 0xc800) return true;
   return key == 0xd801 || key == 0xd807 || key == 0xc212 || key == 0xc608 ||
-         key == 0xdf00 || key == 0xdf01 || key == 0xdf02 || key == 0x8080 || key == 0x808c;
+         key == 0xdf00 || key == 0xdf01 || key == 0xdf02;
 }
 
 function MRS(insn: u32): void {
@@ -382,7 +386,6 @@ function MRS(insn: u32): void {
     if (a == SR_UNDEF) { undefinedInsn(insn); return; }
     if (a == SR_TRAP) { sysTrap(insn, true); return; }
   }
-  if (key == 0x8084) { undefinedInsn(insn); return; } // OSLAR is write-only
   if (key == 0xc208 && S.spSel == 0) { undefinedInsn(insn); return; } // SP_EL0 while using SP_EL0
   const v = sysregRead(key);
   if (srStatus != SR_OK) { undefinedInsn(insn); return; }
