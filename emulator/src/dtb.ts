@@ -247,6 +247,11 @@ export interface VirtDtbConfig {
   seeds?: DtbSeeds;
   /** Number of virtio-mmio transport slots (QEMU virt always has 32). */
   virtioSlots?: number;
+  /**
+   * The blob's totalsize: QEMU 7.2 hands the guest its whole 1 MiB FDT buffer (free space after
+   * the strings), and Linux reserves what totalsize says; default 0x100000 like QEMU, 0 = compact.
+   */
+  totalSize?: number;
 }
 
 export interface DtbSeeds {
@@ -407,5 +412,14 @@ export function buildVirtDtb(cfg: VirtDtbConfig): Uint8Array {
     },
     children,
   );
-  return writeFdt(root);
+  const blob = writeFdt(root);
+  const total = cfg.totalSize ?? QEMU_FDT_SIZE;
+  if (total <= blob.length) return blob;
+  const padded = new Uint8Array(total);
+  padded.set(blob);
+  new DataView(padded.buffer).setUint32(4, total); // header totalsize
+  return padded;
 }
+
+/** QEMU's FDT buffer size (its device_tree.c FDT_MAX_SIZE), what `dumpdtb` writes. */
+export const QEMU_FDT_SIZE = 0x100000;

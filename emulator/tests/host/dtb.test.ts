@@ -15,7 +15,7 @@ const haveQemu = spawnSync('qemu-system-aarch64', ['--version']).status === 0;
 
 const RAW_KERNEL = Uint8Array.from([0, 0, 0, 0x14]);
 
-function qemuDtb(memMiB: number, append: string, initrd?: Uint8Array, kernelBytes: Uint8Array = RAW_KERNEL): FdtNode {
+function qemuDtbBytes(memMiB: number, append: string, initrd?: Uint8Array, kernelBytes: Uint8Array = RAW_KERNEL): Uint8Array {
   const dir = mkdtempSync(join(tmpdir(), 'sis-dtb-'));
   const f = join(dir, 'virt.dtb');
   const kernel = join(dir, 'k');
@@ -26,7 +26,11 @@ function qemuDtb(memMiB: number, append: string, initrd?: Uint8Array, kernelByte
     '-kernel', kernel, ...(append ? ['-append', append] : []), ...(initrd ? ['-initrd', join(dir, 'initrd')] : []),
   ]);
   if (r.status !== 0) throw new Error(`qemu dumpdtb failed: ${r.stderr}`);
-  return parseFdt(readFileSync(f));
+  return new Uint8Array(readFileSync(f));
+}
+
+function qemuDtb(memMiB: number, append: string, initrd?: Uint8Array, kernelBytes: Uint8Array = RAW_KERNEL): FdtNode {
+  return parseFdt(qemuDtbBytes(memMiB, append, initrd, kernelBytes));
 }
 
 // QEMU virt devices our machine does not model.
@@ -90,6 +94,15 @@ describe.skipIf(!haveQemu)('device tree vs QEMU dumpdtb', () => {
       expect(Buffer.compare(m.ram.subarray(m.plan.initrdOffset, m.plan.initrdOffset + size), initrd)).toBe(0);
     });
   }
+});
+
+describe.skipIf(!haveQemu)('device tree size', () => {
+  it('has the totalsize of QEMU\'s blob (its whole FDT buffer: Linux reserves that much)', () => {
+    const q = qemuDtbBytes(128, '');
+    const ours = buildVirtDtb({ ramBytes: 128 << 20, bootargs: '' });
+    expect(ours.length).toBe(q.length);
+    expect(new DataView(ours.buffer).getUint32(4)).toBe(new DataView(q.buffer, q.byteOffset).getUint32(4));
+  });
 });
 
 describe('device tree seeds', () => {
