@@ -318,7 +318,7 @@ function readSlow(va: u64, size: u32, flags: u32): u64 {
   const pa0 = translate(va, 1, ACC_READ, flags);
   if (memFault) return 0;
   const pa1 = translate(last & ~<u64>0xfff, 1, ACC_READ, flags);
-  if (memFault) { S.far = va; return 0; }
+  if (memFault) return 0; // FAR: the second page's first byte, as QEMU (Linux looks FAR up)
   if (S.debugWatch && D.checkWatch(va, size, false)) return 0;
   let v: u64 = 0;
   for (let i: u32 = 0; i < size; i++) {
@@ -361,7 +361,7 @@ function writeSlow(va: u64, size: u32, v: u64, flags: u32): void {
   const pa0 = translate(va, 1, ACC_WRITE, flags);
   if (memFault) return;
   const pa1 = translate(last & ~<u64>0xfff, 1, ACC_WRITE, flags);
-  if (memFault) { S.far = va; return; }
+  if (memFault) return; // FAR: the second page's first byte, as QEMU
   if (S.debugWatch && D.checkWatch(va, size, true)) return;
   for (let i: u32 = 0; i < size; i++) {
     const a = va + <u64>i;
@@ -379,7 +379,7 @@ export function probeWrite(va: u64, size: u32, flags: u32): bool {
   const last = va + <u64>(size - 1);
   if ((last >> 12) != (va >> 12)) {
     translate(last & ~<u64>0xfff, 1, ACC_WRITE, flags);
-    if (memFault) { S.far = va; return false; }
+    if (memFault) return false; // FAR: the second page's first byte, as QEMU
   }
   return true;
 }
