@@ -5,7 +5,17 @@
 // clock so its guest microseconds are host microseconds, comparable with
 // QEMU's. Prints emulator MIPS and the emulator/QEMU time ratios. Measures,
 // never asserts. Options: --iters N (default 200000), --kernel FILE,
-// --no-qemu, --fs-kib N (default 1024).
+// --no-qemu, --fs-kib N (default 1024), --cpu interp,jit (the emulator's CPU
+// modes to measure, default both; the storage rows use the first).
+//
+// Per mode: boot to prompt, each loop's guest time, the bench total, host CPU
+// time of the bench command (steadier than wall time on a shared machine), MIPS
+// per loop (each loop's instruction count comes from one extra virtual-clock
+// run, where guest ticks are instructions), and for jit the translator's
+// figures (blocks, compile time per translated instruction, code cache bytes).
+// Also the cost of one Ed25519 signature verification (what a model import,
+// swap or boot check pays), from the `selftest: ed25519: one verify takes T us`
+// line of `selftest ed25519`.
 //
 // Storage: both machines boot again with a blank 64 MiB system disk (the
 // kernel formats it) and run the kernel's `fsbench KIB` command, which
@@ -15,6 +25,17 @@
 //   fsbench: read N bytes T us                (sequential, checked)
 //   fsbench: append+fsync K x 512 bytes T us, E us each
 // A kernel without `fsbench` gets a note instead of the storage rows.
+//
+// Models: both machines boot a third time with a blank 32 MiB system disk
+// and the seed bundle as the import disk (the kernel provisions its
+// registry), then `modelctl swap v1.1.0`, `modelctl health` (3 times, the
+// median) and `modelctl rollback`; the guest microseconds are the kernel's
+// own figures (swap and rollback: the whole operation; health: the check).
+// Instructions: the emulator counts them exactly (the whole command); QEMU
+// has no counter, so a fourth QEMU boot runs with -icount shift=0 (one
+// virtual nanosecond per instruction) and its guest nanoseconds are given
+// as its instruction count (waits for the disk included). Seed targets:
+// swap < 100 ms, health < 50 ms.
 import { readFileSync } from 'node:fs';
 import { PROMPT, runCommand, type SerialMachine } from '../kernel-image/tests/serial-machine.ts';
 import { bootQemu } from '../kernel-image/tests/qemu-machine.ts';
@@ -24,6 +45,8 @@ import { MemoryBlockStore, VirtioBlk } from '../emulator/src/devices/virtio-blk.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { CpuMode } from '../emulator/src/jit/jit.ts';
+import { runScript } from '../emulator/src/jit/script-run.ts';
 
 interface Result {
   bootMs: number;
@@ -31,6 +54,9 @@ interface Result {
   checks: Record<string, string>;
   commandMs: number;
   instructions?: number;
+  verifyUs?: number; // one Ed25519 verify, guest microseconds
+  cpuMs?: number;
+  profile?: string;
 }
 
 function arg(name: string): string | undefined {
@@ -42,6 +68,11 @@ const iters = Number(arg('--iters') ?? 200_000);
 const kernelPath = arg('--kernel') ?? DEFAULT_KERNEL_PATH;
 const withQemu = !process.argv.includes('--no-qemu');
 const fsKiB = Number(arg('--fs-kib') ?? 1024);
+const cpus = (arg('--cpu') ?? 'interp,jit').split(',') as CpuMode[];
+if (!cpus.length || cpus.some((c) => c !== 'interp' && c !== 'jit')) {
+  console.error('bench: --cpu wants interp, jit or interp,jit');
+  process.exit(64);
+}
 const FS_DISK_MIB = 64;
 if (!Number.isInteger(iters) || iters < 1) {
   console.error('bench: --iters wants a positive whole number');
@@ -59,7 +90,7 @@ function parseBench(answer: string): Pick<Result, 'loops' | 'checks'> {
   return { loops, checks };
 }
 
-async function measure(name: string, start: () => Promise<SerialMachine>, instret?: (m: SerialMachine) => number): Promise<Result> {
+async function measure(name: string, start: () => Promise<SerialMachine>, instret?: (m: SerialMachine) => number, profile?: (m: SerialMachine) => string | undefined): Promise<Result> {
   process.stderr.write(`bench: booting ${name}...\n`);
   const t0 = performance.now();
   const m = await start();
@@ -69,21 +100,39 @@ async function measure(name: string, start: () => Promise<SerialMachine>, instre
     process.stderr.write(`bench: ${name}: bench ${iters}...\n`);
     const i0 = instret?.(m);
     const c0 = performance.now();
+    const u0 = process.cpuUsage();
     const answer = await runCommand(m, `bench ${iters}`, 600_000);
     const commandMs = performance.now() - c0;
+    const u = process.cpuUsage(u0);
     const instructions = i0 === undefined ? undefined : instret!(m) - i0;
-    return { bootMs, commandMs, instructions, ...parseBench(answer) };
+    const cpuMs = (u.user + u.system) / 1000;
+    const prof = profile?.(m); // before the selftest below adds its own translations
+    const verify = /^selftest: ed25519: one verify takes (\d+) us/m.exec(await runCommand(m, 'selftest ed25519', 120_000));
+    return { bootMs, commandMs, instructions, cpuMs, profile: prof, verifyUs: verify ? Number(verify[1]) : undefined, ...parseBench(answer) };
   } finally {
     await m.kill();
   }
 }
 
 const emuKernel = readFileSync(kernelPath);
-const emu = await measure(
-  'emulator',
-  () => EmulatorMachine.start({ kernel: emuKernel, clock: 'realtime' }),
-  (m) => (m as EmulatorMachine).machine.stats().instret,
-);
+const emus: Record<string, Result> = {};
+for (const cpu of cpus) {
+  emus[cpu] = await measure(
+    `emulator --cpu ${cpu}`,
+    () => EmulatorMachine.start({ kernel: emuKernel, clock: 'realtime', cpu }),
+    (m) => (m as EmulatorMachine).machine.stats().instret,
+    (m) => {
+      const p = (m as EmulatorMachine).machine.profile();
+      if (!p) return undefined;
+      return `jit: ${p.compiles} blocks translated (${p.insnsTranslated} instructions) in ${p.compileMs.toFixed(0)} ms = ${p.insnsTranslated ? ((p.compileMs * 1000) / p.insnsTranslated).toFixed(1) : '-'} us per translated instruction; code cache ${(p.codeBytes / 1024).toFixed(0)} KiB of wasm; ${(100 * p.insnsInJit / Math.max(1, m && (m as EmulatorMachine).machine.stats().instret)).toFixed(1)}% of all instructions ran translated`;
+    },
+  );
+}
+const emu = emus[cpus[0]];
+// instructions per loop: guest ticks under the virtual clock are instructions (bench has no WFI)
+process.stderr.write(`bench: counting each loop's instructions (virtual clock)...\n`);
+const counted = parseBench((await runScript([`bench ${iters}`, 'poweroff'], 'jit', { kernel: emuKernel })).output);
+const loopInsns: Record<string, number> = Object.fromEntries(Object.entries(counted.loops).map(([k, us]) => [k, (us * 62.5)]));
 const qemu = withQemu ? await measure('QEMU', () => bootQemu({ image: kernelPath })) : null;
 
 interface FsResult {
@@ -119,7 +168,7 @@ let emuFs: FsResult | string;
 let qemuFs: FsResult | string | null = null;
 try {
   emuFs = await measureFs('emulator', () =>
-    EmulatorMachine.start({ kernel: emuKernel, clock: 'realtime', virtio: { 31: new VirtioBlk(new MemoryBlockStore(new Uint8Array(FS_DISK_MIB << 20))) } }),
+    EmulatorMachine.start({ kernel: emuKernel, clock: 'realtime', cpu: cpus[0], virtio: { 31: new VirtioBlk(new MemoryBlockStore(new Uint8Array(FS_DISK_MIB << 20))) } }),
   );
   if (withQemu && typeof emuFs !== 'string') {
     const img = join(scratch, 'disk.img');
@@ -135,20 +184,109 @@ try {
   rmSync(scratch, { recursive: true, force: true });
 }
 
+interface ModelResult {
+  swapUs: number;
+  healthUs: number;
+  rollbackUs: number;
+  insns?: { swap: number; health: number; rollback: number };
+}
+
+async function measureModels(name: string, start: () => Promise<SerialMachine>, instret?: (m: SerialMachine) => number): Promise<ModelResult | string> {
+  process.stderr.write(`bench: ${name}: models (blank disk + seed bundle)...\n`);
+  const m = await start();
+  try {
+    await m.waitFor(PROMPT, { timeoutMs: 300_000 });
+    if (!/models: active v1\.0\.0/.test(m.output)) return `the kernel did not activate v1.0.0 from the seed bundle: ${m.output.split('\n').filter((l) => l.includes('models: ***')).join(' | ')}`;
+    const timed = async (cmd: string) => {
+      const i0 = instret?.(m) ?? 0;
+      const a = await runCommand(m, cmd, 600_000);
+      return { a, insns: (instret?.(m) ?? 0) - i0 };
+    };
+    const swap = await timed('modelctl swap v1.1.0');
+    const sw = /^Model swap complete: v1\.1\.0 \((\d+) us/m.exec(swap.a);
+    if (!sw) return `unexpected swap output: ${JSON.stringify(swap.a.slice(0, 300))}`;
+    const hs: { us: number; insns: number }[] = [];
+    for (let i = 0; i < 3; i++) {
+      const h = await timed('modelctl health');
+      const r = /^ {2}result: +pass \((\d+) us\)$/m.exec(h.a);
+      if (!r) return `unexpected health output: ${JSON.stringify(h.a.slice(0, 300))}`;
+      hs.push({ us: Number(r[1]), insns: h.insns });
+    }
+    hs.sort((x, y) => x.us - y.us);
+    const rb = await timed('modelctl rollback');
+    const rr = /^Rollback complete: active v1\.0\.0 \((\d+) us\)$/m.exec(rb.a);
+    if (!rr) return `unexpected rollback output: ${JSON.stringify(rb.a.slice(0, 300))}`;
+    return {
+      swapUs: Number(sw[1]), healthUs: hs[1].us, rollbackUs: Number(rr[1]),
+      insns: instret ? { swap: swap.insns, health: hs[1].insns, rollback: rb.insns } : undefined,
+    };
+  } finally {
+    await m.kill();
+  }
+}
+
+const bundlePath = join(import.meta.dirname, '..', 'models', 'dist', 'seed-bundle.tar');
+const bundle = (() => {
+  const b = readFileSync(bundlePath);
+  const out = new Uint8Array(Math.ceil(b.length / 512) * 512);
+  out.set(b);
+  return out;
+})();
+const MODEL_DISK_MIB = 32;
+const emuModelMachine = (clock: 'realtime' | 'virtual') => () => EmulatorMachine.start({
+  kernel: emuKernel, clock,
+  virtio: { 31: new VirtioBlk(new MemoryBlockStore(new Uint8Array(MODEL_DISK_MIB << 20))), 30: new VirtioBlk(new MemoryBlockStore(bundle.slice(), true)) },
+});
+const emuInstret = (m: SerialMachine) => (m as EmulatorMachine).machine.stats().instret;
+// Realtime: what a user at `npm run vm` sees (host jitter included: on a loaded host the latency
+// gate can fail). Virtual: deterministic, the counter advances with retired instructions.
+const emuModels = await measureModels('emulator', emuModelMachine('realtime'), emuInstret);
+const emuModelsVirtual = await measureModels('emulator (virtual clock)', emuModelMachine('virtual'), emuInstret);
+let qemuModels: ModelResult | string | null = null;
+let qemuIcount: ModelResult | string | null = null;
+if (withQemu) {
+  const dir = mkdtempSync(join(tmpdir(), 'sis-bench-models-'));
+  try {
+    const boot = (extra: string[]) => {
+      const img = join(dir, `disk-${extra.length}.img`);
+      writeFileSync(img, new Uint8Array(MODEL_DISK_MIB << 20));
+      return bootQemu({
+        image: kernelPath, deadlineMs: 600_000,
+        args: [...extra, '-global', 'virtio-mmio.force-legacy=false', '-drive', `if=none,file=${img},format=raw,id=d0`, '-device', 'virtio-blk-device,drive=d0',
+          '-drive', `if=none,file=${bundlePath},format=raw,id=d1,readonly=on`, '-device', 'virtio-blk-device,drive=d1'],
+      });
+    };
+    qemuModels = await measureModels('QEMU', () => boot([]));
+    qemuIcount = await measureModels('QEMU -icount shift=0', () => boot(['-icount', 'shift=0']));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 const f = (x: number, d = 0) => x.toFixed(d).padStart(10);
 const lines: string[] = [];
 lines.push(`SIS bench, ${iters} iterations, kernel ${kernelPath}`);
-lines.push(`${'measure'.padEnd(28)}${'emulator'.padStart(10)}${'QEMU'.padStart(10)}${'emu/QEMU'.padStart(10)}`);
-const row = (label: string, e: number, q: number | undefined, unit: string) =>
-  lines.push(`${(label + ' (' + unit + ')').padEnd(28)}${f(e)}${q === undefined ? '         -' : f(q)}${q ? f(e / q, 2) : '         -'}`);
-row('boot to prompt', emu.bootMs, qemu?.bootMs, 'ms');
-for (const k of Object.keys(emu.loops)) row(`bench ${k}`, emu.loops[k], qemu?.loops[k], 'us');
+lines.push(`${'measure'.padEnd(28)}${cpus.map((c) => c.padStart(10)).join('')}${'QEMU'.padStart(10)}${cpus.map((c) => `${c}/QEMU`.padStart(12)).join('')}`);
+const rowN = (label: string, es: number[], q: number | undefined, unit: string) =>
+  lines.push(`${(label + ' (' + unit + ')').padEnd(28)}${es.map((e) => f(e)).join('')}${q === undefined ? '         -' : f(q)}${es.map((e) => (q ? f(e / q, 2).padStart(12) : '           -')).join('')}`);
+const row = (label: string, e: number, q: number | undefined, unit: string, d = 0) =>
+  lines.push(`${(label + ' (' + unit + ')').padEnd(28)}${f(e, d)}${q === undefined ? '         -' : f(q, d)}${q ? f(e / q, 2) : '         -'}`);
+const all = cpus.map((c) => emus[c]);
+rowN('boot to prompt', all.map((r) => r.bootMs), qemu?.bootMs, 'ms');
+for (const k of Object.keys(emu.loops)) rowN(`bench ${k}`, all.map((r) => r.loops[k]), qemu?.loops[k], 'us');
 const total = (r: Result) => Object.values(r.loops).reduce((a, b) => a + b, 0);
-row('bench total', total(emu), qemu ? total(qemu) : undefined, 'us');
+rowN('bench total', all.map(total), qemu ? total(qemu) : undefined, 'us');
+if (all.every((r) => r.verifyUs !== undefined)) rowN('ed25519 verify', all.map((r) => r.verifyUs!), qemu?.verifyUs, 'us');
 lines.push('');
-if (emu.instructions !== undefined) {
-  lines.push(`emulator: ${(emu.instructions / 1e6).toFixed(1)} M instructions in ${emu.commandMs.toFixed(0)} ms for the bench command = ${(emu.instructions / emu.commandMs / 1000).toFixed(1)} MIPS`);
+for (const c of cpus) {
+  const r = emus[c];
+  if (r.instructions !== undefined) {
+    lines.push(`emulator --cpu ${c}: ${(r.instructions / 1e6).toFixed(1)} M instructions in ${r.commandMs.toFixed(0)} ms wall, ${r.cpuMs!.toFixed(0)} ms CPU for the bench command = ${(r.instructions / r.commandMs / 1000).toFixed(1)} MIPS wall, ${(r.instructions / r.cpuMs! / 1000).toFixed(1)} MIPS per CPU-second`);
+  }
+  lines.push(`  MIPS per loop: ${Object.keys(r.loops).map((k) => `${k} ${(loopInsns[k] / r.loops[k]).toFixed(1)}`).join(', ')}`);
+  if (r.profile) lines.push(`  ${r.profile}`);
 }
+if (qemu) lines.push(`QEMU MIPS per loop (same instruction counts): ${Object.keys(qemu.loops).map((k) => `${k} ${(loopInsns[k] / qemu.loops[k]).toFixed(1)}`).join(', ')}`);
 if (typeof emuFs === 'string') {
   lines.push(`storage: not measured: ${emuFs}`);
 } else {
@@ -163,8 +301,33 @@ if (typeof emuFs === 'string') {
   if (typeof qemuFs === 'string') lines.push(`QEMU storage: ${qemuFs}`);
   lines.push('(throughput ratio column: QEMU/emulator, so > 1 means the emulator is slower, like the time ratios)');
 }
+{
+  // Models: the emulator on its virtual clock (deterministic; realtime below) against QEMU.
+  const v = typeof emuModelsVirtual !== 'string' ? emuModelsVirtual : undefined;
+  const q = qemuModels && typeof qemuModels !== 'string' ? qemuModels : undefined;
+  const qi = qemuIcount && typeof qemuIcount !== 'string' ? qemuIcount : undefined;
+  const r = typeof emuModels !== 'string' ? emuModels : undefined;
+  lines.push('models (seed bundle, guest time; seed targets swap < 100 ms, health < 50 ms; emulator on its virtual clock):');
+  if (v) {
+    row('model swap', v.swapUs, q?.swapUs, 'us');
+    row('health check', v.healthUs, q?.healthUs, 'us');
+    row('rollback', v.rollbackUs, q?.rollbackUs, 'us');
+    if (v.insns) {
+      row('model swap', v.insns.swap / 1e6, qi ? qi.swapUs / 1000 : undefined, 'M insns', 2);
+      row('health', v.insns.health / 1e6, qi ? qi.healthUs / 1000 : undefined, 'M insns', 2);
+      row('rollback', v.insns.rollback / 1e6, qi ? qi.rollbackUs / 1000 : undefined, 'M insns', 2);
+      lines.push('(emulator: exact count for the whole command; QEMU: -icount shift=0 guest ns of the operation, disk waits included)');
+    }
+  } else {
+    lines.push(`emulator (virtual clock): not measured: ${emuModelsVirtual}`);
+  }
+  if (typeof qemuModels === 'string') lines.push(`QEMU models: ${qemuModels}`);
+  if (typeof qemuIcount === 'string') lines.push(`QEMU -icount models: ${qemuIcount}`);
+  lines.push(r ? `emulator, realtime clock: swap ${r.swapUs} us, health ${r.healthUs} us, rollback ${r.rollbackUs} us`
+    : `emulator, realtime clock: ${emuModels}`);
+}
 if (qemu) {
-  const same = Object.keys(emu.checks).every((k) => emu.checks[k] === qemu.checks[k]);
+  const same = cpus.every((c) => Object.keys(emus[c].checks).every((k) => emus[c].checks[k] === qemu.checks[k]));
   lines.push(`check values ${same ? 'identical' : 'DIFFER'} on both machines`);
 }
 console.log(lines.join('\n'));

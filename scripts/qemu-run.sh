@@ -11,7 +11,12 @@
 # import disk, virtio console = JSON Lines events), set by environment:
 #   SIS_DISK=system.img    blk0, read-write; a blank (all-zero) image is
 #                          formatted as ext4 at boot (truncate -s 64M system.img)
-#   SIS_IMPORT=import.img  blk1, read-only
+#   SIS_IMPORT=import.img  blk1, read-only; default: the seed bundle
+#                          models/dist/seed-bundle.tar (SIS_IMPORT= for none)
+# Without SIS_DISK the system disk is a fresh 64 MiB blank image in a
+# deleted temporary file, gone when QEMU exits (the kernel formats it and
+# provisions the model registry from the import disk); SIS_DISK= (empty)
+# boots with no disks at all.
 #   SIS_EVENTS=events.jsonl  the event console's output file
 # which add exactly these QEMU options (the kernel drives modern virtio-mmio
 # only; QEMU 7.2 has no single-port virtio-console device, so the console is
@@ -32,6 +37,18 @@ fi
 if [ ! -f "$img" ]; then
   echo "qemu-run: no kernel image at $img; build it with: npm run kernel" >&2
   exit 1
+fi
+if [ -z "${SIS_DISK+set}" ]; then
+  # A deleted temporary file kept open on fd 9: QEMU reopens it through
+  # /proc/self/fd/9, and it disappears with the last descriptor.
+  tmp=$(mktemp "${TMPDIR:-/tmp}/sis-system-XXXXXX.img")
+  truncate -s 64M "$tmp"
+  exec 9<>"$tmp"
+  rm -f "$tmp"
+  SIS_DISK=/proc/self/fd/9
+fi
+if [ -z "${SIS_IMPORT+set}" ] && [ -n "$SIS_DISK" ]; then
+  SIS_IMPORT=$root/models/dist/seed-bundle.tar
 fi
 extra=()
 if [ -n "${SIS_DISK:-}${SIS_IMPORT:-}${SIS_EVENTS:-}" ]; then

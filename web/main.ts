@@ -52,6 +52,7 @@ async function main() {
     ...(mem ? { memMiB: Number(mem) } : {}),
     ...(params.get('seed') ? { seed: params.get('seed')! } : {}),
     clock: params.get('clock') === 'virtual' ? 'virtual' : 'realtime',
+    cpu: params.get('cpu') === 'jit' ? 'jit' : 'interp',
     append: params.get('append') ?? '',
   });
   status.textContent = 'running';
@@ -59,7 +60,8 @@ async function main() {
     if (client.lastExit) return;
     try {
       const s = await client.stats();
-      status.textContent = `running - ${(s.instret / 1e6).toFixed(1)} M instructions, ${s.mips.toFixed(0)} MIPS`;
+      const jit = s.translated !== undefined ? `, ${((100 * s.translated) / Math.max(1, s.instret)).toFixed(0)}% translated` : '';
+      status.textContent = `running - ${(s.instret / 1e6).toFixed(1)} M instructions, ${s.mips.toFixed(0)} MIPS${jit}`;
     } catch {
       /* stopped meanwhile */
     }

@@ -18,6 +18,7 @@ import { execSimdFp, execSimdLoadStore } from "./simd/index";
 import { gicIrqPending } from "./gic";
 import * as P from "./pmu";
 import { timerUpdate, timerChunkLimit, clockMode, refreshRealtime } from "./timer";
+import { jitOn, runChunkJit } from "./jit";
 
 @external("env", "reportUndefined")
 declare function reportUndefined(pcLo: u32, pcHi: u32, insn: u32): void;
@@ -106,9 +107,50 @@ export const EC_BKPT_LOW: u32 = 0x30, EC_BKPT_CUR: u32 = 0x31;
 export const EC_SOFTSTEP_LOW: u32 = 0x32, EC_SOFTSTEP_CUR: u32 = 0x33;
 export const EC_WATCH_LOW: u32 = 0x34, EC_WATCH_CUR: u32 = 0x35;
 
+// Exception-loop detector: a guest whose synchronous exception handler itself
+// faults at the same place (vectors not set up, a vector table in a hole, a
+// handler whose stack is gone), or whose handler returns to the faulting
+// instruction without fixing anything, takes the same exception over and over
+// at full speed, forever. EXC_LOOP_LIMIT synchronous exceptions in a row with
+// the same ESR and ELR and no progress between two of them stop run() with
+// STOP_EXC_LOOP (ESR/ELR/FAR_EL1 tell the host what it was). No progress: no
+// ERET since the previous one (the handler faulted), or the instruction an
+// ERET returned to faulted again at once (a retry that cannot succeed). An
+// ERET elsewhere (e.g. past a trapped instruction it emulated), an instruction
+// completed after the ERET, or a different exception starts a new count; IRQs
+// neither count nor reset it. No working kernel nests one fault in its own
+// handler, or retries a hopeless one, a thousand times: the SIS kernel's crash
+// path reports once and halts in WFI.
+export const EXC_LOOP_LIMIT: u32 = 1000;
+export let excLoopCount: u32 = 0;
+let excLoopEsr: u64 = 0;
+let excLoopElr: u64 = 0;
+// the last ERET since the last synchronous exception: where to, and when
+let eretSince: bool = false;
+let eretTo: u64 = 0;
+let eretAt: u64 = 0;
+export function excNoteEret(target: u64): void {
+  eretSince = true;
+  eretTo = target;
+  eretAt = S.instretCount;
+}
+
 // Take an exception to EL1. `vecOff` is 0 for synchronous, 0x80 for IRQ.
 export function takeException(syndrome: u64, retAddr: u64, vecOff: u32): void {
   if (P.pmuEnabled) P.pmuElChange();
+  if (vecOff == 0) {
+    // the faulting slot is the one right after the ERET's (instret counts after exec)
+    const noProgress = !eretSince || (eretTo == retAddr && S.instretCount == eretAt + 1);
+    if (excLoopCount != 0 && noProgress && syndrome == excLoopEsr && retAddr == excLoopElr) {
+      if (++excLoopCount >= EXC_LOOP_LIMIT) stopRun(STOP_EXC_LOOP);
+    } else {
+      excLoopEsr = syndrome;
+      excLoopElr = retAddr;
+      excLoopCount = 1;
+    }
+    eretSince = false;
+  }
+  S.excCount++;
   S.spsr = <u64>getPSTATE();
   S.pstateSS = false;
   S.ssState = 0;
@@ -281,7 +323,8 @@ export const STOP_POWEROFF: i32 = 2;
 export const STOP_RESET: i32 = 3;
 export const STOP_TRAP: i32 = 4;
 export const STOP_HALTED: i32 = 5;
-export const STOP_DEBUG: i32 = 6; // a host breakpoint/watchpoint (debug.ts)
+export const STOP_EXC_LOOP: i32 = 6;
+export const STOP_DEBUG: i32 = 7; // a host breakpoint/watchpoint (debug.ts)
 
 export function stopRun(reason: i32): void {
   S.stopReason = reason;
@@ -308,6 +351,12 @@ function fetchChecked(pc: u64): u32 {
     return 0;
   }
   return M.fetchSlow(pc);
+}
+
+// A host breakpoint/watchpoint (debug.ts), an enabled guest one (debugarch.ts, MDSCR.MDE) or an
+// active software step: run() then interprets every instruction (see the loop below).
+@inline export function debugActive(): bool {
+  return S.debugBp || S.debugWatch || S.ssState != 0;
 }
 
 export function run(budget: u32): u32 {
@@ -337,7 +386,11 @@ export function run(budget: u32): u32 {
     const lim = timerChunkLimit();
     if (lim != 0 && S.instretCount + lim < chunkEnd) chunkEnd = S.instretCount + lim;
     if (S.ssState == 1) { S.ssState = 2; chunkEnd = S.instretCount + 1; } // run exactly the stepped instruction
-    while (S.instretCount < chunkEnd) {
+    // Translated code (jit.ts; same stops, same counts) runs only while no debug feature is
+    // active: blocks neither fetch through fetchSlow (breakpoints) nor pass this loop
+    // (software step), so any breakpoint, watchpoint or step runs the interpreter.
+    if (jitOn && !debugActive()) runChunkJit(chunkEnd);
+    else while (S.instretCount < chunkEnd) {
       // memFault is false here: it is cleared below after any instruction that set it
       const pc = S.pc;
       S.npc = pc + 4;
@@ -359,6 +412,22 @@ export function run(budget: u32): u32 {
   return STOP_BUDGET;
 }
 
+// Execute one fetched instruction (S.pc, S.npc set), for the translator's jitExec helper.
+export function execInsn(insn: u32): void { exec(insn); }
+
+// One interpreter step (the body of run()'s loop), for the translator's dispatcher.
+export function stepOne(): void {
+  const pc = S.pc;
+  S.npc = pc + 4;
+  let insn: u32;
+  if ((pc & ~<u64>0xffc) == M.codeTag) insn = load<u32>(M.codeHost + <usize>(pc & 0xffc));
+  else insn = fetchChecked(pc);
+  if (!M.memFault) exec(insn);
+  if (M.memFault) M.memFault = false;
+  S.pc = S.npc;
+  S.instretCount++;
+}
+
 export function resetCpu(): void {
   memory.fill(S.REGS, 0, 32 * 8);
   S.pc = 0; S.npc = 0; S.nzcv = 0; S.curEL = 1; S.spSel = 1; S.daif = 0x3c0; S.pstateIL = 0;
@@ -371,6 +440,7 @@ export function resetCpu(): void {
   S.cntkctl = 0; S.actlr = 0;
   S.exclValid = false; S.eventReg = false;
   S.stopReason = -1; S.irqCheck = true; S.wfiStopped = false; S.psciSuspended = false; S.cpuOff = false;
+  excLoopCount = 0; eretSince = false;
   tlbFlush();
   M.invalidateFetch();
 }

@@ -14,7 +14,7 @@
 
 import * as S from "./state";
 import * as DA from "./debugarch";
-import { takeSync, EC_BKPT_LOW, EC_BKPT_CUR, EC_WATCH_LOW, EC_WATCH_CUR } from "./cpu";
+import { takeSync, EC_BKPT_LOW, EC_BKPT_CUR, EC_WATCH_LOW, EC_WATCH_CUR, STOP_DEBUG } from "./cpu";
 import * as M from "./mem";
 
 // S.debugBp / S.debugWatch: host or guest (debugarch.ts) breakpoints / watchpoints exist
@@ -101,7 +101,7 @@ export function checkBreak(va: u64): bool {
       stopKind = STOP_BREAK;
       S.npc = S.pc;          // stay on the instruction
       S.instretCount--;      // the run loop counts this slot; it did not retire
-      S.stopReason = 6;      // StopReason.Debug (cpu.ts STOP_DEBUG)
+      S.stopReason = STOP_DEBUG; // StopReason.Debug
       S.irqCheck = true;
       return true;
     }
@@ -140,7 +140,7 @@ export function checkWatch(va: u64, size: u32, write: bool): bool {
         stopKind = STOP_WATCH;
         watchHitAddr = va > WP_ADDR[i] ? va : WP_ADDR[i];
         watchHitKind = WP_KIND[i];
-        S.stopReason = 6; // after this instruction
+        S.stopReason = STOP_DEBUG; // after this instruction
         S.irqCheck = true;
       }
       return false;

@@ -12,10 +12,19 @@ import * as SY from "./system";
 import * as V from "./simd/index";
 import * as P from "./pmu";
 import * as DA from "./debugarch";
+import * as J from "./jit";
+
+// The translator's interface (emulator/src/jit/): state the translated blocks share, the
+// helpers they call, the mode switch, host-write invalidation and statistics.
+export { pc as jitPC, nzcv as jitNZCV, spEl0 as jitSP0, spEl1 as jitSP1, instretCount as jitInstret } from "./state";
+export { fastRd as jitFastRd, fastWr as jitFastWr } from "./mem";
+export { cpacr as jitCPACR } from "./state";
+export { fpcr as jitFPCR, fpsr as jitFPSR } from "./simd/regs";
+export { jitStatus, jitRd, jitWr, jitWrPair, jitExec, jitInstall, jitSetMode, jitFlushAll, jitInvalidateRange, jitLayout, jitStat } from "./jit";
 
 export function init(ramBytes: u32): void {
   if (ramBytes == 0 || (ramBytes & 0xffff) != 0) abort("init: RAM size must be a non-zero multiple of 64 KiB");
-  M.allocRam(ramBytes);
+  if (!M.allocRam(ramBytes)) abort("init: the host refused to grow the wasm memory by the RAM size");
   reset();
   S.instretCount = 0;
 }
@@ -25,6 +34,7 @@ export function ramSize(): u32 { return <u32>M.ramBytes; }
 
 export function reset(): void {
   C.resetCpu();
+  J.jitReset();
   G.gicReset();
   P.pmuReset();
   DA.debugArchReset();
@@ -122,3 +132,7 @@ export function debugSkipOnce(): void { D.skipOnce(S.pc); }
 export function debugStopKind(): u32 { return D.stopKind; }
 export function debugWatchAddr(): u64 { return D.watchHitAddr; }
 export function debugWatchKind(): u32 { return D.watchHitKind; }
+
+// After StopReason.ExceptionLoop: how many identical synchronous exceptions
+// were taken in a row with no progress between them (cpu.ts).
+export function exceptionLoopCount(): u32 { return C.excLoopCount; }

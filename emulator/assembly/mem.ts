@@ -14,6 +14,7 @@ import * as S from "./state";
 import { takeDataAbort, takeInsnAbort } from "./cpu";
 import { gicRead, gicWrite } from "./gic";
 import * as D from "./debug";
+import { codeBit, noteWrite } from "./jit";
 
 @external("env", "mmioRead")
 declare function mmioRead(addr: u32, size: u32): u32;
@@ -26,17 +27,29 @@ export let ramBytes: u64 = 0;
 
 export let memFault: bool = false;
 
-export function allocRam(bytes: u32): void {
+// Guest RAM is taken straight from memory.grow, past everything the module
+// already has (its static data: registers, TLB, tables), not from the
+// allocator: AssemblyScript's allocators refuse blocks of 1 GiB and more. The
+// core allocates nothing else, ever (the stub runtime's bump pointer stays
+// inside the initial memory), so nothing can land in RAM. A wasm32 memory has
+// at most 65536 pages (4 GiB): RAM can be up to 4 GiB minus the initial
+// memory. Freshly grown memory is zero and, in the engines we run on, only
+// reserved, not committed: untouched guest RAM costs no host memory.
+// Returns false (nothing changed) if the engine refuses to grow.
+export function allocRam(bytes: u32): bool {
   if (ramBase == 0) {
-    // freshly grown wasm memory is already zero: touching it would only cost page faults
-    ramBase = heap.alloc(<usize>bytes);
+    const pages = <i32>(bytes >>> 16);
+    const before = memory.grow(pages);
+    if (before < 0) return false;
+    ramBase = <usize>before << 16;
     ramBytes = bytes;
-    return;
+    return true;
   } else if (<u64>bytes != ramBytes) {
     // RAM is allocated once per instance; a different size needs a new instance.
     abort("init: RAM size cannot change after the first init");
   }
   memory.fill(ramBase, 0, <usize>bytes);
+  return true;
 }
 
 // ---- physical bus ---------------------------------------------------------
@@ -65,6 +78,7 @@ export function physRead(pa: u64, size: u32): u64 {
 export function physWrite(pa: u64, size: u32, v: u64): void {
   if (pa - RAM_BASE < ramBytes) {
     const p = ramBase + <usize>(pa - RAM_BASE);
+    noteWrite(pa); // translated code on this page is dropped (jit.ts)
     if (size == 8) store<u64>(p, v);
     else if (size == 4) store<u32>(p, <u32>v);
     else if (size == 2) store<u16>(p, <u16>v);
@@ -98,14 +112,15 @@ const TLB: usize = memory.data(<i32>(TLB_SIZE * 24), 16);
 // permission bits in an entry
 const P_R1: u32 = 1, P_W1: u32 = 2, P_X1: u32 = 4, P_R0: u32 = 8, P_W0: u32 = 16, P_X0: u32 = 32;
 const P_DEV: u32 = 64;
+export const P_CODE: u32 = 128; // the page holds translated code: stores leave the fast path (jit.ts)
 // bits 8..9: level of the final descriptor (for permission faults)
 
 export let tlbGen: u32 = 0; // bumped on every flush, so fetch caches can notice
 
 // Permission bit the fast paths need for the current EL; 0 while SCTLR.A forces every access
 // through the slow path's alignment check. Recomputed on EL change and SCTLR write.
-let fastRd: u32 = P_R1;
-let fastWr: u32 = P_W1;
+export let fastRd: u32 = P_R1;
+export let fastWr: u32 = P_W1;
 export function updateFastPerms(): void {
   if ((S.sctlr & 2) != 0) { fastRd = 0; fastWr = 0; return; }
   fastRd = S.curEL == 0 ? P_R0 : P_R1;
@@ -117,6 +132,21 @@ export function tlbFlush(): void {
   tlbGen++;
   codeTag = CODE_NONE;
   updateFastPerms();
+}
+
+// for the translator (jit.ts): the TLB's address; mark/unmark pages holding translated code
+export function tlbAddr(): usize { return TLB; }
+export function tlbMarkCode(pa: u64): void {
+  for (let i: u32 = 0; i < TLB_SIZE; i++) {
+    const e = TLB + <usize>(i * 24);
+    if (load<u64>(e) != 0 && load<u64>(e, 8) == pa) store<u32>(e, load<u32>(e, 16) | P_CODE, 16);
+  }
+}
+export function tlbClearCode(): void {
+  for (let i: u32 = 0; i < TLB_SIZE; i++) {
+    const e = TLB + <usize>(i * 24);
+    store<u32>(e, load<u32>(e, 16) & ~P_CODE, 16);
+  }
 }
 
 // walk result
@@ -224,7 +254,7 @@ function tlbEntry(va: u64): usize {
   if (!walk(va)) return 0;
   store<u64>(e, vpage + 1);
   store<u64>(e, walkPA, 8);
-  store<u32>(e, walkPerm, 16);
+  store<u32>(e, walkPerm | codeBit(walkPA), 16);
   const fast = isRam(walkPA) && !(S.debugWatch && D.pageWatched(va));
   store<u32>(e, fast ? <u32>(ramBase + <usize>(walkPA - RAM_BASE)) : 0, 20);
   return e;
@@ -335,7 +365,7 @@ function readSlow(va: u64, size: u32, flags: u32): u64 {
   if (load<u64>(e) == vpage + 1 && flags == 0 && ((va & 0xfff) + <u64>size) <= 0x1000) {
     const perm = load<u32>(e, 16);
     const host = load<u32>(e, 20);
-    if ((perm & fastWr) != 0 && host != 0 && ((perm & P_DEV) == 0 || (va & <u64>(size - 1)) == 0)) {
+    if ((perm & fastWr) != 0 && (perm & P_CODE) == 0 && host != 0 && ((perm & P_DEV) == 0 || (va & <u64>(size - 1)) == 0)) {
       const p = <usize>host + <usize>(va & 0xfff);
       if (size == 8) store<u64>(p, v);
       else if (size == 4) store<u32>(p, <u32>v);
@@ -425,6 +455,19 @@ export function fetchSlow(va: u64): u32 {
     codeEL = S.curEL;
   }
   return load<u32>(host + <usize>(va & 0xffc));
+}
+
+// Fill the fetch page cache for va without side effects (no exception on a fault; the
+// translator's dispatcher uses it before looking a block up). True if the page is now cached.
+export function fetchProbe(va: u64): bool {
+  if (((<u32>va & 3) | S.pstateIL) != 0 || S.debugBp) return false; // breakpoints: every fetch checked
+  const pa = translate(va, 4, ACC_EXEC, F_NOFAULT);
+  if ((walkFaultFSC & 0x200) != 0 || !isRam(pa)) { walkFaultFSC = 0; return false; }
+  codeTag = va & ~<u64>0xfff;
+  codeHost = ramBase + <usize>((pa & ~<u64>0xfff) - RAM_BASE);
+  codeGen = tlbGen;
+  codeEL = S.curEL;
+  return true;
 }
 
 // ---- SIMD/FP engineer interface --------------------------------------------------

@@ -62,5 +62,6 @@ export let wfiStopped: bool = false; // run() returned Idle with PC on a WFI/WFE
 export let irqCheck: bool = true; // something changed that may unmask/raise an IRQ
 export let debugBp: bool = false;    // a host breakpoint is set (debug.ts): fetches take the slow path
 export let debugWatch: bool = false; // a host watchpoint is set (debug.ts): watched pages take the slow paths
+export let excCount: u32 = 0; // exceptions taken (wraps); the translator's helpers compare it
 
 export function setPcNext(v: u64): void { npc = v; }

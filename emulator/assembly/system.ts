@@ -3,7 +3,7 @@
 
 import * as S from "./state";
 import {
-  xreg, setXreg, undefinedInsn, condHolds, takeSync, getPSTATE, setPSTATE, stopRun,
+  xreg, setXreg, undefinedInsn, condHolds, takeSync, getPSTATE, setPSTATE, stopRun, excNoteEret,
   EC_SVC, EC_BRK, EC_SYS, EC_WFX, STOP_IDLE, STOP_POWEROFF, STOP_RESET, STOP_TRAP,
 } from "./cpu";
 import * as M from "./mem";
@@ -88,6 +88,7 @@ function ERET(insn: u32): void {
   S.irqCheck = true;
   S.npc = target;
   if (pmuEnabled) pmuAfterElChange();
+  excNoteEret(target); // for the exception-loop detector (cpu.ts)
 }
 
 // SVC, HVC, SMC, BRK, HLT, DCPS
@@ -366,6 +367,7 @@ export function sysregWrite(key: u32, v: u64): void {
     if (daUndef) { srStatus = SR_UNDEF; return; }
     refreshDebugFlags(); tlbFlush(); invalidateFetch();
     ssRecompute();
+    S.irqCheck = true; // run() re-decides between translated code and the interpreter (cpu.ts debugActive)
     return;
   }
   if (isPmuKey(key)) { pmuWrite(key, v); if (pmuUndef) srStatus = SR_UNDEF; return; }

@@ -18,7 +18,7 @@ const asc = join(root, 'node_modules', '.bin', 'asc');
 const debug = args.includes('--debug');
 const out = join(build, debug ? 'core-debug.wasm' : 'core.wasm');
 
-const ascArgs = [join(emu, 'assembly', 'index.ts'), '--runtime', 'stub', '-o', out, '--initialMemory', '4', '--noAssert'];
+const ascArgs = [join(emu, 'assembly', 'index.ts'), '--runtime', 'stub', '-o', out, '--initialMemory', '8', '--noAssert', '--exportTable'];
 if (debug) ascArgs.push('--debug', '-O0', '--sourceMap'); else ascArgs.push('-O3', '--converge');
 if (args.includes('--wat')) ascArgs.push('-t', out.replace(/\.wasm$/, '.wat'));
 try {

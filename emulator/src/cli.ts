@@ -4,15 +4,19 @@
 // stdout carries the guest's UART output and nothing else; every message of
 // our own goes to stderr. See docs/EMULATOR.md for options and exit codes.
 import { closeSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
+import { DiskLock } from './disk-lock.ts';
 import { FileBlockStore } from './devices/file-block-store.ts';
+import { OverlayBlockStore } from './devices/overlay-block-store.ts';
 import { SECTOR, VirtioBlk } from './devices/virtio-blk.ts';
 import { VirtioConsole } from './devices/virtio-console.ts';
 import type { VirtioBackend } from './devices/virtio-mmio.ts';
 import { LoaderError } from './loader.ts';
-import { Machine, type MachineExit } from './machine.ts';
-import { DEFAULT_KERNEL_PATH, loadCoreModule } from './node-files.ts';
+import { InputFeeder, Machine, MEM_DEFAULT_MIB, MEM_MAX_MIB, MEM_MIN_MIB, type MachineExit } from './machine.ts';
+import { DEFAULT_KERNEL_PATH, loadCoreModule, REPO_ROOT } from './node-files.ts';
+import { resolve } from 'node:path';
 import type { ClockName } from './core.ts';
 import { GdbStub } from './gdb/stub.ts';
+import type { CpuMode, JitProfile } from './jit/jit.ts';
 
 export const EXIT_CODES = {
   poweroff: 0,
@@ -24,45 +28,66 @@ export const EXIT_CODES = {
 
 const USAGE = `usage: npm run vm -- [options]
 
-  --kernel FILE            kernel Image or raw binary (default: kernel-image/dist/sis-kernel.img)
+  --kernel FILE            arm64 kernel Image (default: kernel-image/dist/sis-kernel.img)
+  --raw                    load --kernel as a raw binary at RAM + 0x80000 instead
   --append ARGS            kernel command line (/chosen/bootargs)
   --initrd FILE            initrd/initramfs, loaded where QEMU's -initrd puts it
   --seed N                 the DTB's /chosen rng-seed and kaslr-seed from N (a 64-bit
                            integer) instead of the host's random source
-  --mem MIB                RAM size in MiB, 16..2048 (default 128)
+  --mem MIB                RAM size in MiB, ${MEM_MIN_MIB}..${MEM_MAX_MIB} (default ${MEM_DEFAULT_MIB})
   --clock realtime|virtual guest clock (default: realtime on a terminal, virtual on a pipe)
   --timeout SECONDS        stop with exit code 3 after this much host time
   --disk FILE              system disk (the kernel's blk0, virtio slot 31), read-write;
                            a raw image, a whole number of 512-byte sectors; an all-zero
                            file is formatted as ext4 by the kernel at boot
-  --import FILE            import disk (the kernel's blk1, slot 30), read-only; needs --disk
+                           Without --disk: a fresh 64 MiB in-memory disk, gone at exit
+  --import FILE            import disk (the kernel's blk1, slot 30), read-only. Without
+                           --import: the seed bundle, models/dist/seed-bundle.tar
+  --no-disk                no system disk and no import disk
   --events FILE            the kernel's event channel (virtio console, slot 29): JSON Lines
                            appended to FILE as they arrive; - writes them to stderr
   --gdb PORT               GDB remote stub on 127.0.0.1:PORT (QEMU's -gdb tcp::PORT);
                            a client connecting stops the guest
   --gdb-wait               with --gdb: wait for GDB before the first instruction (QEMU's -S)
+  --cpu interp|jit         CPU: the interpreter (default) or hot code translated to
+                           WebAssembly (same output and instruction counts)
+  --profile                with --cpu jit: print the translator's profile to stderr at exit
   --help                   this text
+
+Each option at most once. --disk is locked for writing and --import for
+reading (FILE.lock/ next to the image): a disk another vm writes is refused.
 
 On a terminal: Ctrl-A x quits, Ctrl-A h shows the keys, Ctrl-A Ctrl-A sends Ctrl-A.
 Exit status: 0 guest powered off (PSCI SYSTEM_OFF) or Ctrl-A x; 1 host error
-(bad image, bad or missing disk, emulator fault); 2 guest halted after a crash;
-3 timeout; 64 usage error.
+(bad image, bad, missing or locked disk, emulator fault); 2 guest halted after a
+crash or stuck in an exception loop; 3 timeout; 64 usage error.
 `;
 
 export interface CliOptions {
   kernel: string;
+  raw: boolean;
   append: string;
   memMiB: number;
   clock: ClockName;
   timeoutS: number | null;
+  /** null: a fresh in-memory disk (unless noDisk). */
   disk: string | null;
+  /** null: the seed bundle (unless noDisk). */
   importDisk: string | null;
   events: string | null;
   initrd: string | null;
   seed: bigint | null;
   gdbPort: number | null;
   gdbWait: boolean;
+  cpu: CpuMode;
+  profile: boolean;
+  noDisk: boolean;
 }
+
+/** The import disk when --import is not given (the seed bundle, models/). */
+export const SEED_BUNDLE = resolve(REPO_ROOT, 'models/dist/seed-bundle.tar');
+/** Size of the fresh in-memory system disk when --disk is not given. */
+export const MEMORY_DISK_MIB = 64;
 
 export class UsageError extends Error {}
 
@@ -72,8 +97,9 @@ const MAX_UNDEF_REPORTS = 20;
 export function parseArgs(argv: string[], stdinIsTty: boolean): CliOptions | 'help' {
   const o: CliOptions = {
     kernel: DEFAULT_KERNEL_PATH,
+    raw: false,
     append: '',
-    memMiB: 128,
+    memMiB: MEM_DEFAULT_MIB,
     clock: stdinIsTty ? 'realtime' : 'virtual',
     timeoutS: null,
     disk: null,
@@ -83,7 +109,11 @@ export function parseArgs(argv: string[], stdinIsTty: boolean): CliOptions | 'he
     seed: null,
     gdbPort: null,
     gdbWait: false,
+    cpu: 'interp',
+    profile: false,
+    noDisk: false,
   };
+  const seen = new Set<string>();
   for (let i = 0; i < argv.length; i++) {
     let arg = argv[i];
     let value: string | undefined;
@@ -91,6 +121,11 @@ export function parseArgs(argv: string[], stdinIsTty: boolean): CliOptions | 'he
     if (arg.startsWith('--') && eq > 0) {
       value = arg.slice(eq + 1);
       arg = arg.slice(0, eq);
+    }
+    // Each option once: a second --disk is a mistake, not "the last one wins".
+    if (arg.startsWith('-') && arg !== '--help' && arg !== '-h') {
+      if (seen.has(arg)) throw new UsageError(`option ${arg} given twice: give each option once`);
+      seen.add(arg);
     }
     const next = (): string => {
       if (value !== undefined) return value;
@@ -104,13 +139,21 @@ export function parseArgs(argv: string[], stdinIsTty: boolean): CliOptions | 'he
       case '--kernel':
         o.kernel = next();
         break;
+      case '--raw':
+        if (value !== undefined) throw new UsageError('--raw takes no value');
+        o.raw = true;
+        break;
       case '--append':
         o.append = next();
         break;
       case '--mem': {
         const v = next();
         const n = Number(v);
-        if (!/^\d+$/.test(v) || n < 16 || n > 2048) throw new UsageError(`--mem ${v}: give a whole number of MiB from 16 to 2048`);
+        if (!/^\d+$/.test(v) || n < MEM_MIN_MIB || n > MEM_MAX_MIB) {
+          throw new UsageError(
+            `--mem ${v}: give a whole number of MiB from ${MEM_MIN_MIB} (the smallest RAM the SIS kernel boots in) to ${MEM_MAX_MIB} (the wasm32 limit)`,
+          );
+        }
         o.memMiB = n;
         break;
       }
@@ -159,13 +202,27 @@ export function parseArgs(argv: string[], stdinIsTty: boolean): CliOptions | 'he
         o.seed = BigInt(v);
         break;
       }
+      case '--cpu': {
+        const v = next();
+        if (v !== 'interp' && v !== 'jit') throw new UsageError(`--cpu ${v}: use interp or jit`);
+        o.cpu = v;
+        break;
+      }
+      case '--profile':
+        if (value !== undefined) throw new UsageError('--profile takes no value');
+        o.profile = true;
+        break;
+      case '--no-disk':
+        o.noDisk = true;
+        break;
       default:
         throw new UsageError(`unknown option ${arg} (see --help)`);
     }
   }
   if (o.gdbWait && o.gdbPort === null) throw new UsageError('--gdb-wait needs --gdb PORT');
-  if (o.importDisk !== null && o.disk === null) {
-    throw new UsageError('--import needs --disk: the import disk is blk1, after the system disk blk0');
+  if (o.profile && o.cpu !== 'jit') throw new UsageError('--profile needs --cpu jit (it profiles the translator)');
+  if (o.noDisk && (o.importDisk !== null || o.disk !== null)) {
+    throw new UsageError('--no-disk cannot go with --disk or --import');
   }
   for (const [name, v] of [['--disk', o.disk], ['--import', o.importDisk], ['--events', o.events]] as const) {
     if (v === '') throw new UsageError(`${name} needs a file name`);
@@ -180,36 +237,76 @@ export const EVENTS_SLOT = 29;
 
 /**
  * Opens the disks (checking them before anything is written anywhere) and
- * the events sink; throws Error with a message for the user.
+ * the events sink; throws Error with a message for the user (UsageError when
+ * the same file is named twice), LockError when another process holds a disk.
+ * The system disk gets a write (exclusive) lock, the import disk a shared one
+ * (see disk-lock.ts); `onNote` hears about stale locks taken over.
  */
-export function openStorage(o: CliOptions): { virtio: Record<number, VirtioBackend>; close: () => void } {
+export function openStorage(
+  o: CliOptions,
+  onNote: (message: string) => void = () => {},
+): { virtio: Record<number, VirtioBackend>; close: () => void } {
   const stores: FileBlockStore[] = [];
+  const locks: DiskLock[] = [];
   const closeAll = () => {
     for (const s of stores) s.close();
+    for (const l of locks) l.release();
   };
   let eventsFd: number | null = null;
   try {
-    const open = (path: string, readOnly: boolean, what: string) => {
+    const check = (path: string, what: string) => {
       let st;
       try {
-        st = statSync(path);
+        st = statSync(path, { bigint: true });
       } catch (e) {
         throw new Error(`cannot open ${what} ${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
       }
       if (!st.isFile()) throw new Error(`${what} ${path}: not a regular file`);
-      if (st.size === 0) throw new Error(`${what} ${path}: empty file (create one with e.g. truncate -s 64M ${path})`);
-      if (st.size % SECTOR) throw new Error(`${what} ${path}: size ${st.size} is not a multiple of ${SECTOR} bytes`);
+      if (st.size === 0n) throw new Error(`${what} ${path}: empty file (create one with e.g. truncate -s 64M ${path})`);
+      if (st.size % BigInt(SECTOR)) throw new Error(`${what} ${path}: size ${st.size} is not a multiple of ${SECTOR} bytes`);
+      return st;
+    };
+    const open = (path: string, readOnly: boolean, what: string, id: { dev: bigint; ino: bigint }) => {
+      const lock = DiskLock.acquire(path, readOnly ? 'shared' : 'write', what, onNote);
+      if (lock) locks.push(lock);
+      let s: FileBlockStore;
       try {
-        const s = new FileBlockStore(path, readOnly);
-        stores.push(s);
-        return s;
+        s = new FileBlockStore(path, readOnly);
       } catch (e) {
         throw new Error(`cannot open ${what} ${path}${readOnly ? '' : ' for writing'}: ${(e as Error).message}`);
       }
+      stores.push(s);
+      // the file we locked is the file we opened (not replaced in between)
+      if (s.dev !== id.dev || s.ino !== id.ino) throw new Error(`${what} ${path}: the file was replaced while it was being opened`);
+      return s;
     };
+    const disk = o.disk !== null ? check(o.disk, 'disk') : null;
+    const imp = o.importDisk !== null ? check(o.importDisk, 'import disk') : null;
+    const same = (a: { dev: bigint; ino: bigint }, b: { dev: bigint; ino: bigint }) => a.dev === b.dev && a.ino === b.ino;
+    if (disk && imp && same(disk, imp)) {
+      throw new UsageError(
+        `--disk ${o.disk} and --import ${o.importDisk} are the same file (device ${disk.dev}, inode ${disk.ino}): ` +
+          'a disk cannot be both the read-write system disk and the read-only import disk',
+      );
+    }
+    if (o.events !== null && o.events !== '-') {
+      let ev;
+      try {
+        ev = statSync(o.events, { bigint: true });
+      } catch {
+        ev = null; // created below
+      }
+      for (const [name, d, path] of [['--disk', disk, o.disk], ['--import', imp, o.importDisk]] as const) {
+        if (ev && d && same(ev, d)) throw new UsageError(`--events ${o.events} and ${name} ${path} are the same file: events would be appended to the disk`);
+      }
+    }
     const virtio: Record<number, VirtioBackend> = {};
-    if (o.disk !== null) virtio[DISK_SLOT] = new VirtioBlk(open(o.disk, false, 'disk'), 'sis-system');
-    if (o.importDisk !== null) virtio[IMPORT_SLOT] = new VirtioBlk(open(o.importDisk, true, 'import disk'), 'sis-import');
+    if (!o.noDisk) {
+      const system = o.disk !== null && disk ? open(o.disk, false, 'disk', disk) : new OverlayBlockStore(new Uint8Array(MEMORY_DISK_MIB << 20));
+      virtio[DISK_SLOT] = new VirtioBlk(system, 'sis-system');
+      const importPath = o.importDisk ?? SEED_BUNDLE;
+      virtio[IMPORT_SLOT] = new VirtioBlk(open(importPath, true, 'import disk', imp ?? check(importPath, 'import disk')), 'sis-import');
+    }
     if (o.events !== null) {
       let write: (b: Uint8Array) => void;
       if (o.events === '-') {
@@ -276,10 +373,10 @@ async function main(): Promise<number> {
 
   let storage: ReturnType<typeof openStorage>;
   try {
-    storage = openStorage(opts);
+    storage = openStorage(opts, (note) => process.stderr.write(`vm: ${note}\n`));
   } catch (e) {
     process.stderr.write(`vm: ${(e as Error).message}\n`);
-    return EXIT_CODES.hostError;
+    return e instanceof UsageError ? EXIT_CODES.usage : EXIT_CODES.hostError;
   }
 
   let machine: Machine;
@@ -287,12 +384,15 @@ async function main(): Promise<number> {
   try {
     machine = await Machine.create({
       kernel,
+      raw: opts.raw,
       wasm: await loadCoreModule(),
       memMiB: opts.memMiB,
       append: opts.append,
       ...(initrd ? { initrd } : {}),
       ...(opts.seed !== null ? { seed: opts.seed } : {}),
       clock: opts.clock,
+      cpu: opts.cpu,
+      profile: opts.profile,
       virtio: storage.virtio,
       onUart: (bytes) => process.stdout.write(bytes),
       onUndefined: (pc, insn) => {
@@ -330,6 +430,12 @@ async function main(): Promise<number> {
 
   let quitByUser = false;
   let timedOut = false;
+  // Back-pressure: a pipe is paused while the guest's input queue is full, so it
+  // is read no faster than the guest takes it and never overruns. A terminal
+  // keeps being read (Ctrl-A x must always work); what the queue cannot take
+  // yet waits in the feeder - a paste, not an endless stream.
+  const feeder = isTty ? new InputFeeder(machine) : new InputFeeder(machine, { pause: () => stdin.pause(), resume: () => stdin.resume() });
+  const feed = (bytes: Uint8Array) => feeder.push(bytes);
   if (isTty) {
     stdin.setRawMode(true);
     let escape = false;
@@ -350,10 +456,10 @@ async function main(): Promise<number> {
         if (b === 0x01) escape = true;
         else pass.push(b);
       }
-      if (pass.length) machine.input(Uint8Array.from(pass));
+      if (pass.length) feed(Uint8Array.from(pass));
     });
   } else {
-    stdin.on('data', (chunk: Buffer) => machine.input(new Uint8Array(chunk)));
+    stdin.on('data', (chunk: Buffer) => feed(new Uint8Array(chunk)));
     stdin.on('error', () => {});
   }
   stdin.resume();
@@ -369,6 +475,10 @@ async function main(): Promise<number> {
   const exit: MachineExit = await machine.run();
   if (timer) clearTimeout(timer);
   gdb?.close();
+  if (opts.profile) {
+    const p = machine.profile();
+    if (p) process.stderr.write(formatProfile(p, machine.stats().instret));
+  }
   storage.close();
   if (isTty) stdin.setRawMode(false);
   stdin.pause();
@@ -395,6 +505,24 @@ async function main(): Promise<number> {
       process.stderr.write(`vm: ${exit.reason}\n`);
       return EXIT_CODES.hostError;
   }
+}
+
+/** The --profile report (stderr). */
+export function formatProfile(p: JitProfile & { runMs: number; msInterp: number }, instret: number): string {
+  const pct = (a: number, b: number) => (b > 0 ? ((100 * a) / b).toFixed(1) : '0.0');
+  const lines = [
+    'vm: translator profile',
+    `  instructions      ${instret} retired, ${p.insnsInJit} (${pct(p.insnsInJit, instret)}%) in translated code`,
+    `  blocks            ${p.compiles} translated (${p.insnsTranslated} instructions) in ${p.modules} modules, ${p.rejected} starts not translatable, ${p.blocksLive} live, ${p.flushes} cache flushes`,
+    `  block runs        ${p.blocksRun}`,
+    `  compile time      ${p.compileMs.toFixed(1)} ms (${p.insnsTranslated ? ((p.compileMs * 1000) / p.insnsTranslated).toFixed(2) : '0'} us per translated instruction)`,
+    `  code cache        ${p.codeBytes} bytes of wasm`,
+    `  invalidations     ${p.invalidatedBlocks} blocks on ${p.invalidatedPages} page writes`,
+    `  time              ${p.runMs.toFixed(1)} ms running: ${p.msInJit.toFixed(1)} ms in translated code (timed per block), ${p.compileMs.toFixed(1)} ms compiling, ${p.msInterp.toFixed(1)} ms interpreter and devices`,
+    '  hottest blocks (pc, instructions, runs):',
+    ...p.top.map((b) => `    ${b.vpc} ${b.insns}${b.loop ? ' loop' : ''} ${b.hits}`),
+  ];
+  return lines.join('\n') + '\n';
 }
 
 const isMain = process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/').split('/').pop()!);

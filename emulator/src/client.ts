@@ -1,7 +1,7 @@
 // EmulatorClient: the only code that talks to the emulator worker. Turns the
 // protocol's requests into promises (id -> resolver map) and its events into
 // callbacks. The dashboard builds on this class.
-import type { FromWorker, Requests, RequestName, StartParams, ToWorker, WorkerEvent } from './protocol.ts';
+import type { FromWorker, InputResult, Requests, RequestName, StartParams, ToWorker, WorkerEvent } from './protocol.ts';
 import type { MachineExit, MachineStats } from './machine.ts';
 
 /** The part of a Worker the client needs (a real Worker, or a test double). */
@@ -71,8 +71,12 @@ export class EmulatorClient {
     return this.request('start', params, transfer);
   }
 
-  /** Types text (or bytes) into UART0. */
-  input(data: string | Uint8Array) {
+  /**
+   * Types text (or bytes) into UART0. Resolves with the input queue's state;
+   * rejects ("UART input overrun: ...", nothing queued) if the bytes do not
+   * fit in the queue - wait for `inputDrained`, then send again.
+   */
+  input(data: string | Uint8Array): Promise<InputResult> {
     const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : data;
     return this.request('input', { data: bytes });
   }

@@ -9,8 +9,10 @@ export const StopReason = {
   Reset: 3,
   Trap: 4,
   Halted: 5,
+  /** The guest took the same synchronous exception over and over with no progress (exceptionLoopCount). */
+  ExceptionLoop: 6,
   /** A host breakpoint or watchpoint (the debugger's; see debugStopKind). */
-  Debug: 6,
+  Debug: 7,
 } as const;
 export type StopReason = (typeof StopReason)[keyof typeof StopReason];
 
@@ -67,6 +69,8 @@ export interface CoreExports {
    * back to the kernel's halt line).
    */
   idleState?(): number;
+  /** After StopReason.ExceptionLoop: identical synchronous exceptions taken in a row with no progress. */
+  exceptionLoopCount?(): number;
   /** The guest system counter in ticks (CNTVCT_EL0); used for pacing and the virtual RTC. */
   counterTicks?(): number;
   // Host debugger (CORE-API.md "Host debugger"); optional so an older core still runs without --gdb.
@@ -86,6 +90,8 @@ export interface CoreExports {
   setFPSR?(v: number): void;
   getFPCR?(): number;
   setFPCR?(v: number): void;
+  /** Translator interface (CORE-API.md "Translator"); see emulator/src/jit/jit.ts. */
+  jitInvalidateRange?(pa: number, len: number): void;
 }
 
 export interface CoreHost {
@@ -115,9 +121,12 @@ export function readAsString(memory: WebAssembly.Memory, ptr: number): string {
 export async function instantiateCore(
   wasm: BufferSource | WebAssembly.Module,
   host: CoreHost,
+  /** The translator's late binding (emulator/src/jit/jit.ts); without it the core never translates. */
+  jit?: { jitCompile: (host: number, lo: number, hi: number, ctx: number) => number },
 ): Promise<CoreExports> {
   let memory: WebAssembly.Memory | undefined;
   const env = {
+    jitCompile: jit ? jit.jitCompile : () => -1,
     mmioRead: (addr: number, size: number) => host.mmioRead(addr >>> 0, size) | 0,
     mmioWrite: (addr: number, size: number, value: number) => host.mmioWrite(addr >>> 0, size, value >>> 0),
     hostNowTicks: () => host.hostNowTicks(),

@@ -7,7 +7,12 @@
 //   booting.rst) goes to RAM + text_offset; QEMU moves offsets below 4 KiB up
 //   by 2 MiB (its boot stub lives at the bottom of RAM) and uses 0x80000 when
 //   image_size is 0 (pre-3.17 kernels, whose text_offset is not meaningful).
-// - Anything else is a raw binary loaded at RAM + 0x80000 with entry there.
+//   The header is checked strictly (see checkImage): a file that is not an
+//   Image, or a damaged or truncated one, is refused rather than run.
+// - A raw binary (only when asked for: `raw: true`, the CLI's --raw) is loaded
+//   as it is at RAM + 0x80000 with entry there. QEMU treats every file without
+//   the magic as raw; we do not, because a wrong or damaged file then runs
+//   garbage at full speed until something stops it.
 // - An initrd goes to RAM + min(RAM/2, 128 MiB), or the first page after the
 //   kernel's end if that is higher; the DTB to the first 2 MiB boundary at or
 //   after the initrd's end (without an initrd: after that same address).
@@ -29,6 +34,7 @@ const ARM64_HEADER_SIZE = 64;
 const RAW_LOAD_OFFSET = 0x80000;
 const BOOTLOADER_MAX_SIZE = 0x1000;
 const MiB = 1 << 20;
+const PAGE = 0x1000;
 
 export interface KernelPlan {
   kind: 'image' | 'raw';
@@ -52,7 +58,13 @@ const hex = (n: number) => '0x' + n.toString(16);
  * Decides where a kernel and a DTB of `dtbSize` bytes go in `ramBytes` of RAM.
  * Throws LoaderError for anything that cannot be booted.
  */
-export function planKernel(kernel: Uint8Array, ramBytes: number, dtbSize: number, initrdSize = 0): KernelPlan {
+export function planKernel(
+  kernel: Uint8Array,
+  ramBytes: number,
+  dtbSize: number,
+  opts: { raw?: boolean; initrdSize?: number } = {},
+): KernelPlan {
+  const initrdSize = opts.initrdSize ?? 0;
   if (kernel.length === 0) throw new LoaderError('kernel image is empty');
   const b = kernel;
   if (b.length >= 4 && b[0] === 0x7f && b[1] === 0x45 && b[2] === 0x4c && b[3] === 0x46) {
@@ -65,24 +77,9 @@ export function planKernel(kernel: Uint8Array, ramBytes: number, dtbSize: number
   let kind: KernelPlan['kind'] = 'raw';
   let loadOffset = RAW_LOAD_OFFSET;
   let imageSize = 0;
-  if (b.length >= ARM64_MAGIC_OFFSET + 4 && v.getUint32(ARM64_MAGIC_OFFSET, true) === ARM64_MAGIC) {
+  if (!opts.raw) {
     kind = 'image';
-    if (b.length < ARM64_HEADER_SIZE) {
-      throw new LoaderError(`arm64 Image is truncated: ${b.length} bytes, shorter than its ${ARM64_HEADER_SIZE}-byte header`);
-    }
-    const textOffset = readU64(v, 8, 'text_offset');
-    imageSize = readU64(v, 16, 'image_size');
-    if (imageSize !== 0) {
-      if (imageSize < b.length) {
-        throw new LoaderError(
-          `arm64 Image header is malformed: image_size ${hex(imageSize)} is smaller than the file (${hex(b.length)} bytes)`,
-        );
-      }
-      if (textOffset >= 2 * MiB) {
-        throw new LoaderError(`arm64 Image header is malformed: text_offset ${hex(textOffset)} is not below 2 MiB`);
-      }
-      loadOffset = textOffset < BOOTLOADER_MAX_SIZE ? textOffset + 2 * MiB : textOffset;
-    }
+    ({ loadOffset, imageSize } = checkImage(b, v));
   }
   const endOffset = loadOffset + Math.max(b.length, imageSize);
   if (endOffset > ramBytes) {
@@ -104,6 +101,81 @@ export function planKernel(kernel: Uint8Array, ramBytes: number, dtbSize: number
     throw new LoaderError(`not enough RAM for ${what} and the device tree (${ramBytes / MiB} MiB)`);
   }
   return { kind, loadOffset, entryOffset: loadOffset, endOffset, initrdOffset, initrdSize, dtbOffset };
+}
+
+/**
+ * The arm64 Image header rules (Documentation/arm64/booting.rst), strictly:
+ * the 64-byte header with the magic, image_size (when not 0) at least the
+ * file's size, flags a little-endian 4 KiB-page kernel (all this CPU runs),
+ * text_offset below 2 MiB and page-aligned, and the header's branch to the
+ * kernel's entry code landing inside the file (a cut-off file has none). Returns
+ * where the Image goes.
+ */
+function checkImage(b: Uint8Array, v: DataView): { loadOffset: number; imageSize: number } {
+  if (b.length >= ARM64_MAGIC_OFFSET + 4 && b.length < ARM64_HEADER_SIZE && v.getUint32(ARM64_MAGIC_OFFSET, true) === ARM64_MAGIC) {
+    throw new LoaderError(`arm64 Image is truncated: ${b.length} bytes, shorter than its ${ARM64_HEADER_SIZE}-byte header`);
+  }
+  if (b.length < ARM64_HEADER_SIZE) {
+    throw new LoaderError(
+      `kernel image is truncated or not an arm64 Image: ${b.length} bytes, shorter than the ${ARM64_HEADER_SIZE}-byte Image header` +
+        ' (load a raw binary with --raw)',
+    );
+  }
+  if (v.getUint32(ARM64_MAGIC_OFFSET, true) !== ARM64_MAGIC) {
+    throw new LoaderError('kernel image is not an arm64 Image: no "ARM\\x64" magic at offset 0x38 (load a raw binary with --raw)');
+  }
+  const textOffset = readU64(v, 8, 'text_offset');
+  const imageSize = readU64(v, 16, 'image_size');
+  const flags = readU64(v, 24, 'flags');
+  checkEntryBranch(b, v);
+  if (imageSize === 0) return { loadOffset: RAW_LOAD_OFFSET, imageSize }; // pre-3.17: text_offset and flags unset
+  if (imageSize < b.length) {
+    throw new LoaderError(
+      `arm64 Image header is malformed: image_size ${hex(imageSize)} is smaller than the file (${hex(b.length)} bytes)`,
+    );
+  }
+  if (flags & 1) throw new LoaderError('arm64 Image is a big-endian kernel (flags bit 0); this machine runs little-endian kernels only');
+  const pageSize = (flags >>> 1) & 3;
+  if (pageSize > 1) {
+    throw new LoaderError(
+      `arm64 Image needs ${pageSize === 2 ? 16 : 64} KiB pages (flags bits 1-2); this CPU has the 4 KiB translation granule only`,
+    );
+  }
+  if (textOffset >= 2 * MiB) {
+    throw new LoaderError(`arm64 Image header is malformed: text_offset ${hex(textOffset)} is not below 2 MiB`);
+  }
+  if (textOffset % PAGE) {
+    throw new LoaderError(
+      `arm64 Image header is malformed: text_offset ${hex(textOffset)} is not a multiple of 4 KiB (the kernel must start on a page boundary)`,
+    );
+  }
+  return { loadOffset: textOffset < BOOTLOADER_MAX_SIZE ? textOffset + 2 * MiB : textOffset, imageSize };
+}
+
+/**
+ * code0 (or, in an EFI-stub Image, whose code0 is the "MZ" signature, code1)
+ * branches to the kernel's entry code; a file cut off before that code is
+ * truncated. EFI-stub Images must also hold their PE header.
+ */
+function checkEntryBranch(b: Uint8Array, v: DataView): void {
+  const code0 = v.getUint32(0, true);
+  const efi = (code0 & 0xffff) === 0x5a4d; // "MZ"
+  if (efi) {
+    const pe = v.getUint32(0x3c, true);
+    if (pe + 4 > b.length) {
+      throw new LoaderError(`arm64 Image is truncated: its PE header at ${hex(pe)} is past the end of the file (${b.length} bytes)`);
+    }
+    if (v.getUint32(pe, true) !== 0x00004550) throw new LoaderError(`arm64 Image header is malformed: no PE signature at ${hex(pe)}`);
+  }
+  const at = efi ? 4 : 0;
+  const insn = v.getUint32(at, true);
+  if ((insn & 0xfc000000) !== 0x14000000) return; // not B: nothing to follow
+  const target = at + ((insn << 6) >> 4); // imm26 * 4, sign-extended
+  if (target < 0 || target + 4 > b.length) {
+    throw new LoaderError(
+      `arm64 Image is truncated: the header branches to the entry code at ${target < 0 ? '-' + hex(-target) : hex(target)}, past the end of the file (${b.length} bytes)`,
+    );
+  }
 }
 
 function readU64(v: DataView, off: number, name: string): number {

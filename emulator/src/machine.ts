@@ -6,6 +6,14 @@
 // messages get through). Between run() calls the UART is refilled from host
 // input and the RTC alarm is polled.
 //
+// UART input: host bytes wait in the PL011's bounded queue (inputQueueBytes,
+// default 64 KiB) until the FIFO has room; input() throws InputOverrunError
+// for bytes that do not fit (nothing is queued) and whenInputRoom() says when
+// to send more. While the guest is reading (it emptied the FIFO since the
+// last refill) core calls are short (INPUT_BUDGET), so it gets each next
+// character soon after the last; a guest that stops reading (flow control)
+// gets full-length calls and the bytes simply wait.
+//
 // Idle (the guest is in WFI/WFE with nothing pending):
 // - realtime clock: sleep until the earliest of the core's timer deadline,
 //   the RTC alarm, or host input (capped at MAX_SLEEP_MS), so an idle guest
@@ -35,9 +43,11 @@ import { planKernel, type KernelPlan } from './loader.ts';
 import { CNTFRQ, ClockMode, type ClockName, type CoreExports, CoreAbort, instantiateCore, readAsString, StopReason, PSCI } from './core.ts';
 import { MmioBus, type IrqLine } from './devices/bus.ts';
 import { Pl011 } from './devices/pl011.ts';
+export { DEFAULT_INPUT_QUEUE, InputOverrunError } from './devices/pl011.ts';
 import { Pl031 } from './devices/pl031.ts';
 import { VirtioMmio, type VirtioBackend } from './devices/virtio-mmio.ts';
 import { RamMemory } from './devices/virtqueue.ts';
+import { CPU_MODES, JitLink, cpuFromEnv, thresholdFromEnv, type CpuMode, type Jit, type JitProfile } from './jit/jit.ts';
 
 export const HALT_LINE = 'sis: machine halted after a crash';
 
@@ -54,9 +64,25 @@ const MAX_LEAD_MS = 1000;
 const INPUT_BUDGET = 256;
 const MiB = 1 << 20;
 
+/**
+ * RAM sizes a machine accepts, in MiB. The low bound is the smallest RAM the
+ * SIS kernel boots in (found by experiment): its 8 MiB heap goes after the
+ * kernel and must not overlap the device tree, which the loader puts at
+ * RAM/2 rounded up to 2 MiB - 10 MiB with 17 MiB of RAM; with 16 MiB the DTB
+ * sits at 8 MiB, inside the heap, and the kernel panics "no room for the
+ * 8 MiB heap". The high bound is the wasm32 limit: one memory of at most
+ * 65536 pages (4 GiB) holds the core's own state (256 KiB) and guest RAM, so
+ * 4096 MiB cannot fit; 4095 is the largest whole number of MiB that does.
+ */
+export const MEM_MIN_MIB = 17;
+export const MEM_MAX_MIB = 4095;
+export const MEM_DEFAULT_MIB = 128;
+
 export interface MachineOptions {
-  /** The kernel file (Linux arm64 Image or raw binary). */
+  /** The kernel file: a Linux arm64 Image (checked strictly), or with `raw` any raw binary. */
   kernel: Uint8Array;
+  /** Load `kernel` as a raw binary at RAM + 0x80000 (no Image header needed or looked at). */
+  raw?: boolean;
   /** core.wasm bytes or a compiled module. */
   wasm: BufferSource | WebAssembly.Module;
   memMiB?: number;
@@ -70,6 +96,15 @@ export interface MachineOptions {
    */
   seed?: bigint;
   clock?: ClockName;
+  /**
+   * CPU mode: `interp` (the interpreter only) or `jit` (hot blocks translated to
+   * WebAssembly; same results and instruction counts). Default: SIS_CPU, else interp.
+   */
+  cpu?: CpuMode;
+  /** jit: block starts reached this many times are translated (default 256; SIS_JIT_THRESHOLD). */
+  jitThreshold?: number;
+  /** jit: keep per-block hit counts and time spent in translated code (see profile()). */
+  profile?: boolean;
   /** Virtual clock: the RTC's seconds at boot (default: the host's wall clock at create). */
   rtcEpoch?: number;
   /**
@@ -79,6 +114,8 @@ export interface MachineOptions {
   idleSpeedup?: number;
   /** virtio backends by slot (the storage issue adds blk and console). */
   virtio?: Record<number, VirtioBackend>;
+  /** Bytes of host UART input that may wait for the guest (default 64 KiB). */
+  inputQueueBytes?: number;
   onUart?: (bytes: Uint8Array) => void;
   onGuestError?: (message: string) => void;
   /** `pc` is the guest PC as a 64-bit BigInt. */
@@ -114,6 +151,28 @@ export interface Debugger {
   onStop(stop: DebugStop): void;
 }
 
+/** ESR_EL1.EC names (Arm ARM D17.2.37) for the classes this core raises. */
+const EXCEPTION_CLASS: Record<number, string> = {
+  0x00: 'unknown reason: undefined instruction',
+  0x01: 'WFI/WFE trap',
+  0x07: 'SIMD/FP access trap',
+  0x0e: 'illegal execution state',
+  0x15: 'SVC',
+  0x16: 'HVC',
+  0x18: 'system register trap',
+  0x20: 'instruction abort from EL0',
+  0x21: 'instruction abort at EL1',
+  0x22: 'PC alignment fault',
+  0x24: 'data abort from EL0',
+  0x25: 'data abort at EL1',
+  0x30: 'breakpoint from EL0',
+  0x31: 'breakpoint at EL1',
+  0x32: 'software step from EL0',
+  0x33: 'software step at EL1',
+  0x34: 'watchpoint from EL0',
+  0x35: 'watchpoint at EL1',
+  0x3c: 'BRK',
+};
 export const EXIT = { poweroff: 0, hostError: 1, guestHalted: 2, stopped: 4, limit: 5 } as const;
 
 export interface MachineStats {
@@ -126,6 +185,8 @@ export interface MachineStats {
   guestErrors: number;
   undefinedInsns: number;
   uartBytesOut: number;
+  /** --cpu jit: instructions retired in translated code (absent in interp mode). */
+  translated?: number;
 }
 
 const hostNow = (): number => (typeof performance !== 'undefined' ? performance.now() : Date.now());
@@ -153,6 +214,9 @@ export class Machine {
   readonly plan: KernelPlan;
   readonly dtb: Uint8Array;
   readonly clock: ClockName;
+  readonly cpu: CpuMode;
+  private jit: Jit | null = null;
+  private readonly jitLink = new JitLink();
 
   private core!: CoreExports;
   private ramView: Uint8Array | null = null;
@@ -183,16 +247,20 @@ export class Machine {
   private debuggerHooks: Debugger | null = null;
   private debugInterruptRequested = false;
   private resumeDebug: ((a: DebugAction) => void) | null = null;
+  /** whenInputRoom() callers: resolved once the queue has room for `bytes` (or the run ends). */
+  private roomWaiters: { bytes: number; resolve: () => void }[] = [];
   /** The most recent undefined instruction reported by the core. */
   lastUndefined: { pc: bigint; insn: number } | null = null;
 
   private constructor(private readonly opts: MachineOptions) {
-    const memMiB = opts.memMiB ?? 128;
-    if (!Number.isInteger(memMiB) || memMiB < 16 || memMiB > 2048) {
-      throw new RangeError(`memory size ${memMiB} MiB: give a whole number of MiB from 16 to 2048`);
+    const memMiB = opts.memMiB ?? MEM_DEFAULT_MIB;
+    if (!Number.isInteger(memMiB) || memMiB < MEM_MIN_MIB || memMiB > MEM_MAX_MIB) {
+      throw new RangeError(`memory size ${memMiB} MiB: give a whole number of MiB from ${MEM_MIN_MIB} to ${MEM_MAX_MIB}`);
     }
     this.ramBytes = memMiB * MiB;
     this.clock = opts.clock ?? 'realtime';
+    this.cpu = opts.cpu ?? cpuFromEnv();
+    if (!CPU_MODES.includes(this.cpu)) throw new RangeError(`cpu "${this.cpu}": use interp or jit`);
     this.idleSpeedup = opts.idleSpeedup ?? 1;
     // Paced virtual clock: small budgets, grown within a few calls for a busy guest.
     if (this.clock === 'virtual' && this.idleSpeedup !== Infinity) this.budget = MIN_BUDGET;
@@ -202,7 +270,7 @@ export class Machine {
     const dtbConfig = { ramBytes: this.ramBytes, bootargs: opts.append ?? '', seeds: dtbSeeds(opts.seed) };
     // The DTB's size does not depend on the initrd's address: plan with a placeholder, then build it.
     const sizing = buildVirtDtb({ ...dtbConfig, ...(opts.initrd ? { initrd: { start: 0, end: 0 } } : {}) });
-    this.plan = planKernel(opts.kernel, this.ramBytes, sizing.length, initrdSize); // throws LoaderError
+    this.plan = planKernel(opts.kernel, this.ramBytes, sizing.length, { raw: opts.raw, initrdSize }); // throws LoaderError
     const initrdStart = RAM_BASE + this.plan.initrdOffset;
     this.dtb = buildVirtDtb({ ...dtbConfig, ...(opts.initrd ? { initrd: { start: initrdStart, end: initrdStart + initrdSize } } : {}) });
     this.rtcBase = opts.rtcEpoch ?? Date.now() / 1000;
@@ -213,11 +281,11 @@ export class Machine {
       opts.onGuestError?.(m);
     };
     this.bus = new MmioBus(guestError);
-    this.uart = new Pl011(this.spi(UART0_SPI), (b) => this.uartOut(b), guestError);
+    this.uart = new Pl011(this.spi(UART0_SPI), (b) => this.uartOut(b), guestError, opts.inputQueueBytes);
     this.rtc = new Pl031(this.spi(RTC_SPI), () => this.rtcSeconds(), guestError);
     this.bus.map(UART0_BASE, 0x1000, this.uart);
     this.bus.map(RTC_BASE, 0x1000, this.rtc);
-    const mem = new RamMemory(() => this.ram, RAM_BASE);
+    const mem = new RamMemory(() => this.ram, RAM_BASE, (a, l) => this.jit?.invalidate(a, l));
     for (let n = 0; n < VIRTIO_SLOTS; n++) {
       const t = new VirtioMmio(n, this.spi(VIRTIO_SPI0 + n), mem, opts.virtio?.[n] ?? null, guestError);
       this.virtio.push(t);
@@ -237,8 +305,15 @@ export class Machine {
         m.lastUndefined = { pc, insn };
         opts.onUndefined?.(pc, insn);
       },
-    });
-    m.core.init(m.ramBytes);
+    }, m.jitLink);
+    try {
+      m.core.init(m.ramBytes);
+    } catch (e) {
+      // The engine's own limit (a 32-bit browser, a memory cap): say so plainly.
+      if (e instanceof CoreAbort) throw new RangeError(`cannot allocate ${m.ramBytes / MiB} MiB of guest RAM: ${e.message}`);
+      throw e;
+    }
+    m.jit = m.jitLink.attach(m.core, m.cpu, { threshold: opts.jitThreshold ?? thresholdFromEnv(), profile: opts.profile });
     m.core.setClockMode(ClockMode[m.clock]);
     m.boot();
     return m;
@@ -327,7 +402,8 @@ export class Machine {
   get ram(): Uint8Array {
     const buf = this.core.memory.buffer;
     if (!this.ramView || this.ramView.buffer !== buf) {
-      this.ramView = new Uint8Array(buf, this.core.ramPtr(), this.core.ramSize());
+      // u32 exports arrive signed: RAM of 2 GiB and more would read negative
+      this.ramView = new Uint8Array(buf, this.core.ramPtr() >>> 0, this.core.ramSize() >>> 0);
     }
     return this.ramView;
   }
@@ -383,15 +459,49 @@ export class Machine {
     this.opts.onUart?.(bytes);
   }
 
-  /** Types into UART0 (queued; never dropped). */
+  /**
+   * Types into UART0: queued until the guest reads it, never dropped. Throws
+   * InputOverrunError (and queues nothing) if the bytes do not fit in the
+   * input queue; see inputRoom and whenInputRoom().
+   */
   input(bytes: Uint8Array | string): void {
     const b = typeof bytes === 'string' ? new TextEncoder().encode(bytes) : bytes;
     this.uart.input(b);
     this.wake?.();
   }
 
+  /** Host bytes waiting for the guest. */
   get pendingInput(): number {
     return this.uart.pendingInput;
+  }
+
+  /** How many more bytes input() accepts now. */
+  get inputRoom(): number {
+    return this.uart.inputRoom;
+  }
+
+  /** The input queue's size in bytes. */
+  get inputCapacity(): number {
+    return this.uart.inputCapacity;
+  }
+
+  /**
+   * Resolves once the input queue has room for `bytes` more bytes (at most
+   * its capacity), or when run() ends.
+   */
+  whenInputRoom(bytes = 1): Promise<void> {
+    const want = Math.min(Math.max(1, bytes), this.uart.inputCapacity);
+    if (this.uart.inputRoom >= want) return Promise.resolve();
+    return new Promise((resolve) => this.roomWaiters.push({ bytes: want, resolve }));
+  }
+
+  private checkRoom(all = false): void {
+    if (!this.roomWaiters.length) return;
+    const room = this.uart.inputRoom;
+    const ready = this.roomWaiters.filter((w) => all || room >= w.bytes);
+    if (!ready.length) return;
+    this.roomWaiters = this.roomWaiters.filter((w) => !ready.includes(w));
+    for (const w of ready) w.resolve();
   }
 
   stats(): MachineStats {
@@ -405,7 +515,15 @@ export class Machine {
       guestErrors: this.guestErrors,
       undefinedInsns: this.undefinedInsns,
       uartBytesOut: this.uartBytesOut,
+      ...(this.jit ? { translated: this.jit.translatedInsns() } : {}),
     };
+  }
+
+  /** jit mode: the translator's figures (blocks, hits, compile time, invalidations, time split); null in interp mode. */
+  profile(): (JitProfile & { runMs: number; msInterp: number }) | null {
+    if (!this.jit) return null;
+    const p = this.jit.stats();
+    return { ...p, runMs: this.runMs, msInterp: Math.max(0, this.runMs - p.msInJit - p.compileMs) };
   }
 
   /** Asks a running run() to settle with code 4 ("stopped") at the next slice boundary. */
@@ -449,6 +567,7 @@ export class Machine {
     } finally {
       this.flushUart();
       this.running = false;
+      this.checkRoom(true);
     }
   }
 
@@ -466,12 +585,14 @@ export class Machine {
       let r: number = StopReason.Budget;
       let idling = false; // the last run() skipped time in WFI and the guest is ahead
       do {
+        // Host input waits and the guest has read what the last refill gave it
+        // (a guest without FIFOs takes one character per refill): short calls,
+        // so it gets each next character as soon as it has read the last
+        // instead of one per slice. A guest not reading gets full calls.
+        const reading = this.readingInput();
         this.uart.refill();
         this.rtc.poll();
-        // While host input waits for FIFO room (a guest without FIFOs takes one
-        // character per refill), short calls, so it gets each next character
-        // as soon as it has read the last instead of one per slice.
-        let budget = this.uart.pendingInput > 0 ? Math.min(this.budget, INPUT_BUDGET) : this.budget;
+        let budget = reading ? Math.min(this.budget, INPUT_BUDGET) : this.budget;
         if (this.until !== null) {
           const left = this.until - core.instret();
           if (left <= 0) {
@@ -485,10 +606,11 @@ export class Machine {
       } while (r === StopReason.Budget && hostNow() - t0 < SLICE_MS && !idling);
       this.runMs += hostNow() - t0;
       this.flushUart();
+      this.checkRoom();
 
       switch (r) {
         case StopReason.Budget:
-          if (idling && this.uart.pendingInput === 0) {
+          if (idling && !this.readingInput()) {
             await this.sleep(Math.min(this.paceLeadMs, MAX_SLEEP_MS));
             this.pace();
           } else {
@@ -512,12 +634,14 @@ export class Machine {
           const why = core.lastError ? readAsString(core.memory, core.lastError()) : 'no reason given';
           return { code: EXIT.hostError, reason: `host error: core halted: ${why}` };
         }
+        case StopReason.ExceptionLoop:
+          return this.exitDebugged({ code: EXIT.guestHalted, reason: this.exceptionLoopReport() });
         case StopReason.Idle: {
           const deadline = core.timerDeadline();
           if (this.guestHalted()) {
             return { code: EXIT.guestHalted, reason: this.haltLineSeen ? 'guest halted after a crash' : 'guest halted (idle with nothing able to wake it)' };
           }
-          if (this.until !== null && this.clock === 'virtual' && this.uart.pendingInput === 0) {
+          if (this.until !== null && this.clock === 'virtual' && !this.readingInput()) {
             return { code: EXIT.limit, reason: 'idle, waiting for input, before the instruction limit' };
           }
           await this.idle(deadline);
@@ -533,6 +657,27 @@ export class Machine {
   private exitDebugged(exit: MachineExit): MachineExit {
     this.debuggerHooks?.onStop({ kind: 'exited', code: exit.code });
     return exit;
+  }
+
+  /**
+   * The core stopped a guest that takes the same synchronous exception over
+   * and over without finishing a handler (see cpu.ts, EXC_LOOP_LIMIT): one
+   * line with the exception class, ELR, ESR and FAR.
+   */
+  private exceptionLoopReport(): string {
+    const core = this.core;
+    const sr = (crn: number, crm: number, op2: number) => BigInt.asUintN(64, core.getSysreg(3, 0, crn, crm, op2));
+    const esr = sr(5, 2, 0);
+    const elr = sr(4, 0, 1);
+    const far = sr(6, 0, 0);
+    const ec = Number(esr >> 26n) & 0x3f;
+    const n = core.exceptionLoopCount ? core.exceptionLoopCount() >>> 0 : 0;
+    const h = (v: bigint) => '0x' + v.toString(16);
+    return (
+      `guest stuck in an exception loop: the same synchronous exception ${n} times in a row with no progress, ` +
+      `EC 0x${ec.toString(16).padStart(2, '0')} (${EXCEPTION_CLASS[ec] ?? 'unknown class'}), ` +
+      `ESR ${h(esr)}, ELR ${h(elr)}, FAR ${h(far)}`
+    );
   }
 
   /**
@@ -590,8 +735,13 @@ export class Machine {
     this.idleMs += hostNow() - t0;
   }
 
+  /** Host input waits and the guest has taken what the FIFO held (it is reading). */
+  private readingInput(): boolean {
+    return this.uart.pendingInput > 0 && this.uart.rxHasRoom;
+  }
+
   private async idle(timerDeadlineMs: number): Promise<void> {
-    if (this.uart.pendingInput > 0) {
+    if (this.readingInput()) {
       // Input is waiting for FIFO room: the guest will see it after the next refill.
       await yieldToEventLoop();
       return;
@@ -608,6 +758,57 @@ export class Machine {
   /** The most recent guest error message (bad MMIO offsets etc.), for diagnostics. */
   get lastGuestErrorMessage(): string {
     return this.lastGuestError;
+  }
+}
+
+/**
+ * Feeds a byte stream to a machine's UART0 with back-pressure: what fits goes
+ * into the input queue, the rest is held here (in order) and goes in as the
+ * guest makes room, so the queue never overruns. `pause`/`resume` tell the
+ * source to stop and go on reading (the CLI pauses stdin: then at most one
+ * chunk of it is held here); without them everything pushed is held.
+ */
+export class InputFeeder {
+  private held: Uint8Array[] = [];
+  private waiting = false;
+
+  constructor(
+    private readonly machine: Pick<Machine, 'input' | 'inputRoom' | 'inputCapacity' | 'whenInputRoom'>,
+    private readonly source: { pause(): void; resume(): void } = { pause() {}, resume() {} },
+  ) {}
+
+  /** Bytes pushed but not yet in the machine's input queue. */
+  get heldBytes(): number {
+    return this.held.reduce((n, c) => n + c.length, 0);
+  }
+
+  push(bytes: Uint8Array): void {
+    if (!bytes.length) return;
+    this.held.push(bytes);
+    if (!this.waiting) this.pump();
+  }
+
+  private pump(): void {
+    const m = this.machine;
+    while (this.held.length) {
+      const chunk = this.held[0];
+      const n = Math.min(chunk.length, m.inputRoom);
+      if (n > 0) m.input(chunk.subarray(0, n));
+      if (n === chunk.length) {
+        this.held.shift();
+        continue;
+      }
+      this.held[0] = chunk.subarray(n);
+      this.waiting = true;
+      this.source.pause();
+      // Go on once half the queue (or all the rest) fits, not after every byte.
+      void m.whenInputRoom(Math.min(this.held[0].length, Math.ceil(m.inputCapacity / 2))).then(() => {
+        this.waiting = false;
+        this.pump();
+      });
+      return;
+    }
+    this.source.resume();
   }
 }
 

@@ -2,11 +2,12 @@
 //
 // Requests carry an id; the worker answers each with exactly one `reply`
 // (ok with a value, or an error as data). Events (`uart`, `exit`, `reset`,
-// `undefined`, `guestError`, `events`, `diskFlush`) are pushed by the worker
-// at any time.
+// `undefined`, `guestError`, `events`, `diskFlush`, `inputOverrun`,
+// `inputDrained`) are pushed by the worker at any time.
 
 import type { ClockName } from './core.ts';
 import type { MachineExit, MachineStats } from './machine.ts';
+import type { CpuMode } from './jit/jit.ts';
 
 export interface StartParams {
   /** The kernel file. */
@@ -20,6 +21,8 @@ export interface StartParams {
   /** Seed for the DTB's /chosen rng-seed/kaslr-seed (decimal or 0x hex string, or a BigInt); default: random. */
   seed?: string | bigint;
   clock?: ClockName;
+  /** CPU mode: interp (default) or jit (translate hot code to WebAssembly); see docs/EMULATOR.md. */
+  cpu?: CpuMode;
   /**
    * The system disk (the kernel's blk0, virtio slot 31): a base image in an
    * OverlayBlockStore, plus blocks persisted earlier (e.g. from IndexedDB),
@@ -29,12 +32,25 @@ export interface StartParams {
   disk?: { image: ArrayBuffer; blockSize?: number; blocks?: [number, ArrayBuffer][] };
   /** Attach the event console (virtio slot 29): its bytes arrive as `events` events. */
   events?: boolean;
+  /** Bytes of UART input that may wait for the guest (default 65536). */
+  inputQueueBytes?: number;
+}
+
+/**
+ * The UART input queue after an `input` request: bytes still waiting for
+ * the guest, and the queue's size. An `input` that does not fit fails with
+ * an error starting "UART input overrun" (nothing of it is queued) and an
+ * `inputOverrun` event; `inputDrained` follows once the queue is empty.
+ */
+export interface InputResult {
+  pending: number;
+  capacity: number;
 }
 
 /** Request name -> [params, result]. */
 export interface Requests {
   start: [StartParams, { ramBytes: number; entry: number; dtb: number }];
-  input: [{ data: Uint8Array }, null];
+  input: [{ data: Uint8Array }, InputResult];
   stop: [Record<string, never>, MachineExit | null];
   reset: [Record<string, never>, null];
   stats: [Record<string, never>, MachineStats];
@@ -59,7 +75,11 @@ export type WorkerEvent =
   /** Bytes from the kernel's event channel (JSON Lines). */
   | { kind: 'events'; data: Uint8Array }
   /** A guest FLUSH completed: the blocks written since the previous one, with their contents. */
-  | { kind: 'diskFlush'; seq: number; blockSize: number; blocks: { block: number; data: Uint8Array }[] };
+  | { kind: 'diskFlush'; seq: number; blockSize: number; blocks: { block: number; data: Uint8Array }[] }
+  /** An `input` request did not fit in the UART input queue: none of its `rejected` bytes were queued. */
+  | { kind: 'inputOverrun'; rejected: number; pending: number; capacity: number }
+  /** After an overrun: the input queue has emptied (the guest read everything), send again. */
+  | { kind: 'inputDrained'; capacity: number };
 
 export type FromWorker = Reply | WorkerEvent;
 export type ToWorker = Request;

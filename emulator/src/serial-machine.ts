@@ -4,7 +4,7 @@
 // deterministic runs, and a shell waiting for input costs no host CPU.
 import { readFileSync } from 'node:fs';
 import type { MachineExit, SerialMachine } from '../../kernel-image/tests/serial-machine.ts';
-import { Machine, type MachineOptions } from './machine.ts';
+import { InputFeeder, Machine, type MachineOptions } from './machine.ts';
 import { DEFAULT_KERNEL_PATH, loadCoreModule } from './node-files.ts';
 
 export interface EmulatorMachineOptions extends Partial<Omit<MachineOptions, 'kernel' | 'wasm'>> {
@@ -27,8 +27,11 @@ export class EmulatorMachine implements SerialMachine {
   private exitInfo: MachineExit | null = null;
   readonly exited: Promise<MachineExit>;
   readonly undefinedInsns: { pc: bigint; insn: number }[] = [];
+  /** Like a pipe to QEMU: what the UART input queue cannot take yet waits here. */
+  private readonly feeder: InputFeeder;
 
   private constructor(readonly machine: Machine) {
+    this.feeder = new InputFeeder(machine);
     this.exited = machine.run().then((e) => {
       this.out += this.decoder.decode();
       this.exitInfo = { code: e.code, reason: e.reason };
@@ -69,7 +72,7 @@ export class EmulatorMachine implements SerialMachine {
   }
 
   write(text: string): void {
-    this.machine.input(text);
+    this.feeder.push(new TextEncoder().encode(text));
   }
 
   private onOutput(bytes: Uint8Array): void {

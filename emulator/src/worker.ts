@@ -2,7 +2,7 @@
 // protocol.ts. UART output is batched into one `uart` event per slice-ish
 // (at most every 16 ms) so the page is not flooded with messages.
 /// <reference lib="webworker" />
-import { Machine, type MachineExit } from './machine.ts';
+import { InputOverrunError, Machine, type MachineExit } from './machine.ts';
 import { OverlayBlockStore } from './devices/overlay-block-store.ts';
 import { VirtioBlk } from './devices/virtio-blk.ts';
 import { VirtioConsole } from './devices/virtio-console.ts';
@@ -15,6 +15,8 @@ let machine: Machine | null = null;
 let running: Promise<MachineExit> | null = null;
 let uartChunks: Uint8Array[] = [];
 let flushScheduled = false;
+/** An inputOverrun was reported and its inputDrained is not sent yet. */
+let overrunOpen = false;
 
 function post(msg: FromWorker, transfer: Transferable[] = []): void {
   self.postMessage(msg, transfer);
@@ -59,6 +61,8 @@ const handlers: { [K in keyof Requests]: (p: Requests[K][0]) => Promise<Requests
       ...(p.initrd ? { initrd: new Uint8Array(p.initrd) } : {}),
       ...(p.seed !== undefined ? { seed: BigInt(p.seed) } : {}),
       clock: p.clock ?? 'realtime',
+      inputQueueBytes: p.inputQueueBytes,
+      cpu: p.cpu ?? 'interp',
       onUart: (bytes) => {
         uartChunks.push(bytes);
         if (!flushScheduled) {
@@ -81,9 +85,23 @@ const handlers: { [K in keyof Requests]: (p: Requests[K][0]) => Promise<Requests
     return { ramBytes: m.ramBytes, entry: 0x4000_0000 + m.plan.entryOffset, dtb: 0x4000_0000 + m.plan.dtbOffset };
   },
   async input(p) {
-    if (!machine) throw new Error('the machine is not running');
-    machine.input(p.data);
-    return null;
+    const m = machine;
+    if (!m) throw new Error('the machine is not running');
+    try {
+      m.input(p.data);
+    } catch (e) {
+      if (!(e instanceof InputOverrunError)) throw e;
+      post({ kind: 'inputOverrun', rejected: e.rejected, pending: e.pending, capacity: e.capacity });
+      if (!overrunOpen) {
+        overrunOpen = true;
+        void m.whenInputRoom(m.inputCapacity).then(() => {
+          overrunOpen = false;
+          if (machine === m && m.pendingInput === 0) post({ kind: 'inputDrained', capacity: m.inputCapacity });
+        });
+      }
+      throw e;
+    }
+    return { pending: m.pendingInput, capacity: m.inputCapacity };
   },
   async stop() {
     if (!machine || !running) return null;

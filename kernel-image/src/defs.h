@@ -35,6 +35,7 @@ void irq_register(uint32_t intid, void (*fn)(void));
 void irq_register_arg(uint32_t intid, void (*fn)(void *), void *arg);
 const char *esr_class_name(uint32_t ec);
 void halt(void) NORETURN;  /* quiet the GIC and timer, then WFI forever */
+void backtrace_print(uint64_t pc, uint64_t fp, bool pc_is_return, const char *note);
 
 /* ---- arch/mmu.c ---- */
 void mmu_init(void);
@@ -224,6 +225,27 @@ void sha256_update(struct sha256 *s, const void *data, size_t n);
 void sha256_final(struct sha256 *s, uint8_t out[32]);
 void sha256_hex(const uint8_t digest[32], char out[65]);
 
+/* ---- lib/sha512.c ---- */
+struct sha512 { uint64_t h[8]; uint64_t len; uint8_t buf[128]; uint32_t fill; };
+void sha512_init(struct sha512 *s);
+void sha512_update(struct sha512 *s, const void *data, size_t n);
+void sha512_final(struct sha512 *s, uint8_t out[64]);
+
+/* ---- lib/ed25519.c ---- */
+/* Reason codes of ed25519_verify (ed25519_strerror names them). */
+#define ED25519_EARGS     (-1)      /* a NULL key or signature, or NULL msg with len > 0 */
+#define ED25519_EPUB      (-2)      /* the public key does not decode to a curve point */
+#define ED25519_ES        (-3)      /* S >= L */
+#define ED25519_ER        (-4)      /* R does not decode to a curve point */
+#define ED25519_EMISMATCH (-5)      /* well formed, but the equation does not hold */
+#define ED25519_ENONCANON (-6)      /* ed25519_check_key: y >= p, or x = 0 with the sign bit */
+#define ED25519_EWEAK     (-7)      /* ed25519_check_key: a point of order 1, 2, 4 or 8 */
+/* 0 if sig is a valid signature of msg under pub; otherwise a negative reason code */
+int ed25519_verify(const uint8_t pub[32], const void *msg, size_t len, const uint8_t sig[64]);
+const char *ed25519_strerror(int err);  /* "non-canonical S", "bad public key", "bad R", "signature mismatch", ... */
+/* 0 if pub is fit to be trusted: a point, canonically encoded, not of small order */
+int ed25519_check_key(const uint8_t pub[32]);
+
 /* ---- lib/json.c ---- */
 #define JSON_MAX_DEPTH 8
 struct json {
@@ -239,6 +261,8 @@ void json_str(struct json *j, const char *key, const char *val);
 void json_u64(struct json *j, const char *key, uint64_t val);
 void json_i64(struct json *j, const char *key, int64_t val);
 void json_bool(struct json *j, const char *key, bool val);
+void json_null(struct json *j, const char *key);
+void json_fixed(struct json *j, const char *key, int64_t val, int decimals); /* val / 10^decimals */
 void json_open_array(struct json *j, const char *key);
 void json_open_object(struct json *j, const char *key);
 void json_close(struct json *j);
@@ -247,6 +271,222 @@ void event_begin(struct json *j, char *buf, size_t cap, const char *type);
 int event_send(struct json *j);         /* 0, or -1 if dropped (no console / too long) */
 void event_stats(uint64_t *sent, uint64_t *dropped);
 void event_log(const char *level, const char *fmt, ...) PRINTF_LIKE(2, 3);
+
+/* ---- lib/jsonp.c ---- */
+#define JSONP_MAX_DEPTH 16
+#define JSONP_MAX_LEN (256u << 10)
+enum { JT_OBJECT = 1, JT_ARRAY, JT_STRING, JT_NUMBER, JT_TRUE, JT_FALSE, JT_NULL };
+struct jtok {
+    uint8_t type;
+    uint32_t start, end;    /* byte range; strings: inside the quotes */
+    uint32_t size;          /* direct children (object: members) */
+    uint32_t span;          /* tokens covered, itself included */
+};
+struct jparser {
+    const char *text;
+    size_t len;
+    struct jtok *tok;
+    int ntok, cap;
+    const char *error;      /* NULL, or the rule that failed */
+    size_t err_at;
+};
+int jp_parse(struct jparser *jp, const char *text, size_t len, struct jtok *tok, int cap); /* 0/-1 */
+int jp_find(const struct jparser *jp, int obj, const char *key);   /* value token or -1 */
+int jp_at(const struct jparser *jp, int arr, uint32_t index);      /* element token or -1 */
+int jp_str(const struct jparser *jp, int t, char *out, size_t cap); /* length or -1 */
+bool jp_eq(const struct jparser *jp, int t, const char *s);
+int jp_u64(const struct jparser *jp, int t, uint64_t *out);          /* 0/-1 */
+int jp_fixed(const struct jparser *jp, int t, int decimals, int64_t *out); /* 0/-1, exact */
+
+/* ---- ai/mlp.c ---- */
+#define MLP_MAX_LAYERS 8
+#define MLP_MAX_DIM 1024
+enum { MLP_IDENTITY = 0, MLP_RELU = 1, MLP_SOFTMAX = 2 };
+struct mlp_layer {
+    uint16_t in, out;
+    uint8_t act;
+    uint32_t woff, boff;    /* float index of W and b in the payload */
+    uint32_t aoff;          /* float index of this layer's outputs in the activations */
+};
+struct mlp_header {
+    uint16_t header_size, num_layers, input_dim, output_dim;
+    uint32_t param_count, payload_bytes;
+    uint32_t units;         /* sum of every layer's out: the activations' length */
+    uint32_t max_width;
+    struct mlp_layer layer[MLP_MAX_LAYERS];
+};
+struct mlp_result {
+    const float *logits;    /* points into the activations (the last layer) */
+    uint32_t action;        /* argmax, lowest index on ties */
+    uint32_t confidence;    /* 0..1000 */
+};
+int mlp_header_size(const uint8_t first32[32], const char **why);   /* bytes or -EINVAL */
+int mlp_parse_header(const uint8_t *buf, size_t len, uint64_t file_size, struct mlp_header *h,
+                     const char **why);                           /* 0 or -EINVAL */
+int mlp_check_params(const struct mlp_header *h, const float *params, const char **why);
+double exp_ref(double x);
+void mlp_forward(const struct mlp_header *h, const float *params, const float *x, float *acts,
+                 struct mlp_result *r);
+
+/* ---- model/pkg.c ---- */
+#define MODEL_NAME_MAX 32
+#define MODEL_INPUTS 7
+#define MODEL_ACTIONS 5
+#define MANIFEST_MAX 4096
+#define MODEL_MEM_GATE (10u << 20)      /* bytes: memory footprint must stay below */
+#define EBUSY 16
+#ifndef ENODEV
+#define ENODEV 19
+#endif
+#define ENODATA 61
+#define EBADMSG 74
+#define ETIMEDOUT 110
+#define EALREADY 114
+#define ENOKEY 126
+struct perr {
+    int err;                /* -errno */
+    char msg[160];          /* one line: which rule failed */
+};
+int perr_set(struct perr *e, int err, const char *fmt, ...) PRINTF_LIKE(3, 4);
+struct msrc {               /* a file to verify: on ext4 or in the import archive */
+    int64_t (*read)(struct msrc *s, uint64_t off, void *buf, uint64_t n);
+    uint64_t size, base;
+    char path[112];
+    uint8_t bounce[512];
+};
+int msrc_file(struct msrc *s, const char *path);
+struct trusted_key {
+    const char *name;       /* e.g. "dev" */
+    const char *label;      /* "DEVELOPMENT ONLY - never use for production", or "trusted at build time" */
+    uint8_t pub[32];
+    uint8_t id[8];          /* first 8 bytes of SHA-256(pub) */
+    bool development, valid;
+};
+struct model {              /* a verified, loaded network; reference-counted */
+    char name[MODEL_NAME_MAX + 1];
+    char sha256[65];
+    struct mlp_header h;
+    float *params;
+    float *acts;            /* scratch: the last inference's activations */
+    size_t heap_bytes;      /* measured: heap in use with it minus without it */
+    uint32_t refs;
+};
+struct golden {
+    char name[MODEL_NAME_MAX + 1];
+    uint32_t count;
+    void *rows;             /* count x (7 f32 + u32 label), little-endian as on disk */
+};
+enum { PKG_MODEL = 1, PKG_GOLDEN = 2 };
+struct pkg_info {
+    char name[MODEL_NAME_MAX + 1];
+    char signer[17];
+    char sha256[65];
+    char sig_hex[129];
+    char manifest_sha256_of_bin[65];
+    uint64_t manifest_size;
+    char description[96];
+    char architecture[64];
+    int64_t training_accuracy_ppm;
+    uint32_t count;
+    const struct trusted_key *key;
+};
+bool model_name_valid(const char *s);
+void model_name_show(const char *s, char *out, size_t cap);   /* control bytes as \xNN */
+int pkg_load(int kind, const char *name, struct msrc *bin, struct msrc *man, struct msrc *sig,
+             struct pkg_info *info, struct model **out, struct golden **gout, struct perr *e);
+int pkg_load_dir(int kind, const char *name, struct pkg_info *info, struct model **out,
+                 struct golden **gout, struct perr *e);    /* from /models/NAME */
+const char *pkg_file_name(int kind, int i);               /* bin, manifest, sig */
+void model_get(struct model *m);
+void model_put(struct model *m);
+int model_infer(struct model *m, const float *x, struct mlp_result *r);
+void golden_free(struct golden *g);
+void golden_row(const struct golden *g, uint32_t i, float x[MODEL_INPUTS], uint32_t *label);
+
+/* ---- model/keys.c ---- */
+const struct trusted_key *keys_get(size_t i);   /* NULL past the end */
+const struct trusted_key *keys_find(const uint8_t id[8]);
+
+/* ---- model/ustar.c ---- */
+#define USTAR_MAX_ENTRIES 256
+struct ustar_entry {
+    char name[101];
+    uint64_t offset, size;  /* bytes on the import disk */
+};
+int ustar_open(void);       /* index blk1's archive; 0 or -errno (ustar_error says why) */
+const char *ustar_error(void);
+int ustar_count(void);
+const struct ustar_entry *ustar_entry(int i);
+const struct ustar_entry *ustar_find(const char *name);
+int msrc_member(struct msrc *s, const char *name);
+
+/* ---- model/registry.c ---- */
+#define REG_MAX 24
+#define REG_JSON_MAX 16384
+struct health {
+    uint32_t p99_us;
+    uint64_t p99_ns;
+    uint64_t mem;           /* bytes the loaded model occupies on the heap */
+    uint32_t acc_ppm;       /* accuracy on the golden set, parts per million */
+    uint32_t correct, count, inferences;
+    bool passed;
+    char failed_gate[12];   /* "", "latency", "memory", "accuracy" */
+    uint64_t checked_at;    /* UNIX seconds */
+    uint64_t duration_us;
+};
+struct reg_model {
+    char version[MODEL_NAME_MAX + 1];
+    char sha256[65];
+    char sig[129];
+    char signer[17];
+    uint64_t loaded_at;     /* UNIX seconds it was imported */
+    bool has_health;
+    struct health health;
+};
+struct registry {
+    bool on_disk;           /* registry.json exists (else: nothing provisioned) */
+    int n;
+    struct reg_model m[REG_MAX];    /* sorted by version */
+    char active[MODEL_NAME_MAX + 1], shadow[MODEL_NAME_MAX + 1], rollback[MODEL_NAME_MAX + 1]; /* "" = null */
+};
+struct hist {               /* one history.jsonl line */
+    const char *op;
+    char from[MODEL_NAME_MAX + 1], to[MODEL_NAME_MAX + 1];
+    char reason[200];
+    const char *result;
+};
+extern struct registry reg;
+const char *model_errname(int e);
+struct reg_model *reg_find(struct registry *r, const char *version);
+const char *reg_status(const struct registry *r, const struct reg_model *m);
+void health_json(struct json *j, const struct health *h);
+void reg_json(struct json *j, const struct registry *r);
+int reg_parse(const char *text, size_t len, struct registry *r, struct perr *e);
+int reg_read(struct registry *out, struct perr *e);
+void hist_set(struct hist *h, const char *op, const char *from, const char *to, const char *reason);
+int reg_commit(const struct registry *next, const struct hist *hist, int nhist, struct perr *e);
+void reg_event(const char *op);
+
+/* ---- model/health.c ---- */
+const struct golden *model_golden(void);
+void model_golden_set(struct golden *g, const char *problem);  /* takes g; NULL: none, and why */
+int health_run(struct model *m, struct health *h, struct perr *e); /* 0 or the first failed gate */
+void health_print(const struct health *h);
+void health_event(const char *version, const struct health *h);
+int health_write(const char *version, const struct health *h);     /* /models/V/health.json */
+
+/* ---- model/lifecycle.c ---- */
+struct model *model_active(void);           /* with a reference: model_put when done */
+int model_cmd_load(const char *v);
+int model_cmd_health(const char *v);
+int model_cmd_swap(const char *v);
+int model_cmd_rollback(void);
+int model_cmd_remove(const char *v);
+int model_cmd_import(const char *what);    /* NULL: list the import disk */
+void model_boot(void);
+
+/* ---- shell/cmd_model.c ---- */
+int cmd_modelctl(int argc, char **argv);
 
 /* ---- lib/selftest.c ---- */
 int selftest_run(const char *only);  /* returns number of failures */

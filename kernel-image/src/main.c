@@ -139,6 +139,9 @@ void kmain(void *dtb)
            (unsigned long)((kend - (uintptr_t)_start_image) >> 10));
     storage_init();
     boot_event();
+#ifdef CONFIG_MODEL_LIFECYCLE
+    model_boot();
+#endif
     printf("Type 'help' for the list of commands.\n");
     shell_run();
 }

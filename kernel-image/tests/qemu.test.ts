@@ -61,6 +61,9 @@ describe('SIS shell on QEMU virt', () => {
     const m = await bootQemu({ launcher: ['bash', script] });
     try {
       expect(await runCommand(m, 'help')).toMatch(/^ {2}poweroff /m);
+      // Without SIS_DISK/SIS_IMPORT: a fresh system disk and the seed bundle, so a provisioned registry.
+      expect(m.output).toMatch(/^storage: blk0 is blank: formatting it as ext4\r?$/m);
+      expect(m.output).toMatch(/^models: active v1\.0\.0 \(p99 \d+ us, accuracy \d+\.\d\d%\)\r?$/m);
       m.write('poweroff\r');
       expect(await m.exited).toEqual({ code: 0, reason: 'psci system_off' });
     } finally {
@@ -75,6 +78,7 @@ describe('SIS shell on QEMU virt', () => {
     try {
       expect(m.output).toMatch(/SIS kernel \d+\.\d+\.\d+ \(features: none\)/);
       expect(await runCommand(m, 'version')).toMatch(/^features: none$/m);
+      expect(await runCommand(m, 'modelctl list')).toBe("sis: unknown command 'modelctl' (try 'help')\n");
     } finally {
       await m.kill();
     }

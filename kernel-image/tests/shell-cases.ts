@@ -10,8 +10,11 @@ import { benchChecks } from './bench-reference.ts';
 export type Check = string | RegExp | ((answer: string) => string | null);
 
 export type Step =
-  /** Type `command` + Enter, wait for the next prompt, check the answer (runCommand). */
-  | { command: string; expect: Check[] }
+  /**
+   * Type `command` + Enter, wait for the next prompt, check the answer (runCommand).
+   * `timeoutMs` overrides the case's wait for a step that is slow by nature (not by load).
+   */
+  | { command: string; expect: Check[]; timeoutMs?: number }
   /** Type raw keystrokes, wait for `until` (from the start of this step), check the text in between. */
   | { type: string; until: string | RegExp; expect: Check[] }
   /** The machine must stop with this process-style status. */
@@ -28,7 +31,7 @@ export interface ShellCase {
 export const COMMANDS = [
   'help', 'version', 'uptime', 'date', 'mem', 'echo', 'dtb', 'virtio', 'blk',
   'ls', 'cat', 'stat', 'sha256', 'mkdir', 'rm', 'rmdir', 'mv', 'ln', 'write', 'sync', 'df', 'diskctl', 'fsbench',
-  'selftest', 'bench', 'crash', 'reboot', 'poweroff',
+  'modelctl', 'selftest', 'bench', 'crash', 'reboot', 'poweroff',
 ];
 
 export const HALTED = 'sis: machine halted after a crash';
@@ -240,6 +243,36 @@ export const SHELL_CASES: ShellCase[] = [
       { command: 'echo crlf\r\necho next', expect: [exactly('crlf\n')] },
     ],
   },
+  {
+    name: 'escape sequences never swallow Enter, Ctrl-C, Ctrl-U or Backspace; tabs separate arguments',
+    fresh: false,
+    steps: [
+      // An unfinished CSI, then Enter: the Enter still ends the (empty) line, and the next line
+      // is read from its first byte (issue 7: this gave "unknown command 'elp'"). One step, typed
+      // together, waiting for its own last line (the previous case's last line may still answer).
+      {
+        type: '\x1b[12\rhelp version\r',
+        until: /and compiler\r\nsis> /,
+        expect: ['\nsis> help version\nusage: version\nkernel version, source hash, features and compiler\nsis> ',
+          (a) => (a.includes('unknown command') ? 'a line went wrong' : null)],
+      },
+      { command: 'help version', expect: [exactly('usage: version\nkernel version, source hash, features and compiler\n')] },
+      { type: 'echo a\x1b[5\x03', until: PROMPT, expect: [exactly('echo a^C\nsis> ')] },
+      { command: 'echo a\x1b[3\x15echo b', expect: [exactly('b\n')] },
+      { command: 'echo ab\x1b[\x7f', expect: [exactly('a\n')] },
+      { type: 'echo c\x1bO\r', until: PROMPT, expect: [exactly('echo c\nc\nsis> ')] },
+      // A CSI holds at most 16 parameter bytes; the 17th and what follows are typed.
+      { command: 'echo z\x1b[' + '1'.repeat(16) + '234', expect: [exactly('z234\n')] },
+      { command: 'echo z\x1b[' + '1'.repeat(15) + '~y', expect: [exactly('zy\n')] },
+      // ESC + a printable byte (Alt-x) is dropped whole; ESC ESC starts over; unknown finals are ignored.
+      { command: '\x1bxecho alt', expect: [exactly('alt\n')] },
+      { command: 'echo q\x1b\x1b[C\x1b[3~\x1bOP', expect: [exactly('q\n')] },
+      // A tab is stored and echoed as a space.
+      { type: 'echo\tx\r', until: PROMPT, expect: [exactly('echo x\nx\nsis> ')] },
+      { command: 'echo\ta\t\tb\t', expect: [exactly('a b\n')] },
+      { command: 'echo\t\x7fy', expect: [exactly("sis: unknown command 'echoy' (try 'help')\n")] },
+    ],
+  },
   crashCase('data', ['exception: Data Abort (same EL)', 'ESR: 0x96000005 (EC 0x25',
     'fault: translation fault, level 1 on read', /FAR: 0x00000000dead0000/, backtrace(4),
     /#0 +0x[0-9a-f]{16} crash_data\+0x[0-9a-f]+ \(faulting pc\)\n +#1 +0x[0-9a-f]{16} cmd_crash\+0x[0-9a-f]+\n +#2 +0x[0-9a-f]{16} shell_run\+0x[0-9a-f]+\n +#3 +0x[0-9a-f]{16} kmain\+0x/]),
@@ -256,9 +289,15 @@ export const SHELL_CASES: ShellCase[] = [
     'exception: Instruction Abort (lower EL)', 'fault: permission fault, level 2', /SPSR: 0x00000000/,
     /sp_el0 0x[0-9a-f]{16}/]),
   {
-    name: 'panic prints its reason and halts',
+    name: 'panic prints its reason and a backtrace, and halts',
     fresh: true,
-    steps: [{ type: 'crash panic\r', until: HALTED, expect: ['panic: crash: panic requested from the shell\n'] }],
+    steps: [{
+      type: 'crash panic\r',
+      until: HALTED,
+      expect: ['panic: crash: panic requested from the shell\nbacktrace (frame pointers):\n', backtrace(4),
+        /#0 +0x[0-9a-f]{16} crash_panic\+0x[0-9a-f]+ \(panic called here\)\n +#1 +0x[0-9a-f]{16} cmd_crash\+0x[0-9a-f]+\n +#2 +0x[0-9a-f]{16} shell_run\+0x[0-9a-f]+\n +#3 +0x[0-9a-f]{16} kmain\+0x/,
+        (a) => (a.includes('*** SIS KERNEL CRASH ***') ? 'a panic is not an exception: no crash report' : null)],
+    }],
   },
   {
     name: 'poweroff stops the machine with status 0',
@@ -294,7 +333,7 @@ function check(answer: string, checks: Check[], what: string): void {
 export async function runCase(m: SerialMachine, c: ShellCase, timeoutMs = 20_000): Promise<void> {
   for (const step of c.steps) {
     if ('command' in step) {
-      const answer = await runCommand(m, step.command, timeoutMs);
+      const answer = await runCommand(m, step.command, step.timeoutMs ?? timeoutMs);
       check(answer, step.expect, JSON.stringify(step.command));
     } else if ('type' in step) {
       const from = m.output.length;

@@ -7,7 +7,8 @@
 // the emulator once it has virtio-blk and virtio-console).
 
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync, symlinkSync, truncateSync, openSync, writeSync, closeSync, readSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, readFileSync, writeFileSync, symlinkSync, truncateSync, openSync, writeSync, closeSync, readSync, existsSync, renameSync, copyFileSync, statSync } from 'node:fs';
+import os from 'node:os';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { PROMPT, type SerialMachine } from './serial-machine.ts';
@@ -194,6 +195,105 @@ export const corruptSuperblockDisk: DiskSpec = {
   },
 };
 
+
+/** mke2fs ARGS -d (a tree written by `fill`) of SIZE; throws with mke2fs's words if it fails. */
+function mke2fsWith(dir: string, name: string, size: string, args: string[], fill: (src: string) => void): string {
+  const src = path.join(dir, `${name}-src`);
+  mkdirSync(src, { recursive: true });
+  fill(src);
+  const img = path.join(dir, `${name}.img`);
+  const r = spawnSync('mke2fs', ['-q', '-F', ...args, '-d', src, img, size], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`mke2fs ${args.join(' ')} failed: ${r.stderr}`);
+  return img;
+}
+
+/** A relative symlink target of exactly n bytes that resolves to `file` ("././.../file"). */
+export function dotLink(n: number, file: string): string {
+  const pad = n - file.length;
+  if (pad < 0 || pad % 2) throw new Error(`dotLink: ${n} - ${file.length} must be even and >= 0`);
+  return './'.repeat(pad / 2) + file;
+}
+
+const LINK_TEXT = 'reached through a long symlink\n';
+
+/** bigalloc (clusters of 16 blocks) with a file, a long link (block size - 1 bytes) and a fast one. */
+export const bigallocDisk = (bs: 1024 | 4096): DiskSpec => ({
+  build: (dir) => mke2fsWith(dir, `bigalloc-${bs}`, '32M', ['-t', 'ext4', '-O', 'bigalloc', '-b', String(bs)], (src) => {
+    writeFileSync(path.join(src, 'hello.txt'), LINK_TEXT);
+    writeFileSync(path.join(src, 'data.bin'), bytesOf(200_000, 9));
+    symlinkSync(dotLink(bs - 1, 'hello.txt'), path.join(src, 'long-link'));
+  }),
+});
+
+/** Block-mapped (ext2, or ext3 with -t ext3) files: one past 12 + 256 blocks needs a double indirect block. */
+export const blockMappedDisk = (fsType: 'ext2' | 'ext3'): DiskSpec => ({
+  build: (dir) => {
+    const img = mke2fsWith(dir, fsType, '16M', ['-t', fsType, '-b', '1024'], (src) => {
+      writeFileSync(path.join(src, 'hello.txt'), 'hello from a block map\n');
+      writeFileSync(path.join(src, 'double.bin'), bytesOf(1_500_000, 21));
+      symlinkSync('/' + 'b'.repeat(199), path.join(src, 'slow-link'));
+    });
+    if (fsType === 'ext3') {
+      // extents on, old files keep their block maps: a writable disk with files we cannot change
+      const r = spawnSync('tune2fs', ['-O', 'extent', img], { encoding: 'utf8' });
+      if (r.status !== 0) throw new Error(`tune2fs failed: ${r.stderr}`);
+    }
+    return img;
+  },
+});
+
+export const BIG_DIR_ENTRIES = 10_000;
+export const bigDirNames = (): string[] =>
+  Array.from({ length: BIG_DIR_ENTRIES }, (_, i) => `e${String((i * 7919) % BIG_DIR_ENTRIES).padStart(5, '0')}`);
+
+/** /big with 10000 empty files. mke2fs -d takes seconds for it (quadratic), so one build is kept in the temp dir. */
+export const bigDirDisk: DiskSpec = {
+  build(dir) {
+    const cached = path.join(os.tmpdir(), `sis-bigdir-${BIG_DIR_ENTRIES}-v1.img`);
+    if (!existsSync(cached)) {
+      const img = mke2fsWith(dir, 'bigdir', '32M', ['-t', 'ext4', '-N', String(BIG_DIR_ENTRIES + 2000)], (src) => {
+        mkdirSync(path.join(src, 'big'));
+        for (const n of bigDirNames()) writeFileSync(path.join(src, 'big', n), '');
+        writeFileSync(path.join(src, 'small.txt'), 'small\n');
+      });
+      const part = `${cached}.${process.pid}`;
+      copyFileSync(img, part);
+      renameSync(part, cached);
+    }
+    const img = path.join(dir, 'bigdir.img');
+    copyFileSync(cached, img);
+    return img;
+  },
+};
+
+/** Names that would drive a terminal if printed raw (ESC sequences, newline, BEL, C1 CSI, invalid UTF-8). */
+export const HOSTILE_NAMES: Buffer[] = [
+  Buffer.from('esc\x1b[31mred'), Buffer.from('new\nline'), Buffer.from('back\\slash'), Buffer.from('tab\there'),
+  Buffer.from('bell\x07'), Buffer.from('caf\u00e9'), Buffer.from('c1\u009b2J'), Buffer.from([0x62, 0x61, 0x64, 0xff]),
+  Buffer.from('plain'),
+];
+export const HOSTILE_TARGET = '\x1b]0;pwned\x07\x1b[2J';
+
+export const hostileNamesDisk: DiskSpec = {
+  build: (dir) => mke2fsWith(dir, 'hostile', '8M', ['-t', 'ext4'], (src) => {
+    // Buffer paths: the invalid UTF-8 name must reach the disk as its bytes
+    for (const n of HOSTILE_NAMES) writeFileSync(Buffer.concat([Buffer.from(src + '/'), n]), 'x\n');
+    symlinkSync(HOSTILE_TARGET, path.join(src, 'evil-link'));
+    mkdirSync(path.join(src, 'd\x1b[1m'));
+  }),
+};
+
+/** GNU ls -b in C.UTF-8 (the oracle for our escaping; it also escapes spaces, which we do not and the names avoid). */
+export function lsB(dir: string, args: string[] = []): Buffer {
+  const r = spawnSync('ls', ['-1b', ...args], { cwd: dir, env: { ...process.env, LC_ALL: 'C.UTF-8' } });
+  if (r.status !== 0) throw new Error(`ls -b failed: ${r.stderr}`);
+  return r.stdout;
+}
+
+/** An answer equal to `bytes` however the machine's serial output decodes non-ASCII bytes (UTF-8 or Latin-1). */
+const bytesExactly = (bytes: Buffer) => (a: string): string | null =>
+  a === bytes.toString('utf8') || a === bytes.toString('latin1') ? null : `expected ${JSON.stringify(bytes.toString('utf8'))}`;
+
 // ---- checks ----
 
 const exactly = (want: string): Check => (a) => (a === want ? null : `expected ${JSON.stringify(want)}`);
@@ -267,6 +367,40 @@ function parseBoot(events: string[]): Record<string, unknown> {
   if (!boots.length) throw new Error(`no boot event in ${JSON.stringify(events)}`);
   return boots[0];
 }
+
+
+/** ls -b of a host copy of the hostile tree (made once, when a check first needs it). */
+let hostileLs: { root: Buffer; link: Buffer } | null = null;
+function hostileListing(): { root: Buffer; link: Buffer } {
+  if (hostileLs) return hostileLs;
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'sis-hostile-'));
+  try {
+    for (const n of HOSTILE_NAMES) writeFileSync(Buffer.concat([Buffer.from(dir + '/'), n]), 'x\n');
+    symlinkSync(HOSTILE_TARGET, path.join(dir, 'evil-link'));
+    mkdirSync(path.join(dir, 'd\x1b[1m'));
+    mkdirSync(path.join(dir, 'lost+found'));
+    const long = lsB(dir, ['-l', 'evil-link']).toString('latin1');
+    hostileLs = { root: lsB(dir), link: Buffer.from(long.slice(long.indexOf(' -> ') + 4), 'latin1') };
+    return hostileLs;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const blankBytes = (name: string, bytes: number): DiskSpec => ({
+  build(dir) {
+    const p = path.join(dir, `${name}.img`);
+    writeFileSync(p, '');
+    truncateSync(p, bytes);
+    return p;
+  },
+});
+
+const heapInUse = (a: string) => Number(/^in use: +(\d+) bytes$/m.exec(a)?.[1] ?? NaN);
+let heapBefore = NaN;
+
+const MIN_SIZE_MSG = 'the disk is 3072 KiB, ext4 needs at least 4096 KiB (EINVAL)';
+const BLOCK_MAP_MSG = /^rm: \/double\.bin: Operation not supported \(EOPNOTSUPP\): inode \d+ uses block maps \(ext2\/ext3 format\), which are read-only here\n$/;
 
 export const STORAGE_CASES: StorageCase[] = [
   {
@@ -427,6 +561,134 @@ export const STORAGE_CASES: StorageCase[] = [
       ],
       end: 'poweroff',
     }],
+  },
+
+  // ---- issue 7: valid disks never called corrupt, hostile names, mkfs limits ----
+  ...([1024, 4096] as const).map((bs): StorageCase => ({
+    name: `a bigalloc image (${bs}-byte blocks) mounts read-only naming the feature; a ${bs - 1}-byte symlink reads`,
+    disks: [bigallocDisk(bs)],
+    untouched: true,
+    boots: [{
+      boot: ['ext4: mounted read-only: unsupported ro_compat features: bigalloc\n',
+        'storage: blk0 mounted at / (ext4, read-only: unsupported ro_compat features: bigalloc)\n'],
+      steps: [
+        { command: 'cat /hello.txt', expect: [exactly(LINK_TEXT)] },
+        { command: 'sha256 /data.bin', expect: [exactly(`${sha256(bytesOf(200_000, 9))}  /data.bin\n`)] },
+        { command: 'cat /long-link', expect: [exactly(LINK_TEXT)] },
+        { command: 'ls -l /long-link', expect: [exactly(`lrwxrwxrwx   1 ${String(bs - 1).padStart(10)} /long-link -> ${dotLink(bs - 1, 'hello.txt')}\n`)] },
+        { command: 'stat /long-link', expect: [`target: ${dotLink(bs - 1, 'hello.txt')}\n`, `size:   ${bs - 1} bytes`] },
+        { command: 'write /x y', expect: [exactly('write: /x: Read-only file system (EROFS)\n')] },
+        { command: 'diskctl info', expect: ['/: ext4 on blk0, read-only (read-only: unsupported ro_compat features: bigalloc)\n'] },
+      ],
+      end: 'poweroff',
+    }],
+    after: ({ images }) => expectClean(images[0]),
+  })),
+  {
+    name: 'an ext2 image: block-mapped files (double indirect) read identically, mounted read-only saying why',
+    disks: [blockMappedDisk('ext2')],
+    untouched: true,
+    boots: [{
+      boot: ['storage: blk0 mounted at / (ext2, read-only: no extent feature: block-mapped files are read, not written)\n'],
+      steps: [
+        { command: 'cat /hello.txt', expect: [exactly('hello from a block map\n')] },
+        { command: 'sha256 /double.bin', expect: [exactly(`${sha256(bytesOf(1_500_000, 21))}  /double.bin\n`)] },
+        { command: 'ls -l /slow-link', expect: [`-> /${'b'.repeat(199)}\n`] },
+        { command: 'ls /', expect: [exactly('double.bin\nhello.txt\nlost+found\nslow-link\n')] },
+        { command: 'rm /hello.txt', expect: [exactly('rm: /hello.txt: Read-only file system (EROFS)\n')] },
+      ],
+      end: 'poweroff',
+    }],
+    after: ({ images }) => expectClean(images[0]),
+  },
+  {
+    name: 'ext3 upgraded to extents: block-mapped files read; changing one fails naming the inode; new files work',
+    disks: [blockMappedDisk('ext3')],
+    boots: [{
+      boot: ['storage: blk0 mounted at / (ext4)\n'],
+      steps: [
+        { command: 'sha256 /double.bin', expect: [exactly(`${sha256(bytesOf(1_500_000, 21))}  /double.bin\n`)] },
+        { command: 'rm /double.bin', expect: [BLOCK_MAP_MSG] },
+        { command: 'write /new.txt made with extents', expect: [exactly('')] },
+        { command: 'cat /new.txt', expect: [exactly('made with extents\n')] },
+      ],
+      end: 'poweroff',
+    }],
+    after({ images }) {
+      expectClean(images[0]);
+      const out = `${images[0]}.double.bin`;
+      debugfs(images[0], `dump /double.bin ${out}`);
+      expectEq('block-mapped file kept', sha256(readFileSync(out)), sha256(bytesOf(1_500_000, 21)));
+      expectEq('new file', debugfs(images[0], 'cat /new.txt'), 'made with extents\n');
+    },
+  },
+  {
+    name: `ls of a directory of ${BIG_DIR_ENTRIES} entries lists every name, sorted, in bounded memory`,
+    disks: [bigDirDisk],
+    boots: [{
+      steps: [
+        { command: 'ls /big', timeoutMs: 180_000, expect: [exactly(bigDirNames().sort().join('\n') + '\n')] },
+        // -l looks each entry up by its inode number: linear in the directory, not quadratic
+        { command: 'ls -l /big', timeoutMs: 180_000, expect: [exactly(bigDirNames().sort().map((n) => `-rw-r--r--   1          0 ${n}\n`).join(''))] },
+        { command: 'ls -l /', expect: [/^drwxr-xr-x +2 +\d+ big\n/, /\n-rw-r--r-- +1 +6 small\.txt\n$/] },
+        // the block cache is full now (512 blocks): another listing must give back all it takes
+        { command: 'mem', expect: [(m) => { heapBefore = heapInUse(m); return Number.isNaN(heapBefore) ? 'no in-use line' : null; }] },
+        { command: 'ls -l /big', timeoutMs: 180_000, expect: [] },
+        { command: 'mem', expect: [(m) => (heapInUse(m) === heapBefore ? null : `heap in use ${heapInUse(m)}, was ${heapBefore}`)] },
+      ],
+      end: 'poweroff',
+    }],
+    after: ({ images }) => expectClean(images[0]),
+  },
+  {
+    name: 'names, link targets and paths are printed escaped (GNU ls -b style), never raw to the terminal',
+    disks: [hostileNamesDisk],
+    boots: [{
+      steps: [
+        { command: 'ls /', expect: [(a) => bytesExactly(hostileListing().root)(a)] },
+        { command: 'ls -l /evil-link', expect: [(a) => bytesExactly(Buffer.concat([
+          Buffer.from(`lrwxrwxrwx   1 ${String(Buffer.byteLength(HOSTILE_TARGET)).padStart(10)} /evil-link -> `), hostileListing().link]))(a)] },
+        { command: 'stat /evil-link', expect: [(a) => (a.includes(`target: ${hostileListing().link.toString('latin1')}`) ? null : 'stat target not escaped like ls -b')] },
+        { command: 'ls -l /', expect: [/ d\\033\[1m\n/, / esc\\033\[31mred\n/, / new\\nline\n/, / bad\\377\n/, / c1\\302\\2332J\n/,
+          / evil-link -> \\033\]0;pwned\\a\\033\[2J\n/, (a) => (/[\x00-\x09\x0b-\x1f\x7f]/.test(a) ? 'a control byte reached the terminal' : null)] },
+        { command: 'cat /no\\such', expect: [exactly('cat: /no\\\\such: No such file or directory (ENOENT)\n')] },
+        { command: 'cat /plain', expect: [exactly('x\n')] },
+      ],
+      end: 'poweroff',
+    }],
+    after: ({ images }) => expectClean(images[0]),
+  },
+  {
+    name: 'a 3 MiB disk is not formatted: the boot log and diskctl name the minimum size; the disk is untouched',
+    disks: [blankBytes('three-mib', 3 << 20)],
+    untouched: true,
+    boots: [{
+      boot: [`storage: blk0: format failed: ${MIN_SIZE_MSG}\n`],
+      steps: [
+        { command: 'ls /', expect: [exactly(`ls: no filesystem mounted: format failed: ${MIN_SIZE_MSG}\n`)] },
+        { command: 'diskctl format --yes', expect: [exactly(`storage: blk0: format failed: ${MIN_SIZE_MSG}\ndiskctl: format blk0 failed: ${MIN_SIZE_MSG}\n`)] },
+      ],
+      end: 'poweroff',
+    }],
+  },
+  {
+    name: 'a blank 1 TiB disk is formatted with progress, writing only the metadata it needs; e2fsck accepts it',
+    disks: [blankBytes('one-tib', 2 ** 40)],
+    boots: [{
+      boot: [/^storage: blk0 is blank: formatting it as ext4\n(storage: formatting blk0: \d+% \(\d+ of \d+ MiB written\)\n){10}storage: blk0 mounted at \/ \(ext4\)\n/m,
+        'storage: formatting blk0: 100% (138 of 138 MiB written)\n'],
+      steps: [
+        { command: 'df', expect: [/^blk0 +1073741824 /m] },
+        { command: 'write /x on a big disk', expect: [exactly('')] },
+      ],
+      end: 'poweroff',
+    }],
+    after({ images }) {
+      expectClean(images[0]);
+      expectEq('file', debugfs(images[0], 'cat /x'), 'on a big disk\n');
+      const written = statSync(images[0]).blocks * 512;
+      if (written > 160 * 2 ** 20) throw new Error(`formatting 1 TiB wrote ${written} bytes`);
+    },
   },
 ];
 

@@ -7,18 +7,24 @@ import { type BlockStore, SECTOR } from './virtio-blk.ts';
 export class FileBlockStore implements BlockStore {
   private fd: number;
   readonly sizeBytes: number;
+  /** Device and inode of the open file (to tell two names of one file apart from two files). */
+  readonly dev: bigint;
+  readonly ino: bigint;
 
   constructor(
     readonly path: string,
     readonly readOnly = false,
   ) {
     this.fd = openSync(path, readOnly ? 'r' : 'r+');
-    const size = fstatSync(this.fd).size;
+    const st = fstatSync(this.fd, { bigint: true });
+    const size = Number(st.size);
     if (size % SECTOR) {
       closeSync(this.fd);
       throw new Error(`${path}: size ${size} is not a multiple of ${SECTOR} bytes`);
     }
     this.sizeBytes = size;
+    this.dev = st.dev;
+    this.ino = st.ino;
   }
 
   read(offset: number, into: Uint8Array): void {

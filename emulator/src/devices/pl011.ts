@@ -3,12 +3,18 @@
 //
 // TX is immediate: a write to DR hands the byte to the host at once, so the TX
 // FIFO is always empty (FR.TXFE set, TXFF clear). RX has a 16-entry FIFO (1
-// entry with LCR_H.FEN clear) fed from a host-side queue: input() appends to
-// the queue and fills the FIFO as far as it has room, and the machine calls
-// refill() between time slices. So host input is never dropped, and a guest
-// that drains the FIFO in a loop gets at most one FIFO-full per slice - as
-// on QEMU, where the character backend refills the FIFO from its main loop,
-// not while the guest is reading.
+// entry with LCR_H.FEN clear) fed from a bounded host-side queue (the line
+// between the host and the UART): input() appends to the queue and fills the
+// FIFO as far as it has room, and the machine calls refill() between time
+// slices. A guest that drains the FIFO in a loop gets at most one FIFO-full
+// per slice - as on QEMU, where the character backend refills the FIFO from
+// its main loop, not while the guest is reading.
+//
+// Flow control: a guest that stops reading (the SIS kernel masks RX when its
+// ring is full) leaves the FIFO full, and host input then waits in the queue.
+// The queue holds at most `inputCapacity` bytes (DEFAULT_INPUT_QUEUE); input()
+// that does not fit throws InputOverrunError and queues nothing, so a host
+// must wait for room (inputRoom) - a byte accepted is never dropped.
 //
 // Interrupts follow QEMU 7.2's model (hw/char/pl011.c), which is what kernels
 // tested on QEMU expect: the RX interrupt rises as soon as the FIFO holds one
@@ -46,6 +52,20 @@ export const INT_RT = 1 << 6;
 const INT_ALL = 0x7ff;
 
 const FIFO_DEPTH = 16;
+/** Bytes of host input the queue holds by default (the FIFO's 16 come on top). */
+export const DEFAULT_INPUT_QUEUE = 64 * 1024;
+
+/** input() with more bytes than the queue has room for; nothing was queued. */
+export class InputOverrunError extends RangeError {
+  constructor(
+    readonly rejected: number,
+    readonly pending: number,
+    readonly capacity: number,
+  ) {
+    super(`UART input overrun: ${rejected} bytes do not fit (the input queue holds ${pending} of ${capacity} bytes); nothing was queued`);
+    this.name = 'InputOverrunError';
+  }
+}
 const ID = [0x11, 0x10, 0x14, 0x00, 0x0d, 0xf0, 0x05, 0xb1]; // PeriphID0-3, PCellID0-3
 
 export interface Pl011State {
@@ -75,15 +95,19 @@ export class Pl011 implements MmioDevice {
   private imsc = 0;
   private ris = 0;
   private dmacr = 0;
-  /** Host input not yet in the FIFO. */
-  private pending: number[] = [];
-  private pendingHead = 0;
+  /** Host input not yet in the FIFO: a ring of `inputCapacity` bytes. */
+  private readonly queue: Uint8Array;
+  private qHead = 0;
+  private qLen = 0;
 
   constructor(
     private readonly irq: IrqLine,
     private readonly tx: (byte: number) => void,
     private readonly guestError: GuestErrorSink = () => {},
+    readonly inputCapacity = DEFAULT_INPUT_QUEUE,
   ) {
+    if (!Number.isInteger(inputCapacity) || inputCapacity < 1) throw new RangeError(`input queue of ${inputCapacity} bytes: give a positive whole number`);
+    this.queue = new Uint8Array(inputCapacity);
     this.reset();
   }
 
@@ -103,15 +127,36 @@ export class Pl011 implements MmioDevice {
     this.refill();
   }
 
-  /** Queue host input (keyboard, pipe); it enters the FIFO as room frees up. */
+  /**
+   * Queue host input (keyboard, pipe); it enters the FIFO as room frees up.
+   * All or nothing: throws InputOverrunError if it does not fit in the queue.
+   */
   input(bytes: ArrayLike<number>): void {
-    for (let i = 0; i < bytes.length; i++) this.pending.push(bytes[i] & 0xff);
+    const n = bytes.length;
+    if (n > this.inputRoom) throw new InputOverrunError(n, this.qLen, this.inputCapacity);
+    const cap = this.inputCapacity;
+    let at = (this.qHead + this.qLen) % cap;
+    for (let i = 0; i < n; i++) {
+      this.queue[at] = bytes[i] & 0xff;
+      if (++at === cap) at = 0;
+    }
+    this.qLen += n;
     this.refill();
   }
 
   /** Host bytes still waiting for FIFO room. */
   get pendingInput(): number {
-    return this.pending.length - this.pendingHead;
+    return this.qLen;
+  }
+
+  /** How many more host bytes input() accepts now. */
+  get inputRoom(): number {
+    return this.inputCapacity - this.qLen;
+  }
+
+  /** The receive FIFO has room (the guest read what refill() last gave it). */
+  get rxHasRoom(): boolean {
+    return this.rx.length < this.depth;
   }
 
   private get depth(): number {
@@ -121,16 +166,11 @@ export class Pl011 implements MmioDevice {
   /** Moves queued host input into the FIFO as far as it has room. */
   refill(): void {
     let added = false;
-    while (this.pendingHead < this.pending.length && this.rx.length < this.depth) {
-      this.rx.push(this.pending[this.pendingHead++]);
+    while (this.qLen > 0 && this.rx.length < this.depth) {
+      this.rx.push(this.queue[this.qHead]);
+      if (++this.qHead === this.inputCapacity) this.qHead = 0;
+      this.qLen--;
       added = true;
-    }
-    if (this.pendingHead === this.pending.length) {
-      this.pending = [];
-      this.pendingHead = 0;
-    } else if (this.pendingHead > 4096) {
-      this.pending = this.pending.slice(this.pendingHead);
-      this.pendingHead = 0;
     }
     if (added) {
       this.ris |= INT_RX | INT_RT;

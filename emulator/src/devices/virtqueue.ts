@@ -28,6 +28,8 @@ export class RamMemory implements GuestMemory {
   constructor(
     private readonly ram: () => Uint8Array,
     private readonly base: number,
+    /** Called for every range handed out (it may be written): the translator drops code there. */
+    private readonly onAccess?: (addr: number, len: number) => void,
   ) {}
   bytes(addr: number, len: number): Uint8Array {
     const ram = this.ram();
@@ -35,6 +37,7 @@ export class RamMemory implements GuestMemory {
     if (!(off >= 0 && len >= 0 && off + len <= ram.length)) {
       throw new VirtqueueError(`buffer 0x${addr.toString(16)}+0x${len.toString(16)} is outside RAM`);
     }
+    this.onAccess?.(addr, len);
     return ram.subarray(off, off + len);
   }
 }

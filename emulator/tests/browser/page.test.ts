@@ -58,17 +58,26 @@ describe.skipIf(!existsSync(CHROMIUM))('console page in Chromium', () => {
     server?.close();
   });
 
-  it('boots to the prompt in a Web Worker, answers help, powers off', async () => {
+  for (const cpu of ['interp', 'jit']) it(`boots to the prompt in a Web Worker, answers help, powers off (cpu=${cpu})`, async () => {
     const page = await browser!.newPage();
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(url);
+    await page.goto(cpu === 'jit' ? `${url}?cpu=jit` : url);
     const term = page.locator('#term');
     await expect.poll(() => term.textContent(), { timeout: 90_000, interval: 250 }).toContain('sis> ');
     await page.fill('#line', 'help');
     await page.press('#line', 'Enter');
     await expect.poll(() => term.textContent(), { timeout: 30_000, interval: 250 }).toMatch(/^ {2}poweroff /m);
     await expect.poll(() => page.locator('#status').textContent(), { timeout: 10_000 }).toMatch(/running - [\d.]+ M instructions/);
+    if (cpu === 'jit') {
+      // the translator runs in the worker: bench's loops are translated
+      await page.fill('#line', 'bench 20000');
+      await page.press('#line', 'Enter');
+      await expect.poll(() => term.textContent(), { timeout: 60_000, interval: 250 }).toMatch(/bench: fp 20000 iters/);
+      await expect.poll(() => page.locator('#status').textContent(), { timeout: 10_000 }).toMatch(/, ([1-9]\d|100)% translated$/);
+    } else {
+      expect(await page.locator('#status').textContent()).not.toMatch(/translated/);
+    }
     await page.fill('#line', 'poweroff');
     await page.press('#line', 'Enter');
     await expect.poll(() => page.locator('#status').textContent(), { timeout: 30_000 }).toMatch(/stopped: psci system_off/);

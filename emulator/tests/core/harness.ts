@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createHash } from 'node:crypto';
+import { JitLink, cpuFromEnv, thresholdFromEnv, type CpuMode, type Jit } from '../../src/jit/jit.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const WASM = join(here, '..', '..', 'build', 'core.wasm');
@@ -41,6 +42,8 @@ export interface Core {
 
 export interface Machine {
   core: Core;
+  /** The translator (jit mode), else null. */
+  jit: Jit | null;
   ram: () => Uint8Array;
   undefs: { pc: bigint; insn: number }[];
   mmio: { op: 'r' | 'w'; addr: number; size: number; value: number }[];
@@ -63,15 +66,20 @@ export const SR = {
 
 let wasmModule: WebAssembly.Module | undefined;
 
-export function makeMachine(ramMiB = 16): Machine {
+/** The CPU mode of makeMachine(): SIS_CPU (default interp); in jit mode SIS_JIT_THRESHOLD or 2. */
+export const CPU: CpuMode = cpuFromEnv();
+
+export function makeMachine(ramMiB = 16, cpu: CpuMode = CPU): Machine {
   if (!existsSync(WASM)) throw new Error(`${WASM} missing: run npm run build:wasm`);
   wasmModule ??= new WebAssembly.Module(readFileSync(WASM));
   const undefs: Machine['undefs'] = [];
   const mmio: Machine['mmio'] = [];
   const now = { ticks: 0 };
   let memory!: WebAssembly.Memory;
+  const link = new JitLink();
   const inst = new WebAssembly.Instance(wasmModule, {
     env: {
+      jitCompile: link.jitCompile,
       mmioRead: (addr: number, size: number) => { mmio.push({ op: 'r', addr, size, value: 0 }); return 0; },
       mmioWrite: (addr: number, size: number, value: number) => { mmio.push({ op: 'w', addr, size, value }); },
       hostNowTicks: () => now.ticks,
@@ -84,11 +92,12 @@ export function makeMachine(ramMiB = 16): Machine {
   const core = inst.exports as unknown as Core;
   memory = core.memory;
   core.init(ramMiB * 1024 * 1024);
+  const jit = link.attach(core, cpu, { threshold: thresholdFromEnv() ?? 2 });
   core.setHostTraps(4); // HLT stops run() with Stop.Trap
   const ram = () => new Uint8Array(memory.buffer, core.ramPtr(), core.ramSize());
   const m: Machine = {
-    core, ram, undefs, mmio, now,
-    load(bin, addr = RAM) { ram().set(bin, Number(addr - RAM)); },
+    core, jit, ram, undefs, mmio, now,
+    load(bin, addr = RAM) { ram().set(bin, Number(addr - RAM)); core.jitInvalidateRange(Number(addr), bin.length); },
     run(budget = 1_000_000) { return core.run(budget); },
     x(n) { return BigInt.asUintN(64, core.getX(n)); },
     sysreg(name) { const [a, b, c, d, e] = SR[name]; return BigInt.asUintN(64, core.getSysreg(a, b, c, d, e)); },
@@ -98,8 +107,8 @@ export function makeMachine(ramMiB = 16): Machine {
 }
 
 /** Assemble `src` at RAM base, run it until HLT (or budget), return the machine. */
-export function runAsm(src: string, opts: { budget?: number; setup?: (m: Machine) => void } = {}): { m: Machine; stop: number } {
-  const m = makeMachine();
+export function runAsm(src: string, opts: { budget?: number; setup?: (m: Machine) => void; cpu?: CpuMode } = {}): { m: Machine; stop: number } {
+  const m = makeMachine(16, opts.cpu);
   m.load(assemble(src));
   m.core.setPC(RAM);
   m.core.setX(31, RAM + 0x80_0000n); // SP_EL1 in the middle of RAM

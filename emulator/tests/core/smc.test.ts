@@ -4,7 +4,8 @@
 // in the page the CPU is executing from (its fetch page stays cached) or in
 // another page, and a straight-line case overwrites the very next instruction.
 import { describe, it, expect } from 'vitest';
-import { runAsm, Stop } from './harness';
+import { runAsm as runAsmIn, Stop } from './harness';
+import type { CpuMode } from '../../src/jit/jit.ts';
 
 const MAINT = `
   dc cvau, x1
@@ -47,7 +48,12 @@ slot:
 `;
 }
 
-describe('self-modifying code', () => {
+for (const cpu of ['interp', 'jit'] as CpuMode[]) describe(`self-modifying code (--cpu ${cpu})`, () => {
+  const runAsm = (src: string) => {
+    const r = runAsmIn(src, { cpu, setup: (m) => m.core.jitSetMode?.(cpu === 'jit' ? 1 : 0, 1, 0) });
+    if (cpu === 'jit') expect(r.m.core.jitStat(4)).toBeGreaterThan(0); // blocks were translated
+    return r;
+  };
   for (const maint of [true, false]) {
     for (const otherPage of [false, true]) {
       it(`sees rewritten instructions (${maint ? 'with' : 'without'} IC IVAU, ${otherPage ? 'other' : 'same'} page)`, () => {

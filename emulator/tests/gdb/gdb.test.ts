@@ -3,7 +3,8 @@
 // breakpoint in the `echo` command's handler and a hardware watchpoint on a
 // shell global; the command typed on the UART (stdin); registers and memory
 // inspected, a single step, continue; the command completes and the guest's
-// power-off ends the GDB session.
+// power-off ends the GDB session. With the interpreter and with the
+// translator (--cpu jit: the shell runs translated until the breakpoint).
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -39,10 +40,10 @@ function freePort(): Promise<number> {
 }
 
 describe.skipIf(!haveCore() || !haveGdb)('gdb-multiarch with npm run vm --gdb', () => {
-  it('breaks in a shell command handler, inspects, steps, watches, continues', async () => {
+  for (const cpu of ['interp', 'jit'] as const) it(`breaks in a shell command handler, inspects, steps, watches, continues (--cpu ${cpu})`, async () => {
     const elf = kernelElf();
     const port = await freePort();
-    const vm = spawn(TSX, [CLI, '--gdb', String(port), '--gdb-wait', '--clock', 'virtual', '--timeout', '150'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const vm = spawn(TSX, [CLI, '--gdb', String(port), '--gdb-wait', '--clock', 'virtual', '--timeout', '150', '--cpu', cpu], { stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     vm.stdout.on('data', (d) => (stdout += d));

@@ -1,8 +1,11 @@
 // The GDB stub at the protocol level, with a small guest program on the
 // in-process Machine: registers, memory through the MMU (MMU off here: VA =
 // PA), hardware and software breakpoints, watchpoints, single step, Ctrl-C,
-// register and memory writes, detach. gdb-multiarch against the kernel is
-// in gdb.test.ts.
+// register and memory writes, detach; then a breakpoint and a watchpoint set
+// while the loop runs hot. All of it with the interpreter and with the
+// translator (--cpu jit, every block translated at its first visit: the
+// breakpoints and watchpoints must stop translated code too). gdb-multiarch
+// against the kernel is in gdb.test.ts.
 import { connect, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Machine } from '../../src/machine.ts';
@@ -67,8 +70,11 @@ afterEach(() => {
   cleanup = [];
 });
 
-async function setup() {
-  const m = await Machine.create({ kernel: assemble(PROGRAM), wasm: await loadCoreModule(), clock: 'virtual' });
+async function setup(cpu: 'interp' | 'jit') {
+  const m = await Machine.create({
+    kernel: assemble(PROGRAM), raw: true, wasm: await loadCoreModule(), clock: 'virtual',
+    cpu, ...(cpu === 'jit' ? { jitThreshold: 1 } : {}),
+  });
   const stub = new GdbStub(m, { port: 0, wait: true });
   const port = await stub.listen();
   const running = m.run();
@@ -84,8 +90,8 @@ async function setup() {
 }
 
 describe.skipIf(!haveCore() || !haveLlvm)('GDB remote protocol', () => {
-  it('registers, breakpoints, watchpoints, step, memory, Ctrl-C, detach', async () => {
-    const { m, c, running } = await setup();
+  for (const cpu of ['interp', 'jit'] as const) it(`registers, breakpoints, watchpoints, step, memory, Ctrl-C, detach (--cpu ${cpu})`, async () => {
+    const { m, c, running } = await setup(cpu);
     expect(await c.ask('qSupported:multiprocess+;swbreak+;hwbreak+')).toMatch(/PacketSize=4000;qXfer:features:read\+/);
     const xml = await c.ask('qXfer:features:read:target.xml:0,3fff');
     expect(xml[0]).toBe('l');
@@ -142,6 +148,17 @@ describe.skipIf(!haveCore() || !haveLlvm)('GDB remote protocol', () => {
     expect(await c.next()).toBe('T02thread:01;');
     const before = BigInt('0x' + Buffer.from((await c.ask(`m${COUNTER.toString(16)},8`)), 'hex').reverse().toString('hex'));
     expect(before).toBeGreaterThan(1001n);
+    if (cpu === 'jit') expect(m.stats().translated).toBeGreaterThan(0); // the loop ran translated
+
+    // a breakpoint and a watchpoint set while the loop is hot (translated with --cpu jit) stop it
+    expect(await c.ask(`Z1,${(ENTRY + 8).toString(16)},4`)).toBe('OK');
+    expect(await c.ask('c')).toBe('T05thread:01;');
+    expect(await c.ask('p20')).toBe(le64(ENTRY + 8));
+    expect(await c.ask(`z1,${(ENTRY + 8).toString(16)},4`)).toBe('OK');
+    expect(await c.ask(`Z2,${COUNTER.toString(16)},8`)).toBe('OK');
+    expect(await c.ask('c')).toBe(`T05watch:${COUNTER.toString(16)};thread:01;`);
+    expect(await c.ask('p20')).toBe(le64(ENTRY + 16));
+    expect(await c.ask(`z2,${COUNTER.toString(16)},8`)).toBe('OK');
 
     // detach: the guest runs on without the debugger
     expect(await c.ask('D')).toBe('OK');

@@ -10,7 +10,7 @@ import { haveCore } from '../../src/node-files.ts';
 import { assemble, haveLlvm, POWEROFF } from './asm.ts';
 import { haveQemuSystem, runOnQemu } from './qemu-run.ts';
 import { dumpProgram, label, type RegRead } from './sysreg-dump.ts';
-import { runOnEmulator } from './emu-run.ts';
+import { runOnEmulator, runOnEmulatorStats } from './emu-run.ts';
 
 const REGS = ['mdscr_el1', 'oslsr_el1', 'osdlr_el1', 'mdccint_el1', 'dbgclaimset_el1', 'dbgprcr_el1', 'mdccsr_el0', 'mdrar_el1', 'dbgdtr_el0'];
 for (let n = 0; n < 16; n++) REGS.push(`dbgbvr${n}_el1`, `dbgbcr${n}_el1`, `dbgwvr${n}_el1`, `dbgwcr${n}_el1`);
@@ -182,5 +182,19 @@ describe.skipIf(!haveCore() || !haveLlvm || !haveQemuSystem)('debug architecture
     expect(q).toContain('00000000d6000062'); // watchpoint, same EL, WnR
     expect(q).toContain('00000000cf000022'); // software step after an instruction, same EL, ISV
     expect(q).toContain('00000000ce000022'); // software step pending at once, ISV = 0
+  }, 120_000);
+
+  // The translator runs whatever it can (threshold 1: every block start at its first visit) and
+  // must give way to the interpreter while a breakpoint, watchpoint or step is active.
+  it('the same exceptions with --cpu jit', async () => {
+    const program = assemble(EXCEPTIONS);
+    const [q, e, i] = await Promise.all([
+      runOnQemu(program),
+      runOnEmulatorStats(program, 128, { cpu: 'jit', jitThreshold: 1 }),
+      runOnEmulatorStats(program, 128, { cpu: 'interp' }),
+    ]);
+    expect(e.out.trim().split('\n')).toEqual(q.trim().split('\n'));
+    expect(e.instret).toBe(i.instret);
+    expect(e.translated).toBeGreaterThan(0);
   }, 120_000);
 });

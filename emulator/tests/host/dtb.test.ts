@@ -74,9 +74,10 @@ function flatten(n: FdtNode, path = ''): Map<string, FdtNode> {
 }
 
 describe.skipIf(!haveQemu)('device tree vs QEMU dumpdtb', () => {
-  for (const [mem, append] of [[128, 'console=ttyAMA0 loglevel=3'], [256, '']] as const) {
+  // 17 and 4095 MiB: the --mem bounds; 2048 and more: RAM whose size no longer fits a signed 32-bit number.
+  for (const [mem, append] of [[128, 'console=ttyAMA0 loglevel=3'], [256, ''], [17, ''], [2048, ''], [3072, ''], [4095, '']] as const) {
     it(`${mem} MiB, bootargs "${append}"`, () => {
-      expectSameTree(parseFdt(buildVirtDtb({ ramBytes: mem << 20, bootargs: append })), qemuDtb(mem, append), false);
+      expectSameTree(parseFdt(buildVirtDtb({ ramBytes: mem * 2 ** 20, bootargs: append })), qemuDtb(mem, append), false);
     });
   }
   // With an initrd and the /chosen seeds: the tree the machine boots with (Machine.dtb).
@@ -88,7 +89,7 @@ describe.skipIf(!haveQemu)('device tree vs QEMU dumpdtb', () => {
   for (const [name, mem, size, kernel] of initrdCases) {
     it(name, async () => {
       const initrd = new Uint8Array(size).map((_, i) => i * 7);
-      const m = await Machine.create({ kernel, wasm: await loadCoreModule(), memMiB: mem, append: 'rdinit=/init', initrd, seed: 1n });
+      const m = await Machine.create({ kernel, raw: kernel === RAW_KERNEL, wasm: await loadCoreModule(), memMiB: mem, append: 'rdinit=/init', initrd, seed: 1n });
       const theirs = qemuDtb(mem, 'rdinit=/init', initrd, kernel);
       expectSameTree(parseFdt(m.dtb), theirs, true);
       expect(Buffer.compare(m.ram.subarray(m.plan.initrdOffset, m.plan.initrdOffset + size), initrd)).toBe(0);

@@ -49,7 +49,7 @@ describe.skipIf(!haveCore() || !haveLlvm || !haveQemuSystem)('npm run vm --initr
     writeFileSync(prog, program);
     writeFileSync(initrd, new Uint8Array(SIZE).map((_, i) => (i * 37 + 11) & 0xff));
     const q = await runOnQemu(program, { extra: ['-initrd', initrd] });
-    const r = await runVm(['--kernel', prog, '--initrd', initrd, '--seed', '7', '--timeout', '60'], '');
+    const r = await runVm(['--kernel', prog, '--raw', '--initrd', initrd, '--seed', '7', '--timeout', '60'], '');
     expect(q.split('\n').length).toBe(3);
     expect(r.stdout).toBe(q);
     expect(r.code).toBe(0);
@@ -57,15 +57,15 @@ describe.skipIf(!haveCore() || !haveLlvm || !haveQemuSystem)('npm run vm --initr
 
   it('refuses a missing initrd, one too big for RAM, and a bad --seed', async () => {
     writeFileSync(prog, assemble(PROGRAM));
-    const missing = await runVm(['--kernel', prog, '--initrd', join(dir, 'nope')], '');
+    const missing = await runVm(['--kernel', prog, '--raw', '--initrd', join(dir, 'nope')], '');
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/vm: cannot read initrd .*nope/);
     const big = join(dir, 'big.img');
     writeFileSync(big, new Uint8Array(9 << 20));
-    const tooBig = await runVm(['--kernel', prog, '--mem', '16', '--initrd', big], '');
+    const tooBig = await runVm(['--kernel', prog, '--raw', '--mem', '17', '--initrd', big], '');
     expect(tooBig.code).toBe(1);
     expect(tooBig.stderr).toMatch(/initrd does not fit in RAM/);
-    const seed = await runVm(['--kernel', prog, '--seed', 'x12'], '');
+    const seed = await runVm(['--kernel', prog, '--raw', '--seed', 'x12'], '');
     expect(seed.code).toBe(64);
     expect(seed.stderr).toMatch(/--seed x12: give an integer/);
   }, 120_000);

@@ -13,6 +13,7 @@ async function boot(source: string, opts: Partial<MachineOptions> = {}) {
   let resets = 0;
   const m = await Machine.create({
     kernel: assemble(source),
+    raw: true,
     wasm: await loadCoreModule(),
     clock: 'virtual',
     ...opts,
@@ -268,10 +269,146 @@ bad:  .asciz "wrong EC\\n"
     expect(errors).toEqual(['read of 4 byte(s) at unmapped address 0xb000000', 'write of 4 byte(s) at unmapped address 0xb000000']);
   });
 
+  // The exception-loop detector (cpu.ts EXC_LOOP_LIMIT): a guest that keeps
+  // taking the same synchronous exception without finishing a handler.
+  it('stops a guest whose vectors fault (VBAR 0: no RAM there) with a report and code 2', async () => {
+    const { m, undef } = await boot(`
+      udf #0x12
+    `);
+    const exit = await run(m);
+    expect(exit).toEqual({
+      code: EXIT.guestHalted,
+      reason:
+        'guest stuck in an exception loop: the same synchronous exception 1000 times in a row with no progress, ' +
+        'EC 0x21 (instruction abort at EL1), ESR 0x86000010, ELR 0x200, FAR 0x200',
+    });
+    expect(undef).toEqual([{ pc: 0x40080000n, insn: 0x12 }]);
+    expect(m.stats().instret).toBeLessThan(1100); // stopped at once, not at a timeout
+  });
+
+  it('stops a handler that faults on its own first instruction (a data abort at the vector)', async () => {
+    const { m } = await boot(`
+      adr x1, vectors
+      msr vbar_el1, x1
+      isb
+      brk #1
+      .balign 2048
+vectors:
+      .skip 0x200
+      mov x2, #0x100000000     // current EL, SPx, synchronous: load from nowhere
+      ldr x3, [x2, #8]
+    `);
+    const exit = await run(m);
+    expect(exit.code).toBe(EXIT.guestHalted);
+    expect(exit.reason).toMatch(
+      /^guest stuck in an exception loop: the same synchronous exception 1000 times in a row with no progress, EC 0x25 \(data abort at EL1\), ESR 0x96000010, ELR 0x40080a04, FAR 0x100000008$/,
+    );
+  });
+
+  it('does not stop handlers that make progress: SVC x 5000, an emulated UDF x 5000, a fault fixed on its third retry', async () => {
+    const { m, out } = await boot(`
+      adr x1, vectors
+      msr vbar_el1, x1
+      isb
+      mov x5, #5000
+1:    svc #0
+      subs x5, x5, #1
+      b.ne 1b
+      mov x5, #5000
+2:    udf #7                  // "emulated": the handler returns past it
+      subs x5, x5, #1
+      b.ne 2b
+      mov x6, #3              // a load that faults twice, then works
+      mov x2, #0x100000000
+3:    ldr x3, [x2]
+      adr x2, msg
+      bl puts
+      ${POWEROFF}
+      ${PUTS}
+msg:  .asciz "done\\n"
+      .balign 2048
+vectors:
+      .skip 0x200
+      mrs x7, esr_el1
+      lsr x7, x7, #26
+      cmp x7, #0x15           // SVC: ELR is already past it
+      b.eq 9f
+      cbnz x7, 8f             // not EC 0: the data abort
+      mrs x8, elr_el1         // UDF: skip it
+      add x8, x8, #4
+      msr elr_el1, x8
+      b 9f
+8:    subs x6, x6, #1         // retry the load; on the third attempt make it readable
+      b.ne 9f
+      adr x2, ok
+9:    eret
+      .balign 8
+ok:   .quad 0
+    `);
+    const exit = await run(m);
+    expect(exit.code, exit.reason).toBe(EXIT.poweroff);
+    expect(out()).toBe('done\n');
+  });
+
+  it('stops a handler that returns straight to a load that can never succeed (a retry loop)', async () => {
+    const { m } = await boot(`
+      adr x1, vectors
+      msr vbar_el1, x1
+      isb
+      mov x2, #0x100000000
+      ldr x3, [x2, #16]
+      b .
+      .balign 2048
+vectors:
+      .skip 0x200
+      mrs x7, esr_el1         // a "handler" that looks and changes nothing
+      eret
+    `);
+    const exit = await run(m);
+    expect(exit).toEqual({
+      code: EXIT.guestHalted,
+      reason:
+        'guest stuck in an exception loop: the same synchronous exception 1000 times in a row with no progress, ' +
+        'EC 0x25 (data abort at EL1), ESR 0x96000010, ELR 0x40080010, FAR 0x100000010',
+    });
+  });
+
+  it('gives a 4095 MiB guest all of its RAM without costing the host that memory', async () => {
+    const rss0 = process.memoryUsage().rss;
+    const { m, out } = await boot(
+      `
+      mov x1, #0x40000000
+      movz x2, #0xffef, lsl #16    // RAM + 4095 MiB - 8: the last doubleword
+      movk x2, #0xfff8
+      add x1, x1, x2
+      movz x4, #0xbeef
+      str x4, [x1]
+      ldr x5, [x1]
+      cmp x4, x5
+      adr x2, bad
+      b.ne 1f
+      adr x2, good
+1:    bl puts
+      ${POWEROFF}
+      ${PUTS}
+good: .asciz "top ok\n"
+bad:  .asciz "top bad\n"
+    `,
+      { memMiB: 4095 },
+    );
+    expect(m.ramBytes).toBe(4095 * 2 ** 20);
+    expect(m.ram.length).toBe(4095 * 2 ** 20);
+    expect((await run(m)).code).toBe(EXIT.poweroff);
+    expect(out()).toBe('top ok\n');
+    expect(new DataView(m.ram.buffer, m.ram.byteOffset + m.ram.length - 8, 8).getUint32(0, true)).toBe(0xbeef);
+    // Untouched RAM is only reserved: far less than 4 GiB became resident.
+    expect(process.memoryUsage().rss - rss0).toBeLessThan(512 * 2 ** 20);
+  });
+
   it('rejects bad images and options before touching the core', async () => {
     const wasm = await loadCoreModule();
     await expect(Machine.create({ kernel: new Uint8Array(0), wasm })).rejects.toThrow(LoaderError);
-    await expect(Machine.create({ kernel: new Uint8Array(4), wasm, memMiB: 3 })).rejects.toThrow(/16 to 2048/);
-    await expect(Machine.create({ kernel: new Uint8Array(4), wasm, clock: 'fast' as never })).rejects.toThrow(/realtime or virtual/);
+    await expect(Machine.create({ kernel: new Uint8Array(4), wasm, memMiB: 3, raw: true })).rejects.toThrow(/from 17 to 4095/);
+    await expect(Machine.create({ kernel: new Uint8Array(4), wasm, raw: true, clock: 'fast' as never })).rejects.toThrow(/realtime or virtual/);
   });
 });

@@ -10,7 +10,7 @@ import { haveCore } from '../../src/node-files.ts';
 import { haveLlvm } from './asm.ts';
 import { haveQemuSystem, runOnQemu } from './qemu-run.ts';
 import { dumpProgram, label, type RegRead } from './sysreg-dump.ts';
-import { runOnEmulator } from './emu-run.ts';
+import { runOnEmulator, runOnEmulatorStats } from './emu-run.ts';
 
 const ONES = 'mov x3, #-1\n';
 const w = (reg: string, v: string) => `ldr x3, =${v}\n msr ${reg}, x3\n isb\n`;
@@ -117,5 +117,22 @@ describe.skipIf(!haveCore() || !haveLlvm || !haveQemuSystem)('PMU v3 vs QEMU cor
     const out = (await runOnEmulator(dumpProgram(reads))).trim().split('\n').map((l) => BigInt('0x' + l));
     expect(out[0]).toBeGreaterThan(2000n);
     expect(out[1]).toBe(out[0] * 16n);
+    // the translator (every block translated at its first visit): the same counts, exactly
+    const jit = await runOnEmulatorStats(dumpProgram(reads), 128, { cpu: 'jit', jitThreshold: 1 });
+    expect(jit.translated).toBeGreaterThan(0);
+    expect(jit.out.trim().split('\n').map((l) => BigInt('0x' + l))).toEqual(out);
   }, 60_000);
+
+  it(`the ${READS.length} reads with --cpu jit: as QEMU and the interpreter, the same instruction count`, async () => {
+    const program = dumpProgram(READS);
+    const [q, e, i] = await Promise.all([
+      runOnQemu(program),
+      runOnEmulatorStats(program, 128, { cpu: 'jit', jitThreshold: 1 }),
+      runOnEmulatorStats(program, 128, { cpu: 'interp' }),
+    ]);
+    expect(label(READS, e.out)).toEqual(label(READS, q));
+    expect(e.out).toBe(i.out);
+    expect(e.instret).toBe(i.instret);
+    expect(e.translated).toBeGreaterThan(0);
+  }, 120_000);
 });

@@ -93,7 +93,7 @@ describe.skipIf(!haveCore() || !haveLlvm || !haveQemuSystem)('PSCI vs QEMU 7.2',
     const q = await runOnQemu(program, { untilTimeout: true, timeoutMs: 3000 });
     let out = '';
     const m = await Machine.create({
-      kernel: program, wasm: await loadCoreModule(), clock: 'virtual',
+      kernel: program, raw: true, wasm: await loadCoreModule(), clock: 'virtual',
       onUart: (b) => (out += new TextDecoder().decode(b)),
     });
     const t = setTimeout(() => m.stop(), 20_000);

@@ -73,7 +73,7 @@ describe.skipIf(!haveQemu)('loader matches QEMU -kernel', () => {
         ramBytes: mem * MiB, bootargs: '',
         ...(initrd ? { initrd: { start: 0, end: 0 }, seeds: dtbSeeds(0n) } : {}),
       }).length;
-      const p = planKernel(kernel, mem * MiB, dtbSize, initrd?.length ?? 0);
+      const p = planKernel(kernel, mem * MiB, dtbSize, { raw: name.startsWith('raw'), initrdSize: initrd?.length ?? 0 });
       const q = await qemuEntry(kernel, mem, initrd);
       expect(RAM_BASE + p.entryOffset).toBe(q.pc);
       expect(RAM_BASE + p.dtbOffset).toBe(q.x0);

@@ -84,6 +84,7 @@ describe.skipIf(!haveCore() || !haveLlvm)('64-bit values in host reports', () =>
     let out = '';
     const m = await Machine.create({
       kernel: assemble(PROGRAM),
+      raw: true,
       wasm: await loadCoreModule(),
       clock: 'virtual',
       onUart: (b) => (out += new TextDecoder().decode(b)),
@@ -103,7 +104,7 @@ describe.skipIf(!haveCore() || !haveLlvm)('64-bit values in host reports', () =>
     const dir = mkdtempSync(join(tmpdir(), 'sis-report64-'));
     const file = join(dir, 'prog.bin');
     writeFileSync(file, assemble(PROGRAM));
-    const r = await runVm(['--kernel', file, '--clock', 'virtual', '--timeout', '60'], '');
+    const r = await runVm(['--kernel', file, '--raw', '--clock', 'virtual', '--timeout', '60'], '');
     expect(r.stdout).toBe('elr ok\n');
     expect(r.stderr).toContain('vm: undefined instruction 0x00000000 at pc 0xffff800008021d74 (raised in the guest)');
     expect(r.code).toBe(0);

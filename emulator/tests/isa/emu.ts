@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { CTL, OUT, VECTORS, recordSize } from './harness.ts';
 import type { Outcome } from './compare.ts';
 import type { Case, Runner } from './campaign.ts';
+import { JitLink, cpuFromEnv, thresholdFromEnv } from '../../src/jit/jit.ts';
 
 export const CORE_WASM = process.env.ISA_CORE ?? fileURLToPath(new URL('../../build/core.wasm', import.meta.url));
 
@@ -58,7 +59,9 @@ export class Core {
   undefinedSeen: { pc: bigint; insn: number }[] = [];
   constructor(wasm: Buffer) {
     const mod = new WebAssembly.Module(new Uint8Array(wasm));
+    const link = new JitLink();
     const env: Record<string, (...a: number[]) => number | void> = {
+      jitCompile: link.jitCompile,
       mmioRead: () => 0,
       mmioWrite: () => {},
       hostNowTicks: () => 0,
@@ -75,6 +78,8 @@ export class Core {
     if (missing.length) throw new Error(`core.wasm imports the host does not provide: ${missing.map((i) => `${i.module}.${i.name}`).join(', ')}`);
     this.ex = new WebAssembly.Instance(mod, { env }).exports as unknown as CoreExports;
     this.ex.init(RAM_SIZE);
+    // SIS_CPU=jit: translate every block start at its first visit (SIS_JIT_THRESHOLD to change)
+    link.attach(this.ex, cpuFromEnv(), { threshold: thresholdFromEnv() ?? 1 });
   }
   // AssemblyScript strings: UTF-16, length in bytes at ptr - 4
   private str(ptr: number): string {

@@ -49,10 +49,10 @@ describe('vm --disk/--import/--events: bad files', () => {
     expect(r.stderr).toMatch(/not a regular file/);
   });
 
-  it('--import without --disk and options without a value are usage errors (64)', async () => {
-    let r = await vm(['--import', join(dir, 'x.img')], '');
+  it('--no-disk with --import and options without a value are usage errors (64)', async () => {
+    let r = await vm(['--no-disk', '--import', join(dir, 'x.img')], '');
     expect(r.code).toBe(64);
-    expect(r.stderr).toMatch(/--import needs --disk/);
+    expect(r.stderr).toMatch(/--no-disk cannot go with --disk or --import/);
     r = await vm(['--events'], '');
     expect(r.code).toBe(64);
     expect(r.stderr).toMatch(/--events needs a value/);
@@ -60,6 +60,21 @@ describe('vm --disk/--import/--events: bad files', () => {
 });
 
 const missing = kernelFsMissing();
+
+describe('vm without --disk', () => {
+  it('boots a fresh in-memory system disk with the seed bundle as the import disk: a provisioned registry; --no-disk has neither', async () => {
+    let r = await vm([], 'modelctl status\ndiskctl info\npoweroff\n');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^storage: blk0 is blank: formatting it as ext4\r?$/m);
+    expect(r.stdout).toMatch(/^models: active v1\.0\.0 \(p99 \d+ us, accuracy \d+\.\d\d%\)\r?$/m);
+    expect(r.stdout).toMatch(/^active: +v1\.0\.0\r?$/m);
+    expect(r.stdout).toMatch(/^blk0: 131072 sectors \(65536 KiB\), read-write, system disk\r?$/m);
+    expect(r.stdout).toMatch(/^blk1: \d+ sectors \(\d+ KiB\), read-only, import disk \(raw\)\r?$/m);
+    r = await vm(['--no-disk'], 'diskctl info\npoweroff\n');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^no disks\r?$/m);
+  });
+});
 
 describe.skipIf(missing !== null)(`vm with disks (${missing ?? 'kernel has the filesystem commands'})`, () => {
   it('formats a blank --disk, keeps what the shell wrote, e2fsck clean; --import is read-only blk1; --events gets JSON Lines', async () => {

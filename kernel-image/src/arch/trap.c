@@ -9,6 +9,7 @@
  * can read (the ESR exception class by name, the fault status decoded for
  * aborts, ELR, FAR, SPSR, every register and a frame-pointer backtrace
  * with symbol names from the table the build's first link pass made),
+ * (panic() in lib/printf.c prints its reason and the same backtrace),
  * then the final line "sis: machine halted after a crash" and halt(): IRQs
  * masked, timer and GIC CPU interface off, WFI forever with nothing that can
  * wake the core (our emulator detects exactly that as a halted guest).
@@ -159,13 +160,17 @@ static bool frame_ok(uint64_t fp)
     return fp && !(fp & 7) && fp >= machine.ram_base && fp + 16 <= machine.ram_base + machine.ram_size;
 }
 
-static void backtrace(const struct trapframe *tf)
+/*
+ * The frame-pointer chain from `fp` (AAPCS64 frame records: {caller's fp,
+ * return address}), after a frame #0 at `pc` with its `note`. `pc` is a
+ * return address (looked up at the call) when pc_is_return is set.
+ */
+void backtrace_print(uint64_t pc, uint64_t fp, bool pc_is_return, const char *note)
 {
     printf("backtrace (frame pointers):\n");
-    printf("  #0  0x%016lx", (unsigned long)tf->elr);
-    print_symbol(tf->elr, false);
-    printf(" (faulting pc)\n");
-    uint64_t fp = tf->x[29];
+    printf("  #0  0x%016lx", (unsigned long)pc);
+    print_symbol(pc, pc_is_return);
+    printf(" (%s)\n", note);
     for (int i = 1; i < 32 && frame_ok(fp); i++) {
         const uint64_t *rec = (const uint64_t *)(uintptr_t)fp;
         uint64_t lr = rec[1];
@@ -220,7 +225,7 @@ void trap_crash(int vector, struct trapframe *tf)
     if (vector < 4 || vector >= 8)     /* the interrupted code ran on SP_EL0 */
         printf("  sp_el0 0x%016lx", (unsigned long)read_sysreg(sp_el0));
     printf("\n");
-    backtrace(tf);
+    backtrace_print(tf->elr, tf->x[29], false, "faulting pc");
     printf("sis: machine halted after a crash\n");
     halt();
 }

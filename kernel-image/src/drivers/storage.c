@@ -8,7 +8,9 @@
  * disk): at boot blk0 is mounted as ext4 at "/" (the ext4 driver replays
  * the journal after an unclean shutdown). If its first 4 KiB (boot block
  * and superblock) are all zero the disk is blank: it is formatted with
- * ext4_mkfs first, and the boot log says so. If the mount is refused
+ * ext4_mkfs first, and the boot log says so (with a progress line every
+ * 10 % when the format writes 64 MiB or more, and mkfs's reason if it
+ * refuses, e.g. a disk below the 4 MiB minimum). If the mount is refused
  * (corrupt, unknown incompat features, I/O error) the reason is printed and
  * kept; the kernel boots on without a filesystem and the file commands
  * answer "no filesystem mounted: REASON". blk1 stays a raw, read-only
@@ -92,8 +94,26 @@ static int do_mount(struct blockdev *d)
     }
     reason[0] = 0;
     const char *note = ext4_mount_note(rootfs);
-    printf("storage: blk0 mounted at / (ext4%s%s)\n", note[0] ? ", " : "", note);
+    printf("storage: blk0 mounted at / (%s%s%s)\n", ext4_fs_type(rootfs), note[0] ? ", " : "", note);
     return 0;
+}
+
+/* Formats that write more than this many bytes report their progress. */
+#define PROGRESS_BYTES (64u << 20)
+#define PROGRESS_STEPS 10
+
+/* Prints every 10 % of a long format: "storage: formatting blk0: 40% (52 of 130 MiB written)". */
+static void format_progress(void *arg, uint64_t done, uint64_t total)
+{
+    int *shown = arg;
+    if (total < PROGRESS_BYTES)
+        return;
+    int step = (int)(done * PROGRESS_STEPS / total);
+    if (step <= *shown)
+        return;
+    *shown = step;
+    printf("storage: formatting blk0: %d%% (%lu of %lu MiB written)\n", step * 100 / PROGRESS_STEPS,
+           (unsigned long)(done >> 20), (unsigned long)(total >> 20));
 }
 
 static int do_format(struct blockdev *d)
@@ -102,9 +122,12 @@ static int do_format(struct blockdev *d)
     memset(&o, 0, sizeof(o));
     o.seed = timer_counter();
     o.label = "sis-system";
+    int shown = 0;
+    o.progress = format_progress;
+    o.progress_arg = &shown;
     int r = ext4_mkfs(d, &o);
     if (r) {
-        set_reason("format failed", r, NULL);
+        set_reason("format failed", r, ext4_mkfs_error());
         printf("storage: blk0: %s\n", reason);
     }
     return r;

@@ -20,7 +20,7 @@
 #include "../defs.h"
 
 #define VIRTIO_ID_CONSOLE 3
-#define MAX_LINE 4096
+#define MAX_LINE 16384   /* a registry event carries the whole registry */
 
 static const struct virtio_dev *dev;
 static struct virtq rxq, txq;

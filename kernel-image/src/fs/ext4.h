@@ -28,6 +28,7 @@ void ext4_abort(struct ext4_fs *fs);              /* frees without writing (powe
 const char *ext4_last_error(const struct ext4_fs *fs);
 bool ext4_is_readonly(const struct ext4_fs *fs);
 const char *ext4_mount_note(const struct ext4_fs *fs); /* why read-only, or "" */
+const char *ext4_fs_type(const struct ext4_fs *fs);   /* "ext4", or "ext3"/"ext2" by their features */
 /* Message of the last failed ext4_mount (mount has no fs to hang it on). */
 const char *ext4_mount_error(void);
 
@@ -73,6 +74,10 @@ int vfs_rmdir(struct ext4_fs *fs, const char *path);
 int vfs_rename(struct ext4_fs *fs, const char *from, const char *to);
 int vfs_symlink(struct ext4_fs *fs, const char *target, const char *linkpath);
 int64_t vfs_readlink(struct ext4_fs *fs, const char *path, char *buf, uint64_t size);
+/* The same by inode number (as readdir reports it): for listing a directory. */
+int vfs_stat_ino(struct ext4_fs *fs, uint32_t ino, struct ext4_stat *st);
+int64_t vfs_readlink_ino(struct ext4_fs *fs, uint32_t ino, char *buf, uint64_t size);
+#define VFS_LINK_MAX 4095   /* longest symlink target (less with small blocks: block size - 1) */
 int vfs_fsync(struct ext4_fs *fs, const char *path);
 int vfs_sync(struct ext4_fs *fs);
 int vfs_statfs(struct ext4_fs *fs, struct ext4_statfs *st);
@@ -86,7 +91,12 @@ struct ext4_mkfs_opts {
     uint32_t journal_blocks;  /* 0: mke2fs's default for the size */
     uint64_t seed;            /* mixed into UUID and hash seed (with the clock) */
     const char *label;        /* may be NULL */
+    /* Called now and then with the bytes written so far and the total (may be NULL). */
+    void (*progress)(void *arg, uint64_t done, uint64_t total);
+    void *progress_arg;
 };
 int ext4_mkfs(struct blockdev *dev, const struct ext4_mkfs_opts *opts);
+/* Why the last ext4_mkfs failed ("the disk is 3072 KiB, ext4 needs at least 4096 KiB"). */
+const char *ext4_mkfs_error(void);
 
 #endif

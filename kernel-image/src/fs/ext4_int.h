@@ -275,6 +275,7 @@ struct ext4_fs {
     uint32_t alloc_rr;                 /* allocation cursor (group) */
 };
 int fs_error(struct ext4_fs *fs, int err, const char *fmt, ...);
+void fs_vformat(char *dst, size_t n, const char *fmt, va_list ap); /* %s %c %d %u %x, l/ll */
 uint64_t sb_free_blocks(struct ext4_fs *fs);
 void sb_set_free_blocks(struct ext4_fs *fs, uint64_t v);
 int sb_write(struct ext4_fs *fs);                 /* into its (journaled) block */

@@ -13,6 +13,10 @@
  * list, and lay the tree out again densely, reusing the old tree blocks.
  * Rebuilding keeps the code small and every resulting tree well-formed;
  * files here are written mostly sequentially, so it is rare.
+ *
+ * Inodes without the extents flag (ext2/ext3 block maps) are mapped by
+ * bmap_map(), read-only: ext_add/ext_truncate refuse them with
+ * -EOPNOTSUPP naming the inode.
  */
 #include "ext4_int.h"
 
@@ -84,12 +88,76 @@ static struct buf *read_node(struct ext4_fs *fs, struct inode *in, uint64_t blk,
 static int check_root(struct ext4_fs *fs, struct inode *in)
 {
     if (!(i_flags(in) & IF_EXTENTS))
-        return fs_error(fs, -EOPNOTSUPP, "inode %u uses block maps, which are not supported", in->ino);
+        return fs_error(fs, -EOPNOTSUPP, "inode %u uses block maps (ext2/ext3 format), which are read-only here",
+                        in->ino);
     return check_header(fs, in, in->raw + I_BLOCK, 4, -1);
+}
+
+/*
+ * Block maps (ext2/ext3, inodes without the extents flag), read-only:
+ * i_block[0..11] are direct, [12] single, [13] double and [14] triple
+ * indirect blocks of bs/4 little-endian block numbers; 0 is a hole.
+ * The run returned stays inside one pointer array: consecutive physical
+ * blocks (or consecutive holes) from lblk on.
+ */
+static int run_in(struct ext4_fs *fs, struct inode *in, const uint8_t *arr, uint32_t n, uint32_t i,
+                  uint64_t *pblk, uint32_t *len)
+{
+    uint32_t first = le32(arr + 4 * i), k = 1;
+    if (first == 0) {
+        while (i + k < n && le32(arr + 4 * (i + k)) == 0) k++;
+        *pblk = 0;
+    } else {
+        while (i + k < n && le32(arr + 4 * (i + k)) == first + k) k++;
+        if (!fs_block_valid(fs, first, k))
+            return fs_error(fs, -EUCLEAN, "inode %u: block map points outside the filesystem", in->ino);
+        *pblk = first;
+    }
+    *len = k;
+    return 0;
+}
+
+static int bmap_map(struct ext4_fs *fs, struct inode *in, uint32_t lblk, uint64_t *pblk, uint32_t *len)
+{
+    const uint8_t *ib = in->raw + I_BLOCK;
+    uint64_t per = fs->bs / 4, l = lblk, span = per;   /* span: blocks under one pointer of the top level */
+    if (l < 12) return run_in(fs, in, ib, 12, (uint32_t)l, pblk, len);
+    l -= 12;
+    int depth = 1;
+    while (depth <= 3 && l >= span) { l -= span; span *= per; depth++; }
+    if (depth > 3) return fs_error(fs, -EUCLEAN, "inode %u: block %u beyond the block map", in->ino, lblk);
+    uint32_t blk = le32(ib + 4 * (11 + depth));
+    for (int d = depth; d >= 1; d--) {
+        /* span = per^d: the blocks this (sub)tree maps, l our offset in it */
+        if (blk == 0) {
+            uint64_t hole = span - l;
+            *pblk = 0;
+            *len = hole > 0xFFFFFFFFu - lblk ? 0xFFFFFFFFu - lblk : (uint32_t)hole;
+            if (*len == 0) *len = 1;
+            return 0;
+        }
+        if (!fs_block_valid(fs, blk, 1))
+            return fs_error(fs, -EUCLEAN, "inode %u: indirect block %u outside the filesystem", in->ino, blk);
+        int err;
+        struct buf *b = bread(fs, blk, &err);
+        if (!b) return err;
+        span /= per;
+        uint32_t idx = (uint32_t)(l / span);
+        l %= span;
+        if (d == 1) {
+            err = run_in(fs, in, b->data, (uint32_t)per, idx, pblk, len);
+            brelse(fs, b);
+            return err;
+        }
+        blk = le32(b->data + 4 * idx);
+        brelse(fs, b);
+    }
+    return fs_error(fs, -EUCLEAN, "inode %u: bad block map", in->ino);   /* not reached */
 }
 
 int ext_map(struct ext4_fs *fs, struct inode *in, uint32_t lblk, uint64_t *pblk, uint32_t *len)
 {
+    if (!(i_flags(in) & IF_EXTENTS)) return bmap_map(fs, in, lblk, pblk, len);
     int err = check_root(fs, in);
     if (err) return err;
     const uint8_t *h = in->raw + I_BLOCK;

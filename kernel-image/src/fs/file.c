@@ -146,11 +146,13 @@ int file_truncate(struct ext4_fs *fs, struct inode *in, uint64_t size)
 
 int inode_release_all(struct ext4_fs *fs, struct inode *in)
 {
-    uint16_t type = i_mode(in) & EXT4_S_IFMT;
-    bool fast_link = type == EXT4_S_IFLNK && !(i_flags(in) & IF_EXTENTS);
-    if (!fast_link && (i_flags(in) & IF_EXTENTS)) {
+    if (i_flags(in) & IF_EXTENTS) {
         int err = ext_truncate(fs, in, 0);
         if (err) return err;
+    } else if (i_blocks512(fs, in) > (le32(in->raw + I_FILE_ACL_LO) ? fs->spb : 0u)) {
+        /* block-mapped data (ext2/ext3): freeing it is not supported, and leaking it is not an option */
+        return fs_error(fs, -EOPNOTSUPP, "inode %u uses block maps (ext2/ext3 format), which are read-only here",
+                        in->ino);
     }
     i_set_size(in, 0);
     return 0;

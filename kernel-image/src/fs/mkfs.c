@@ -16,9 +16,25 @@
  * [0, cursor) plus the backup areas, which makes the bitmaps simple.
  * Inode tables are not zeroed: each group's bg_itable_unused says no
  * inode there was ever used (only group 0's first table block is
- * written), as mke2fs's lazy_itable_init does.
+ * written), as mke2fs's lazy_itable_init does. Groups that hold nothing
+ * but a backup area are BLOCK_UNINIT and INODE_UNINIT (the checksummed
+ * descriptors let the kernel and e2fsck rebuild their bitmaps), so the
+ * writes grow with the metadata (and the journal), not with the disk:
+ * 1 TiB takes 138 MiB of writes. A progress callback reports them.
  */
 #include "ext4_int.h"
+
+static char mkfs_err[160];
+const char *ext4_mkfs_error(void) { return mkfs_err; }
+
+static int mkfs_fail(int err, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fs_vformat(mkfs_err, sizeof(mkfs_err), fmt, ap);
+    va_end(ap);
+    return err;
+}
 
 static uint64_t rng_state;
 static uint64_t rng(void)
@@ -68,23 +84,55 @@ static uint64_t take(struct ext4_fs *fs, struct runs *r, uint64_t *cur, uint64_t
     *cur = s + n;
     return s;
 }
-static bool in_runs(const struct runs *r, uint64_t b)
+
+static int wr(struct ext4_fs *fs, uint64_t blk, const void *buf) { return dev_write_blocks(fs, blk, 1, buf); }
+
+#define ZERO_CHUNK 64u    /* journal blocks zeroed per device request */
+
+/* Set bits [from, to) of a bitmap. */
+static void set_bits(uint8_t *m, uint32_t from, uint32_t to)
 {
-    for (int i = 0; i < r->n; i++) if (b >= r->start[i] && b - r->start[i] < r->len[i]) return true;
+    while (from < to && (from & 7)) { m[from >> 3] |= (uint8_t)(1u << (from & 7)); from++; }
+    if (to - from >= 8 && from < to) { memset(m + (from >> 3), 0xFF, (to - from) >> 3); from += (to - from) & ~7u; }
+    while (from < to) { m[from >> 3] |= (uint8_t)(1u << (from & 7)); from++; }
+}
+
+static uint32_t count_bits(const uint8_t *m, uint32_t n)
+{
+    uint32_t c = 0;
+    for (uint32_t i = 0; i < n; i++) c += (m[i >> 3] >> (i & 7)) & 1;
+    return c;
+}
+
+/* Does group g hold anything but its backup area (or is it the first or last)? */
+static bool group_live(struct ext4_fs *fs, const struct runs *r, uint32_t g)
+{
+    if (g == 0 || g + 1 == fs->ngroups) return true;
+    uint64_t first = group_first_block(fs, g), end = first + group_nblocks(fs, g);
+    for (int i = 0; i < r->n; i++)
+        if (r->start[i] < end && r->start[i] + r->len[i] > first) return true;
     return false;
 }
 
-static int wr(struct ext4_fs *fs, uint64_t blk, const void *buf) { return dev_write_blocks(fs, blk, 1, buf); }
+/* Progress reports: at most every 1/64 of the work (the caller decides what to show). */
+struct progress { void (*fn)(void *, uint64_t, uint64_t); void *arg; uint64_t total, last; uint32_t bs; };
+static void progress(struct progress *p, uint64_t done)
+{
+    if (!p->fn || (done < p->total && done - p->last < p->total / 64 + 1)) return;
+    p->last = done;
+    p->fn(p->arg, done * p->bs, p->total * p->bs);
+}
 
 int ext4_mkfs(struct blockdev *dev, const struct ext4_mkfs_opts *opts)
 {
     struct ext4_mkfs_opts o;
     memset(&o, 0, sizeof(o));
     if (opts) o = *opts;
-    if (dev->readonly) return -EROFS;
+    mkfs_err[0] = 0;
+    if (dev->readonly) return mkfs_fail(-EROFS, "the disk is read-only");
     uint64_t bytes = dev->nsectors * 512;
     uint32_t bs = o.block_size ? o.block_size : (bytes < (512ull << 20) ? 1024 : 4096);
-    if (bs != 1024 && bs != 2048 && bs != 4096) return -EINVAL;
+    if (bs != 1024 && bs != 2048 && bs != 4096) return mkfs_fail(-EINVAL, "bad block size %u", bs);
     struct ext4_fs *fs = kmalloc(sizeof(*fs));
     if (!fs) return -ENOMEM;
     memset(fs, 0, sizeof(*fs));
@@ -106,7 +154,19 @@ int ext4_mkfs(struct blockdev *dev, const struct ext4_mkfs_opts *opts)
     uint64_t blocks = bytes / bs;
     int err = 0;
     uint8_t *b = NULL;
-    if (blocks < 2048 || blocks > 0xFFFFFFFFull) { err = -EINVAL; goto out; }
+    mkfs_err[0] = 0;
+    /* the smallest journal (1024 blocks) may take at most a quarter of the disk */
+    uint64_t min_blocks = 4 * (o.journal_blocks > 1024 ? o.journal_blocks : 1024);
+    if (blocks < min_blocks) {
+        err = mkfs_fail(-EINVAL, "the disk is %llu KiB, ext4 needs at least %llu KiB",
+                        (unsigned long long)(bytes >> 10), (unsigned long long)(min_blocks * bs >> 10));
+        goto out;
+    }
+    if (blocks > 0xFFFFFFFFull) {
+        err = mkfs_fail(-EINVAL, "the disk is %llu GiB, ext4 with %u-byte blocks allows at most %llu GiB",
+                        (unsigned long long)(bytes >> 30), bs, (unsigned long long)((0xFFFFFFFFull * bs) >> 30));
+        goto out;
+    }
     uint64_t ng = (blocks - fs->first_data_block + fs->bpg - 1) / fs->bpg;
     /* a runt last group is not worth its metadata (mke2fs does the same) */
     uint64_t last = blocks - fs->first_data_block - (ng - 1) * fs->bpg;
@@ -126,7 +186,10 @@ int ext4_mkfs(struct blockdev *dev, const struct ext4_mkfs_opts *opts)
     fs->gdt_blocks = (uint32_t)((ng * fs->desc_size + bs - 1) / bs);
     fs->itb_per_group = fs->ipg * fs->inode_size / bs;
     uint32_t jblocks = o.journal_blocks ? o.journal_blocks : default_journal(blocks);
-    if (jblocks < 1024 || jblocks > 32768 || jblocks > blocks / 4) { err = -EINVAL; goto out; }
+    if (jblocks < 1024 || jblocks > 32768 || jblocks > blocks / 4) {
+        err = mkfs_fail(-EINVAL, "bad journal size %u blocks (1024 to 32768, at most a quarter of the disk)", jblocks);
+        goto out;
+    }
 
     rng_state = rtc_seconds() * 0x9E3779B97F4A7C15ull ^ o.seed ^ (dev->nsectors << 7) ^ 0x5151ABCDull;
     if (!rng_state) rng_state = 1;
@@ -144,14 +207,18 @@ int ext4_mkfs(struct blockdev *dev, const struct ext4_mkfs_opts *opts)
     uint64_t bb0 = take(fs, &runs, &cur, ng);            /* block bitmaps */
     uint64_t ib0 = take(fs, &runs, &cur, ng);            /* inode bitmaps */
     uint64_t *itab = kmalloc(ng * sizeof(uint64_t));
-    if (!itab) { err = -ENOMEM; goto out; }
+    if (!itab) { err = mkfs_fail(-ENOMEM, "no memory for %llu group entries", (unsigned long long)ng); goto out; }
     /* the tables as one run (stepping over backups as one block would not) */
     uint64_t it0 = take(fs, &runs, &cur, (uint64_t)fs->itb_per_group * ng);
     for (uint32_t g = 0; g < ng; g++) itab[g] = it0 + (uint64_t)g * fs->itb_per_group;
     uint64_t root_blk = take(fs, &runs, &cur, 1);
     uint64_t lf_blk = take(fs, &runs, &cur, 1);
     uint64_t jstart = take(fs, &runs, &cur, jblocks);
-    if (cur + 64 > blocks || runs.overflow) { kfree(itab); err = -ENOSPC; goto out; }
+    if (cur + 64 > blocks || runs.overflow) {
+        kfree(itab);
+        err = mkfs_fail(-ENOSPC, "the metadata (%llu blocks) does not fit on the disk", (unsigned long long)cur);
+        goto out;
+    }
 
     b = kmalloc(bs);
     if (!b) { kfree(itab); err = -ENOMEM; goto out; }
@@ -198,24 +265,53 @@ int ext4_mkfs(struct blockdev *dev, const struct ext4_mkfs_opts *opts)
     sb[SB_CHECKSUM_TYPE] = 1;
 
     /* ---- group descriptors and bitmaps ---- */
+    /*
+     * Only groups holding something besides their backup area get real
+     * bitmaps: the others are BLOCK_UNINIT / INODE_UNINIT (with
+     * metadata_csum the kernel and e2fsck rebuild those bitmaps from the
+     * descriptors), so the work grows with the metadata, not the disk.
+     * mke2fs leaves the last group initialised, and so do we.
+     */
     uint64_t free_total = 0;
     uint8_t *gdt = kmalloc((size_t)fs->gdt_blocks * bs);
-    if (!gdt) { kfree(itab); err = -ENOMEM; goto out; }
+    if (!gdt) {
+        kfree(itab);
+        err = mkfs_fail(-ENOMEM, "no memory for the group descriptor table (%u KiB)", fs->gdt_blocks * (bs >> 10));
+        goto out;
+    }
     memset(gdt, 0, (size_t)fs->gdt_blocks * bs);
+    uint64_t total_w = 0, done_w = 0;
+    for (uint32_t g = 0; g < ng; g++) total_w += group_live(fs, &runs, g) ? 1 : 0;
+    uint32_t itb0 = (fs->first_ino * fs->inode_size + bs - 1) / bs;
+    for (uint32_t g = 0; g < ng; g++)
+        if (group_has_super(fs, g)) total_w += 1 + fs->gdt_blocks;
+    total_w += 1 + itb0 + 2 + jblocks;
+    struct progress pr = { o.progress, o.progress_arg, total_w, 0, bs };
     for (uint32_t g = 0; g < ng && !err; g++) {
         uint64_t first = group_first_block(fs, g);
         uint32_t n = group_nblocks(fs, g), used = 0;
-        memset(b, 0, bs);
-        for (uint32_t i = 0; i < n; i++) {
-            uint64_t blk = first + i;
-            if (in_runs(&runs, blk) || i < backup_len(fs, g)) { b[i >> 3] |= (uint8_t)(1u << (i & 7)); used++; }
-        }
-        for (uint32_t i = n; i < 8 * bs; i++) b[i >> 3] |= (uint8_t)(1u << (i & 7));
         uint8_t *gd = gdt + (size_t)g * fs->desc_size;
-        uint32_t c = crc32c(fs->csum_seed, b, fs->bpg / 8);
-        put16(gd + GD_BLOCK_BITMAP_CSUM_LO, c & 0xFFFF);
-        put16(gd + GD_BLOCK_BITMAP_CSUM_HI, c >> 16);
-        err = wr(fs, bb0 + g, b);
+        uint16_t flags = 0;
+        if (group_live(fs, &runs, g)) {
+            memset(b, 0, bs);
+            set_bits(b, 0, backup_len(fs, g));
+            for (int r = 0; r < runs.n; r++) {
+                uint64_t s = runs.start[r], e = s + runs.len[r];
+                if (s < first) s = first;
+                if (e > first + n) e = first + n;
+                if (s < e) set_bits(b, (uint32_t)(s - first), (uint32_t)(e - first));
+            }
+            used = count_bits(b, n);
+            set_bits(b, n, 8 * bs);
+            uint32_t c = crc32c(fs->csum_seed, b, fs->bpg / 8);
+            put16(gd + GD_BLOCK_BITMAP_CSUM_LO, c & 0xFFFF);
+            put16(gd + GD_BLOCK_BITMAP_CSUM_HI, c >> 16);
+            err = wr(fs, bb0 + g, b);
+            done_w++;
+        } else {
+            flags |= BG_BLOCK_UNINIT;
+            used = backup_len(fs, g);
+        }
         free_total += n - used;
         put32(gd + GD_BLOCK_BITMAP_LO, (uint32_t)(bb0 + g)); put32(gd + GD_BLOCK_BITMAP_HI, (uint32_t)((bb0 + g) >> 32));
         put32(gd + GD_INODE_BITMAP_LO, (uint32_t)(ib0 + g)); put32(gd + GD_INODE_BITMAP_HI, (uint32_t)((ib0 + g) >> 32));
@@ -225,21 +321,27 @@ int ext4_mkfs(struct blockdev *dev, const struct ext4_mkfs_opts *opts)
         gd_set_free_inodes(fs, gd, fs->ipg - iused);
         gd_set_used_dirs(fs, gd, g == 0 ? 2 : 0);
         gd_set_itable_unused(fs, gd, fs->ipg - iused);
-        memset(b, 0, bs);
-        for (uint32_t i = 0; i < iused; i++) b[i >> 3] |= (uint8_t)(1u << (i & 7));
-        for (uint32_t i = fs->ipg; i < 8 * bs; i++) b[i >> 3] |= (uint8_t)(1u << (i & 7));
-        c = crc32c(fs->csum_seed, b, fs->ipg / 8);
-        put16(gd + GD_INODE_BITMAP_CSUM_LO, c & 0xFFFF);
-        put16(gd + GD_INODE_BITMAP_CSUM_HI, c >> 16);
-        if (!err) err = wr(fs, ib0 + g, b);
+        if (g == 0) {
+            memset(b, 0, bs);
+            set_bits(b, 0, iused);
+            set_bits(b, fs->ipg, 8 * bs);
+            uint32_t c = crc32c(fs->csum_seed, b, fs->ipg / 8);
+            put16(gd + GD_INODE_BITMAP_CSUM_LO, c & 0xFFFF);
+            put16(gd + GD_INODE_BITMAP_CSUM_HI, c >> 16);
+            if (!err) err = wr(fs, ib0 + g, b);
+            done_w++;
+        } else {
+            flags |= BG_INODE_UNINIT;
+        }
+        put16(gd + GD_FLAGS, flags);
         gd_csum_set(fs, g, gd);
+        progress(&pr, done_w);
     }
     put32(sb + SB_FREE_BLOCKS_LO, (uint32_t)free_total);
     put32(sb + SB_FREE_BLOCKS_HI, (uint32_t)(free_total >> 32));
     put32(sb + SB_FREE_INODES, fs->inodes_count - fs->first_ino);
 
     /* ---- inodes ---- */
-    uint32_t itb0 = (fs->first_ino * fs->inode_size + bs - 1) / bs;
     uint8_t *it = err ? NULL : kmalloc((size_t)itb0 * bs);
     if (!err && !it) err = -ENOMEM;
     if (!err) {
@@ -277,6 +379,7 @@ int ext4_mkfs(struct blockdev *dev, const struct ext4_mkfs_opts *opts)
         }
         for (uint32_t i = 0; i < itb0 && !err; i++) err = wr(fs, itab[0] + i, it + (size_t)i * bs);
         kfree(it);
+        done_w += itb0;
     }
 
     /* ---- root and lost+found directory blocks ---- */
@@ -305,12 +408,25 @@ int ext4_mkfs(struct blockdev *dev, const struct ext4_mkfs_opts *opts)
         kfree(tb);
         dir_block_tail_set(fs, &dir, b);
         if (!err) err = wr(fs, d == 0 ? root_blk : lf_blk, b);
+        done_w++;
     }
 
-    /* ---- journal: zeroed, then its superblock (empty: s_start = 0) ---- */
-    memset(b, 0, bs);
-    for (uint32_t i = 1; i < jblocks && !err; i++) err = wr(fs, jstart + i, b);
+    /* ---- journal: zeroed (in large requests), then its superblock (empty: s_start = 0) ---- */
     if (!err) {
+        uint32_t chunk = jblocks - 1 < ZERO_CHUNK ? jblocks - 1 : ZERO_CHUNK;
+        uint8_t *z = kmalloc((size_t)chunk * bs);
+        if (!z) err = -ENOMEM;
+        else memset(z, 0, (size_t)chunk * bs);
+        for (uint32_t i = 1; i < jblocks && !err; i += chunk) {
+            uint32_t k = jblocks - i < chunk ? jblocks - i : chunk;
+            err = dev_write_blocks(fs, jstart + i, k, z);
+            done_w += k;
+            progress(&pr, done_w);
+        }
+        kfree(z);
+    }
+    if (!err) {
+        memset(b, 0, bs);
         putbe32(b, 0xC03B3998u); putbe32(b + 4, 4);
         putbe32(b + 0x0C, bs); putbe32(b + 0x10, jblocks); putbe32(b + 0x14, 1);
         putbe32(b + 0x18, 1); putbe32(b + 0x1C, 0);
@@ -318,6 +434,7 @@ int ext4_mkfs(struct blockdev *dev, const struct ext4_mkfs_opts *opts)
         putbe32(b + 0x40, 1);
         memcpy(b + 0x100, sb + SB_UUID, 16);
         err = wr(fs, jstart, b);
+        done_w++;
     }
 
     /* ---- superblock and GDT, primary and backups ---- */
@@ -330,8 +447,9 @@ int ext4_mkfs(struct blockdev *dev, const struct ext4_mkfs_opts *opts)
         uint32_t off = (g == 0 && bs > 1024) ? 1024 : 0;
         memcpy(b + off, sb, 1024);
         err = wr(fs, g == 0 && bs > 1024 ? 0 : first, b);
-        for (uint32_t i = 0; i < fs->gdt_blocks && !err; i++)
-            err = wr(fs, first + 1 + i, gdt + (size_t)i * bs);
+        if (!err) err = dev_write_blocks(fs, first + 1, fs->gdt_blocks, gdt);
+        done_w += 1 + fs->gdt_blocks;
+        progress(&pr, done_w);
     }
     put16(sb + 0x5A, 0);
     if (!err) err = dev_flush(fs);

@@ -5,7 +5,10 @@
  * checksum, refuses unknown incompat features (naming them), drops to
  * read-only on unknown ro_compat features (naming them), verifies every
  * group descriptor, then lets the journal replay whatever an unclean
- * shutdown left committed. While mounted read-write the superblock carries
+ * shutdown left committed. bigalloc geometry (clusters) is understood and
+ * mounted read-only (bigalloc is an unsupported ro_compat feature); a
+ * filesystem without extents (ext2/ext3) is mounted read-only too, its
+ * block-mapped files readable. While mounted read-write the superblock carries
  * needs_recovery (with a journal) exactly like Linux, and umount clears it
  * after the last commit.
  *
@@ -27,7 +30,7 @@ static void out_num(struct out *o, unsigned long long v, unsigned base, bool neg
     do { tmp[i++] = "0123456789abcdef"[v % base]; v /= base; } while (v && i < 24);
     while (i--) out_c(o, tmp[i]);
 }
-static void vformat(char *dst, size_t n, const char *f, va_list ap)
+void fs_vformat(char *dst, size_t n, const char *f, va_list ap)
 {
     struct out o = { dst, n, 0 };
     for (; *f; f++) {
@@ -53,7 +56,7 @@ int fs_error(struct ext4_fs *fs, int err, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    vformat(fs->err, sizeof(fs->err), fmt, ap);
+    fs_vformat(fs->err, sizeof(fs->err), fmt, ap);
     va_end(ap);
     return err;
 }
@@ -62,7 +65,7 @@ static int mount_fail(int err, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    vformat(mount_err, sizeof(mount_err), fmt, ap);
+    fs_vformat(mount_err, sizeof(mount_err), fmt, ap);
     va_end(ap);
     printf("ext4: mount refused: %s\n", mount_err);
     return err;
@@ -72,6 +75,14 @@ const char *ext4_mount_error(void) { return mount_err; }
 const char *ext4_last_error(const struct ext4_fs *fs) { return fs->err; }
 bool ext4_is_readonly(const struct ext4_fs *fs) { return fs->readonly; }
 const char *ext4_mount_note(const struct ext4_fs *fs) { return fs->note; }
+
+const char *ext4_fs_type(const struct ext4_fs *fs)
+{
+    if (fs->incompat & (INCOMPAT_EXTENTS | INCOMPAT_64BIT | INCOMPAT_FLEX_BG) ||
+        fs->ro_compat & (RO_COMPAT_HUGE_FILE | RO_COMPAT_METADATA_CSUM | RO_COMPAT_BIGALLOC | RO_COMPAT_EXTRA_ISIZE))
+        return "ext4";
+    return fs->has_journal ? "ext3" : "ext2";
+}
 
 /* ---- superblock ---- */
 uint64_t sb_free_blocks(struct ext4_fs *fs)
@@ -94,6 +105,7 @@ void sb_csum_set(struct ext4_fs *fs, uint8_t *sb)
         put32(sb + SB_CHECKSUM, crc32c(~0u, sb, SB_CHECKSUM));
 }
 
+/* The superblock is byte 1024: block 1 with 1 KiB blocks, else block 0; the GDT follows it. */
 static uint64_t sb_block(struct ext4_fs *fs) { return fs->bs == 1024 ? 1 : 0; }
 static uint32_t sb_offset(struct ext4_fs *fs) { return fs->bs == 1024 ? 0 : 1024; }
 
@@ -165,7 +177,7 @@ uint32_t group_nblocks(struct ext4_fs *fs, uint32_t g)
 bool fs_block_valid(struct ext4_fs *fs, uint64_t blk, uint64_t n)
 {
     /* never inside the primary superblock/GDT area */
-    uint64_t meta_end = fs->first_data_block + 1 + fs->gdt_blocks;
+    uint64_t meta_end = sb_block(fs) + 1 + fs->gdt_blocks;
     return n && blk >= meta_end && blk + n <= fs->blocks_count && blk + n > blk;
 }
 
@@ -224,7 +236,7 @@ bool gd_csum_ok(struct ext4_fs *fs, uint32_t g, const uint8_t *gd)
 struct buf *gd_get(struct ext4_fs *fs, uint32_t g, uint8_t **gd, int *err)
 {
     uint64_t byte = (uint64_t)g * fs->desc_size;
-    struct buf *b = bread(fs, fs->first_data_block + 1 + byte / fs->bs, err);
+    struct buf *b = bread(fs, sb_block(fs) + 1 + byte / fs->bs, err);
     if (!b) return NULL;
     *gd = b->data + byte % fs->bs;
     return b;
@@ -306,11 +318,21 @@ static int parse_super(struct ext4_fs *fs)
     fs->inode_size = le16(sb + SB_INODE_SIZE);
     fs->first_ino = le32(sb + SB_FIRST_INO);
     fs->desc_size = fs->is64 ? le16(sb + SB_DESC_SIZE) : 32;
-    if (fs->first_data_block != (fs->bs == 1024 ? 1u : 0u))
+    /*
+     * bigalloc allocates in clusters of 2^n blocks: the bitmaps count
+     * clusters (s_clusters_per_group of them), a group spans that many
+     * clusters' blocks, and the first data block is 0 even with 1 KiB
+     * blocks. We read such filesystems (read-only: see ext4_mount).
+     */
+    bool bigalloc = fs->ro_compat & RO_COMPAT_BIGALLOC;
+    uint32_t logc = le32(sb + SB_LOG_CLUSTER_SIZE);
+    if (bigalloc ? (logc < log || logc - log > 16) : logc != log)
+        return mount_fail(-EUCLEAN, "bad cluster size (log %u, block size log %u)", logc, log);
+    uint32_t expect_fdb = (fs->bs == 1024 && !bigalloc) ? 1u : 0u;
+    if (fs->first_data_block != expect_fdb)
         return mount_fail(-EUCLEAN, "bad first data block %u", fs->first_data_block);
-    if (le32(sb + SB_LOG_CLUSTER_SIZE) != log && !(fs->ro_compat & RO_COMPAT_BIGALLOC))
-        return mount_fail(-EUCLEAN, "cluster size differs from block size");
-    if (fs->bpg == 0 || fs->bpg > 8 * fs->bs || fs->bpg % 8)
+    uint32_t cpg = bigalloc ? le32(sb + SB_CLUSTERS_PER_GROUP) : fs->bpg;
+    if (cpg == 0 || cpg > 8 * fs->bs || cpg % 8 || (uint64_t)cpg << (logc - log) != fs->bpg)
         return mount_fail(-EUCLEAN, "bad blocks per group %u", fs->bpg);
     if (fs->ipg == 0 || fs->ipg > 8 * fs->bs || fs->ipg % 8)
         return mount_fail(-EUCLEAN, "bad inodes per group %u", fs->ipg);
@@ -334,7 +356,7 @@ static int parse_super(struct ext4_fs *fs)
     fs->itb_per_group = (fs->ipg * fs->inode_size + fs->bs - 1) / fs->bs;
     if (fs->first_ino < 11 || fs->first_ino >= fs->inodes_count)
         return mount_fail(-EUCLEAN, "bad first inode %u", fs->first_ino);
-    if (fs->first_data_block + 1 + fs->gdt_blocks + le16(sb + SB_RESERVED_GDT) >= fs->blocks_count)
+    if (sb_block(fs) + 1 + fs->gdt_blocks + le16(sb + SB_RESERVED_GDT) >= fs->blocks_count)
         return mount_fail(-EUCLEAN, "group descriptor table larger than the filesystem");
     if (fs->incompat & INCOMPAT_CSUM_SEED)
         fs->csum_seed = le32(sb + SB_CHECKSUM_SEED);
@@ -342,6 +364,16 @@ static int parse_super(struct ext4_fs *fs)
         fs->csum_seed = crc32c(~0u, sb + SB_UUID, 16);
     fs->has_journal = fs->compat & COMPAT_HAS_JOURNAL;
     return 0;
+}
+
+/* Append "read-only: A B" (first) or "; A B" to the mount note. */
+static void note_add(struct ext4_fs *fs, const char *a, const char *b)
+{
+    const char *parts[3] = { fs->note[0] ? "; " : "read-only: ", a, b };
+    size_t len = strlen(fs->note);
+    for (int i = 0; i < 3; i++)
+        for (const char *p = parts[i]; *p && len + 1 < sizeof(fs->note); p++) fs->note[len++] = *p;
+    fs->note[len] = 0;
 }
 
 static int check_groups(struct ext4_fs *fs)
@@ -393,12 +425,11 @@ int ext4_mount(struct blockdev *dev, unsigned flags, struct ext4_fs **out)
     if (fs->ro_compat & ~RO_COMPAT_SUPPORTED) {
         char names[100];
         feature_list(names, sizeof(names), fs->ro_compat & ~RO_COMPAT_SUPPORTED, ro_names);
-        size_t k = strlen("read-only: unsupported ro_compat features: ");
-        memcpy(fs->note, "read-only: unsupported ro_compat features: ", k);
-        size_t m = strlen(names);
-        if (k + m >= sizeof(fs->note)) m = sizeof(fs->note) - k - 1;
-        memcpy(fs->note + k, names, m);
-        fs->note[k + m] = 0;
+        note_add(fs, "unsupported ro_compat features: ", names);
+    }
+    if (!(fs->incompat & INCOMPAT_EXTENTS))
+        note_add(fs, "no extent feature: block-mapped files are read, not written", "");
+    if (fs->note[0]) {
         printf("ext4: mounted %s\n", fs->note);
         fs->readonly = true;
     }

@@ -11,12 +11,17 @@
 #include "ext4_int.h"
 
 #define MAX_SYMLINKS 8
-#define PATH_BUF 1024
+#define PATH_BUF 4096        /* Linux's PATH_MAX: paths and link targets up to 4095 bytes */
 
 static bool is_dir(const struct inode *in) { return (i_mode(in) & EXT4_S_IFMT) == EXT4_S_IFDIR; }
 static bool is_lnk(const struct inode *in) { return (i_mode(in) & EXT4_S_IFMT) == EXT4_S_IFLNK; }
 static bool is_reg(const struct inode *in) { return (i_mode(in) & EXT4_S_IFMT) == EXT4_S_IFREG; }
-static bool fast_link(const struct inode *in) { return is_lnk(in) && !(i_flags(in) & IF_EXTENTS); }
+/* Linux's test: a symlink with no data blocks (besides an xattr block) keeps its text in i_block. */
+static bool fast_link(struct ext4_fs *fs, const struct inode *in)
+{
+    uint64_t ea = le32(in->raw + I_FILE_ACL_LO) ? fs->spb : 0;
+    return is_lnk(in) && !(i_flags(in) & IF_EXTENTS) && i_blocks512(fs, in) <= ea;
+}
 
 static int get_inode(struct ext4_fs *fs, uint32_t ino, struct inode *in)
 {
@@ -29,13 +34,14 @@ static int get_inode(struct ext4_fs *fs, uint32_t ino, struct inode *in)
     return 0;
 }
 
+/* The target of a symlink: at most a block less one byte, and at most 4095 bytes (as Linux). */
 static int64_t read_link(struct ext4_fs *fs, struct inode *in, char *buf, uint64_t size)
 {
     uint64_t len = i_size(in);
-    if (len == 0 || len >= PATH_BUF)
-        return fs_error(fs, -EUCLEAN, "symlink %u has a bad length", in->ino);
+    if (len == 0 || len >= fs->bs || len >= PATH_BUF)
+        return fs_error(fs, -EUCLEAN, "symlink %u has a bad length %llu", in->ino, (unsigned long long)len);
     if (len > size) len = size;
-    if (fast_link(in)) {
+    if (fast_link(fs, in)) {
         if (i_size(in) >= 60) return fs_error(fs, -EUCLEAN, "fast symlink %u too long", in->ino);
         memcpy(buf, in->raw + I_BLOCK, len);
         return (int64_t)len;
@@ -124,23 +130,47 @@ static int open_inode(struct ext4_fs *fs, const char *path, struct inode *in)
     return get_inode(fs, ino, in);
 }
 
+static void fill_stat(struct ext4_fs *fs, const struct inode *in, struct ext4_stat *st)
+{
+    memset(st, 0, sizeof(*st));
+    st->ino = in->ino;
+    st->mode = i_mode(in);
+    st->nlink = le16(in->raw + I_LINKS);
+    st->uid = le16(in->raw + I_UID) | (uint32_t)le16(in->raw + I_UID_HI) << 16;
+    st->gid = le16(in->raw + I_GID) | (uint32_t)le16(in->raw + I_GID_HI) << 16;
+    st->size = i_size(in);
+    st->blocks512 = i_blocks512(fs, in);
+    st->atime = le32(in->raw + I_ATIME);
+    st->mtime = le32(in->raw + I_MTIME);
+    st->ctime = le32(in->raw + I_CTIME);
+}
+
 int vfs_lstat(struct ext4_fs *fs, const char *path, struct ext4_stat *st)
 {
     struct inode in;
     int err = lookup_inode(fs, path, &in);
     if (err) return err;
-    memset(st, 0, sizeof(*st));
-    st->ino = in.ino;
-    st->mode = i_mode(&in);
-    st->nlink = le16(in.raw + I_LINKS);
-    st->uid = le16(in.raw + I_UID) | (uint32_t)le16(in.raw + I_UID_HI) << 16;
-    st->gid = le16(in.raw + I_GID) | (uint32_t)le16(in.raw + I_GID_HI) << 16;
-    st->size = i_size(&in);
-    st->blocks512 = i_blocks512(fs, &in);
-    st->atime = le32(in.raw + I_ATIME);
-    st->mtime = le32(in.raw + I_MTIME);
-    st->ctime = le32(in.raw + I_CTIME);
+    fill_stat(fs, &in, st);
     return 0;
+}
+
+/* By inode number (from readdir): no path walk, so ls -l of a big directory stays linear. */
+int vfs_stat_ino(struct ext4_fs *fs, uint32_t ino, struct ext4_stat *st)
+{
+    struct inode in;
+    int err = get_inode(fs, ino, &in);
+    if (err) return err;
+    fill_stat(fs, &in, st);
+    return 0;
+}
+
+int64_t vfs_readlink_ino(struct ext4_fs *fs, uint32_t ino, char *buf, uint64_t size)
+{
+    struct inode in;
+    int err = get_inode(fs, ino, &in);
+    if (err) return err;
+    if (!is_lnk(&in)) return -EINVAL;
+    return read_link(fs, &in, buf, size);
 }
 
 int vfs_readdir(struct ext4_fs *fs, const char *path, ext4_dir_fn fn, void *arg)
@@ -282,7 +312,9 @@ static int do_symlink(struct ext4_fs *fs, const char *target, const char *path)
 {
     size_t tl = strlen(target);
     if (tl == 0) return -EINVAL;
-    if (tl >= fs->bs || tl >= PATH_BUF) return -ENAMETOOLONG;
+    if (tl >= fs->bs || tl >= PATH_BUF)
+        return fs_error(fs, -ENAMETOOLONG, "symlink target of %llu bytes (at most %u here)",
+                        (unsigned long long)tl, (fs->bs < PATH_BUF ? fs->bs : PATH_BUF) - 1);
     struct inode dir, in;
     char name[256];
     int err = parent_for_create(fs, path, &dir, name);

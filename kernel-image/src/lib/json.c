@@ -105,6 +105,29 @@ void json_bool(struct json *j, const char *key, bool val)
     puts_raw(j, val ? "true" : "false");
 }
 
+void json_null(struct json *j, const char *key)
+{
+    member(j, key);
+    puts_raw(j, "null");
+}
+
+/* A decimal number written exactly: json_fixed(j, "acc", 987000, 6) is 0.987000. */
+void json_fixed(struct json *j, const char *key, int64_t val, int decimals)
+{
+    char num[32];
+    uint64_t u = val < 0 ? (uint64_t)0 - (uint64_t)val : (uint64_t)val;
+    uint64_t scale = 1;
+    for (int i = 0; i < decimals; i++)
+        scale *= 10;
+    member(j, key);
+    if (decimals <= 0)
+        snprintf(num, sizeof(num), "%s%lu", val < 0 ? "-" : "", (unsigned long)u);
+    else
+        snprintf(num, sizeof(num), "%s%lu.%0*lu", val < 0 ? "-" : "", (unsigned long)(u / scale),
+                 decimals, (unsigned long)(u % scale));
+    puts_raw(j, num);
+}
+
 static void open_nested(struct json *j, const char *key, bool array)
 {
     member(j, key);

@@ -219,14 +219,28 @@ int snprintf(char *buf, size_t n, const char *fmt, ...)
     return r;
 }
 
-/* A broken kernel invariant: say which, then stop like a crash does. */
+/*
+ * A broken kernel invariant: say which, show where (the frame-pointer chain
+ * from panic's caller, as a crash report does), then stop like a crash.
+ * A panic while panicking (say, printf itself broken) just halts.
+ */
 void panic(const char *fmt, ...)
 {
+    static bool panicking;
     va_list ap;
+    __asm__ volatile("msr daifset, #0xf" ::: "memory");
+    if (panicking) {
+        uart_puts("\npanic while panicking\nsis: machine halted after a crash\n");
+        halt();
+    }
+    panicking = true;
     printf("\npanic: ");
     va_start(ap, fmt);
     vprintf(fmt, ap);
     va_end(ap);
-    printf("\nsis: machine halted after a crash\n");
+    printf("\n");
+    const uint64_t *frame = __builtin_frame_address(0);    /* {caller's fp, return address} */
+    backtrace_print(frame[1], frame[0], true, "panic called here");
+    printf("sis: machine halted after a crash\n");
     halt();
 }

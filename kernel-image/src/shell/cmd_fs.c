@@ -3,6 +3,11 @@
  * write, sync, df, sha256, diskctl, fsbench. They work on the ext4 filesystem
  * mounted at / from the system disk (drivers/storage.c).
  *
+ * Names: every name, path and link target these commands print goes
+ * through put_esc() (GNU ls -b style: \\ \n \t ... and \ooo octal for other
+ * control bytes and invalid UTF-8), so a disk image cannot drive the
+ * terminal. cat alone prints file contents raw: that is its job.
+ *
  * Paths: there is no current directory; "x/y" means "/x/y". cat and sha256
  * follow symbolic links (at most 8); ls, stat, rm and mv act on the link
  * itself. Errors name the
@@ -19,8 +24,9 @@
 #include "../defs.h"
 #include "../fs/ext4.h"
 
-#define PATH_MAX_LEN 1024
+#define PATH_MAX_LEN 4096      /* paths and symlink targets, as VFS_LINK_MAX + 1 */
 #define IO_CHUNK 4096
+#define LS_PAGE 1024           /* names sorted per pass of ls over a directory */
 #define MAX_FOLLOW 8
 #define ENODEV 19
 
@@ -55,12 +61,72 @@ static const char *err_name(int e)
     return (e == -ENODEV || e == ENODEV) ? "ENODEV" : vfs_strerror(e);
 }
 
+/* Length of the valid UTF-8 sequence at s (a code point >= U+00A0), or 0. */
+static size_t utf8_printable(const uint8_t *s, size_t n)
+{
+    size_t k = s[0] >= 0xF0 ? 4 : s[0] >= 0xE0 ? 3 : s[0] >= 0xC2 ? 2 : 0;
+    if (k == 0 || k > n || s[0] > 0xF4)
+        return 0;
+    uint32_t cp = s[0] & (0x7F >> k);
+    for (size_t i = 1; i < k; i++) {
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+        cp = cp << 6 | (s[i] & 0x3F);
+    }
+    static const uint32_t min[5] = { 0, 0, 0x80, 0x800, 0x10000 };
+    if (cp < min[k] || cp < 0xA0 || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+        return 0;   /* overlong, C1 control (U+0080-U+009F), surrogate, out of range */
+    return k;
+}
+
+/*
+ * Print n bytes of a name, link target or path so that it cannot drive the
+ * terminal: printable ASCII and printable UTF-8 as they are; backslash as
+ * \\; \a \b \t \n \v \f \r; any other byte as \ooo (ESC is \033).
+ */
+static void put_esc(const char *str, size_t n)
+{
+    const uint8_t *s = (const uint8_t *)str;
+    static const char cesc[] = "abtnvfr";   /* 0x07..0x0d */
+    for (size_t i = 0; i < n; i++) {
+        uint8_t c = s[i];
+        if (c == '\\') {
+            uart_putc('\\');
+            uart_putc('\\');
+        } else if (c >= 0x20 && c < 0x7F) {
+            uart_putc((char)c);
+        } else if (c >= 0x07 && c <= 0x0D) {
+            uart_putc('\\');
+            uart_putc(cesc[c - 0x07]);
+        } else {
+            size_t k = c >= 0x80 ? utf8_printable(s + i, n - i) : 0;
+            if (k) {
+                for (size_t j = 0; j < k; j++)
+                    uart_putc((char)s[i + j]);
+                i += k - 1;
+                continue;
+            }
+            uart_putc('\\');
+            uart_putc((char)('0' + (c >> 6)));
+            uart_putc((char)('0' + ((c >> 3) & 7)));
+            uart_putc((char)('0' + (c & 7)));
+        }
+    }
+}
+
+static void puts_esc(const char *s)
+{
+    put_esc(s, strlen(s));
+}
+
 /* "cmd: path: text (ENAME)[: on-disk problem]" and 1. */
 static int fail(const char *cmd, const char *path, int e)
 {
     struct ext4_fs *fs = storage_fs();
-    printf("%s: %s: %s (%s)", cmd, path, err_text(e), err_name(e));
-    if (fs && (e == -EIO || e == -EUCLEAN) && ext4_last_error(fs)[0])
+    printf("%s: ", cmd);
+    puts_esc(path);
+    printf(": %s (%s)", err_text(e), err_name(e));
+    if (fs && (e == -EIO || e == -EUCLEAN || e == -EOPNOTSUPP) && ext4_last_error(fs)[0])
         printf(": %s", ext4_last_error(fs));
     printf("\n");
     return 1;
@@ -86,7 +152,9 @@ static const char *abspath(const char *cmd, const char *in, char *buf)
     if (in[0] == '/')
         return in;
     if (strlen(in) + 2 > PATH_MAX_LEN) {
-        printf("%s: %s: %s (ENAMETOOLONG)\n", cmd, in, err_text(ENAMETOOLONG));
+        printf("%s: ", cmd);
+        puts_esc(in);
+        printf(": %s (ENAMETOOLONG)\n", err_text(ENAMETOOLONG));
         return NULL;
     }
     buf[0] = '/';
@@ -115,66 +183,111 @@ static void mode_string(uint16_t mode, char *s)
 
 /* ---- ls ---- */
 
+/*
+ * ls sorts a directory of any size in bounded memory: each pass over the
+ * directory keeps the LS_PAGE smallest names greater than the last one
+ * printed (a max-heap), then prints them in order. A directory that fits
+ * in one page takes one pass; a larger one takes one pass per page.
+ */
 struct entry {
+    uint32_t ino;
+    uint8_t len;
     char name[256];
 };
 
 struct listing {
-    struct entry *e;
-    int n, cap;
-    int err;
+    struct entry *e;          /* LS_PAGE slots, a max-heap on name while collecting */
+    int n;
+    bool have_last;
+    struct entry last;        /* the greatest name printed so far */
 };
+
+static int name_cmp(const struct entry *a, const char *name, uint32_t len)
+{
+    uint32_t m = a->len < len ? a->len : len;
+    int c = memcmp(a->name, name, m);
+    return c ? c : (int)a->len - (int)len;
+}
+
+static int entry_cmp(const struct entry *a, const struct entry *b)
+{
+    return name_cmp(a, b->name, b->len);
+}
+
+static void entry_swap(struct entry *a, struct entry *b)
+{
+    struct entry t = *a;
+    *a = *b;
+    *b = t;
+}
+
+static void sift_down(struct entry *h, int n, int i)
+{
+    for (;;) {
+        int l = 2 * i + 1, r = l + 1, m = i;
+        if (l < n && entry_cmp(&h[l], &h[m]) > 0)
+            m = l;
+        if (r < n && entry_cmp(&h[r], &h[m]) > 0)
+            m = r;
+        if (m == i)
+            return;
+        entry_swap(&h[i], &h[m]);
+        i = m;
+    }
+}
+
+static void set_entry(struct entry *e, const char *name, uint32_t len, uint32_t ino)
+{
+    e->ino = ino;
+    e->len = (uint8_t)len;
+    memcpy(e->name, name, len);
+    e->name[len] = 0;
+}
 
 static int collect(void *arg, const char *name, uint32_t len, uint32_t ino, uint8_t type)
 {
-    (void)ino;
     (void)type;
     struct listing *l = arg;
     if ((len == 1 && name[0] == '.') || (len == 2 && name[0] == '.' && name[1] == '.'))
         return 0;
-    if (l->n == l->cap) {
-        int cap = l->cap ? l->cap * 2 : 32;
-        struct entry *ne = kmalloc((size_t)cap * sizeof(*ne));
-        if (!ne) {
-            l->err = -ENOMEM;
-            return 1;
-        }
-        if (l->e)
-            memcpy(ne, l->e, (size_t)l->n * sizeof(*ne));
-        kfree(l->e);
-        l->e = ne;
-        l->cap = cap;
-    }
     if (len > 255)
         len = 255;
-    memcpy(l->e[l->n].name, name, len);
-    l->e[l->n].name[len] = 0;
-    l->n++;
+    if (l->have_last && name_cmp(&l->last, name, len) >= 0)
+        return 0;                               /* printed in an earlier page */
+    if (l->n < LS_PAGE) {
+        int i = l->n++;
+        set_entry(&l->e[i], name, len, ino);
+        while (i > 0 && entry_cmp(&l->e[(i - 1) / 2], &l->e[i]) < 0) {
+            entry_swap(&l->e[(i - 1) / 2], &l->e[i]);
+            i = (i - 1) / 2;
+        }
+    } else if (name_cmp(&l->e[0], name, len) > 0) {
+        set_entry(&l->e[0], name, len, ino);    /* replaces the largest kept */
+        sift_down(l->e, l->n, 0);
+    }
     return 0;
 }
 
-static void sort_entries(struct entry *e, int n)
-{
-    for (int i = 1; i < n; i++)     /* insertion sort on indices would do; names are small */
-        for (int j = i; j > 0 && strcmp(e[j - 1].name, e[j].name) > 0; j--) {
-            struct entry t = e[j];
-            e[j] = e[j - 1];
-            e[j - 1] = t;
-        }
-}
-
-static void print_long(struct ext4_fs *fs, const char *path, const char *name, const struct ext4_stat *st)
+static void print_long(struct ext4_fs *fs, uint32_t ino, const char *name, const struct ext4_stat *st)
 {
     char m[11];
     mode_string(st->mode, m);
-    printf("%s %3u %10lu %s", m, st->nlink, (unsigned long)st->size, name);
+    printf("%s %3u %10lu ", m, st->nlink, (unsigned long)st->size);
+    puts_esc(name);
     if ((st->mode & EXT4_S_IFMT) == EXT4_S_IFLNK) {
-        char target[PATH_MAX_LEN];
-        int64_t n = vfs_readlink(fs, path, target, sizeof(target) - 1);
+        char *target = kmalloc(PATH_MAX_LEN);
+        int64_t n = target ? vfs_readlink_ino(fs, ino, target, PATH_MAX_LEN - 1) : -ENOMEM;
         if (n >= 0) {
-            target[n] = 0;
-            printf(" -> %s", target);
+            printf(" -> ");
+            put_esc(target, (size_t)n);
+        } else {
+            printf(" -> ?");
         }
+        kfree(target);
+        printf("\n");
+        if (n < 0)
+            fail("ls", name, (int)n);
+        return;
     }
     printf("\n");
 }
@@ -197,75 +310,137 @@ int cmd_ls(int argc, char **argv)
     if (e)
         return fail("ls", path, e);
     if ((st.mode & EXT4_S_IFMT) != EXT4_S_IFDIR) {
-        if (lng)
-            print_long(fs, path, path, &st);
-        else
-            printf("%s\n", path);
+        if (lng) {
+            print_long(fs, st.ino, path, &st);
+        } else {
+            puts_esc(path);
+            printf("\n");
+        }
         return 0;
     }
-    struct listing l = { 0 };
-    e = vfs_readdir(fs, path, collect, &l);
-    if (!e)
-        e = l.err;
-    if (e) {
-        kfree(l.e);
-        return fail("ls", path, e);
+    struct listing *l = kmalloc(sizeof(*l));
+    struct entry *page = kmalloc(LS_PAGE * sizeof(struct entry));
+    if (!l || !page) {
+        kfree(l);
+        kfree(page);
+        return fail("ls", path, -ENOMEM);
     }
-    sort_entries(l.e, l.n);
-    size_t plen = strlen(path);
-    for (int i = 0; i < l.n; i++) {
-        if (!lng) {
-            printf("%s\n", l.e[i].name);
-            continue;
+    l->e = page;
+    l->have_last = false;
+    int rc = 0;
+    for (;;) {
+        l->n = 0;
+        e = vfs_readdir(fs, path, collect, l);
+        if (e) {
+            rc = fail("ls", path, e);
+            break;
         }
-        char full[PATH_MAX_LEN];
-        snprintf(full, sizeof(full), "%s%s%s", path, plen && path[plen - 1] == '/' ? "" : "/", l.e[i].name);
-        struct ext4_stat cs;
-        int ce = vfs_lstat(fs, full, &cs);
-        if (ce)
-            fail("ls", full, ce);
-        else
-            print_long(fs, full, l.e[i].name, &cs);
+        int n = l->n;
+        for (int k = n - 1; k > 0; k--) {     /* heap sort: ascending */
+            entry_swap(&l->e[0], &l->e[k]);
+            sift_down(l->e, k, 0);
+        }
+        for (int i = 0; i < n; i++) {
+            struct entry *x = &l->e[i];
+            if (!lng) {
+                put_esc(x->name, x->len);
+                printf("\n");
+                continue;
+            }
+            struct ext4_stat cs;
+            int ce = vfs_stat_ino(fs, x->ino, &cs);
+            if (ce)
+                fail("ls", x->name, ce);
+            else
+                print_long(fs, x->ino, x->name, &cs);
+        }
+        if (n < LS_PAGE)
+            break;
+        l->last = l->e[n - 1];
+        l->have_last = true;
     }
-    kfree(l.e);
-    return 0;
+    kfree(page);
+    kfree(l);
+    return rc;
 }
 
 /* ---- cat, sha256 ---- */
 
+/* Drop "." components and repeated slashes in place ("/a/./b//c" -> "/a/b/c"); ".." stays (links). */
+static void drop_dots(char *p)
+{
+    char *w = p, *r = p;
+    while (*r) {
+        while (*r == '/')
+            r++;
+        char *e = r;
+        while (*e && *e != '/')
+            e++;
+        if (e - r == 1 && r[0] == '.') {
+            r = e;
+            continue;
+        }
+        if (e > r) {
+            *w++ = '/';
+            memmove(w, r, (size_t)(e - r));
+            w += e - r;
+        }
+        r = e;
+    }
+    if (w == p)
+        *w++ = '/';
+    *w = 0;
+}
+
 /*
  * Follow symbolic links at the end of `path` (the vfs follows the ones in
- * the middle): a relative target is taken from the link's directory. The
- * result goes to out (PATH_MAX_LEN bytes). 0 or -errno.
+ * the middle): a relative target is taken from the link's directory, and
+ * "." components are dropped, so a link of up to 4095 bytes resolves as
+ * long as the resulting path fits 4095 bytes. The result goes to out
+ * (PATH_MAX_LEN bytes). 0 or -errno.
  */
 static int follow(struct ext4_fs *fs, const char *path, char *out, struct ext4_stat *st)
 {
-    char target[PATH_MAX_LEN];
+    /* the link's directory plus a target of up to 4095 bytes, before "." components go */
+    char *target = kmalloc(2 * PATH_MAX_LEN);
+    if (!target)
+        return -ENOMEM;
+    int e = 0;
     strlcpy(out, path, PATH_MAX_LEN);
     for (int hops = 0;; hops++) {
-        int e = vfs_lstat(fs, out, st);
-        if (e)
-            return e;
+        if ((e = vfs_lstat(fs, out, st)))
+            break;
         if ((st->mode & EXT4_S_IFMT) != EXT4_S_IFLNK)
-            return 0;
-        if (hops == MAX_FOLLOW)
-            return -ELOOP;
-        int64_t n = vfs_readlink(fs, out, target, sizeof(target) - 1);
-        if (n < 0)
-            return (int)n;
-        target[n] = 0;
-        if (target[0] == '/') {
-            strlcpy(out, target, PATH_MAX_LEN);
-            continue;
+            break;
+        if (hops == MAX_FOLLOW) {
+            e = -ELOOP;
+            break;
         }
         char *slash = out + strlen(out);
         while (slash > out && *slash != '/')
             slash--;
-        size_t dlen = (size_t)(slash - out) + 1;       /* keep "dir/" */
-        if (dlen + (size_t)n + 1 > PATH_MAX_LEN)
-            return -ENAMETOOLONG;
-        memcpy(out + dlen, target, (size_t)n + 1);
+        size_t dlen = (size_t)(slash - out) + 1;       /* room for "dir/" in front */
+        int64_t n = vfs_readlink(fs, out, target + dlen, PATH_MAX_LEN - 1);
+        if (n < 0) {
+            e = (int)n;
+            break;
+        }
+        target[dlen + n] = 0;
+        const char *t = target + dlen;
+        if (t[0] != '/') {
+            memcpy(target, out, dlen);
+            t = target;
+        }
+        char *w = (char *)t;
+        drop_dots(w);
+        if (strlen(w) + 1 > PATH_MAX_LEN) {
+            e = -ENAMETOOLONG;
+            break;
+        }
+        strlcpy(out, w, PATH_MAX_LEN);
     }
+    kfree(target);
+    return e;
 }
 
 /* Read a whole file (following symlinks) in chunks, handing each to fn. 0 or -errno. */
@@ -340,7 +515,9 @@ int cmd_sha256(int argc, char **argv)
     char hex[65];
     sha256_final(&s, d);
     sha256_hex(d, hex);
-    printf("%s  %s\n", hex, path);
+    printf("%s  ", hex);
+    puts_esc(path);
+    printf("\n");
     return 0;
 }
 
@@ -362,7 +539,9 @@ int cmd_stat(int argc, char **argv)
     uint16_t t = st.mode & EXT4_S_IFMT;
     char m[11], when[32];
     mode_string(st.mode, m);
-    printf("path:   %s\n", path);
+    printf("path:   ");
+    puts_esc(path);
+    printf("\n");
     printf("type:   %s\n", t == EXT4_S_IFDIR ? "directory" : t == EXT4_S_IFLNK ? "symbolic link"
                            : t == EXT4_S_IFREG ? "regular file" : "other");
     printf("inode:  %u\n", st.ino);
@@ -372,12 +551,16 @@ int cmd_stat(int argc, char **argv)
     printf("size:   %lu bytes, %lu blocks of 512 bytes\n", (unsigned long)st.size,
            (unsigned long)st.blocks512);
     if (t == EXT4_S_IFLNK) {
-        char target[PATH_MAX_LEN];
-        int64_t n = vfs_readlink(fs, path, target, sizeof(target) - 1);
+        char *target = kmalloc(PATH_MAX_LEN);
+        int64_t n = target ? vfs_readlink_ino(fs, st.ino, target, PATH_MAX_LEN - 1) : -ENOMEM;
         if (n >= 0) {
-            target[n] = 0;
-            printf("target: %s\n", target);
+            printf("target: ");
+            put_esc(target, (size_t)n);
+            printf("\n");
+        } else {
+            printf("target: ? (%s)\n", err_name((int)n));
         }
+        kfree(target);
     }
     rtc_format_iso8601(st.mtime, when, sizeof(when));
     printf("mtime:  %s\n", when);
@@ -541,7 +724,7 @@ int cmd_diskctl(int argc, char **argv)
             return 0;
         }
         const char *note = ext4_mount_note(fs);
-        printf("/: ext4 on blk0, %s%s%s%s\n", ext4_is_readonly(fs) ? "read-only" : "read-write",
+        printf("/: %s on blk0, %s%s%s%s\n", ext4_fs_type(fs), ext4_is_readonly(fs) ? "read-only" : "read-write",
                note[0] ? " (" : "", note, note[0] ? ")" : "");
         if (storage_formatted_at_boot())
             printf("/: formatted at this boot (blk0 was blank)\n");
@@ -554,7 +737,12 @@ int cmd_diskctl(int argc, char **argv)
     }
     int e = storage_format();
     if (e) {
-        printf("diskctl: format blk0 failed: %s (%s)\n", err_text(e), err_name(e));
+        /* mkfs's reason (e.g. the minimum size), when mkfs ran */
+        const char *why = e != -ENODEV && e != -EROFS ? ext4_mkfs_error() : "";
+        if (why[0])
+            printf("diskctl: format blk0 failed: %s (%s)\n", why, err_name(e));
+        else
+            printf("diskctl: format blk0 failed: %s (%s)\n", err_text(e), err_name(e));
         return 1;
     }
     printf("diskctl: blk0 formatted and mounted at /\n");

@@ -55,6 +55,10 @@ static const struct command commands[] = {
     { "df", "df", "space and inodes used on /", cmd_df },
     { "diskctl", "diskctl info | diskctl format --yes", "disks and the filesystem; format blk0 (erases it)", cmd_diskctl },
     { "fsbench", "fsbench [KiB]", "file write, fsync, read and append+fsync timings, in guest time", cmd_fsbench },
+#ifdef CONFIG_MODEL_LIFECYCLE
+    { "modelctl", "modelctl list | load V | swap V | rollback | health [V] | status | remove V | import [NAME|--all] | compare A B | history [--last N] | keys | infer V [FROM COUNT]",
+      "signed models: registry, health-gated hot-swap, rollback, audit trail", cmd_modelctl },
+#endif
     { "selftest", "selftest [name]", "run the in-kernel self tests (printf, string, heap, ...)", cmd_selftest },
     { "bench", "bench [iterations]", "integer, memory and floating-point loops, timed in guest time", cmd_bench },
     { "crash", "crash [data|write|undef|align|brk|jump|svc|el0|panic]", "fault on purpose to show the crash report", cmd_crash },

@@ -6,7 +6,7 @@
  * file; the power-cut mode wraps it in a device with a volatile write
  * cache that can lose power after any completed write or flush.
  *
- *   fstool mkfs IMG [BLOCKSIZE]
+ *   fstool mkfs IMG [BLOCKSIZE [progress]]   (BLOCKSIZE 0: the default)
  *   fstool extract IMG OUTDIR          mount (replaying), copy every file out
  *   fstool run IMG SCRIPT              run a script of operations, umount
  *   fstool powercut IMG SCRIPT CUT SEED OUT
@@ -24,7 +24,8 @@
  *
  * Script lines: mkdir P | write P TEXT | append P TEXT | pattern P SIZE SEED
  *   | rm P | rmdir P | mv A B | symlink TARGET P | truncate P N | fsync P
- *   | sync | remount | expect ERRNO  (the next line must fail with -ERRNO)
+ *   | sync | remount | symlinkn LEN P | readlink P | readdir P
+ *   | expect ERRNO  (the next line must fail with -ERRNO; "line N: ENAME: message" on stdout)
  */
 #define _GNU_SOURCE
 #include "../../src/fs/ext4.h"
@@ -174,6 +175,13 @@ static const char *errname(int e)
     return buf;
 }
 
+/* fstool mkfs IMG BS progress: every report, so a test sees the cost grow with what is written. */
+static void mkfs_progress(void *arg, uint64_t done, uint64_t total)
+{
+    (void)arg;
+    printf("progress %llu %llu\n", (unsigned long long)done, (unsigned long long)total);
+}
+
 /* ---- extract ---- */
 struct walk { struct ext4_fs *fs; const char *path; const char *out; int err; };
 
@@ -206,7 +214,7 @@ static int extract_tree(struct ext4_fs *fs, const char *path, const char *out)
         return w.err;
     }
     if (t == EXT4_S_IFLNK) {
-        char target[1100];
+        char target[VFS_LINK_MAX + 1];
         int64_t n = vfs_readlink(fs, path, target, sizeof(target) - 1);
         if (n < 0) { fprintf(stderr, "readlink %s: %s: %s\n", path, errname((int)n), ext4_last_error(fs)); return (int)n; }
         target[n] = 0;
@@ -242,6 +250,13 @@ static uint8_t *pattern(uint64_t size, uint32_t seed)
     uint32_t x = seed * 2654435761u + 1;
     for (uint64_t i = 0; i < size; i++) { x ^= x << 13; x ^= x >> 17; x ^= x << 5; b[i] = (uint8_t)x; }
     return b;
+}
+
+static int print_name(void *arg, const char *name, uint32_t len, uint32_t ino, uint8_t ft)
+{
+    (void)arg; (void)ino; (void)ft;
+    printf("%.*s\n", (int)len, name);
+    return 0;
 }
 
 /* Run one script line; returns 0 or -errno. */
@@ -281,6 +296,26 @@ static int run_line(struct ext4_fs **fsp, struct blockdev *dev, char *line, stru
     if (!strcmp(cmd, "rmdir")) return vfs_rmdir(fs, a);
     if (!strcmp(cmd, "mv")) return vfs_rename(fs, a, strtok(NULL, " "));
     if (!strcmp(cmd, "symlink")) return vfs_symlink(fs, a, strtok(NULL, " "));
+    if (!strcmp(cmd, "symlinkn")) {   /* symlinkn LEN P: a target of LEN bytes ("/aaa...a/x") */
+        size_t len = strtoul(a, NULL, 0);
+        char *t = malloc(len + 1);
+        memset(t, 'a', len);
+        t[0] = '/';
+        t[len] = 0;
+        int r = vfs_symlink(fs, t, strtok(NULL, " "));
+        free(t);
+        return r;
+    }
+    if (!strcmp(cmd, "readdir")) {   /* every name (with . and ..), one per line, in directory order */
+        return vfs_readdir(fs, a, print_name, NULL);
+    }
+    if (!strcmp(cmd, "readlink")) {
+        char t[VFS_LINK_MAX + 1];
+        int64_t n = vfs_readlink(fs, a, t, sizeof(t) - 1);
+        if (n < 0) return (int)n;
+        printf("%s -> %.*s\n", a, (int)n, t);
+        return 0;
+    }
     if (!strcmp(cmd, "truncate")) return vfs_truncate(fs, a, strtoull(strtok(NULL, " "), NULL, 0));
     if (!strcmp(cmd, "fsync") || !strcmp(cmd, "sync")) {
         int r = cmd[0] == 'f' ? vfs_fsync(fs, a) : vfs_sync(fs);
@@ -336,6 +371,7 @@ static int run_script(struct ext4_fs **fsp, struct blockdev *dev, const char *sc
         if (m && m->dead) break;   /* the power is off: nothing more happens */
         if (expect) {
             if (r != -expect) { fprintf(stderr, "line %d (%s): expected -%d, got %d\n", lineno, copy, expect, r); rc = 1; if (stop_on_error) break; }
+            else if (!m) printf("line %d: %s: %s\n", lineno, errname(r), *fsp ? ext4_last_error(*fsp) : "");
             expect = 0;
         } else if (r) {
             fprintf(stderr, "line %d (%s): %s: %s\n", lineno, copy, errname(r), *fsp ? ext4_last_error(*fsp) : ext4_mount_error());
@@ -624,9 +660,10 @@ int main(int argc, char **argv)
         struct ext4_mkfs_opts o;
         memset(&o, 0, sizeof(o));
         if (argc > 3) o.block_size = (uint32_t)atoi(argv[3]);
+        if (argc > 4 && !strcmp(argv[4], "progress")) o.progress = mkfs_progress;
         o.seed = (uint64_t)getpid();
         int r = ext4_mkfs(&d, &o);
-        if (r) { fprintf(stderr, "mkfs: %s\n", errname(r)); return 1; }
+        if (r) { fprintf(stderr, "mkfs: %s: %s\n", errname(r), ext4_mkfs_error()); return 1; }
         return 0;
     }
     struct ext4_fs *fs;

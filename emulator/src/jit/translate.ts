@@ -1,0 +1,1008 @@
+// The A64 -> WebAssembly translator (issue 12): one guest basic block -> one wasm function.
+//
+// Design (see also emulator/assembly/jit.ts for the core's side and docs/EMULATOR.md):
+// - Shared state. The block's module imports the core's linear memory (guest RAM, the X
+//   registers at S.REGS, the software TLB) and the core's mutable globals: PC, NZCV,
+//   SP_EL0/SP_EL1, the instruction count, fastRd/fastWr (the permission bit a fast access
+//   needs at the current EL; 0 when SCTLR.A forces the slow path) and jitStatus. Within a
+//   block the X registers, the SP and NZCV live in wasm locals: loaded in the prologue
+//   (every register the block touches), stored back at every exit.
+// - Block = straight-line code from a block start to the first branch (included), an
+//   instruction this translator does not handle (excluded: the interpreter runs it), the end
+//   of the 4 KiB page or MAX_INSNS. A block whose final direct branch goes back to its own
+//   start becomes a wasm loop that runs whole iterations while they fit in the budget.
+// - Cache key (core): guest-physical address of the first instruction, its VA and the
+//   context ctx = EL | SPSel << 1 (the SP the block names). Translation depends on nothing
+//   else: loads and stores look the TLB up at run time.
+// - Loads and stores: inline TLB-hit fast path (tag, in-page, permission for the EL, RAM,
+//   Device memory only when aligned, stores not to pages with translated code) exactly as
+//   mem.ts readMem/writeMem; otherwise a call to the core's jitRd/jitWr/jitWrPair with the
+//   instruction's PC and count. The helper takes faults as the interpreter does; jitStatus 1
+//   = faulted (exception taken, PC and count set: leave without writing this
+//   instruction's registers), 2 = done but leave after this instruction (an interrupt may
+//   be pending, or translated code was overwritten).
+// - Exact counts: every exit sets the instruction count to entry + instructions retired;
+//   the core enters a block only if one pass of it fits in the chunk the interpreter would
+//   run before re-evaluating timers and interrupts; loops check the budget per iteration.
+// Each decoder below mirrors the interpreter's handler (dp.ts, ldst.ts, system.ts) and
+// declines (returns false) for every encoding the handler would treat as UNDEFINED.
+
+import { Code, I32, I64, Op, OneFunctionModule, encodeModule, type FuncType, type Import } from './wasm.ts';
+
+export const MAX_INSNS = 128;
+
+// locals
+const BUDGET = 0;
+const X = (r: number) => 1 + r; // x0..x30 -> 1..31
+const SP = 32;
+const BASE = 33;
+const DONE = 34;
+const VA = 35;
+const T0 = 36, T1 = 37, T2 = 38, T3 = 39;
+const NZ = 40, E = 41, PERM = 42, HOST = 43;
+const LOCALS: [number, typeof I32 | typeof I64][] = [[39, I64], [4, I32]];
+
+// imports: functions 0..2, globals 0..7
+const F_RD = 0, F_WR = 1, F_WRP = 2, F_EXEC = 3;
+const IMPORTED_FUNCS = 4;
+const G_PC = 0, G_NZCV = 1, G_SP0 = 2, G_SP1 = 3, G_IC = 4, G_STATUS = 5, G_FASTRD = 6, G_FASTWR = 7;
+const G_CPACR = 8, G_FPCR = 9, G_FPSR = 10;
+
+const TYPES: FuncType[] = [
+  { params: [I64], results: [] }, // block(budget)
+  { params: [I64, I32, I64, I64], results: [I64] }, // jitRd(va, size, pc, ic)
+  { params: [I64, I32, I64, I64, I64], results: [] }, // jitWr(va, size, v, pc, ic)
+  { params: [I64, I32, I64, I64, I64, I64], results: [] }, // jitWrPair(va, bytes, a, b, pc, ic)
+  { params: [I32, I64, I64], results: [] }, // jitExec(insn, pc, ic)
+];
+export const IMPORTS: Import[] = [
+  { module: 'c', name: 'rd', kind: 'func', type: 1 },
+  { module: 'c', name: 'wr', kind: 'func', type: 2 },
+  { module: 'c', name: 'wrp', kind: 'func', type: 3 },
+  { module: 'c', name: 'ex', kind: 'func', type: 4 },
+  { module: 'c', name: 'm', kind: 'memory', min: 0 },
+  { module: 'c', name: 'pc', kind: 'global', type: I64, mutable: true },
+  { module: 'c', name: 'nzcv', kind: 'global', type: I32, mutable: true },
+  { module: 'c', name: 'sp0', kind: 'global', type: I64, mutable: true },
+  { module: 'c', name: 'sp1', kind: 'global', type: I64, mutable: true },
+  { module: 'c', name: 'ic', kind: 'global', type: I64, mutable: true },
+  { module: 'c', name: 'status', kind: 'global', type: I32, mutable: true },
+  { module: 'c', name: 'fastRd', kind: 'global', type: I32, mutable: true },
+  { module: 'c', name: 'fastWr', kind: 'global', type: I32, mutable: true },
+  { module: 'c', name: 'cpacr', kind: 'global', type: I64, mutable: true },
+  { module: 'c', name: 'fpcr', kind: 'global', type: I32, mutable: true },
+  { module: 'c', name: 'fpsr', kind: 'global', type: I32, mutable: true },
+];
+
+export interface Layout { regs: number; tlb: number; vregs: number }
+const TLB_MASK = 511, TLB_ENTRY = 24, P_DEV = 64, P_CODE = 128;
+const M64 = (1n << 64n) - 1n;
+
+// DecodeBitMasks (Arm ARM shared pseudocode); null when reserved.
+export function decodeBitMasks(n: number, imms: number, immr: number, immediate: boolean): { w: bigint; t: bigint } | null {
+  const combined = (n << 6) | (~imms & 0x3f);
+  if (combined === 0) return null;
+  const len = 31 - Math.clz32(combined);
+  if (len < 1) return null;
+  const levels = (1 << len) - 1;
+  if (immediate && (imms & levels) === levels) return null;
+  const s = imms & levels, r = immr & levels;
+  const esize = 1 << len;
+  const d = (s - r) & (esize - 1);
+  const emask = (1n << BigInt(esize)) - 1n;
+  let welem = (1n << BigInt(s + 1)) - 1n;
+  const telem = (1n << BigInt(d + 1)) - 1n;
+  if (r !== 0) welem = ((welem >> BigInt(r)) | (welem << BigInt(esize - r))) & emask;
+  let w = welem, t = telem;
+  for (let e = esize; e < 64; e <<= 1) { w |= w << BigInt(e); t |= t << BigInt(e); }
+  return { w: w & M64, t: t & M64 };
+}
+
+const sx = (v: number, bits: number) => (v << (32 - bits)) >> (32 - bits);
+
+let template: OneFunctionModule | undefined;
+
+export interface Translation { bytes: Uint8Array; insns: number; loop: boolean }
+
+/** Translates the block at guest VA `vpc` (its words from `words[index]` on). null: nothing translatable. */
+export function translateBlock(words: Uint32Array, index: number, vpc: bigint, ctx: number, lay: Layout): Translation | null {
+  // pass 1 finds the block's extent and the registers it touches; pass 2 emits with them
+  const g1 = new Gen(words, index, vpc, ctx, lay, null);
+  g1.run();
+  if (g1.n === 0) return null;
+  const g2 = new Gen(words, index, vpc, ctx, lay, g1);
+  g2.run();
+  template ??= new OneFunctionModule(TYPES, IMPORTS, 0, 'f', LOCALS);
+  const bytes = template.module(g2.c);
+  return { bytes, insns: g2.n, loop: g2.loop };
+}
+
+export const MAX_REGION_BLOCKS = 8;
+const MAX_REGION_INSNS = 384;
+export interface RegionBlock { vpc: bigint; index: number; insns: number; loop: boolean }
+export interface Region { bytes: Uint8Array; blocks: RegionBlock[] }
+
+/**
+ * A region: the block at `vpc` plus the blocks reachable from it by static control flow within
+ * the same 4 KiB page (branch targets, fall-throughs, the instruction after a call or after an
+ * instruction left to the interpreter), breadth first, up to MAX_REGION_BLOCKS. One module,
+ * one exported function per block (`f0` = the requested one); a block whose direct branch or
+ * fall-through lands on another block of the region calls it with a tail call when the budget
+ * allows (chaining: no return to the dispatcher). Since all blocks share the page, the page's
+ * invalidation drops all of them. null: the first instruction is not translatable.
+ */
+export function translateRegion(words: Uint32Array, index: number, vpc: bigint, ctx: number, lay: Layout): Region | null {
+  const pageBase = vpc - BigInt(index * 4);
+  const plans: Gen[] = [];
+  const seen = new Set<bigint>();
+  const queue = [vpc];
+  let insns = 0;
+  while (queue.length && plans.length < MAX_REGION_BLOCKS && insns < MAX_REGION_INSNS) {
+    const v = queue.shift()!;
+    if (seen.has(v)) continue;
+    seen.add(v);
+    const idx = Number(v - pageBase) / 4;
+    if (!(idx >= 0 && idx < 1024)) continue;
+    const g = new Gen(words, idx, v, ctx, lay, null);
+    g.run();
+    if (g.n === 0) {
+      if (!plans.length) return null;
+      continue;
+    }
+    plans.push(g);
+    insns += g.n;
+    for (const s of g.successors) if (!seen.has(s)) queue.push(s);
+  }
+  const chain = new Map<bigint, { fn: number; n: number }>();
+  plans.forEach((p, i) => chain.set(p.startPC, { fn: IMPORTED_FUNCS + i, n: p.n }));
+  const funcs = plans.map((p, i) => {
+    const g = new Gen(words, p.startIndex, p.startPC, ctx, lay, p, chain);
+    g.run();
+    return { type: 0, export: `f${i}`, locals: LOCALS, body: g.c };
+  });
+  return {
+    bytes: encodeModule(TYPES, IMPORTS, funcs),
+    blocks: plans.map((p) => ({ vpc: p.startPC, index: p.startIndex, insns: p.n, loop: p.loop })),
+  };
+}
+
+class Gen {
+  c = new Code();
+  n = 0; // instructions in the block
+  loop = false;
+  touched = new Set<number>(); // 0..30, 31 = SP, 32 = NZCV
+  written = new Set<number>();
+  private pc = 0n; // VA of the instruction being translated
+  private k = 0; // its index in the block
+  private ended = false;
+  private readonly spGlobal: number;
+  private readonly el1: boolean;
+  /** Pass 1: likely next block starts (direct targets, fall-throughs, return points). */
+  readonly successors: bigint[] = [];
+
+  constructor(
+    private readonly words: Uint32Array,
+    private readonly index: number,
+    private readonly vpc: bigint,
+    ctx: number,
+    private readonly lay: Layout,
+    private readonly first: Gen | null,
+    /** Blocks of the same module by start VA: direct exits to them are chained. */
+    private readonly chain: Map<bigint, { fn: number; n: number }> | null = null,
+  ) {
+    this.spGlobal = (ctx & 1) !== 0 && (ctx & 2) !== 0 ? G_SP1 : G_SP0;
+    this.el1 = (ctx & 1) !== 0;
+  }
+  get startPC(): bigint { return this.vpc; }
+  get startIndex(): number { return this.index; }
+
+  run(): void {
+    const c = this.c;
+    const f = this.first;
+    if (f) {
+      c.gget(G_IC).set(BASE);
+      for (const r of f.touched) {
+        if (r < 31) c.i32(this.lay.regs + 8 * r).mem(Op.i64_load).set(X(r));
+        else if (r === 31) c.gget(this.spGlobal).set(SP);
+        else c.gget(G_NZCV).set(NZ);
+      }
+      this.loop = f.loop;
+      // every exit branches to the end of this block, where one epilogue writes registers back
+      c.block();
+      this.exitDepth = c.depth;
+      if (this.loop) { c.loop(); this.loopDepth = c.depth; }
+    }
+    const limit = f ? f.n : Math.min(MAX_INSNS, 1024 - (this.index & 1023));
+    for (this.k = 0; this.k < limit && !this.ended; this.k++) {
+      this.pc = this.vpc + BigInt(4 * this.k);
+      const insn = this.words[this.index + this.k] >>> 0;
+      const save = this.c.len, saveDepth = this.c.depth;
+      if (!this.insn(insn)) {
+        this.c.len = save;
+        this.c.depth = saveDepth;
+        if (!this.viaInterpreter(insn)) break;
+      }
+      this.n = this.k + 1;
+    }
+    if (!this.ended) {
+      // the next instruction: another block (page end, length limit) or one for the interpreter,
+      // after which the dispatcher looks a block up at the instruction after it
+      const next = this.vpc + BigInt(4 * this.n);
+      this.successors.push(next, next + 4n);
+      this.exitTo(next, this.n);
+    }
+    if (f) {
+      if (this.loop) c.end();
+      c.end();
+      this.writeback();
+      c.op(Op.return);
+    }
+  }
+  private exitDepth = 0;
+  private loopDepth = 0;
+  /** Branch to the shared epilogue (write back, return). */
+  private leave(): void {
+    if (this.first) this.c.br(this.c.depth - this.exitDepth);
+  }
+
+  /**
+   * An instruction without a translation here that cannot branch or change PSTATE other than by
+   * taking an exception (everything outside the branch/exception/system group): the core's
+   * interpreter runs it (jitExec). The general registers its encoding can name (fields 4:0,
+   * 9:5, 14:10, 20:16), SP and NZCV are stored before and reloaded after.
+   */
+  private viaInterpreter(insn: number): boolean {
+    const op0 = (insn >>> 25) & 0xf;
+    if (op0 === 10 || op0 === 11) return false;
+    const c = this.c;
+    const f = this.first;
+    // scalar FP data processing that names only SIMD&FP registers (and maybe NZCV): no X sync
+    const fpOnly =
+      ((insn & 0xff200c00) >>> 0) === 0x1e200800 || // 2 source: FMUL, FDIV, FADD, FSUB, FMAX, ...
+      ((insn & 0xff000000) >>> 0) === 0x1f000000 || // 3 source: FMADD, FMSUB, FNMADD, FNMSUB
+      ((insn & 0xff207c00) >>> 0) === 0x1e204000 || // 1 source: FMOV, FABS, FNEG, FSQRT, FCVT, FRINT*
+      ((insn & 0xff201c00) >>> 0) === 0x1e201000; // FMOV (immediate)
+    const fpFlags =
+      ((insn & 0xff203c00) >>> 0) === 0x1e202000 || // FCMP, FCMPE
+      ((insn & 0xff200400) >>> 0) === 0x1e200400; // FCCMP, FCCMPE (01), FCSEL (11)
+    if (fpOnly || fpFlags) {
+      this.flagsWritten();
+      const native = (insn >>> 21) === 0x0f3 && ((insn >>> 10) & 3) === 2 && ((insn >>> 12) & 15) <= 3;
+      if (native) this.fpArith(insn); // leaves PERM = 1 if done, else 0
+      if (native) c.get(PERM).op(Op.i32_eqz).if();
+      if (f) c.get(NZ).gset(G_NZCV); // an FP trap saves PSTATE
+      c.i32(insn | 0).i64(this.pc); this.ic(); c.call(F_EXEC);
+      this.checkFault();
+      if (f && fpFlags) c.gget(G_NZCV).set(NZ);
+      this.checkStatus();
+      if (native) c.end();
+      return true;
+    }
+    const regs = new Set([insn & 31, (insn >>> 5) & 31, (insn >>> 10) & 31, (insn >>> 16) & 31]);
+    for (const r of regs) {
+      if (r === 31) continue;
+      this.touch(r);
+      this.written.add(r);
+      if (f) c.i32(this.lay.regs + 8 * r).get(X(r)).mem(Op.i64_store);
+    }
+    this.touch(31); this.written.add(31);
+    this.flagsWritten();
+    if (f) c.get(SP).gset(this.spGlobal).get(NZ).gset(G_NZCV);
+    c.i32(insn | 0).i64(this.pc); this.ic(); c.call(F_EXEC);
+    this.checkFault();
+    for (const r of regs) if (r !== 31 && f) c.i32(this.lay.regs + 8 * r).mem(Op.i64_load).set(X(r));
+    if (f) c.gget(this.spGlobal).set(SP).gget(G_NZCV).set(NZ);
+    this.checkStatus();
+    return true;
+  }
+
+  /**
+   * FMUL/FDIV/FADD/FSUB (scalar, double) natively, exactly where simd/softfloat.ts's fast paths
+   * (fpMul64, fpDiv64, fpAdd64) compute natively and FPSR.IXC is already set (so the exactness
+   * test cannot change FPSR): FPCR rounding RN, FP enabled (CPACR.FPEN), operands and, for
+   * add/subtract, the result inside those paths' ranges. PERM = 1 if done, 0 if the interpreter
+   * must run the instruction.
+   */
+  private fpArith(insn: number): void {
+    const c = this.c;
+    const d = insn & 31, n = (insn >>> 5) & 31, m = (insn >>> 16) & 31, opc = (insn >>> 12) & 15;
+    const V = this.lay.vregs;
+    const exp = (l: number) => { c.get(l).i64(52).op(Op.i64_shr_u).op(Op.i32_wrap_i64).i32(0x7ff).op(Op.i32_and); };
+    const inRange = (l: number, lo: number, hi: number) => { // lo <= exp < hi
+      exp(l); c.i32(lo).op(Op.i32_sub).i32(hi - lo).op(Op.i32_lt_u);
+    };
+    const isZero = (l: number) => { c.get(l).i64(0x7fffffffffffffffn).op(Op.i64_and).op(Op.i64_eqz); };
+    c.i32(0).set(PERM);
+    c.i32(V + 16 * n).mem(Op.i64_load).set(T0);
+    c.i32(V + 16 * m).mem(Op.i64_load).set(T1);
+    // RMode = RN, IXC already set, FP enabled at this EL
+    c.gget(G_FPCR).i32(0x00c00000).op(Op.i32_and).op(Op.i32_eqz);
+    c.gget(G_FPSR).i32(16).op(Op.i32_and).i32(0).op(Op.i32_ne).op(Op.i32_and);
+    c.gget(G_CPACR).i64(20).op(Op.i64_shr_u).op(Op.i32_wrap_i64).i32(3).op(Op.i32_and).tee(HOST).i32(3).op(Op.i32_eq);
+    if (this.el1) c.get(HOST).i32(1).op(Op.i32_eq).op(Op.i32_or);
+    c.op(Op.i32_and);
+    if (opc === 0) { // FMUL: both in [2^-400, 2^400)
+      inRange(T0, 623, 1423); c.op(Op.i32_and); inRange(T1, 623, 1423); c.op(Op.i32_and);
+    } else if (opc === 1) { // FDIV: divisor in range, dividend in range or zero
+      inRange(T1, 623, 1423); c.op(Op.i32_and);
+      inRange(T0, 623, 1423); isZero(T0); c.op(Op.i32_or).op(Op.i32_and);
+    } else { // FADD/FSUB: normal below 2^1023, or zero
+      inRange(T0, 1, 2046); isZero(T0); c.op(Op.i32_or).op(Op.i32_and);
+      inRange(T1, 1, 2046); isZero(T1); c.op(Op.i32_or).op(Op.i32_and);
+    }
+    c.if();
+    c.get(T0).op(Op.f64_reinterpret_i64).get(T1).op(Op.f64_reinterpret_i64);
+    c.op([Op.f64_mul, Op.f64_div, Op.f64_add, Op.f64_sub][opc]).op(Op.i64_reinterpret_f64).set(T2);
+    if (opc >= 2) { // result zero, or normal above the smallest normal and finite
+      isZero(T2);
+      c.get(T2).i64(0x7fffffffffffffffn).op(Op.i64_and).tee(T3).i64(0x0010000000000000n).op(Op.i64_gt_u);
+      c.get(T3).i64(0x7ff0000000000000n).op(Op.i64_lt_u).op(Op.i32_and).op(Op.i32_or);
+    } else c.i32(1);
+    c.tee(PERM).if();
+    c.i32(V + 16 * d).get(T2).mem(Op.i64_store);
+    c.i32(V + 16 * d).i64(0).mem(Op.i64_store, 8);
+    c.end();
+    c.end();
+  }
+
+  // ---- registers ------------------------------------------------------------------
+  private touch(r: number): void { this.touched.add(r); }
+  private getX(r: number): void {
+    if (r === 31) this.c.i64(0);
+    else { this.touch(r); this.c.get(X(r)); }
+  }
+  private getXSP(r: number): void {
+    if (r === 31) { this.touch(31); this.c.get(SP); } else this.getX(r);
+  }
+  private setX(r: number): void {
+    if (r === 31) this.c.op(Op.drop);
+    else { this.touch(r); this.written.add(r); this.c.set(X(r)); }
+  }
+  private setXSP(r: number): void {
+    if (r === 31) { this.touch(31); this.written.add(31); this.c.set(SP); } else this.setX(r);
+  }
+  private flagsRead(): void { this.touch(32); }
+  private flagsWritten(): void { this.touch(32); this.written.add(32); }
+  private trunc32(): void { this.c.op(Op.i32_wrap_i64).op(Op.i64_extend_i32_u); }
+  private truncIf(sf: number): void { if (!sf) this.trunc32(); }
+
+  // ---- exits --------------------------------------------------------------------------
+  private writeback(): void {
+    const f = this.first;
+    if (!f) return;
+    for (const r of f.written) {
+      if (r < 31) this.c.i32(this.lay.regs + 8 * r).get(X(r)).mem(Op.i64_store);
+      else if (r === 31) this.c.get(SP).gset(this.spGlobal);
+      else this.c.get(NZ).gset(G_NZCV);
+    }
+  }
+  /** Instruction count after `count` instructions of this pass. */
+  private count(count: number): void {
+    this.c.get(BASE).get(DONE).op(Op.i64_add);
+    if (count) this.c.i64(count).op(Op.i64_add);
+  }
+  private exitTo(target: bigint, count: number): void {
+    this.c.i64(target).gset(G_PC);
+    this.count(count);
+    this.c.gset(G_IC);
+    const next = this.chain?.get(target);
+    if (next && this.first) {
+      // chain: call the target block directly if one pass of it fits in the budget left
+      this.c.get(BUDGET).get(DONE).op(Op.i64_sub);
+      if (count) this.c.i64(count).op(Op.i64_sub);
+      this.c.tee(T0).i64(next.n).op(Op.i64_ge_u).if();
+      this.writeback();
+      this.c.get(T0).op(Op.return_call); this.c.u32(next.fn);
+      this.c.end();
+    }
+    this.leave();
+  }
+  /** Leave with the PC already on the stack (indirect branch). */
+  private exitToStack(count: number): void {
+    this.c.gset(G_PC);
+    this.count(count);
+    this.c.gset(G_IC);
+    this.leave();
+  }
+  /** A helper set PC and the count (jitStatus != 0): leave. */
+  private exitHelper(): void {
+    this.leave();
+  }
+  private beforeHelper(): void {
+    if (this.first?.written.has(32)) this.c.get(NZ).gset(G_NZCV);
+  }
+  private checkFault(): void {
+    this.c.gget(G_STATUS).i32(1).op(Op.i32_eq).if();
+    this.exitHelper();
+    this.c.end();
+  }
+  private checkStatus(): void {
+    this.c.gget(G_STATUS).if();
+    this.exitHelper();
+    this.c.end();
+  }
+  /** A direct branch to `target` taken (end of the block). */
+  private branchTo(target: bigint): void {
+    if (this.first && this.loop && target === this.vpc) {
+      // next iteration if it fits in the budget
+      const n = this.k + 1;
+      this.c.get(DONE).i64(n).op(Op.i64_add).set(DONE);
+      this.c.get(DONE).i64(n).op(Op.i64_add).get(BUDGET).op(Op.i64_le_u).br_if(this.c.depth - this.loopDepth);
+      this.exitTo(target, 0);
+      return;
+    }
+    this.exitTo(target, this.k + 1);
+  }
+  private endWithBranch(target: bigint): void {
+    this.ended = true;
+    this.successors.push(target);
+    if (!this.first && target === this.vpc) this.loop = true;
+  }
+
+  // ---- flags --------------------------------------------------------------------------
+  private condition(cond: number): void {
+    // NZ on stack -> i32 0/1 whether cond holds
+    const c = this.c;
+    this.flagsRead();
+    const base = cond >> 1;
+    if (base === 7) { c.i32(1); return; }
+    switch (base) {
+      case 0: c.get(NZ).i32(30).op(Op.i32_shr_u).i32(1).op(Op.i32_and); break; // EQ
+      case 1: c.get(NZ).i32(29).op(Op.i32_shr_u).i32(1).op(Op.i32_and); break; // CS
+      case 2: c.get(NZ).i32(31).op(Op.i32_shr_u); break; // MI
+      case 3: c.get(NZ).i32(28).op(Op.i32_shr_u).i32(1).op(Op.i32_and); break; // VS
+      case 4: c.get(NZ).i32(0x60000000).op(Op.i32_and).i32(0x20000000).op(Op.i32_eq); break; // HI
+      case 5: c.get(NZ).get(NZ).i32(3).op(Op.i32_shl).op(Op.i32_xor).i32(31).op(Op.i32_shr_u).op(Op.i32_eqz); break; // GE
+      case 6: // GT: N == V and Z == 0
+        c.get(NZ).get(NZ).i32(3).op(Op.i32_shl).op(Op.i32_xor).i32(31).op(Op.i32_shr_u).op(Op.i32_eqz);
+        c.get(NZ).i32(30).op(Op.i32_shr_u).i32(1).op(Op.i32_and).op(Op.i32_eqz).op(Op.i32_and);
+        break;
+    }
+    if (cond & 1) c.op(Op.i32_eqz);
+  }
+  /** NZCV from a (T0), b (T1, not inverted) and r (T2) of an add or subtract. */
+  private addFlags(sf: number, sub: boolean): void {
+    const c = this.c;
+    this.flagsWritten();
+    const top = sf ? 63 : 31;
+    c.get(T2).i64(top).op(Op.i64_shr_u).op(Op.i32_wrap_i64).i32(1).op(Op.i32_and).i32(31).op(Op.i32_shl);
+    c.get(T2).op(Op.i64_eqz).i32(30).op(Op.i32_shl).op(Op.i32_or);
+    if (sub) c.get(T0).get(T1).op(Op.i64_ge_u);
+    else c.get(T2).get(T0).op(Op.i64_lt_u);
+    c.i32(29).op(Op.i32_shl).op(Op.i32_or);
+    c.get(T0).get(T1).op(Op.i64_xor);
+    if (!sub) c.i64(-1).op(Op.i64_xor);
+    c.get(T0).get(T2).op(Op.i64_xor).op(Op.i64_and).i64(top).op(Op.i64_shr_u).op(Op.i32_wrap_i64).i32(1).op(Op.i32_and);
+    c.i32(28).op(Op.i32_shl).op(Op.i32_or).set(NZ);
+  }
+  /** a (T0) +/- b (T1) at the data size -> T2 (truncated), flags if setf. */
+  private addSub(sf: number, sub: boolean, setf: boolean): void {
+    const c = this.c;
+    c.get(T0).get(T1).op(sub ? Op.i64_sub : Op.i64_add);
+    this.truncIf(sf);
+    c.set(T2);
+    if (setf) this.addFlags(sf, sub);
+  }
+  private setNZ(sf: number): void {
+    // r in T2
+    const c = this.c;
+    this.flagsWritten();
+    c.get(T2).i64(sf ? 63 : 31).op(Op.i64_shr_u).op(Op.i32_wrap_i64).i32(1).op(Op.i32_and).i32(31).op(Op.i32_shl);
+    c.get(T2).op(Op.i64_eqz).i32(30).op(Op.i32_shl).op(Op.i32_or).set(NZ);
+  }
+  private shift(type: number, amt: number, sf: number): void {
+    // value (i64) on stack -> shifted at the data size (zero-extended for W)
+    const c = this.c;
+    if (sf) {
+      if (amt === 0) return;
+      c.i64(amt).op([Op.i64_shl, Op.i64_shr_u, Op.i64_shr_s, Op.i64_rotr][type]);
+      return;
+    }
+    c.op(Op.i32_wrap_i64);
+    if (amt) c.i32(amt).op([Op.i32_shl, Op.i32_shr_u, Op.i32_shr_s, Op.i32_rotr][type]);
+    c.op(Op.i64_extend_i32_u);
+  }
+
+  // ---- decode ---------------------------------------------------------------------------
+  private insn(insn: number): boolean {
+    switch ((insn >>> 25) & 0xf) {
+      case 8: case 9: return this.dpImm(insn);
+      case 5: case 13: return this.dpReg(insn);
+      case 10: case 11: return this.branch(insn);
+      case 4: case 6: case 12: case 14:
+        if (insn & (1 << 26)) return false; // SIMD&FP loads and stores
+        return this.ldst(insn);
+      default: return false;
+    }
+  }
+
+  private dpImm(insn: number): boolean {
+    const c = this.c;
+    const sf = insn >>> 31, rd = insn & 31, rn = (insn >>> 5) & 31;
+    switch ((insn >>> 23) & 7) {
+      case 0: case 1: { // ADR, ADRP
+        const imm = BigInt(sx((((insn >>> 5) & 0x7ffff) << 2) | ((insn >>> 29) & 3), 21));
+        const v = sf ? (this.pc & ~0xfffn) + (imm << 12n) : this.pc + imm;
+        c.i64(BigInt.asIntN(64, v));
+        this.setX(rd);
+        return true;
+      }
+      case 2: { // ADD/ADDS/SUB/SUBS (immediate)
+        const sub = ((insn >>> 30) & 1) !== 0, setf = ((insn >>> 29) & 1) !== 0;
+        let imm = (insn >>> 10) & 0xfff;
+        if ((insn >>> 22) & 1) imm *= 4096;
+        this.getXSP(rn);
+        if (!sf) this.trunc32();
+        c.set(T0);
+        c.i64(imm).set(T1);
+        this.addSub(sf, sub, setf);
+        c.get(T2);
+        if (setf) this.setX(rd); else this.setXSP(rd);
+        return true;
+      }
+      case 4: { // logical (immediate)
+        const opc = (insn >>> 29) & 3, n = (insn >>> 22) & 1;
+        if (!sf && n) return false;
+        const bm = decodeBitMasks(n, insn >>> 10 & 0x3f, (insn >>> 16) & 0x3f, true);
+        if (!bm) return false;
+        const imm = sf ? bm.w : bm.w & 0xffffffffn;
+        this.getX(rn);
+        c.i64(BigInt.asIntN(64, imm));
+        c.op([Op.i64_and, Op.i64_or, Op.i64_xor, Op.i64_and][opc]);
+        this.truncIf(sf);
+        if (opc === 3) { c.set(T2); this.setNZ(sf); c.get(T2); this.setX(rd); }
+        else this.setXSP(rd);
+        return true;
+      }
+      case 5: { // MOVN/MOVZ/MOVK
+        const opc = (insn >>> 29) & 3, hw = (insn >>> 21) & 3;
+        if (opc === 1 || (!sf && hw >= 2)) return false;
+        const sh = BigInt(hw * 16);
+        const imm = BigInt((insn >>> 5) & 0xffff) << sh;
+        const mask = sf ? M64 : 0xffffffffn;
+        if (opc === 0) c.i64(BigInt.asIntN(64, ~imm & mask));
+        else if (opc === 2) c.i64(imm);
+        else {
+          this.getX(rd);
+          c.i64(BigInt.asIntN(64, ~(0xffffn << sh) & mask)).op(Op.i64_and).i64(imm).op(Op.i64_or);
+        }
+        this.setX(rd);
+        return true;
+      }
+      case 6: { // SBFM/BFM/UBFM
+        const opc = (insn >>> 29) & 3, n = (insn >>> 22) & 1;
+        const immr = (insn >>> 16) & 0x3f, imms = (insn >>> 10) & 0x3f;
+        if (opc === 3 || n !== sf || (!sf && (immr >= 32 || imms >= 32))) return false;
+        const bm = decodeBitMasks(n, imms, immr, false);
+        if (!bm) return false;
+        const W = bm.w, T = bm.t;
+        // rot = ROR(src, immr) at the data size -> T1
+        this.getX(rn);
+        if (sf) { if (immr) c.i64(immr).op(Op.i64_rotr); }
+        else { c.op(Op.i32_wrap_i64); if (immr) c.i32(immr).op(Op.i32_rotr); c.op(Op.i64_extend_i32_u); }
+        c.set(T1);
+        if (opc === 2) { // UBFM: rot & W & T
+          c.get(T1).i64(BigInt.asIntN(64, W & T)).op(Op.i64_and);
+        } else if (opc === 0) { // SBFM: (top & ~T) | (rot & W & T), top = replicate src<imms>
+          this.getX(rn);
+          c.i64(63 - imms).op(Op.i64_shl).i64(63).op(Op.i64_shr_s).i64(BigInt.asIntN(64, ~T & M64)).op(Op.i64_and);
+          c.get(T1).i64(BigInt.asIntN(64, W & T)).op(Op.i64_and).op(Op.i64_or);
+        } else { // BFM: bot = (dst & ~W) | (rot & W); (dst & ~T) | (bot & T)
+          this.getX(rd);
+          c.set(T0);
+          c.get(T0).i64(BigInt.asIntN(64, ~W & M64)).op(Op.i64_and).get(T1).i64(BigInt.asIntN(64, W)).op(Op.i64_and).op(Op.i64_or);
+          c.i64(BigInt.asIntN(64, T)).op(Op.i64_and);
+          c.get(T0).i64(BigInt.asIntN(64, ~T & M64)).op(Op.i64_and).op(Op.i64_or);
+        }
+        this.truncIf(sf);
+        this.setX(rd);
+        return true;
+      }
+      case 7: { // EXTR
+        const n = (insn >>> 22) & 1, o0 = (insn >>> 21) & 1, op21 = (insn >>> 29) & 3;
+        const lsb = (insn >>> 10) & 0x3f, rm = (insn >>> 16) & 31;
+        if (op21 !== 0 || o0 !== 0 || n !== sf || (!sf && lsb >= 32)) return false;
+        if (sf) {
+          if (lsb === 0) this.getX(rm);
+          else {
+            this.getX(rm); c.i64(lsb).op(Op.i64_shr_u);
+            this.getX(rn); c.i64(64 - lsb).op(Op.i64_shl).op(Op.i64_or);
+          }
+        } else {
+          this.getX(rm); this.trunc32();
+          if (lsb !== 0) {
+            c.i64(lsb).op(Op.i64_shr_u);
+            this.getX(rn); c.i64(32 - lsb).op(Op.i64_shl).op(Op.i64_or);
+            this.trunc32();
+          }
+        }
+        this.setX(rd);
+        return true;
+      }
+      default: return false;
+    }
+  }
+
+  private dpReg(insn: number): boolean {
+    const c = this.c;
+    const sf = insn >>> 31, rd = insn & 31, rn = (insn >>> 5) & 31, rm = (insn >>> 16) & 31;
+    const op1 = (insn >>> 28) & 1, op2 = (insn >>> 21) & 0xf;
+    if (op1 === 0) {
+      if ((op2 & 8) === 0) { // logical (shifted register)
+        const opc = (insn >>> 29) & 3, type = (insn >>> 22) & 3, inv = (insn >>> 21) & 1;
+        const amt = (insn >>> 10) & 0x3f;
+        if (!sf && amt >= 32) return false;
+        this.getX(rn);
+        this.getX(rm);
+        this.shift(type, amt, sf);
+        if (inv) c.i64(-1).op(Op.i64_xor);
+        c.op([Op.i64_and, Op.i64_or, Op.i64_xor, Op.i64_and][opc]);
+        this.truncIf(sf);
+        if (opc === 3) { c.set(T2); this.setNZ(sf); c.get(T2); }
+        this.setX(rd);
+        return true;
+      }
+      const sub = ((insn >>> 30) & 1) !== 0, setf = ((insn >>> 29) & 1) !== 0;
+      if ((op2 & 1) === 0) { // add/subtract (shifted register)
+        const type = (insn >>> 22) & 3, amt = (insn >>> 10) & 0x3f;
+        if (type === 3 || (!sf && amt >= 32)) return false;
+        this.getX(rn); this.truncIf(sf); c.set(T0);
+        this.getX(rm); this.shift(type, amt, sf); c.set(T1);
+        this.addSub(sf, sub, setf);
+        c.get(T2);
+        this.setX(rd);
+        return true;
+      }
+      // add/subtract (extended register)
+      const opt = (insn >>> 22) & 3, option = (insn >>> 13) & 7, sh = (insn >>> 10) & 7;
+      if (opt !== 0 || sh > 4) return false;
+      this.getXSP(rn); this.truncIf(sf); c.set(T0);
+      this.getX(rm);
+      switch (option) {
+        case 0: c.i64(0xff).op(Op.i64_and); break;
+        case 1: c.i64(0xffff).op(Op.i64_and); break;
+        case 2: this.trunc32(); break;
+        case 4: c.op(Op.i64_extend8_s); break;
+        case 5: c.op(Op.i64_extend16_s); break;
+        case 6: c.op(Op.i64_extend32_s); break;
+        default: break;
+      }
+      if (sh) c.i64(sh).op(Op.i64_shl);
+      this.truncIf(sf);
+      c.set(T1);
+      this.addSub(sf, sub, setf);
+      c.get(T2);
+      if (setf) this.setX(rd); else this.setXSP(rd);
+      return true;
+    }
+    if (op2 & 8) { // DP 3 source
+      const op54 = (insn >>> 29) & 3, op31 = (insn >>> 21) & 7, o0 = (insn >>> 15) & 1, ra = (insn >>> 10) & 31;
+      if (op54 !== 0) return false;
+      if (op31 === 0) { // MADD/MSUB
+        this.getX(ra);
+        this.getX(rn); this.getX(rm); c.op(Op.i64_mul);
+        c.op(o0 ? Op.i64_sub : Op.i64_add);
+        this.truncIf(sf);
+        this.setX(rd);
+        return true;
+      }
+      if (!sf) return false;
+      if (op31 === 1 || op31 === 5) { // SMADDL/SMSUBL, UMADDL/UMSUBL
+        this.getX(ra);
+        this.getX(rn); c.op(Op.i32_wrap_i64).op(op31 === 1 ? Op.i64_extend_i32_s : Op.i64_extend_i32_u);
+        this.getX(rm); c.op(Op.i32_wrap_i64).op(op31 === 1 ? Op.i64_extend_i32_s : Op.i64_extend_i32_u);
+        c.op(Op.i64_mul).op(o0 ? Op.i64_sub : Op.i64_add);
+        this.setX(rd);
+        return true;
+      }
+      return false;
+    }
+    switch (op2) {
+      case 2: { // CCMN/CCMP
+        const sub = ((insn >>> 30) & 1) !== 0, setf = (insn >>> 29) & 1;
+        if (!setf || (insn & (1 << 10)) || (insn & (1 << 4))) return false;
+        this.condition((insn >>> 12) & 15);
+        c.if();
+        this.getX(rn); this.truncIf(sf); c.set(T0);
+        if (insn & (1 << 11)) c.i64(rm); else { this.getX(rm); this.truncIf(sf); }
+        c.set(T1);
+        this.addSub(sf, sub, true);
+        c.else();
+        c.i32(((insn & 15) << 28) | 0).set(NZ);
+        c.end();
+        return true;
+      }
+      case 4: { // CSEL/CSINC/CSINV/CSNEG
+        const op = (insn >>> 30) & 1, o2 = (insn >>> 10) & 3;
+        if ((insn & (1 << 29)) || o2 >= 2) return false;
+        this.getX(rn);
+        this.getX(rm);
+        if (op) c.i64(-1).op(Op.i64_xor);
+        if (o2) c.i64(1).op(Op.i64_add);
+        this.condition((insn >>> 12) & 15);
+        c.op(Op.select);
+        this.truncIf(sf);
+        this.setX(rd);
+        return true;
+      }
+      case 6: {
+        if ((insn >>> 30) & 1) return false; // DP 1 source: interpreter
+        if (insn & (1 << 29)) return false;
+        const opcode = (insn >>> 10) & 0x3f;
+        if (opcode >= 8 && opcode <= 11) { // LSLV/LSRV/ASRV/RORV
+          const type = opcode & 3;
+          if (sf) {
+            this.getX(rn); this.getX(rm); c.i64(63).op(Op.i64_and);
+            c.op([Op.i64_shl, Op.i64_shr_u, Op.i64_shr_s, Op.i64_rotr][type]);
+          } else {
+            this.getX(rn); c.op(Op.i32_wrap_i64);
+            this.getX(rm); c.op(Op.i32_wrap_i64).i32(31).op(Op.i32_and);
+            c.op([Op.i32_shl, Op.i32_shr_u, Op.i32_shr_s, Op.i32_rotr][type]).op(Op.i64_extend_i32_u);
+          }
+          this.setX(rd);
+          return true;
+        }
+        if (opcode === 2 || opcode === 3) { // UDIV/SDIV (x / 0 = 0; INT_MIN / -1 = INT_MIN)
+          const signed = opcode === 3;
+          this.getX(rn); if (!sf) { if (signed) c.op(Op.i32_wrap_i64).op(Op.i64_extend_i32_s); else this.trunc32(); } c.set(T0);
+          this.getX(rm); if (!sf) { if (signed) c.op(Op.i32_wrap_i64).op(Op.i64_extend_i32_s); else this.trunc32(); } c.set(T1);
+          c.get(T1).op(Op.i64_eqz).if(I64).i64(0).else();
+          if (signed) {
+            c.get(T1).i64(-1).op(Op.i64_eq).if(I64).i64(0).get(T0).op(Op.i64_sub).else();
+            c.get(T0).get(T1).op(Op.i64_div_s).end();
+          } else {
+            c.get(T0).get(T1).op(Op.i64_div_u);
+          }
+          c.end();
+          this.truncIf(sf);
+          this.setX(rd);
+          return true;
+        }
+        return false;
+      }
+      default: return false;
+    }
+  }
+
+  private branch(insn: number): boolean {
+    const c = this.c;
+    if ((insn & 0x7c000000) === 0x14000000) { // B, BL
+      const target = this.pc + BigInt(sx(insn & 0x3ffffff, 26) * 4);
+      if (insn >>> 31) { c.i64(this.pc + 4n); this.setX(30); this.successors.push(this.pc + 4n); }
+      this.endWithBranch(target);
+      this.branchTo(target);
+      return true;
+    }
+    const condBranch = (test: () => void, target: bigint) => {
+      this.endWithBranch(target);
+      test();
+      c.if();
+      this.branchTo(target);
+      c.end();
+      this.successors.push(this.pc + 4n);
+      this.exitTo(this.pc + 4n, this.k + 1);
+    };
+    if ((insn & 0x7e000000) === 0x34000000) { // CBZ, CBNZ
+      const target = this.pc + BigInt(sx((insn >>> 5) & 0x7ffff, 19) * 4);
+      const nz = (insn >>> 24) & 1;
+      condBranch(() => {
+        this.getX(insn & 31);
+        if (!(insn >>> 31)) this.trunc32();
+        c.op(Op.i64_eqz);
+        if (nz) c.op(Op.i32_eqz);
+      }, target);
+      return true;
+    }
+    if ((insn & 0x7e000000) === 0x36000000) { // TBZ, TBNZ
+      const bit = ((insn >>> 26) & 0x20) | ((insn >>> 19) & 0x1f);
+      const target = this.pc + BigInt(sx((insn >>> 5) & 0x3fff, 14) * 4);
+      const nz = (insn >>> 24) & 1;
+      condBranch(() => {
+        this.getX(insn & 31);
+        c.i64(bit).op(Op.i64_shr_u).i64(1).op(Op.i64_and).op(Op.i32_wrap_i64);
+        if (!nz) c.op(Op.i32_eqz);
+      }, target);
+      return true;
+    }
+    if ((insn & 0xff000010) === 0x54000000) { // B.cond
+      const target = this.pc + BigInt(sx((insn >>> 5) & 0x7ffff, 19) * 4);
+      const cond = insn & 15;
+      if ((cond >> 1) === 7) { this.endWithBranch(target); this.branchTo(target); return true; }
+      condBranch(() => this.condition(cond), target);
+      return true;
+    }
+    if ((insn & 0xfe000000) >>> 0 === 0xd6000000) { // BR, BLR, RET
+      const opc = (insn >>> 21) & 15;
+      if (((insn >>> 16) & 31) !== 31 || ((insn >>> 10) & 63) !== 0 || (insn & 31) !== 0) return false;
+      if (opc > 2) return false;
+      const rn = (insn >>> 5) & 31;
+      this.ended = true;
+      this.getX(rn);
+      if (opc === 1) { c.set(T0); c.i64(this.pc + 4n); this.setX(30); c.get(T0); }
+      this.exitToStack(this.k + 1);
+      return true;
+    }
+    return false;
+  }
+
+  // ---- loads and stores ------------------------------------------------------------------
+
+  private ic(): void { this.count(this.k); }
+
+  /** The fast-path condition for an access of `size` bytes at VA (i32 0/1 on the stack). */
+  private fastCheck(size: number, write: boolean, unit = size): void {
+    const c = this.c;
+    c.get(VA).i64(12).op(Op.i64_shr_u).tee(T3).op(Op.i32_wrap_i64).i32(TLB_MASK).op(Op.i32_and)
+      .i32(TLB_ENTRY).op(Op.i32_mul).i32(this.lay.tlb).op(Op.i32_add).tee(E);
+    c.mem(Op.i64_load).get(T3).i64(1).op(Op.i64_add).op(Op.i64_eq);
+    c.get(VA).op(Op.i32_wrap_i64).i32(0xfff).op(Op.i32_and).i32(4096 - size).op(Op.i32_le_u).op(Op.i32_and);
+    c.get(E).mem(Op.i32_load, 16).tee(PERM).gget(write ? G_FASTWR : G_FASTRD).op(Op.i32_and).i32(0).op(Op.i32_ne).op(Op.i32_and);
+    if (write) c.get(PERM).i32(P_CODE).op(Op.i32_and).op(Op.i32_eqz).op(Op.i32_and);
+    if (unit > 1) {
+      c.get(PERM).i32(P_DEV).op(Op.i32_and).op(Op.i32_eqz);
+      c.get(VA).op(Op.i32_wrap_i64).i32(unit - 1).op(Op.i32_and).op(Op.i32_eqz).op(Op.i32_or).op(Op.i32_and);
+    }
+    c.get(E).mem(Op.i32_load, 20).tee(HOST).i32(0).op(Op.i32_ne).op(Op.i32_and);
+  }
+  private hostAddr(): void {
+    this.c.get(HOST).get(VA).op(Op.i32_wrap_i64).i32(0xfff).op(Op.i32_and).op(Op.i32_add);
+  }
+  private static loadOp(size: number): number {
+    return size === 8 ? Op.i64_load : size === 4 ? Op.i64_load32_u : size === 2 ? Op.i64_load16_u : Op.i64_load8_u;
+  }
+  private static storeOp(size: number): number {
+    return size === 8 ? Op.i64_store : size === 4 ? Op.i64_store32 : size === 2 ? Op.i64_store16 : Op.i64_store8;
+  }
+  /** Load `size` bytes at VA -> i64 on the stack (zero-extended); leaves on a fault. */
+  private load(size: number): void {
+    const c = this.c;
+    this.fastCheck(size, false);
+    c.if(I64);
+    this.hostAddr(); c.mem(Gen.loadOp(size));
+    c.else();
+    this.beforeHelper();
+    c.get(VA).i32(size).i64(this.pc); this.ic(); c.call(F_RD);
+    this.checkFault();
+    c.end();
+  }
+  /** Store T0 (`size` bytes) at VA; leaves on a fault. */
+  private store(size: number): void {
+    const c = this.c;
+    this.fastCheck(size, true);
+    c.if();
+    this.hostAddr(); c.get(T0).mem(Gen.storeOp(size));
+    c.else();
+    this.beforeHelper();
+    c.get(VA).i32(size).get(T0).i64(this.pc); this.ic(); c.call(F_WR);
+    this.checkFault();
+    c.end();
+  }
+  private extend(bits: number, toW: boolean): void {
+    const c = this.c;
+    c.op(bits === 8 ? Op.i64_extend8_s : bits === 16 ? Op.i64_extend16_s : Op.i64_extend32_s);
+    if (toW) this.trunc32();
+  }
+
+  private ldst(insn: number): boolean {
+    const b2927 = (insn >>> 27) & 7;
+    if ((insn & 0x3f000000) === 0x08000000) return false; // exclusives, LDAR/STLR
+    if (b2927 === 3 && (insn & (1 << 24)) === 0) return this.ldrLit(insn);
+    if (b2927 === 5) return this.pair(insn);
+    if (b2927 === 7) {
+      if (insn & (1 << 24)) { // unsigned offset
+        const size = insn >>> 30;
+        const off = ((insn >>> 10) & 0xfff) << size;
+        this.getXSP((insn >>> 5) & 31);
+        if (off) this.c.i64(off).op(Op.i64_add);
+        this.c.set(VA);
+        return this.single(insn, true, -1, 0);
+      }
+      const b21 = (insn >>> 21) & 1, op4 = (insn >>> 10) & 3;
+      const rn = (insn >>> 5) & 31;
+      if (b21 === 0) {
+        const imm = sx((insn >>> 12) & 0x1ff, 9);
+        if (op4 === 2) return false; // LDTR/STTR: the interpreter
+        this.getXSP(rn);
+        this.c.set(T1); // base
+        this.c.get(T1);
+        if (op4 !== 1 && imm) this.c.i64(imm).op(Op.i64_add);
+        this.c.set(VA);
+        return this.single(insn, op4 === 0, op4 === 0 ? -1 : rn, imm);
+      }
+      if (op4 !== 2) return false;
+      // register offset
+      const option = (insn >>> 13) & 7, s = (insn >>> 12) & 1, size = insn >>> 30;
+      if ((option & 2) === 0) return false;
+      this.getXSP(rn);
+      this.getX((insn >>> 16) & 31);
+      if (option === 2) this.trunc32();
+      else if (option === 6) this.c.op(Op.i64_extend32_s);
+      if (s && size) this.c.i64(size).op(Op.i64_shl);
+      this.c.op(Op.i64_add).set(VA);
+      return this.single(insn, true, -1, 0);
+    }
+    return false;
+  }
+
+  /** LDR/STR at VA; writeback rn = base (T1) + imm when wb >= 0. */
+  private single(insn: number, allowPrfm: boolean, wb: number, imm: number): boolean {
+    const c = this.c;
+    const size = insn >>> 30, opc = (insn >>> 22) & 3, rt = insn & 31;
+    const bytes = 1 << size;
+    if (opc === 2 && size === 3) { // PRFM: no access
+      if (!allowPrfm) return false;
+      return true;
+    }
+    if (opc === 3 && size >= 2) return false;
+    if (opc === 0) {
+      this.getX(rt); c.set(T0);
+      this.store(bytes);
+    } else {
+      this.load(bytes);
+      if (opc === 2) this.extend(bytes * 8, false);
+      else if (opc === 3) this.extend(bytes * 8, true);
+      this.setX(rt);
+    }
+    if (wb >= 0) { c.get(T1).i64(imm).op(Op.i64_add); this.setXSP(wb); }
+    this.checkStatus();
+    return true;
+  }
+
+  private ldrLit(insn: number): boolean {
+    const opc = insn >>> 30;
+    if (opc === 3) return true; // PRFM (literal)
+    const va = this.pc + BigInt(sx((insn >>> 5) & 0x7ffff, 19) * 4);
+    const bytes = opc === 1 ? 8 : 4;
+    this.c.i64(BigInt.asIntN(64, va)).set(VA);
+    this.load(bytes);
+    if (opc === 2) this.extend(32, false);
+    this.setX(insn & 31);
+    this.checkStatus();
+    return true;
+  }
+
+  private pair(insn: number): boolean {
+    const c = this.c;
+    const opc = insn >>> 30, type = (insn >>> 23) & 3, l = (insn >>> 22) & 1;
+    if (opc === 3 || (opc === 1 && l === 0)) return false;
+    if (type === 0 && opc === 1) return false;
+    const bytes = opc === 2 ? 8 : 4;
+    const imm = sx((insn >>> 15) & 0x7f, 7) * bytes;
+    const rn = (insn >>> 5) & 31, rt = insn & 31, rt2 = (insn >>> 10) & 31;
+    this.getXSP(rn); c.set(T1); // base
+    c.get(T1);
+    if (type !== 1 && imm) c.i64(imm).op(Op.i64_add);
+    c.set(VA);
+    if (l) {
+      this.fastCheck(bytes * 2, false, bytes);
+      c.if();
+      this.hostAddr(); c.mem(Gen.loadOp(bytes)).set(T0);
+      this.hostAddr(); c.mem(Gen.loadOp(bytes), bytes).set(T2);
+      c.else();
+      this.beforeHelper();
+      c.get(VA).i32(bytes).i64(this.pc); this.ic(); c.call(F_RD).set(T0);
+      this.checkFault();
+      c.get(VA).i64(bytes).op(Op.i64_add).i32(bytes).i64(this.pc); this.ic(); c.call(F_RD).set(T2);
+      this.checkFault();
+      c.end();
+      c.get(T0); if (opc === 1) this.extend(32, false); this.setX(rt);
+      c.get(T2); if (opc === 1) this.extend(32, false); this.setX(rt2);
+    } else {
+      this.getX(rt); c.set(T0);
+      this.getX(rt2); c.set(T2);
+      this.fastCheck(bytes * 2, true, bytes);
+      c.if();
+      this.hostAddr(); c.get(T0).mem(Gen.storeOp(bytes));
+      this.hostAddr(); c.get(T2).mem(Gen.storeOp(bytes), bytes);
+      c.else();
+      this.beforeHelper();
+      c.get(VA).i32(bytes).get(T0).get(T2).i64(this.pc); this.ic(); c.call(F_WRP);
+      this.checkFault();
+      c.end();
+    }
+    if (type === 1) { c.get(T1).i64(imm).op(Op.i64_add); this.setXSP(rn); }
+    else if (type === 3) { c.get(VA); this.setXSP(rn); }
+    this.checkStatus();
+    return true;
+  }
+}
