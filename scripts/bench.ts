@@ -36,6 +36,17 @@
 // virtual nanosecond per instruction) and its guest nanoseconds are given
 // as its instruction count (waits for the disk included). Seed targets:
 // swap < 100 ms, health < 50 ms.
+//
+// Decision loop: both machines boot again (blank 32 MiB disk + seed bundle),
+// run the autonomy loop at a 10 ms interval for 5 s of guest time with a
+// light workload (`stress mem 2048 256`, `stress cpu 10`), and report the
+// kernel's own figures: the mean and max cost of one trace_record() (the
+// ring copy; seed target < 10 us) from `tracectl stats`, and of a whole
+// decision tick (telemetry to the decision event, the workload's own work
+// excluded) from `autoctl status`. Instructions: the emulator's virtual
+// clock counts one counter tick per retired instruction, so its guest ns /
+// 16 (62.5 MHz) is the instruction count of the measured code; QEMU with
+// -icount shift=0 runs one instruction per guest ns.
 import { readFileSync } from 'node:fs';
 import { PROMPT, runCommand, type SerialMachine } from '../kernel-image/tests/serial-machine.ts';
 import { bootQemu } from '../kernel-image/tests/qemu-machine.ts';
@@ -263,6 +274,129 @@ if (withQemu) {
   }
 }
 
+interface LoopResult { recMean: number; recMax: number; tickMean: number; tickMax: number; decisions: number }
+
+async function measureLoop(name: string, start: () => Promise<SerialMachine>): Promise<LoopResult | string> {
+  process.stderr.write(`bench: ${name}: decision loop (10 ms interval, 5 s)...\n`);
+  const m = await start();
+  try {
+    await m.waitFor(PROMPT, { timeoutMs: 300_000 });
+    for (const c of ['stress mem 2048 256', 'stress cpu 10', 'autoctl interval 10', 'autoctl on', 'sleep 5000', 'autoctl off']) await runCommand(m, c, 600_000);
+    const st = await runCommand(m, 'autoctl status');
+    const tr = await runCommand(m, 'tracectl stats');
+    const t = /^tick: last \d+ ns, max (\d+) ns, mean (\d+) ns$/m.exec(st);
+    const d = /^decisions: (\d+)/m.exec(st);
+    const r = /^record: last \d+ ns, max (\d+) ns, mean (\d+) ns$/m.exec(tr);
+    if (!t || !d || !r) return `unexpected output: ${st} ${tr}`;
+    return { tickMax: +t[1], tickMean: +t[2], decisions: +d[1], recMax: +r[1], recMean: +r[2] };
+  } finally {
+    await m.kill();
+  }
+}
+
+const emuLoop = await measureLoop('emulator (virtual clock)', emuModelMachine('virtual'));
+let qemuLoop: LoopResult | string | null = null;
+let qemuLoopIcount: LoopResult | string | null = null;
+if (withQemu) {
+  const dir = mkdtempSync(join(tmpdir(), 'sis-bench-loop-'));
+  try {
+    const boot = (extra: string[]) => {
+      const img = join(dir, `disk-${extra.length}.img`);
+      writeFileSync(img, new Uint8Array(MODEL_DISK_MIB << 20));
+      return bootQemu({
+        image: kernelPath, deadlineMs: 600_000,
+        args: [...extra, '-global', 'virtio-mmio.force-legacy=false', '-drive', `if=none,file=${img},format=raw,id=d0`, '-device', 'virtio-blk-device,drive=d0',
+          '-drive', `if=none,file=${bundlePath},format=raw,id=d1,readonly=on`, '-device', 'virtio-blk-device,drive=d1'],
+      });
+    };
+    qemuLoop = await measureLoop('QEMU', () => boot([]));
+    qemuLoopIcount = await measureLoop('QEMU -icount shift=0', () => boot(['-icount', 'shift=0']));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// ---- ops: shadow overhead per decision and OTel batch export (seed: < 500 us, < 10 ms) ----
+interface OpsResult {
+  shadowMeanNs: number;       // shadowctl status: the whole shadow hook, mean per decision
+  shadowMaxNs: number;
+  batchUs: number;            // otelctl status: the last full 100-span batch, encode + write + commit
+  batchTicks: number;
+  encodeTicks: number;       // of which: the OTLP/JSON encoding
+  batchBytes: number;
+  tickMeanNs: [number, number];   // autoctl status: mean decision tick without / with the shadow
+  insnsPerDecision?: [number, number];
+  flushInsns?: { spans: number; insns: number };
+}
+
+async function measureOps(name: string, start: () => Promise<SerialMachine>, instret?: (m: SerialMachine) => number): Promise<OpsResult | string> {
+  process.stderr.write(`bench: ${name}: shadow and OTel (seed bundle, 10 ms decisions)...\n`);
+  const m = await start();
+  try {
+    await m.waitFor(PROMPT, { timeoutMs: 300_000 });
+    const decisions = async () => Number(/^decisions: (\d+)/m.exec(await runCommand(m, 'autoctl', 60_000))?.[1] ?? NaN);
+    const tickMean = async () => Number(/^tick: .*mean (\d+) ns$/m.exec(await runCommand(m, 'autoctl', 60_000))?.[1] ?? NaN);
+    const phase = async () => {
+      const d0 = await decisions();
+      const i0 = instret?.(m) ?? 0;
+      await runCommand(m, 'sleep 3000', 600_000);
+      const i1 = instret?.(m) ?? 0;
+      const d1 = await decisions();
+      return (i1 - i0) / Math.max(1, d1 - d0);
+    };
+    await runCommand(m, 'autoctl interval 10');
+    await runCommand(m, 'autoctl on');
+    const plain = await phase();
+    const tick0 = await tickMean();
+    const en = await runCommand(m, 'shadowctl enable v1.1.0');
+    if (!/Shadow agent enabled/.test(en)) return `shadowctl enable: ${en.slice(0, 200)}`;
+    await runCommand(m, 'shadowctl mode compare');
+    const withShadow = await phase();
+    const tick1 = await tickMean();
+    const st = await runCommand(m, 'shadowctl status');
+    const ov = /^ {2}Overhead: +last \d+ ns, mean (\d+) ns, max (\d+) ns per decision$/m.exec(st);
+    if (!ov) return `shadowctl status: ${st.slice(0, 300)}`;
+    const ot = await runCommand(m, 'otelctl status');
+    const last = /^last: +(\d+) bytes in (\d+) us \((\d+) counter ticks; encoding (\d+) ticks/m.exec(ot);
+    if (!last) return `otelctl status: ${ot.slice(0, 300)}`;
+    await runCommand(m, 'autoctl off');
+    const pend = Number(/^pending: +(\d+) spans$/m.exec(await runCommand(m, 'otelctl status'))?.[1] ?? 0);
+    const i0 = instret?.(m) ?? 0;
+    await runCommand(m, 'otelctl flush', 120_000);
+    const flushInsns = (instret?.(m) ?? 0) - i0;
+    return {
+      shadowMeanNs: Number(ov[1]), shadowMaxNs: Number(ov[2]),
+      batchUs: Number(last[2]), batchTicks: Number(last[3]), encodeTicks: Number(last[4]), batchBytes: Number(last[1]), tickMeanNs: [tick0, tick1],
+      insnsPerDecision: instret ? [plain, withShadow] : undefined,
+      flushInsns: instret && pend ? { spans: pend, insns: flushInsns } : undefined,
+    };
+  } finally {
+    await m.kill();
+  }
+}
+
+const emuOps = await measureOps('emulator (virtual clock)', emuModelMachine('virtual'), emuInstret);
+let qemuOps: OpsResult | string | null = null;
+let qemuOpsIcount: OpsResult | string | null = null;
+if (withQemu) {
+  const dir = mkdtempSync(join(tmpdir(), 'sis-bench-ops-'));
+  try {
+    const boot = (extra: string[]) => {
+      const img = join(dir, `disk-${extra.length}.img`);
+      writeFileSync(img, new Uint8Array(MODEL_DISK_MIB << 20));
+      return bootQemu({
+        image: kernelPath, deadlineMs: 600_000,
+        args: [...extra, '-global', 'virtio-mmio.force-legacy=false', '-drive', `if=none,file=${img},format=raw,id=d0`, '-device', 'virtio-blk-device,drive=d0',
+          '-drive', `if=none,file=${bundlePath},format=raw,id=d1,readonly=on`, '-device', 'virtio-blk-device,drive=d1'],
+      });
+    };
+    qemuOps = await measureOps('QEMU', () => boot([]));
+    qemuOpsIcount = await measureOps('QEMU -icount shift=0', () => boot(['-icount', 'shift=0']));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 const f = (x: number, d = 0) => x.toFixed(d).padStart(10);
 const lines: string[] = [];
 lines.push(`SIS bench, ${iters} iterations, kernel ${kernelPath}`);
@@ -325,6 +459,55 @@ if (typeof emuFs === 'string') {
   if (typeof qemuIcount === 'string') lines.push(`QEMU -icount models: ${qemuIcount}`);
   lines.push(r ? `emulator, realtime clock: swap ${r.swapUs} us, health ${r.healthUs} us, rollback ${r.rollbackUs} us`
     : `emulator, realtime clock: ${emuModels}`);
+}
+{
+  const e = typeof emuLoop !== 'string' ? emuLoop : undefined;
+  const q = qemuLoop && typeof qemuLoop !== 'string' ? qemuLoop : undefined;
+  const qi = qemuLoopIcount && typeof qemuLoopIcount !== 'string' ? qemuLoopIcount : undefined;
+  lines.push('decision loop (10 ms interval, 5 s guest time; seed target: trace record < 10 us; emulator on its virtual clock):');
+  if (e) {
+    row('trace record mean', e.recMean / 1000, q ? q.recMean / 1000 : undefined, 'us', 2);
+    row('trace record max', e.recMax / 1000, q ? q.recMax / 1000 : undefined, 'us', 2);
+    row('decision tick mean', e.tickMean / 1000, q ? q.tickMean / 1000 : undefined, 'us', 1);
+    row('decision tick max', e.tickMax / 1000, q ? q.tickMax / 1000 : undefined, 'us', 1);
+    row('trace record mean', e.recMean / 16, qi?.recMean, 'insns');
+    row('decision tick mean', e.tickMean / 16, qi?.tickMean, 'insns');
+    lines.push(`(decisions made: emulator ${e.decisions}${q ? `, QEMU ${q.decisions}` : ''}; instructions: emulator guest ns / 16, QEMU -icount shift=0 guest ns)`);
+  } else {
+    lines.push(`emulator: not measured: ${emuLoop}`);
+  }
+  if (typeof qemuLoop === 'string') lines.push(`QEMU loop: ${qemuLoop}`);
+  if (typeof qemuLoopIcount === 'string') lines.push(`QEMU -icount loop: ${qemuLoopIcount}`);
+}
+{
+  const v = typeof emuOps !== 'string' ? emuOps : undefined;
+  const q = qemuOps && typeof qemuOps !== 'string' ? qemuOps : undefined;
+  const qi = qemuOpsIcount && typeof qemuOpsIcount !== 'string' ? qemuOpsIcount : undefined;
+  lines.push('ops (guest time; seed targets shadow overhead < 500 us per decision, OTel batch < 10 ms; emulator on its virtual clock):');
+  if (v) {
+    row('shadow overhead mean', v.shadowMeanNs / 1000, q ? q.shadowMeanNs / 1000 : undefined, 'us', 1);
+    row('shadow overhead max', v.shadowMaxNs / 1000, q ? q.shadowMaxNs / 1000 : undefined, 'us', 1);
+    row('decision tick, no shadow', v.tickMeanNs[0] / 1000, q ? q.tickMeanNs[0] / 1000 : undefined, 'us', 1);
+    row('decision tick, shadow', v.tickMeanNs[1] / 1000, q ? q.tickMeanNs[1] / 1000 : undefined, 'us', 1);
+    row('OTel batch (100 spans)', v.batchUs / 1000, q ? q.batchUs / 1000 : undefined, 'ms', 2);
+    row('  of which encoding', v.encodeTicks / 62500, q ? q.encodeTicks / 62500 : undefined, 'ms', 2);
+    lines.push(`  batch size ${v.batchBytes} bytes (emulator), ${q ? q.batchBytes : '-'} bytes (QEMU)`);
+    // Instructions: the emulator's virtual clock counts one tick per retired instruction (62.5 MHz
+    // ticks, 16 ns each); QEMU -icount shift=0 runs one guest ns per instruction.
+    row('shadow overhead mean', v.shadowMeanNs / 16 / 1000, qi ? qi.shadowMeanNs / 1000 : undefined, 'k insns', 1);
+    row('decision tick, shadow', v.tickMeanNs[1] / 16 / 1000, qi ? qi.tickMeanNs[1] / 1000 : undefined, 'k insns', 1);
+    row('OTel batch (100 spans)', v.batchTicks / 1e6, qi ? qi.batchTicks * 16 / 1e6 : undefined, 'M insns', 2);
+    row('  of which encoding', v.encodeTicks / 1e6, qi ? qi.encodeTicks * 16 / 1e6 : undefined, 'M insns', 2);
+    if (v.insnsPerDecision) {
+      const [a, b] = v.insnsPerDecision;
+      lines.push(`  emulator, retired instructions per decision over 3 s of decisions (loop, OTel, drift, idle): ${(a / 1000).toFixed(1)} k without the shadow, ${(b / 1000).toFixed(1)} k with it`);
+    }
+    if (v.flushInsns) lines.push(`  emulator: otelctl flush of ${v.flushInsns.spans} pending spans = ${(v.flushInsns.insns / 1e6).toFixed(2)} M instructions (whole command)`);
+  } else {
+    lines.push(`emulator ops: not measured: ${emuOps}`);
+  }
+  if (typeof qemuOps === 'string') lines.push(`QEMU ops: ${qemuOps}`);
+  if (typeof qemuOpsIcount === 'string') lines.push(`QEMU -icount ops: ${qemuOpsIcount}`);
 }
 if (qemu) {
   const same = cpus.every((c) => Object.keys(emus[c].checks).every((k) => emus[c].checks[k] === qemu.checks[k]));

@@ -266,9 +266,11 @@ export function openStorage(
       if (st.size % BigInt(SECTOR)) throw new Error(`${what} ${path}: size ${st.size} is not a multiple of ${SECTOR} bytes`);
       return st;
     };
-    const open = (path: string, readOnly: boolean, what: string, id: { dev: bigint; ino: bigint }) => {
-      const lock = DiskLock.acquire(path, readOnly ? 'shared' : 'write', what, onNote);
-      if (lock) locks.push(lock);
+    const open = (path: string, readOnly: boolean, what: string, id: { dev: bigint; ino: bigint }, lock = true) => {
+      if (lock) {
+        const l = DiskLock.acquire(path, readOnly ? 'shared' : 'write', what, onNote);
+        if (l) locks.push(l);
+      }
       let s: FileBlockStore;
       try {
         s = new FileBlockStore(path, readOnly);
@@ -304,8 +306,13 @@ export function openStorage(
     if (!o.noDisk) {
       const system = o.disk !== null && disk ? open(o.disk, false, 'disk', disk) : new OverlayBlockStore(new Uint8Array(MEMORY_DISK_MIB << 20));
       virtio[DISK_SLOT] = new VirtioBlk(system, 'sis-system');
+      // The default import disk is the installed seed bundle, only ever read: it is not locked
+      // (no lock directory in the source tree, no stale locks of killed vms to report).
       const importPath = o.importDisk ?? SEED_BUNDLE;
-      virtio[IMPORT_SLOT] = new VirtioBlk(open(importPath, true, 'import disk', imp ?? check(importPath, 'import disk')), 'sis-import');
+      virtio[IMPORT_SLOT] = new VirtioBlk(
+        open(importPath, true, 'import disk', imp ?? check(importPath, 'import disk'), o.importDisk !== null),
+        'sis-import',
+      );
     }
     if (o.events !== null) {
       let write: (b: Uint8Array) => void;

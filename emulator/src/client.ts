@@ -1,7 +1,7 @@
 // EmulatorClient: the only code that talks to the emulator worker. Turns the
 // protocol's requests into promises (id -> resolver map) and its events into
 // callbacks. The dashboard builds on this class.
-import type { FromWorker, InputResult, Requests, RequestName, StartParams, ToWorker, WorkerEvent } from './protocol.ts';
+import type { FromWorker, InputResult, MachineStatus, Requests, RequestName, StartParams, ToWorker, WorkerEvent } from './protocol.ts';
 import type { MachineExit, MachineStats } from './machine.ts';
 
 /** The part of a Worker the client needs (a real Worker, or a test double). */
@@ -68,6 +68,7 @@ export class EmulatorClient {
     const transfer: Transferable[] = [params.kernel, params.wasm];
     if (params.disk) transfer.push(params.disk.image, ...(params.disk.blocks ?? []).map(([, b]) => b));
     if (params.initrd) transfer.push(params.initrd);
+    if (params.importDisk) transfer.push(params.importDisk.image);
     return this.request('start', params, transfer);
   }
 
@@ -91,6 +92,20 @@ export class EmulatorClient {
 
   stats(): Promise<MachineStats> {
     return this.request('stats', {});
+  }
+
+  /** Stops the run loop, keeping the machine (a `paused` event follows). */
+  pause() {
+    return this.request('pause', {});
+  }
+
+  resume() {
+    return this.request('resume', {});
+  }
+
+  /** Statistics, guest uptime and the paused flag. */
+  status(): Promise<MachineStatus> {
+    return this.request('status', {});
   }
 
   /** Resolves when `pattern` appears in the output at or after `from`. */

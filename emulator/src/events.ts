@@ -60,6 +60,8 @@ export interface RegistryModel {
   /** UNIX seconds it was imported. */
   loaded_at: number;
   health?: HealthFigures;
+  /** Why it was marked failed (a shadow abort: "shadow abort: ..."); absent when it was not. */
+  failed?: string;
 }
 
 /** /models/registry.json, and the `registry` member of a registry event. */
@@ -71,7 +73,8 @@ export interface Registry {
   rollback: string | null;
 }
 
-export type RegistryOp = 'provision' | 'swap' | 'rollback' | 'remove' | 'import' | 'health' | 'boot-fallback';
+export type RegistryOp = 'provision' | 'swap' | 'rollback' | 'remove' | 'import' | 'health' | 'boot-fallback'
+  | 'shadow-enable' | 'shadow-disable' | 'shadow-abort' | 'promote';
 
 export interface RegistryEvent extends EventBase {
   t: 'registry';
@@ -89,13 +92,159 @@ export interface RollbackEvent extends EventBase {
   from: string | null;
   to: string | null;
   reason: string;
+  /** Autorollback of a promoted model (shadow.c): what tripped it, and whether the switch worked. */
+  trigger?: 'drift';
+  ok?: boolean;
+  error?: string;
+}
+
+export type ShadowMode = 'off' | 'log' | 'compare' | 'canary10' | 'canary100';
+
+/** The shadow agent's counters, in shadow, abort and promote events. */
+export interface ShadowCounts {
+  compared: number;
+  divergences: number;
+  /** divergences / compared, 6 decimals (0 when nothing was compared). */
+  divergence_rate: number;
+}
+
+/** shadowctl enable / disable / mode / threshold. */
+export interface ShadowEvent extends EventBase, ShadowCounts {
+  t: 'shadow';
+  op: 'enable' | 'disable' | 'mode' | 'threshold';
+  version: string;
+  mode: ShadowMode;
+  threshold: number;
+  predictions: number;
+  canary: number;
+  reason?: string;
+}
+
+/** The automatic abort of a shadow (production untouched). */
+export interface AbortEvent extends EventBase, ShadowCounts {
+  t: 'abort';
+  version: string;
+  mode: ShadowMode;
+  reason: string;
+  threshold: number;
+  /** The decision at which it fired. */
+  trace_id: number;
+  /** The active model, unchanged. "" when the reference policy decides. */
+  production: string;
+  /** The registry now shows it failed and the shadow role empty. */
+  registry_updated: boolean;
+}
+
+export interface PromoteEvent extends EventBase, ShadowCounts {
+  t: 'promote';
+  version: string;
+  from: string;
+  forced: boolean;
+  /** The rollback slot after the promotion ("" if empty). */
+  rollback: string;
+  watch_decisions: number;
+  duration_us: number;
+}
+
+export type DriftLevel = 'ok' | 'warning' | 'alert';
+export type PsiBand = 'stable' | 'moderate' | 'significant';
+
+/** A level change of the confidence or reward window, or a PSI band change of one feature. */
+export type DriftEvent = EventBase & { t: 'drift'; version: string; window: number } & (
+  | { metric: 'confidence' | 'reward'; level: DriftLevel; baseline: number; current: number; delta: number; scale: number; adopted: boolean }
+  | { metric: 'psi'; feature: string; band: PsiBand; psi: number }
+);
+
+/** One OTLP/JSON batch written to /otel (ok) or dropped (not ok). */
+export interface OtelBatchEvent extends EventBase {
+  t: 'otel_batch';
+  ok: boolean;
+  spans: number;
+  file?: string;
+  bytes?: number;
+  error?: string;
+  files: number;
+  duration_us: number;
+  duration_ticks: number;
+  dropped_total: number;
+}
+
+export const ACTION_NAMES = ['none', 'reclaim_caches', 'throttle_workload', 'shed_load', 'backoff_io'] as const;
+export type ActionName = (typeof ACTION_NAMES)[number];
+
+/** One autonomous decision (a summary; `tracectl show ID` has the whole trace). */
+export interface DecisionEvent extends EventBase {
+  t: 'decision';
+  /** The trace id (1, 2, 3, ... per boot). */
+  id: number;
+  /** The decider: a model version, or "reference". */
+  model: string;
+  /** What the decider proposed. */
+  action: ActionName;
+  confidence: number;
+  /** What ran on the workload ("none" included), or "" when nothing ran (overridden or queued). */
+  executed: ActionName | '';
+  overridden: boolean;
+  /** "policy:NAME", "safe_mode", or null. */
+  reason: string | null;
+  /** System health 0-1000 measured at this decision. */
+  health: number;
+  /** The previous decision's id and reward (-1000..1000), now that it is known. */
+  prev_id?: number;
+  prev_reward?: number;
+  /** Decision deadlines skipped before this one (the shell was busy). */
+  missed: number;
+  total_ns: number;
+}
+
+export interface SafeModeEvent extends EventBase {
+  t: 'safe_mode';
+  on: boolean;
+  reason: string;
+  /** Actions still queued at the change (on "off": all of them expire). */
+  pending: number;
+}
+
+export interface PendingEvent extends EventBase {
+  t: 'pending';
+  /** The queue id autoctl approve/deny takes. */
+  id: number;
+  trace_id: number;
+  action: ActionName;
+  confidence: number;
+  /** Entries in the queue with this one. */
+  queued: number;
+}
+
+export interface ApprovalEvent extends EventBase {
+  t: 'approval';
+  id: number;
+  trace_id: number;
+  action: ActionName;
+  result: 'approved' | 'denied' | 'expired';
+}
+
+export interface IncidentEvent extends EventBase {
+  t: 'incident';
+  /** "INC-YYYYMMDD-NNN", or "" if it was dropped before it got a number. */
+  id: string;
+  path: string;
+  traces: number;
+  bytes: number;
+  result: 'written' | 'dropped';
+  /** Why it was dropped. */
+  error?: string;
+  /** Older bundles retention removed after this one was written. */
+  removed: number;
 }
 
 export interface UnknownEvent extends EventBase {
   [member: string]: unknown;
 }
 
-export type KnownEvent = BootEvent | LogEvent | RegistryEvent | HealthEvent | RollbackEvent;
+export type KnownEvent = BootEvent | LogEvent | RegistryEvent | HealthEvent | RollbackEvent | DecisionEvent
+  | SafeModeEvent | PendingEvent | ApprovalEvent | IncidentEvent
+  | ShadowEvent | AbortEvent | PromoteEvent | DriftEvent | OtelBatchEvent;
 export type SisEvent = KnownEvent | UnknownEvent;
 
 export class EventError extends Error {}
@@ -142,9 +291,17 @@ export function checkRegistry(r: unknown, where = 'registry'): Registry {
       throw new EventError(`${w}: status ${mo.status}`);
     }
     if (mo.health !== undefined) checkHealth(mo.health as Obj, `${w}.health`);
+    if (mo.failed !== undefined) need(mo, 'failed', 'string', w);
   }
   for (const k of ['active', 'shadow', 'rollback']) nullableString(o, k, where);
   return o as unknown as Registry;
+}
+
+function action(o: Obj, key: string, where: string, emptyOk: boolean): void {
+  const v = o[key];
+  if (!((ACTION_NAMES as readonly unknown[]).includes(v) || (emptyOk && v === ''))) {
+    throw new EventError(`${where}: ${key} ${JSON.stringify(v)} is not an action`);
+  }
 }
 
 /** Parses one event line; throws EventError when it is not a valid event. */
@@ -185,6 +342,67 @@ export function parseEvent(line: string): SisEvent {
       nullableString(o, 'from', where);
       nullableString(o, 'to', where);
       need(o, 'reason', 'string', where);
+      break;
+    case 'shadow':
+    case 'abort':
+    case 'promote':
+      need(o, 'version', 'string', where);
+      for (const k of ['compared', 'divergences', 'divergence_rate']) need(o, k, 'number', where);
+      if (o.t === 'abort') {
+        need(o, 'reason', 'string', where);
+        need(o, 'trace_id', 'number', where);
+      }
+      if (o.t === 'promote') need(o, 'forced', 'boolean', where);
+      break;
+    case 'drift':
+      need(o, 'metric', 'string', where);
+      need(o, 'version', 'string', where);
+      if (o.metric === 'psi') {
+        need(o, 'psi', 'number', where);
+        if (!['stable', 'moderate', 'significant'].includes(o.band as string)) throw new EventError(`${where}: band ${JSON.stringify(o.band)}`);
+      } else {
+        for (const k of ['baseline', 'current', 'delta']) need(o, k, 'number', where);
+        if (!['ok', 'warning', 'alert'].includes(o.level as string)) throw new EventError(`${where}: level ${JSON.stringify(o.level)}`);
+      }
+      break;
+    case 'otel_batch':
+      need(o, 'ok', 'boolean', where);
+      need(o, 'spans', 'number', where);
+      if (o.ok) need(o, 'file', 'string', where);
+      else need(o, 'error', 'string', where);
+      break;
+    case 'decision':
+      for (const k of ['id', 'confidence', 'health', 'missed', 'total_ns']) need(o, k, 'number', where);
+      need(o, 'model', 'string', where);
+      need(o, 'overridden', 'boolean', where);
+      action(o, 'action', where, false);
+      action(o, 'executed', where, true);
+      nullableString(o, 'reason', where);
+      if ((o.prev_id === undefined) !== (o.prev_reward === undefined)) throw new EventError(`${where}: prev_id without prev_reward`);
+      if (o.prev_id !== undefined) {
+        need(o, 'prev_id', 'number', where);
+        need(o, 'prev_reward', 'number', where);
+      }
+      break;
+    case 'safe_mode':
+      need(o, 'on', 'boolean', where);
+      need(o, 'reason', 'string', where);
+      need(o, 'pending', 'number', where);
+      break;
+    case 'pending':
+      for (const k of ['id', 'trace_id', 'confidence', 'queued']) need(o, k, 'number', where);
+      action(o, 'action', where, false);
+      break;
+    case 'approval':
+      for (const k of ['id', 'trace_id']) need(o, k, 'number', where);
+      action(o, 'action', where, false);
+      if (!['approved', 'denied', 'expired'].includes(o.result as string)) throw new EventError(`${where}: result ${JSON.stringify(o.result)}`);
+      break;
+    case 'incident':
+      for (const k of ['id', 'path', 'result']) need(o, k, 'string', where);
+      for (const k of ['traces', 'bytes', 'removed']) need(o, k, 'number', where);
+      if (o.result !== 'written' && o.result !== 'dropped') throw new EventError(`${where}: result ${JSON.stringify(o.result)}`);
+      if (o.result === 'dropped') need(o, 'error', 'string', where);
       break;
     default:
       break;

@@ -526,6 +526,12 @@ export class Machine {
     return { ...p, runMs: this.runMs, msInterp: Math.max(0, this.runMs - p.msInJit - p.compileMs) };
   }
 
+  /** Guest microseconds since boot: the generic timer's counter (CNTPCT_EL0). */
+  uptimeUs(): number {
+    const cnt = this.core.counterTicks ? this.core.counterTicks() : Number(this.core.getSysreg(3, 3, 14, 0, 1));
+    return (cnt / CNTFRQ) * 1e6;
+  }
+
   /** Asks a running run() to settle with code 4 ("stopped") at the next slice boundary. */
   stop(): void {
     this.stopRequested = true;

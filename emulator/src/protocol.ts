@@ -3,7 +3,7 @@
 // Requests carry an id; the worker answers each with exactly one `reply`
 // (ok with a value, or an error as data). Events (`uart`, `exit`, `reset`,
 // `undefined`, `guestError`, `events`, `diskFlush`, `inputOverrun`,
-// `inputDrained`) are pushed by the worker at any time.
+// `inputDrained`, `paused`, `resumed`) are pushed by the worker at any time.
 
 import type { ClockName } from './core.ts';
 import type { MachineExit, MachineStats } from './machine.ts';
@@ -34,6 +34,8 @@ export interface StartParams {
   events?: boolean;
   /** Bytes of UART input that may wait for the guest (default 65536). */
   inputQueueBytes?: number;
+  /** The import disk (the kernel's blk1, virtio slot 30), read-only: e.g. a model bundle (ustar). */
+  importDisk?: { image: ArrayBuffer };
 }
 
 /**
@@ -47,6 +49,14 @@ export interface InputResult {
   capacity: number;
 }
 
+/** What `status` answers: the statistics plus the guest's clock and whether the run loop is paused. */
+export interface MachineStatus {
+  stats: MachineStats;
+  /** Guest microseconds since boot (the generic timer's counter). */
+  uptimeUs: number;
+  paused: boolean;
+}
+
 /** Request name -> [params, result]. */
 export interface Requests {
   start: [StartParams, { ramBytes: number; entry: number; dtb: number }];
@@ -54,6 +64,11 @@ export interface Requests {
   stop: [Record<string, never>, MachineExit | null];
   reset: [Record<string, never>, null];
   stats: [Record<string, never>, MachineStats];
+  /** Stops the run loop at the next slice boundary, keeping the machine (no `exit` event). */
+  pause: [Record<string, never>, null];
+  /** Runs a paused machine on. */
+  resume: [Record<string, never>, null];
+  status: [Record<string, never>, MachineStatus];
 }
 export type RequestName = keyof Requests;
 
@@ -79,7 +94,10 @@ export type WorkerEvent =
   /** An `input` request did not fit in the UART input queue: none of its `rejected` bytes were queued. */
   | { kind: 'inputOverrun'; rejected: number; pending: number; capacity: number }
   /** After an overrun: the input queue has emptied (the guest read everything), send again. */
-  | { kind: 'inputDrained'; capacity: number };
+  | { kind: 'inputDrained'; capacity: number }
+  /** The run loop stopped on a `pause` request (the machine is kept). */
+  | { kind: 'paused'; stats: MachineStats }
+  | { kind: 'resumed' };
 
 export type FromWorker = Reply | WorkerEvent;
 export type ToWorker = Request;

@@ -4,7 +4,7 @@
 /// <reference lib="webworker" />
 import { InputOverrunError, Machine, type MachineExit } from './machine.ts';
 import { OverlayBlockStore } from './devices/overlay-block-store.ts';
-import { VirtioBlk } from './devices/virtio-blk.ts';
+import { MemoryBlockStore, VirtioBlk } from './devices/virtio-blk.ts';
 import { VirtioConsole } from './devices/virtio-console.ts';
 import type { VirtioBackend } from './devices/virtio-mmio.ts';
 import type { FromWorker, Reply, Request, Requests, ToWorker } from './protocol.ts';
@@ -13,6 +13,9 @@ declare const self: DedicatedWorkerGlobalScope;
 
 let machine: Machine | null = null;
 let running: Promise<MachineExit> | null = null;
+/** Set while a `pause` request stops the run loop: its "stopped" exit is a pause, not an end. */
+let pausing = false;
+let paused = false;
 let uartChunks: Uint8Array[] = [];
 let flushScheduled = false;
 /** An inputOverrun was reported and its inputDrained is not sent yet. */
@@ -36,6 +39,24 @@ function flushUart(): void {
   post({ kind: 'uart', data }, [data.buffer]);
 }
 
+/** Runs the machine until it ends (an `exit` event) or a pause (a `paused` event). */
+function runLoop(m: Machine): void {
+  running = m.run().then((exit) => {
+    flushUart();
+    const wasPause = pausing && exit.code === 4;
+    pausing = false;
+    if (wasPause) {
+      paused = true;
+      post({ kind: 'paused', stats: m.stats() });
+      return exit;
+    }
+    post({ kind: 'exit', exit, stats: m.stats() });
+    machine = null;
+    running = null;
+    return exit;
+  });
+}
+
 const handlers: { [K in keyof Requests]: (p: Requests[K][0]) => Promise<Requests[K][1]> } = {
   async start(p) {
     if (machine) throw new Error('the machine is already started');
@@ -51,6 +72,7 @@ const handlers: { [K in keyof Requests]: (p: Requests[K][0]) => Promise<Requests
       store.load((p.disk.blocks ?? []).map(([b, d]) => [b, new Uint8Array(d)]));
       virtio[31] = new VirtioBlk(store, 'sis-system');
     }
+    if (p.importDisk) virtio[30] = new VirtioBlk(new MemoryBlockStore(new Uint8Array(p.importDisk.image), true), 'sis-import');
     if (p.events) virtio[29] = new VirtioConsole((data) => post({ kind: 'events', data: data.slice() }));
     const m = await Machine.create({
       virtio,
@@ -75,13 +97,8 @@ const handlers: { [K in keyof Requests]: (p: Requests[K][0]) => Promise<Requests
       onGuestError: (message) => post({ kind: 'guestError', message }),
     });
     machine = m;
-    running = m.run().then((exit) => {
-      flushUart();
-      post({ kind: 'exit', exit, stats: m.stats() });
-      machine = null;
-      running = null;
-      return exit;
-    });
+    paused = false;
+    runLoop(m);
     return { ramBytes: m.ramBytes, entry: 0x4000_0000 + m.plan.entryOffset, dtb: 0x4000_0000 + m.plan.dtbOffset };
   },
   async input(p) {
@@ -105,8 +122,38 @@ const handlers: { [K in keyof Requests]: (p: Requests[K][0]) => Promise<Requests
   },
   async stop() {
     if (!machine || !running) return null;
+    if (paused) {
+      // A paused machine has no run loop left to stop: end it here.
+      const m = machine;
+      machine = null;
+      running = null;
+      paused = false;
+      const exit: MachineExit = { code: 4, reason: 'stopped by the host' };
+      post({ kind: 'exit', exit, stats: m.stats() });
+      return exit;
+    }
     machine.stop();
     return running;
+  },
+  async pause() {
+    if (!machine || !running) throw new Error('the machine is not running');
+    if (paused) return null;
+    pausing = true;
+    machine.stop();
+    await running;
+    return null;
+  },
+  async resume() {
+    if (!machine) throw new Error('the machine is not running');
+    if (!paused) return null;
+    paused = false;
+    runLoop(machine);
+    post({ kind: 'resumed' });
+    return null;
+  },
+  async status() {
+    if (!machine) throw new Error('the machine is not running');
+    return { stats: machine.stats(), uptimeUs: machine.uptimeUs(), paused };
   },
   async reset() {
     if (!machine) throw new Error('the machine is not running');

@@ -56,6 +56,9 @@ uint64_t timer_counter(void);   /* CNTVCT_EL0 */
 uint64_t timer_freq(void);      /* CNTFRQ_EL0 */
 uint64_t timer_us(void);        /* microseconds since boot */
 uint64_t timer_ticks(void);     /* periodic interrupts taken */
+uint64_t timer_late_ticks(void); /* ticks taken > 1/10 period late, plus periods skipped */
+void cpu_idle_wfi(void);        /* WFI (IRQs masked by the caller), time asleep counted idle */
+uint64_t cpu_idle_ns(void);     /* guest ns spent in cpu_idle_wfi since boot */
 void timer_stop(void);
 
 /* ---- arch/psci.c ---- */
@@ -132,6 +135,7 @@ bool blk_readonly(int disk);
 int blk_read(int disk, uint64_t lba, uint32_t count, void *buf);          /* 0 or -errno */
 int blk_write(int disk, uint64_t lba, uint32_t count, const void *buf);   /* 0 or -errno */
 int blk_flush(int disk);                                                  /* 0 or -errno */
+void blk_io_stats(uint64_t *requests, uint64_t *errors, uint64_t *busy_ns); /* since boot */
 int cmd_blk(int argc, char **argv);
 
 /* ---- drivers/virtio_console.c ---- */
@@ -199,6 +203,14 @@ int vprintf(const char *fmt, va_list ap);
 int snprintf(char *buf, size_t n, const char *fmt, ...) PRINTF_LIKE(3, 4);
 int vsnprintf(char *buf, size_t n, const char *fmt, va_list ap);
 void panic(const char *fmt, ...) PRINTF_LIKE(1, 2) NORETURN;
+
+/* ---- lib/klog.c ---- */
+#define KLOG_LINES 256
+#define KLOG_WIDTH 160
+void klog_putc(char c);
+void klog_write(const char *prefix, const char *text);  /* one line: prefix + text */
+uint64_t klog_total(void);      /* lines completed since boot */
+bool klog_line(uint32_t i, uint64_t *ts_us, const char **text);  /* i-th newest; read, not drained */
 
 /* ---- lib/string.c ---- */
 void *memcpy(void *dst, const void *src, size_t n);
@@ -442,6 +454,7 @@ struct reg_model {
     uint64_t loaded_at;     /* UNIX seconds it was imported */
     bool has_health;
     struct health health;
+    char failed[160];       /* why it was marked failed (a shadow abort), "" if not */
 };
 struct registry {
     bool on_disk;           /* registry.json exists (else: nothing provisioned) */
@@ -480,6 +493,9 @@ struct model *model_active(void);           /* with a reference: model_put when 
 int model_cmd_load(const char *v);
 int model_cmd_health(const char *v);
 int model_cmd_swap(const char *v);
+/* Verify, health-gate and activate v in one registry commit (history op `op`); then a health event. */
+int model_switch(const char *op, const char *v, const char *new_rollback, const char *reason,
+                 struct health *h, struct perr *e);
 int model_cmd_rollback(void);
 int model_cmd_remove(const char *v);
 int model_cmd_import(const char *what);    /* NULL: list the import disk */
@@ -487,6 +503,19 @@ void model_boot(void);
 
 /* ---- shell/cmd_model.c ---- */
 int cmd_modelctl(int argc, char **argv);
+
+/* ---- ai/autonomy.c (the rest: trace/trace.h) ---- */
+void auto_init(void);
+void auto_idle(void);           /* every idle wait calls it: runs the decision tick when due */
+int cmd_autoctl(int argc, char **argv);
+int cmd_sleep(int argc, char **argv);
+
+/* ---- ai/workload.c (the rest: trace/trace.h) ---- */
+int cmd_stress(int argc, char **argv);
+int cmd_chaos(int argc, char **argv);
+
+/* ---- trace/cmd_trace.c ---- */
+int cmd_tracectl(int argc, char **argv);
 
 /* ---- lib/selftest.c ---- */
 int selftest_run(const char *only);  /* returns number of failures */
@@ -519,5 +548,106 @@ int cmd_fsbench(int argc, char **argv);
 
 /* ---- shell/crash.c ---- */
 int cmd_crash(int argc, char **argv);
+
+/* ---- otel/otlp.c ---- */
+#define OTEL_DIR "/otel"
+#define OTEL_BATCH 100          /* spans per file */
+#define OTEL_KEEP 64            /* files kept in /otel (about 90 KB each); the oldest go first */
+#define OTEL_MAX_ATTRS 24
+#define OTEL_MAX_EVENTS 8
+#define OTEL_EV_ATTRS 4
+enum { OTEL_STR = 1, OTEL_INT, OTEL_DOUBLE, OTEL_BOOL };
+enum { OTEL_KIND_INTERNAL = 1 };                        /* SpanKind */
+enum { OTEL_STATUS_UNSET = 0, OTEL_STATUS_OK = 1, OTEL_STATUS_ERROR = 2 };  /* Status.code */
+struct otel_kv {
+    const char *key;            /* a string constant */
+    uint8_t type, decimals;     /* OTEL_DOUBLE: i / 10^decimals, written exactly */
+    int64_t i;
+    char s[72];
+};
+struct otel_event {
+    char name[40];
+    uint64_t t_ns;
+    uint8_t nattr;
+    struct otel_kv attr[OTEL_EV_ATTRS];
+};
+struct otel_span {
+    uint8_t trace_id[16], span_id[8], parent_id[8];
+    bool has_parent;
+    char name[40];
+    uint8_t kind, status;
+    char status_msg[64];
+    uint64_t start_ns, end_ns;  /* Unix nanoseconds */
+    uint8_t nattr, nevent;
+    struct otel_kv attr[OTEL_MAX_ATTRS];
+    struct otel_event ev[OTEL_MAX_EVENTS];
+};
+struct otel_stats {
+    uint64_t spans, spans_dropped, attrs_dropped, batches, batches_failed, bytes, files_removed;
+    uint64_t last_us, last_ticks, last_bytes, last_encode_ticks;
+    uint32_t pending, files, next_seq;
+    char last_error[96];
+};
+void otel_init(void);           /* after the filesystem: the clock anchor, the next file number */
+uint64_t otel_ns(uint64_t counter);     /* a CNTVCT reading as Unix nanoseconds */
+uint64_t otel_now_ns(void);
+void otel_trace_id(uint64_t decision_id, uint8_t out[16]);
+void otel_span_id(const uint8_t trace_id[16], uint32_t n, uint8_t out[8]);
+/* One span at a time: open (a slot of the batch), fill, close. n numbers it in its trace;
+ * times are Unix nanoseconds. Closing the 100th span of a batch writes the batch. */
+struct otel_span *otel_span_open(const uint8_t trace_id[16], uint32_t n, const uint8_t *parent,
+                                 const char *name, uint64_t start_ns);
+void otel_span_close(struct otel_span *s, uint64_t end_ns);
+void otel_kv_str(struct otel_kv *kv, uint8_t *n, uint8_t max, const char *key, const char *v);
+void otel_kv_int(struct otel_kv *kv, uint8_t *n, uint8_t max, const char *key, int64_t v);
+void otel_kv_fixed(struct otel_kv *kv, uint8_t *n, uint8_t max, const char *key, int64_t v, int decimals);
+void otel_kv_bool(struct otel_kv *kv, uint8_t *n, uint8_t max, const char *key, bool v);
+#define OTEL_SPAN_ATTR(s) (s)->attr, &(s)->nattr, OTEL_MAX_ATTRS
+#define OTEL_EV_ATTR(e) (e)->attr, &(e)->nattr, OTEL_EV_ATTRS
+struct otel_event *otel_event_add(struct otel_span *s, const char *name, uint64_t t_ns);
+void otel_set_status(struct otel_span *s, int code, const char *msg);
+size_t otlp_encode(const struct otel_span *spans, uint32_t n, char *buf, size_t cap);
+int otel_flush(void);           /* write the pending spans as one file; 0 or -errno (dropped) */
+void otel_get_stats(struct otel_stats *out);
+int cmd_otelctl(int argc, char **argv);
+
+/* ---- otel/drift.c ---- */
+#define DRIFT_WINDOW 100
+#define DRIFT_BINS 10
+#define DRIFT_REWARD_SCALE 2000     /* rewards are milli-units in [-1000, 1000] */
+struct drift_view {
+    char version[MODEL_NAME_MAX + 1];
+    bool have_base, adopted;
+    uint32_t captured, window, reward_window;
+    int64_t conf_base_milli, conf_cur_milli, reward_base_milli, reward_cur_milli;  /* x1000 */
+    int conf_level, reward_level;   /* 0 ok, 1 warning, 2 alert */
+    uint64_t decisions, alerts, warnings;
+    int64_t psi_ppm[MODEL_INPUTS];
+    int psi_band[MODEL_INPUTS];     /* 0 stable, 1 moderate, 2 significant */
+};
+double drift_ln(double x);
+int drift_bin(float x);
+int64_t drift_psi_ppm(const uint16_t *ref, uint32_t nref, const uint16_t *cur, uint32_t ncur);
+const char *drift_level_name(int level);
+/* One decision of model `version`: returns its level (2 = an alert began at this decision). */
+int drift_observe(const char *version, uint32_t conf, bool reward_valid, int32_t reward,
+                  const float x[MODEL_INPUTS]);
+void drift_reset(void);         /* a new baseline capture */
+void drift_adopt(const char *version, const uint32_t *conf, uint32_t nconf);  /* promotion */
+uint32_t drift_window_conf(uint32_t *out, uint32_t max);
+void drift_get(struct drift_view *v);
+int cmd_driftctl(int argc, char **argv);
+
+/* ---- shadow/shadow.c ---- */
+enum { SHADOW_OFF = 0, SHADOW_LOG, SHADOW_COMPARE, SHADOW_CANARY10, SHADOW_CANARY100 };
+uint64_t shadow_mix(uint64_t x);            /* splitmix64 finalizer */
+bool shadow_canary_pick(uint64_t trace_id); /* shadow_mix(id) % 100 < 10 */
+const char *shadow_mode_name(int m);
+int shadow_enable(const char *v);
+int shadow_disable(void);
+void shadow_boot(void);                     /* after model_boot: clear a stale shadow role */
+void drift_alert_hook(const char *version, const char *why);  /* promotion watch, autorollback */
+int shadow_autorollback(int argc, char **argv);  /* autoctl autorollback [on|off] (argv[0] = "autorollback") */
+int cmd_shadowctl(int argc, char **argv);
 
 #endif

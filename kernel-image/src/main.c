@@ -142,6 +142,13 @@ void kmain(void *dtb)
 #ifdef CONFIG_MODEL_LIFECYCLE
     model_boot();
 #endif
+#if defined(CONFIG_SHADOW_MODE) && defined(CONFIG_MODEL_LIFECYCLE)
+    shadow_boot();
+#endif
+#ifdef CONFIG_OTEL
+    otel_init();
+#endif
+    auto_init();
     printf("Type 'help' for the list of commands.\n");
     shell_run();
 }

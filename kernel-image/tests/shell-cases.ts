@@ -31,7 +31,7 @@ export interface ShellCase {
 export const COMMANDS = [
   'help', 'version', 'uptime', 'date', 'mem', 'echo', 'dtb', 'virtio', 'blk',
   'ls', 'cat', 'stat', 'sha256', 'mkdir', 'rm', 'rmdir', 'mv', 'ln', 'write', 'sync', 'df', 'diskctl', 'fsbench',
-  'modelctl', 'selftest', 'bench', 'crash', 'reboot', 'poweroff',
+  'modelctl', 'autoctl', 'tracectl', 'stress', 'chaos', 'sleep', 'shadowctl', 'otelctl', 'driftctl', 'selftest', 'bench', 'crash', 'reboot', 'poweroff',
 ];
 
 export const HALTED = 'sis: machine halted after a crash';

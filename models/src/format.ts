@@ -324,13 +324,18 @@ export function ascii(s: string): Uint8Array {
   return out;
 }
 
+// hex/fromHex without Node's Buffer: the dashboard runs this module in the browser.
 export function hex(b: Uint8Array): string {
-  return Buffer.from(b.buffer, b.byteOffset, b.length).toString('hex');
+  let s = '';
+  for (const x of b) s += x.toString(16).padStart(2, '0');
+  return s;
 }
 
 export function fromHex(s: string): Uint8Array {
   if (!/^([0-9a-f]{2})*$/.test(s)) throw new Error(`not lowercase hex: ${JSON.stringify(s.slice(0, 20))}`);
-  return new Uint8Array(Buffer.from(s, 'hex'));
+  const out = new Uint8Array(s.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(s.slice(2 * i, 2 * i + 2), 16);
+  return out;
 }
 
 function hasMagic(bytes: Uint8Array, magic: string): boolean {

@@ -1,4 +1,4 @@
-// The console page in headless Debian Chromium: vite builds web/ into a temp
+// The console page (web/console.html: the plain UART console beside the dashboard) in headless Debian Chromium: vite builds web/ into a temp
 // folder, a static server serves it on 127.0.0.1, the page boots the kernel in
 // the emulator's Web Worker; we wait for the prompt, type `help`, check the
 // answer and the statistics, then power the machine off.
@@ -62,7 +62,7 @@ describe.skipIf(!existsSync(CHROMIUM))('console page in Chromium', () => {
     const page = await browser!.newPage();
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(cpu === 'jit' ? `${url}?cpu=jit` : url);
+    await page.goto(cpu === 'jit' ? `${url}console.html?cpu=jit` : `${url}console.html`);
     const term = page.locator('#term');
     await expect.poll(() => term.textContent(), { timeout: 90_000, interval: 250 }).toContain('sis> ');
     await page.fill('#line', 'help');

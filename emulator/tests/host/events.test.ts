@@ -10,15 +10,54 @@ const LINES = [
   `{"v":1,"t":"registry","ts_us":6,"op":"swap","registry":{"format":1,"models":[${MODEL}],"active":"v1.0.0","shadow":null,"rollback":null}}`,
   '{"v":1,"t":"rollback","ts_us":7,"from":"v1.1.0","to":null,"reason":"r"}',
   '{"v":1,"t":"log","ts_us":8,"level":"error","msg":"m"}',
-  '{"v":1,"t":"decision","ts_us":9,"anything":1}',
+  '{"v":1,"t":"future_type","ts_us":9,"anything":1}',
+  '{"v":1,"t":"abort","ts_us":10,"version":"v2.0.0-shifted","mode":"compare","reason":"r","compared":20,"divergences":20,"divergence_rate":1.000000,"threshold":20,"trace_id":20,"production":"v1.0.0","registry_updated":true}',
+  '{"v":1,"t":"drift","ts_us":11,"metric":"psi","feature":"cpu_usage","band":"moderate","version":"v1.0.0","psi":0.105045,"window":100}',
+  '{"v":1,"t":"otel_batch","ts_us":12,"ok":false,"spans":100,"error":"writing batch: ENOSPC","files":3,"duration_us":1,"duration_ticks":62,"dropped_total":100}',
+];
+
+// Real lines of the decision loop (docs/EVENTS.md).
+const LOOP = [
+  '{"v":1,"t":"decision","ts_us":7115536,"id":26,"model":"v1.0.0","action":"throttle_workload","confidence":999,"executed":"throttle_workload","overridden":false,"reason":null,"health":100,"prev_id":25,"prev_reward":-230,"missed":1,"total_ns":198496}',
+  '{"v":1,"t":"decision","ts_us":7,"id":1,"model":"reference","action":"none","confidence":1000,"executed":"none","overridden":false,"reason":null,"health":1000,"missed":0,"total_ns":22480}',
+  '{"v":1,"t":"decision","ts_us":8,"id":2,"model":"v1.0.0","action":"reclaim_caches","confidence":725,"executed":"","overridden":true,"reason":"safe_mode","health":467,"prev_id":1,"prev_reward":0,"missed":0,"total_ns":183856}',
+  '{"v":1,"t":"safe_mode","ts_us":12011230,"on":true,"reason":"operator","pending":0}',
+  '{"v":1,"t":"pending","ts_us":49238950,"id":889,"trace_id":908,"action":"reclaim_caches","confidence":726,"queued":16}',
+  '{"v":1,"t":"approval","ts_us":49238879,"id":873,"trace_id":892,"action":"reclaim_caches","result":"expired"}',
+  '{"v":1,"t":"incident","ts_us":4810632,"id":"INC-20261201-001","path":"/incidents/INC-20261201-001.json","traces":2,"bytes":9623,"result":"written","removed":0}',
+  '{"v":1,"t":"incident","ts_us":5,"id":"INC-20261201-007","path":"/incidents/INC-20261201-007.json","traces":32,"bytes":0,"result":"dropped","error":"ENOSPC","removed":0}',
 ];
 
 describe('event schema v1', () => {
   it('parses the kernel event types and keeps unknown types', () => {
     const ev = parseEvents(LINES.join('\n') + '\n\n');
-    expect(ev.map((e) => e.t)).toEqual(['boot', 'health', 'registry', 'rollback', 'log', 'decision']);
+    expect(ev.map((e) => e.t)).toEqual(['boot', 'health', 'registry', 'rollback', 'log', 'future_type', 'abort', 'drift', 'otel_batch']);
     const r = ev[2];
     expect(isEvent(r, 'registry') && r.registry.models[0].health?.test_accuracy).toBe(0.982);
+  });
+
+  it('parses the decision loop events', () => {
+    const ev = parseEvents(LOOP.join('\n'));
+    expect(ev.map((e) => e.t)).toEqual(['decision', 'decision', 'decision', 'safe_mode', 'pending', 'approval', 'incident', 'incident']);
+    const d = ev[0];
+    expect(isEvent(d, 'decision') && d.prev_reward).toBe(-230);
+    const i = ev[7];
+    expect(isEvent(i, 'incident') && i.error).toBe('ENOSPC');
+  });
+
+  it('refuses malformed decision loop events', () => {
+    const bad: [string, RegExp][] = [
+      [LOOP[0].replace('"action":"throttle_workload"', '"action":"panic"'), /action "panic"/],
+      [LOOP[0].replace('"executed":"throttle_workload"', '"executed":"x"'), /executed/],
+      [LOOP[0].replace(',"prev_reward":-230', ''), /prev_id without prev_reward/],
+      [LOOP[0].replace('"reason":null', '"reason":3'), /reason/],
+      [LOOP[3].replace('"on":true', '"on":"yes"'), /member on/],
+      [LOOP[4].replace('"trace_id":908', '"trace_id":"908"'), /trace_id/],
+      [LOOP[5].replace('"result":"expired"', '"result":"later"'), /result/],
+      [LOOP[7].replace(',"error":"ENOSPC"', ''), /member error/],
+      [LOOP[6].replace('"result":"written"', '"result":"maybe"'), /result/],
+    ];
+    for (const [line, re] of bad) expect(() => parseEvent(line), line).toThrow(re);
   });
 
   it('refuses malformed events with the member that is wrong', () => {

@@ -1,4 +1,4 @@
-// Debian's Linux in the browser: the console page (web/) in headless Debian
+// Debian's Linux in the browser: the console page (web/console.html) in headless Debian
 // Chromium boots the user-supplied kernel and busybox initramfs given in its
 // URL (?kernel=...&initrd=...) in the emulator's Web Worker, reaches the
 // shell and answers a command. The wall time to the prompt is printed.
@@ -62,7 +62,7 @@ describe.skipIf(!existsSync(CHROMIUM) || !haveCore() || !haveApt)('Debian Linux 
     page.on('pageerror', (e) => errors.push(e.message));
     const q = new URLSearchParams({ kernel: '/linux/Image', initrd: '/linux/initrd', mem: '256', seed: '1', clock: 'virtual', append: 'console=ttyAMA0 panic=-1 nokaslr' });
     const t0 = Date.now();
-    await page.goto(`${url}?${q}`);
+    await page.goto(`${url}console.html?${q}`);
     const term = page.locator('#term');
     await expect.poll(() => term.textContent(), { timeout: 600_000, interval: 500 }).toMatch(/SIS-INIT-READY[\s\S]*\/ # /);
     console.log(`linux ${version} in Chromium: prompt after ${Date.now() - t0} ms`);

@@ -11,13 +11,21 @@
 #include "cpu.h"
 
 static uint64_t period, next_deadline;
-static volatile uint64_t ticks;
+static volatile uint64_t ticks, late;
+static uint64_t idle;
 
+/*
+ * A tick is late when its interrupt is taken more than a tenth of a period
+ * after its deadline (interrupts were masked, or the host stalled us); the
+ * periods skipped over count as late ticks too.
+ */
 static void timer_tick(void)
 {
     ticks++;
-    next_deadline += period;
     uint64_t now = read_sysreg(cntvct_el0);
+    if (now > next_deadline && now - next_deadline > period / 10)
+        late += 1 + (now - next_deadline) / period;
+    next_deadline += period;
     if (next_deadline <= now)       /* missed ticks (e.g. a paused VM): skip ahead */
         next_deadline = now + period;
     write_sysreg(cntv_cval_el0, next_deadline);
@@ -61,4 +69,23 @@ uint64_t timer_us(void)
 uint64_t timer_ticks(void)
 {
     return ticks;
+}
+
+uint64_t timer_late_ticks(void)
+{
+    return late;
+}
+
+/* WFI with IRQs masked by the caller; the time asleep counts as idle. */
+void cpu_idle_wfi(void)
+{
+    uint64_t t0 = read_sysreg(cntvct_el0);
+    wfi();
+    isb();
+    idle += read_sysreg(cntvct_el0) - t0;
+}
+
+uint64_t cpu_idle_ns(void)
+{
+    return idle * 1000000000ull / timer_freq();
 }

@@ -57,6 +57,7 @@ static bool rx_irq;         /* the RX interrupt is registered (GIC up) */
 static bool rx_paused;      /* ring was full: RX/RT masked until the shell catches up */
 static volatile uint8_t ring[RING];
 static volatile uint32_t head, tail;   /* head: next write (IRQ), tail: next read */
+static uint32_t lost_rx;
 
 /*
  * Move bytes from the holding register into the ring while it has room.
@@ -158,7 +159,11 @@ int uart_getc(void)
         return (uint8_t)mmio_read32(base + DR);
     }
     for (;;) {
+        if (head == tail)
+            auto_idle();        /* the decision loop runs while the shell waits */
         irq_disable();
+        if (head == tail && !(mmio_read32(base + FR) & FR_RXFE))
+            lost_rx++, drain_rx();  /* a byte whose interrupt we never saw */
         if (head != tail) {
             uint8_t c = ring[tail % RING];
             tail++;
@@ -166,7 +171,7 @@ int uart_getc(void)
             irq_enable();
             return c;
         }
-        wfi();
+        cpu_idle_wfi();
         irq_enable();
         isb();
     }

@@ -116,6 +116,16 @@ bool blk_readonly(int disk)
     return k && (k->features & F_RO);
 }
 
+/* Request times for the decision loop's telemetry (every disk, every request). */
+static uint64_t io_reqs, io_errs, io_ticks;
+
+void blk_io_stats(uint64_t *requests, uint64_t *errors, uint64_t *busy_ns)
+{
+    *requests = io_reqs;
+    *errors = io_errs;
+    *busy_ns = io_ticks * 1000000000ull / timer_freq();
+}
+
 static int request(struct disk *k, uint32_t type, uint64_t lba, void *buf, uint32_t count)
 {
     k->hdr->type = type;
@@ -128,7 +138,12 @@ static int request(struct disk *k, uint32_t type, uint64_t lba, void *buf, uint3
     if (count)
         bufs[n++] = (struct virtq_buf){ buf, count * 512u, type == T_IN };
     bufs[n++] = (struct virtq_buf){ (void *)k->status, 1, true };
+    uint64_t t0 = timer_counter();
     int r = virtq_call(&k->q, bufs, n, NULL);
+    io_ticks += timer_counter() - t0;
+    io_reqs++;
+    if (r || *k->status != S_OK)
+        io_errs++;
     if (r == -110)
         k->error = r;   /* the device still owns the chain: stop using this disk */
     if (r)

@@ -330,7 +330,7 @@ int virtq_call(struct virtq *q, const struct virtq_buf *bufs, int n, uint32_t *w
             /* Masked check-then-WFI: an interrupt arriving in between still wakes us. */
             irq_disable();
             if (q->used->idx == q->last_used)
-                wfi();
+                cpu_idle_wfi();
             irq_enable();
         }
     }

@@ -210,6 +210,9 @@ void event_log(const char *level, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
+    char tag[16];
+    snprintf(tag, sizeof(tag), "[%s] ", level);
+    klog_write(tag, msg);
     struct json j;
     event_begin(&j, line, sizeof(line), "log");
     json_str(&j, "level", level);

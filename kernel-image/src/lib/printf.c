@@ -19,6 +19,7 @@ struct sink {
 static void put_uart(struct sink *s, char c)
 {
     uart_putc(c);
+    klog_putc(c);
     s->len++;
 }
 

@@ -157,6 +157,8 @@ static int switch_to(const char *op, const char *v, const char *new_rollback, co
     hist_set(&hl, op, reg.active, v, reason);
     strlcpy(next.active, v, sizeof(next.active));
     strlcpy(next.rollback, new_rollback, sizeof(next.rollback));
+    if (strcmp(next.shadow, v) == 0)
+        next.shadow[0] = 0;     /* the active model is not also the shadow */
     if ((r = health_write(v, &h))) {
         model_put(m);
         return perr_set(e, r, "writing /models/%s/health.json", v);
@@ -170,6 +172,15 @@ static int switch_to(const char *op, const char *v, const char *new_rollback, co
     model_put(old);             /* in-flight holders keep the old one alive */
     health_event(v, &h);
     return 0;
+}
+
+int model_switch(const char *op, const char *v, const char *new_rollback, const char *reason,
+                 struct health *h, struct perr *e)
+{
+    memset(h, 0, sizeof(*h));
+    if (check_registered(v, e))
+        return e->err;
+    return switch_to(op, v, new_rollback, reason, h, e);
 }
 
 int model_cmd_swap(const char *v)

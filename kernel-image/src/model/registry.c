@@ -57,7 +57,7 @@ const char *reg_status(const struct registry *r, const struct reg_model *m)
     if (strcmp(r->active, m->version) == 0) return "active";
     if (strcmp(r->shadow, m->version) == 0) return "shadow";
     if (strcmp(r->rollback, m->version) == 0) return "rollback";
-    if (m->has_health && !m->health.passed) return "failed";
+    if (m->failed[0] || (m->has_health && !m->health.passed)) return "failed";
     return "available";
 }
 
@@ -105,6 +105,8 @@ void reg_json(struct json *j, const struct registry *r)
             health_json(j, &m->health);
             json_close(j);
         }
+        if (m->failed[0])
+            json_str(j, "failed", m->failed);
         json_close(j);
     }
     json_close(j);
@@ -173,6 +175,11 @@ int reg_parse(const char *text, size_t len, struct registry *r, struct perr *e)
             parse_hex_field(&jp, jp_find(&jp, o, "signer"), "", m->signer, 16) ||
             jp_u64(&jp, jp_find(&jp, o, "loaded_at"), &m->loaded_at)) {
             rc = perr_set(e, -EUCLEAN, "registry.json: model %u is malformed", i);
+            goto out;
+        }
+        int fl = jp_find(&jp, o, "failed");
+        if (fl >= 0 && jp_str(&jp, fl, m->failed, sizeof(m->failed)) < 0) {
+            rc = perr_set(e, -EUCLEAN, "registry.json: model %u has a bad failed member", i);
             goto out;
         }
         int h = jp_find(&jp, o, "health");

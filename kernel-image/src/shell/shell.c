@@ -59,6 +59,24 @@ static const struct command commands[] = {
     { "modelctl", "modelctl list | load V | swap V | rollback | health [V] | status | remove V | import [NAME|--all] | compare A B | history [--last N] | keys | infer V [FROM COUNT]",
       "signed models: registry, health-gated hot-swap, rollback, audit trail", cmd_modelctl },
 #endif
+    { "autoctl", "autoctl [status] | on | off | interval MS | safe on|off | pending | approve ID | deny ID | autorollback [on|off]",
+      "the autonomous decision loop: on/off, interval, safe mode and its approval queue", cmd_autoctl },
+#ifdef CONFIG_DECISION_TRACES
+    { "tracectl", "tracectl list [--last N] | show ID | export ID|FROM-TO... | clear | stats | annotate ID good|bad [NOTE] | replay ID [VERSION]",
+      "decision traces: the last 1024 decisions, incident bundles, feedback, replay", cmd_tracectl },
+#endif
+    { "stress", "stress [status] | off | tasks N | cpu PCT | irqoff MS | mem KIB [RATE] | io N",
+      "the workload the agent manages: tasks, CPU, IRQ-off time, heap cache, I/O", cmd_stress },
+    { "chaos", "chaos [status] | off | disk slow MS | disk fail PCT | disk ok | noise PCT | shift FEATURE DELTA",
+      "fault injection: a slow or failing workload disk, noisy or shifted telemetry", cmd_chaos },
+    { "sleep", "sleep MS", "wait MS milliseconds (the decision loop keeps running)", cmd_sleep },
+#if defined(CONFIG_SHADOW_MODE) && defined(CONFIG_MODEL_LIFECYCLE)
+    { "shadowctl", "shadowctl enable V | disable | promote [--force] | status | threshold N | mode log|compare|canary10|canary100", "shadow model: compare with production, canary, automatic abort, promote", cmd_shadowctl },
+#endif
+#ifdef CONFIG_OTEL
+    { "otelctl", "otelctl status | flush", "OpenTelemetry span export (OTLP/JSON batches in /otel)", cmd_otelctl },
+    { "driftctl", "driftctl status | baseline reset", "drift of confidence, reward and features (PSI) against the model's baseline", cmd_driftctl },
+#endif
     { "selftest", "selftest [name]", "run the in-kernel self tests (printf, string, heap, ...)", cmd_selftest },
     { "bench", "bench [iterations]", "integer, memory and floating-point loops, timed in guest time", cmd_bench },
     { "crash", "crash [data|write|undef|align|brk|jump|svc|el0|panic]", "fault on purpose to show the crash report", cmd_crash },
