@@ -5,9 +5,9 @@
 # On a machine without apt-get it prints what to install and exits non-zero.
 set -euo pipefail
 
-PACKAGES=(gcc clang-19 lld-19 llvm-19 qemu-system-arm qemu-user e2fsprogs chromium)
+PACKAGES=(gcc clang-19 lld-19 llvm-19 qemu-system-arm qemu-user e2fsprogs chromium gdb-multiarch)
 # The commands each package must provide; checked after installing.
-COMMANDS=(gcc clang-19 ld.lld-19 llvm-mc-19 llvm-objcopy-19 llvm-nm-19 llvm-objdump-19 qemu-system-aarch64 qemu-aarch64 mke2fs e2fsck debugfs chromium)
+COMMANDS=(gcc clang-19 ld.lld-19 llvm-mc-19 llvm-objcopy-19 llvm-nm-19 llvm-objdump-19 qemu-system-aarch64 qemu-aarch64 mke2fs e2fsck debugfs chromium gdb-multiarch)
 
 missing_cmds() {
   local c out=()

@@ -20,7 +20,7 @@ client.on('exit', (e) => {
   status.textContent = `stopped: ${e.exit.reason} (${e.stats.instret.toLocaleString()} instructions)`;
 });
 client.on('undefined', (e) => {
-  console.warn(`undefined instruction 0x${e.insn.toString(16).padStart(8, '0')} at 0x${e.pc.toString(16)}`);
+  console.warn(`undefined instruction 0x${e.insn.toString(16).padStart(8, '0')} at ${e.pc}`);
 });
 
 form.addEventListener('submit', (ev) => {
@@ -36,11 +36,21 @@ async function fetchBytes(url: string): Promise<ArrayBuffer> {
 }
 
 async function main() {
-  const [wasm, kernel] = await Promise.all([fetchBytes(coreUrl), fetchBytes(kernelUrl)]);
   const params = new URLSearchParams(location.search);
+  // ?kernel=URL&initrd=URL boot a user-supplied kernel (and initramfs) instead of the SIS kernel
+  const initrdUrl = params.get('initrd');
+  const [wasm, kernel, initrd] = await Promise.all([
+    fetchBytes(coreUrl),
+    fetchBytes(params.get('kernel') ?? kernelUrl),
+    initrdUrl ? fetchBytes(initrdUrl) : Promise.resolve(undefined),
+  ]);
+  const mem = params.get('mem');
   await client.start({
     wasm,
     kernel,
+    ...(initrd ? { initrd } : {}),
+    ...(mem ? { memMiB: Number(mem) } : {}),
+    ...(params.get('seed') ? { seed: params.get('seed')! } : {}),
     clock: params.get('clock') === 'virtual' ? 'virtual' : 'realtime',
     cpu: params.get('cpu') === 'jit' ? 'jit' : 'interp',
     append: params.get('append') ?? '',

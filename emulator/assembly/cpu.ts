@@ -16,6 +16,7 @@ import { execLdSt, EXCLUSIVE, LDR_lit, PAIR, LDST_uimm, LDST_other } from "./lds
 import { execBranchSys, B_BL, CBZ, TBZ, B_cond, BRANCH_reg } from "./system";
 import { execSimdFp, execSimdLoadStore } from "./simd/index";
 import { gicIrqPending } from "./gic";
+import * as P from "./pmu";
 import { timerUpdate, timerChunkLimit, clockMode, refreshRealtime } from "./timer";
 import { jitOn, runChunkJit } from "./jit";
 
@@ -67,7 +68,7 @@ export function setNZCVFlags(v: u32): void { S.nzcv = v & 0xf0000000; }
 // ---- PSTATE in SPSR format ------------------------------------------------------
 
 export function getPSTATE(): u32 {
-  return S.nzcv | (S.pstateIL << 20) | S.daif | (S.curEL << 2) | (S.curEL != 0 ? S.spSel : 0);
+  return S.nzcv | (S.pstateSS ? 1 << 21 : 0) | (S.pstateIL << 20) | S.daif | (S.curEL << 2) | (S.curEL != 0 ? S.spSel : 0);
 }
 
 // Apply an SPSR-format value; returns false (and changes nothing) for a mode
@@ -102,6 +103,9 @@ export const EC_PC_ALIGN: u32 = 0x22;
 export const EC_DABT_LOW: u32 = 0x24;
 export const EC_DABT_CUR: u32 = 0x25;
 export const EC_BRK: u32 = 0x3c;
+export const EC_BKPT_LOW: u32 = 0x30, EC_BKPT_CUR: u32 = 0x31;
+export const EC_SOFTSTEP_LOW: u32 = 0x32, EC_SOFTSTEP_CUR: u32 = 0x33;
+export const EC_WATCH_LOW: u32 = 0x34, EC_WATCH_CUR: u32 = 0x35;
 
 // Exception-loop detector: a guest whose synchronous exception handler itself
 // faults at the same place (vectors not set up, a vector table in a hole, a
@@ -133,6 +137,7 @@ export function excNoteEret(target: u64): void {
 
 // Take an exception to EL1. `vecOff` is 0 for synchronous, 0x80 for IRQ.
 export function takeException(syndrome: u64, retAddr: u64, vecOff: u32): void {
+  if (P.pmuEnabled) P.pmuElChange();
   if (vecOff == 0) {
     // the faulting slot is the one right after the ERET's (instret counts after exec)
     const noProgress = !eretSince || (eretTo == retAddr && S.instretCount == eretAt + 1);
@@ -147,6 +152,8 @@ export function takeException(syndrome: u64, retAddr: u64, vecOff: u32): void {
   }
   S.excCount++;
   S.spsr = <u64>getPSTATE();
+  S.pstateSS = false;
+  S.ssState = 0;
   S.elr = retAddr;
   if (vecOff == 0) S.esr = syndrome;
   let off: u32;
@@ -160,6 +167,7 @@ export function takeException(syndrome: u64, retAddr: u64, vecOff: u32): void {
   S.pstateIL = 0;
   S.exclValid = false;
   S.npc = (S.vbar & ~<u64>0x7ff) + <u64>(off + vecOff);
+  if (P.pmuEnabled) P.pmuAfterElChange();
 }
 
 @inline function syn(ec: u32, iss: u32): u64 {
@@ -316,6 +324,7 @@ export const STOP_RESET: i32 = 3;
 export const STOP_TRAP: i32 = 4;
 export const STOP_HALTED: i32 = 5;
 export const STOP_EXC_LOOP: i32 = 6;
+export const STOP_DEBUG: i32 = 7; // a host breakpoint/watchpoint (debug.ts)
 
 export function stopRun(reason: i32): void {
   S.stopReason = reason;
@@ -325,7 +334,7 @@ export function stopRun(reason: i32): void {
 function takeIrqIfAny(): void {
   if ((S.daif & 0x80) == 0 && gicIrqPending()) {
     // an interrupt ends a WFI we stopped on: the exception returns past it
-    if (S.wfiStopped) S.pc += 4;
+    if (S.wfiStopped) { S.pc += 4; S.psciSuspended = false; }
     S.npc = S.pc;
     takeException(0, S.pc, 0x80);
     S.pc = S.npc;
@@ -344,8 +353,15 @@ function fetchChecked(pc: u64): u32 {
   return M.fetchSlow(pc);
 }
 
+// A host breakpoint/watchpoint (debug.ts), an enabled guest one (debugarch.ts, MDSCR.MDE) or an
+// active software step: run() then interprets every instruction (see the loop below).
+@inline export function debugActive(): bool {
+  return S.debugBp || S.debugWatch || S.ssState != 0;
+}
+
 export function run(budget: u32): u32 {
   S.stopReason = -1;
+  if (S.cpuOff) return STOP_IDLE; // PSCI CPU_OFF: nothing runs until reset
   M.memFault = false;
   const start = S.instretCount;
   const end = start + <u64>budget;
@@ -353,12 +369,27 @@ export function run(budget: u32): u32 {
   while (S.instretCount < end) {
     timerUpdate();
     S.irqCheck = false;
+    // software step (debugarch.ts): the stepped instruction has run; the exception comes first
+    if (S.ssState >= 2) {
+      const stepped = S.ssState == 2;
+      S.ssState = 0;
+      if (!stepped || S.pstateSS) {
+        S.pstateSS = false; // the step completed (or was pending): SPSR.SS = 0
+        S.npc = S.pc;
+        takeSync(S.curEL == 0 ? EC_SOFTSTEP_LOW : EC_SOFTSTEP_CUR, (stepped ? 1 << 24 : 0) | 0x22, S.pc);
+        S.pc = S.npc;
+      }
+    }
     takeIrqIfAny();
     S.wfiStopped = false;
     let chunkEnd = end;
     const lim = timerChunkLimit();
     if (lim != 0 && S.instretCount + lim < chunkEnd) chunkEnd = S.instretCount + lim;
-    if (jitOn) runChunkJit(chunkEnd); // translated code (jit.ts); same stops, same counts
+    if (S.ssState == 1) { S.ssState = 2; chunkEnd = S.instretCount + 1; } // run exactly the stepped instruction
+    // Translated code (jit.ts; same stops, same counts) runs only while no debug feature is
+    // active: blocks neither fetch through fetchSlow (breakpoints) nor pass this loop
+    // (software step), so any breakpoint, watchpoint or step runs the interpreter.
+    if (jitOn && !debugActive()) runChunkJit(chunkEnd);
     else while (S.instretCount < chunkEnd) {
       // memFault is false here: it is cleared below after any instruction that set it
       const pc = S.pc;
@@ -400,6 +431,7 @@ export function stepOne(): void {
 export function resetCpu(): void {
   memory.fill(S.REGS, 0, 32 * 8);
   S.pc = 0; S.npc = 0; S.nzcv = 0; S.curEL = 1; S.spSel = 1; S.daif = 0x3c0; S.pstateIL = 0;
+  S.pstateSS = false; S.ssState = 0;
   S.spEl0 = 0; S.spEl1 = 0;
   S.sctlr = 0x00c50838; // Cortex-A72 reset value as QEMU models it: MMU/caches off
   S.tcr = 0; S.ttbr0 = 0; S.ttbr1 = 0; S.mair = 0; S.vbar = 0; S.esr = 0; S.far = 0;
@@ -407,7 +439,7 @@ export function resetCpu(): void {
   S.contextidr = 0; S.amair = 0; S.afsr0 = 0; S.afsr1 = 0; S.csselr = 0; S.mdscr = 0;
   S.cntkctl = 0; S.actlr = 0;
   S.exclValid = false; S.eventReg = false;
-  S.stopReason = -1; S.irqCheck = true; S.wfiStopped = false;
+  S.stopReason = -1; S.irqCheck = true; S.wfiStopped = false; S.psciSuspended = false; S.cpuOff = false;
   excLoopCount = 0; eretSince = false;
   tlbFlush();
   M.invalidateFetch();

@@ -10,6 +10,8 @@ import * as T from "./timer";
 import { sysregRead, sysregWrite, srKey } from "./system";
 import * as SY from "./system";
 import * as V from "./simd/index";
+import * as P from "./pmu";
+import * as DA from "./debugarch";
 import * as J from "./jit";
 
 // The translator's interface (emulator/src/jit/): state the translated blocks share, the
@@ -34,6 +36,9 @@ export function reset(): void {
   C.resetCpu();
   J.jitReset();
   G.gicReset();
+  P.pmuReset();
+  DA.debugArchReset();
+  D.refreshDebugFlags();
   T.timerReset();
   for (let i: u32 = 0; i < 32; i++) { V.setV(i, 0, 0); V.setV(i, 1, 0); }
   V.setFPCR(0); V.setFPSR(0);
@@ -87,6 +92,7 @@ export function getCurrentEL(): u32 { return S.curEL; }
 // bit0: a timer is armed with a future deadline; bit1: the GIC can deliver an
 // SPI from a host device; bit2: an IRQ is pending at the CPU now.
 export function idleState(): u32 {
+  if (S.cpuOff) return 0; // PSCI CPU_OFF: halted until reset
   let r: u32 = 0;
   if (T.timerArmed()) r |= 1;
   if (G.gicCanDeliverSpi()) r |= 2;
@@ -109,6 +115,23 @@ export function debugTranslate(va: u64): f64 {
 }
 
 export function lastError(): u32 { return 0; }
+
+// ---- host debugger (debug.ts; used by the GDB stub) ----------------------------------
+import * as D from "./debug";
+
+// Instruction breakpoint at a virtual address; returns 0 if the table is full.
+export function debugAddBreak(va: u64): u32 { const ok = D.addBreak(va); M.invalidateFetch(); return ok ? 1 : 0; }
+export function debugRemoveBreak(va: u64): u32 { const ok = D.removeBreak(va); M.invalidateFetch(); return ok ? 1 : 0; }
+// Watchpoint on [va, va+len): kind 1 write, 2 read, 3 access; returns 0 if refused.
+export function debugAddWatch(va: u64, len: u64, kind: u32): u32 { const ok = D.addWatch(va, len, kind); M.tlbFlush(); return ok ? 1 : 0; }
+export function debugRemoveWatch(va: u64, len: u64, kind: u32): u32 { const ok = D.removeWatch(va, len, kind); M.tlbFlush(); return ok ? 1 : 0; }
+export function debugClear(): void { D.clearAll(); M.tlbFlush(); }
+// The next fetch at the current PC ignores a breakpoint there (continue/step from a breakpoint).
+export function debugSkipOnce(): void { D.skipOnce(S.pc); }
+// After StopReason.Debug: 1 breakpoint (PC on it), 2 watchpoint (PC after the access's instruction).
+export function debugStopKind(): u32 { return D.stopKind; }
+export function debugWatchAddr(): u64 { return D.watchHitAddr; }
+export function debugWatchKind(): u32 { return D.watchHitKind; }
 
 // After StopReason.ExceptionLoop: how many identical synchronous exceptions
 // were taken in a row with no progress between them (cpu.ts).

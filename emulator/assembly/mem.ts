@@ -13,6 +13,7 @@
 import * as S from "./state";
 import { takeDataAbort, takeInsnAbort } from "./cpu";
 import { gicRead, gicWrite } from "./gic";
+import * as D from "./debug";
 import { codeBit, noteWrite } from "./jit";
 
 @external("env", "mmioRead")
@@ -254,7 +255,8 @@ function tlbEntry(va: u64): usize {
   store<u64>(e, vpage + 1);
   store<u64>(e, walkPA, 8);
   store<u32>(e, walkPerm | codeBit(walkPA), 16);
-  store<u32>(e, isRam(walkPA) ? <u32>(ramBase + <usize>(walkPA - RAM_BASE)) : 0, 20);
+  const fast = isRam(walkPA) && !(S.debugWatch && D.pageWatched(va));
+  store<u32>(e, fast ? <u32>(ramBase + <usize>(walkPA - RAM_BASE)) : 0, 20);
   return e;
 }
 
@@ -337,6 +339,7 @@ function readSlow(va: u64, size: u32, flags: u32): u64 {
   if ((va & 0xfff) + <u64>size <= 0x1000) {
     const pa = translate(va, size, ACC_READ, flags);
     if (memFault) return 0;
+    if (S.debugWatch && D.checkWatch(va, size, false)) return 0;
     if (pa >> 32 != 0 && !isRam(pa)) { fault(va, ACC_READ, 0x10, flags); return 0; } // nothing decodes there
     return physRead(pa, size);
   }
@@ -345,7 +348,8 @@ function readSlow(va: u64, size: u32, flags: u32): u64 {
   const pa0 = translate(va, 1, ACC_READ, flags);
   if (memFault) return 0;
   const pa1 = translate(last & ~<u64>0xfff, 1, ACC_READ, flags);
-  if (memFault) { S.far = va; return 0; }
+  if (memFault) return 0; // FAR: the second page's first byte, as QEMU (Linux looks FAR up)
+  if (S.debugWatch && D.checkWatch(va, size, false)) return 0;
   let v: u64 = 0;
   for (let i: u32 = 0; i < size; i++) {
     const a = va + <u64>i;
@@ -378,6 +382,7 @@ function writeSlow(va: u64, size: u32, v: u64, flags: u32): void {
   if ((va & 0xfff) + <u64>size <= 0x1000) {
     const pa = translate(va, size, ACC_WRITE, flags);
     if (memFault) return;
+    if (S.debugWatch && D.checkWatch(va, size, true)) return;
     if (pa >> 32 != 0 && !isRam(pa)) { fault(va, ACC_WRITE, 0x10, flags); return; }
     physWrite(pa, size, v);
     return;
@@ -386,7 +391,8 @@ function writeSlow(va: u64, size: u32, v: u64, flags: u32): void {
   const pa0 = translate(va, 1, ACC_WRITE, flags);
   if (memFault) return;
   const pa1 = translate(last & ~<u64>0xfff, 1, ACC_WRITE, flags);
-  if (memFault) { S.far = va; return; }
+  if (memFault) return; // FAR: the second page's first byte, as QEMU
+  if (S.debugWatch && D.checkWatch(va, size, true)) return;
   for (let i: u32 = 0; i < size; i++) {
     const a = va + <u64>i;
     const pa = (a >> 12) == (va >> 12) ? pa0 + <u64>i : pa1 + (a & 0xfff);
@@ -403,7 +409,7 @@ export function probeWrite(va: u64, size: u32, flags: u32): bool {
   const last = va + <u64>(size - 1);
   if ((last >> 12) != (va >> 12)) {
     translate(last & ~<u64>0xfff, 1, ACC_WRITE, flags);
-    if (memFault) { S.far = va; return false; }
+    if (memFault) return false; // FAR: the second page's first byte, as QEMU
   }
   return true;
 }
@@ -432,6 +438,7 @@ export function invalidateFetch(): void { codeTag = CODE_NONE; updateFastPerms()
 }
 
 export function fetchSlow(va: u64): u32 {
+  if (S.debugBp && D.checkBreak(va)) { memFault = true; return 0; }
   const pa = translate(va, 4, ACC_EXEC, 0);
   if (memFault) return 0;
   if (!isRam(pa)) {
@@ -441,7 +448,7 @@ export function fetchSlow(va: u64): u32 {
     return 0;
   }
   const host = ramBase + <usize>((pa & ~<u64>0xfff) - RAM_BASE);
-  if (S.pstateIL == 0) {
+  if (S.pstateIL == 0 && !S.debugBp) {
     codeTag = va & ~<u64>0xfff;
     codeHost = host;
     codeGen = tlbGen;
@@ -453,7 +460,7 @@ export function fetchSlow(va: u64): u32 {
 // Fill the fetch page cache for va without side effects (no exception on a fault; the
 // translator's dispatcher uses it before looking a block up). True if the page is now cached.
 export function fetchProbe(va: u64): bool {
-  if (((<u32>va & 3) | S.pstateIL) != 0) return false;
+  if (((<u32>va & 3) | S.pstateIL) != 0 || S.debugBp) return false; // breakpoints: every fetch checked
   const pa = translate(va, 4, ACC_EXEC, F_NOFAULT);
   if ((walkFaultFSC & 0x200) != 0 || !isRam(pa)) { walkFaultFSC = 0; return false; }
   codeTag = va & ~<u64>0xfff;

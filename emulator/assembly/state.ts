@@ -12,6 +12,8 @@ export let curEL: u32 = 1;       // 0 or 1
 export let spSel: u32 = 1;       // PSTATE.SP (only meaningful at EL1)
 export let daif: u32 = 0x3c0;    // bits 9..6 as in SPSR
 export let pstateIL: u32 = 0;    // PSTATE.IL (illegal execution state)
+export let pstateSS: bool = false; // PSTATE.SS (software step, debugarch.ts)
+export let ssState: u32 = 0;     // software step: 1 armed by ERET, 2 one instruction run (cpu.ts run())
 export let spEl0: u64 = 0;
 export let spEl1: u64 = 0;
 
@@ -51,11 +53,15 @@ export let stopReason: i32 = -1; // set by instructions that end run(); -1 = kee
 export let hostTraps: u32 = 0;
 export let lastTrapInsn: u32 = 0;
 export let psciFn: u32 = 0;
+export let psciSuspended: bool = false; // a PSCI CPU_SUSPEND is waiting (its HVC re-executes)
+export let cpuOff: bool = false;        // PSCI CPU_OFF: the only CPU is off until reset
 export let lastUndef: u32 = 0;
 export let lastUndefPC: u64 = 0;
 export let instretCount: u64 = 0;
 export let wfiStopped: bool = false; // run() returned Idle with PC on a WFI/WFE
 export let irqCheck: bool = true; // something changed that may unmask/raise an IRQ
+export let debugBp: bool = false;    // a host breakpoint is set (debug.ts): fetches take the slow path
+export let debugWatch: bool = false; // a host watchpoint is set (debug.ts): watched pages take the slow paths
 export let excCount: u32 = 0; // exceptions taken (wraps); the translator's helpers compare it
 
 export function setPcNext(v: u64): void { npc = v; }

@@ -11,6 +11,11 @@ import { tlbFlush, invalidateFetch, atTranslate, probeWrite, writeMem } from "./
 import { gicIrqPending, gicIsrPending } from "./gic";
 import { timerRead, timerWrite, timerUpdate, counter, clockMode, skipToDeadline, refreshRealtime, CNTFRQ } from "./timer";
 import { getFPCR, setFPCR, getFPSR, setFPSR } from "./simd/index";
+import { idRead, idFound } from "./idregs";
+import { psciCall } from "./psci";
+import { isDebugKey, debugRegRead, debugRegWrite, daUndef, debugEnabledAt, mdscr, ssRecompute } from "./debugarch";
+import { refreshDebugFlags } from "./debug";
+import { isPmuKey, pmuRead, pmuWrite, pmuUndef, pmuEl0Trap, pmuEnabled, pmuElChange, pmuAfterElChange } from "./pmu";
 
 export function execBranchSys(insn: u32): void {
   const top = insn >> 24;
@@ -67,7 +72,12 @@ function ERET(insn: u32): void {
   if (S.curEL == 0 || ((insn >> 5) & 31) != 31) { undefinedInsn(insn); return; }
   const spsr = <u32>S.spsr;
   const target = S.elr;
-  if (!setPSTATE(spsr)) {
+  if (pmuEnabled) pmuElChange();
+  const ok = setPSTATE(spsr);
+  // software step: PSTATE.SS from SPSR.SS when stepping is enabled at the EL returned to
+  S.pstateSS = ok && (spsr & (1 << 21)) != 0 && (mdscr & 1) != 0 && debugEnabledAt(S.curEL, (spsr & 0x200) != 0);
+  ssRecompute();
+  if (!ok) {
     // illegal exception return: keep EL and SP, restore flags/masks, set IL
     S.nzcv = spsr & 0xf0000000;
     S.daif = spsr & 0x3c0;
@@ -77,6 +87,7 @@ function ERET(insn: u32): void {
   S.exclValid = false;
   S.irqCheck = true;
   S.npc = target;
+  if (pmuEnabled) pmuAfterElChange();
   excNoteEret(target); // for the exception-loop detector (cpu.ts)
 }
 
@@ -92,7 +103,7 @@ function EXCEPTION(insn: u32): void {
   }
   if (opc == 0 && ll == 2) { // HVC: PSCI
     if (S.curEL == 0) { undefinedInsn(insn); return; }
-    PSCI();
+    psciCall();
     return;
   }
   if (opc == 1 && ll == 0) { // BRK
@@ -104,23 +115,6 @@ function EXCEPTION(insn: u32): void {
     if ((S.hostTraps & 4) != 0) { S.lastTrapInsn = insn; stopRun(STOP_TRAP); return; }
   }
   undefinedInsn(insn);
-}
-
-function PSCI(): void {
-  const fn = <u32>xreg(0);
-  let r: i64 = -1;
-  switch (fn) {
-    case 0x84000000: r = 0x10000; break;
-    case 0x84000008: S.psciFn = fn; stopRun(STOP_POWEROFF); r = 0; break;
-    case 0x84000009: S.psciFn = fn; stopRun(STOP_RESET); r = 0; break;
-    case 0x8400000a: {
-      const q = <u32>xreg(1);
-      r = (q == 0x84000000 || q == 0x84000008 || q == 0x84000009 || q == 0x8400000a) ? 0 : -1;
-      break;
-    }
-    default: r = -1;
-  }
-  setXreg(0, <u64>r);
 }
 
 // ---- C5.2 system instructions ---------------------------------------------------
@@ -162,21 +156,29 @@ function WFx(insn: u32, isWfe: bool): void {
     return;
   }
   if (isWfe && S.eventReg) { S.eventReg = false; return; }
+  waitForInterrupt();
+}
+
+// The wait of WFI (also PSCI CPU_SUSPEND): returns true if an interrupt is
+// pending at the CPU (the instruction completes); otherwise the PC stays on
+// the instruction, run() stops with Idle and the instruction runs again.
+export function waitForInterrupt(): bool {
   // bring the timers up to date first: a deadline may have passed since the last chunk
   if (clockMode != 0) refreshRealtime();
   timerUpdate();
-  if (gicIrqPending()) { S.irqCheck = true; return; }
+  if (gicIrqPending()) { S.irqCheck = true; return true; }
   if (clockMode == 0) {
     // virtual clock: time jumps to the next timer deadline
     for (let k = 0; k < 2; k++) {
       if (!skipToDeadline()) break;
-      if (gicIrqPending()) { S.irqCheck = true; return; }
+      if (gicIrqPending()) { S.irqCheck = true; return true; }
     }
   }
-  // nothing can wake us within this slice: stay on the WFI and report Idle
+  // nothing can wake us within this slice: stay on the instruction and report Idle
   S.npc = S.pc;
   S.wfiStopped = true;
   stopRun(STOP_IDLE);
+  return false;
 }
 
 function BARRIER(insn: u32): void {
@@ -199,6 +201,7 @@ function MSR_imm(insn: u32): void {
     if (S.curEL == 0 && (S.sctlr & (1 << 9)) == 0) { sysTrap(insn, false); return; }
     if (op2 == 6) S.daif |= crm << 6; else S.daif &= ~(crm << 6);
     S.irqCheck = true;
+    if ((mdscr & 1) != 0) ssRecompute(); // PSTATE.D may (un)mask a software step
     return;
   }
   undefinedInsn(insn);
@@ -245,6 +248,7 @@ export let srStatus: u32 = 0;
 function el0Allowed(key: u32, write: bool): u32 {
   const op1 = (key >> 11) & 7;
   if (op1 != 3) return SR_UNDEF;
+  if (isPmuKey(key)) return pmuEl0Trap(key, write) ? SR_TRAP : SR_OK;
   switch (key) {
     case 0xda10: case 0xda20: case 0xda21: case 0xde82: return SR_OK; // NZCV, FPCR, FPSR, TPIDR_EL0
     case 0xda11: return (S.sctlr & (1 << 9)) != 0 ? SR_OK : SR_TRAP;   // DAIF (UMA)
@@ -260,37 +264,15 @@ function el0Allowed(key: u32, write: bool): u32 {
   }
 }
 
-function ccsidr(): u64 {
-  switch (<u32>S.csselr & 0xf) {
-    case 0: return 0x701fe00a; // L1D 32 KiB, 2-way, 64-byte lines
-    case 1: return 0x201fe012; // L1I 48 KiB
-    case 2: return 0x707fe07a; // L2 1 MiB
-    default: return 0;
-  }
-}
-
 // Read a system register; srStatus = SR_UNDEF for one this core does not have.
 export function sysregRead(key: u32): u64 {
   srStatus = SR_OK;
+  const id = idRead(key);
+  if (idFound) return id;
+  if ((key & 0xff80) == 0xc000) { srStatus = SR_UNDEF; return 0; } // unallocated ID-space encodings
+  if (isPmuKey(key)) { const v = pmuRead(key); if (pmuUndef) srStatus = SR_UNDEF; return v; }
   switch (key) {
-    // identification (Cortex-A72-like; only features this core implements)
-    case 0xc000: return 0x410fd083;          // MIDR_EL1
-    case 0xc005: return 0x80000000;          // MPIDR_EL1
-    case 0xc006: return 0;                   // REVIDR_EL1
-    case 0xc020: return 0x11;                // ID_AA64PFR0_EL1: EL0/EL1 AArch64, FP, AdvSIMD
-    case 0xc021: case 0xc024: return 0;      // ID_AA64PFR1, ID_AA64ZFR0
-    case 0xc028: return 0x10305106;          // ID_AA64DFR0_EL1
-    case 0xc029: case 0xc02c: case 0xc02d: return 0;
-    case 0xc030: return 0x10000;             // ID_AA64ISAR0_EL1: CRC32 (bits 19:16) = 1; no AES/SHA/LSE
-    case 0xc031: case 0xc032: return 0;      // ID_AA64ISAR1/2
-    case 0xc038: return 0x0f000024;          // ID_AA64MMFR0_EL1: 44-bit PA, 16-bit ASID, 4K only
-    case 0xc039: case 0xc03a: return 0;      // ID_AA64MMFR1/2
-    case 0xc800: return ccsidr();            // CCSIDR_EL1
-    case 0xc801: return 0x0a200023;          // CLIDR_EL1
-    case 0xc807: return 0;                   // AIDR_EL1
     case 0xd000: return S.csselr;            // CSSELR_EL1
-    case 0xd801: return 0x8444c004;          // CTR_EL0
-    case 0xd807: return 4;                   // DCZID_EL0: 64-byte DC ZVA
     // EL1 control
     case 0xc080: return S.sctlr;
     case 0xc081: return S.actlr;
@@ -332,21 +314,10 @@ export function sysregRead(key: u32): u64 {
     case 0xdf18: return timerRead(false, 0);
     case 0xdf19: return timerRead(false, 1);
     case 0xdf1a: return timerRead(false, 2);
-    // debug: RAZ/WI as QEMU does without a debugger attached
-    case 0x8012: return S.mdscr;             // MDSCR_EL1
-    case 0x8010: return 0;                   // MDCCINT_EL1
-    case 0x8080: return 0;                   // MDRAR_EL1
-    case 0x808c: return 0xa;                 // OSLSR_EL1
-    case 0x809c: return 0;                   // OSDLR_EL1
-    case 0x80a4: return 0;                   // DBGPRCR_EL1
     default: break;
   }
-  // DBGBVR/BCR/WVR/WCR<n>_EL1 (op0=2, op1=0, CRn=0, op2=4..7): RAZ/WI
-  if ((key & 0xff80) == 0x8000 && (key & 7) >= 4) return 0;
-  // PMU registers (CRn=9, op1=0 or 3): RAZ/WI, PMU not modelled
-  if (((key >> 7) & 15) == 9 && (key >> 14) == 3 && (((key >> 11) & 7) == 0 || ((key >> 11) & 7) == 3) && ((key >> 3) & 15) >= 12) return 0;
-  // remaining AArch32 ID registers (op0=3, op1=0, CRn=0, CRm=1..3): RAZ
-  if ((key & 0xffe0) == 0xc000 && ((key >> 3) & 15) >= 1 && ((key >> 3) & 15) <= 3) return 0;
+  // self-hosted debug registers (debugarch.ts)
+  if (isDebugKey(key)) { const v = debugRegRead(key); if (daUndef) srStatus = SR_UNDEF; return v; }
   srStatus = SR_UNDEF;
   return 0;
 }
@@ -378,7 +349,7 @@ export function sysregWrite(key: u32, v: u64): void {
     case 0xc684: S.tpidr1 = v; return;
     case 0xc708: S.cntkctl = v & 0x3ff; return;
     case 0xda10: S.nzcv = <u32>v & 0xf0000000; return;
-    case 0xda11: S.daif = <u32>v & 0x3c0; S.irqCheck = true; return;
+    case 0xda11: S.daif = <u32>v & 0x3c0; S.irqCheck = true; if ((mdscr & 1) != 0) ssRecompute(); return;
     case 0xda20: setFPCR(<u32>v); return;
     case 0xda21: setFPSR(<u32>v); return;
     case 0xde82: S.tpidr0 = v; return;
@@ -389,12 +360,17 @@ export function sysregWrite(key: u32, v: u64): void {
     case 0xdf18: timerWrite(false, 0, v); return;
     case 0xdf19: timerWrite(false, 1, v); return;
     case 0xdf1a: timerWrite(false, 2, v); return;
-    case 0x8012: S.mdscr = v; return;
-    case 0x8010: case 0x8084: case 0x809c: case 0x80a4: return; // MDCCINT, OSLAR, OSDLR, DBGPRCR: WI
     default: break;
   }
-  if ((key & 0xff80) == 0x8000 && (key & 7) >= 4) return;
-  if (((key >> 7) & 15) == 9 && (key >> 14) == 3 && (((key >> 11) & 7) == 0 || ((key >> 11) & 7) == 3) && ((key >> 3) & 15) >= 12) return;
+  if (isDebugKey(key)) {
+    debugRegWrite(key, v);
+    if (daUndef) { srStatus = SR_UNDEF; return; }
+    refreshDebugFlags(); tlbFlush(); invalidateFetch();
+    ssRecompute();
+    S.irqCheck = true; // run() re-decides between translated code and the interpreter (cpu.ts debugActive)
+    return;
+  }
+  if (isPmuKey(key)) { pmuWrite(key, v); if (pmuUndef) srStatus = SR_UNDEF; return; }
   srStatus = SR_UNDEF;
 }
 
@@ -402,7 +378,7 @@ function isReadOnly(key: u32): bool {
   // ID space (op0=3, op1=0/1, CRn=0) except CSSELR, plus CTR, DCZID, CurrentEL, ISR, counters
   if ((key & 0xff80) == 0xc000 || (key & 0xff80) == 0xc800) return true;
   return key == 0xd801 || key == 0xd807 || key == 0xc212 || key == 0xc608 ||
-         key == 0xdf00 || key == 0xdf01 || key == 0xdf02 || key == 0x8080 || key == 0x808c;
+         key == 0xdf00 || key == 0xdf01 || key == 0xdf02;
 }
 
 function MRS(insn: u32): void {
@@ -412,7 +388,6 @@ function MRS(insn: u32): void {
     if (a == SR_UNDEF) { undefinedInsn(insn); return; }
     if (a == SR_TRAP) { sysTrap(insn, true); return; }
   }
-  if (key == 0x8084) { undefinedInsn(insn); return; } // OSLAR is write-only
   if (key == 0xc208 && S.spSel == 0) { undefinedInsn(insn); return; } // SP_EL0 while using SP_EL0
   const v = sysregRead(key);
   if (srStatus != SR_OK) { undefinedInsn(insn); return; }

@@ -7,6 +7,7 @@
 
 import * as S from "./state";
 import { gicSetLine } from "./gic";
+import { pmuCounting, pmuSync, pmuTicksToOverflow } from "./pmu";
 
 @external("env", "hostNowTicks")
 declare function hostNowTicks(): f64;
@@ -55,6 +56,7 @@ export function timerReset(): void {
 }
 
 export function timerUpdate(): void {
+  if (pmuCounting) pmuSync();
   const now = counter();
   gicSetLine(27, firing(cntvCtl, cntvCval, now) ? 1 : 0);
   gicSetLine(30, firing(cntpCtl, cntpCval, now) ? 1 : 0);
@@ -66,6 +68,11 @@ export function nextDeadline(): u64 {
   let best: u64 = 0;
   if ((cntvCtl & 3) == 1 && cntvCval > now) best = cntvCval;
   if ((cntpCtl & 3) == 1 && cntpCval > now && (best == 0 || cntpCval < best)) best = cntpCval;
+  // the PMU's next overflow interrupt (pmu.ts) is a deadline too
+  if (pmuCounting) {
+    const t = pmuTicksToOverflow();
+    if (t != 0 && (best == 0 || now + t < best)) best = now + t;
+  }
   return best;
 }
 

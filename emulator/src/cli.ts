@@ -15,6 +15,7 @@ import { InputFeeder, Machine, MEM_DEFAULT_MIB, MEM_MAX_MIB, MEM_MIN_MIB, type M
 import { DEFAULT_KERNEL_PATH, loadCoreModule, REPO_ROOT } from './node-files.ts';
 import { resolve } from 'node:path';
 import type { ClockName } from './core.ts';
+import { GdbStub } from './gdb/stub.ts';
 import type { CpuMode, JitProfile } from './jit/jit.ts';
 
 export const EXIT_CODES = {
@@ -30,6 +31,9 @@ const USAGE = `usage: npm run vm -- [options]
   --kernel FILE            arm64 kernel Image (default: kernel-image/dist/sis-kernel.img)
   --raw                    load --kernel as a raw binary at RAM + 0x80000 instead
   --append ARGS            kernel command line (/chosen/bootargs)
+  --initrd FILE            initrd/initramfs, loaded where QEMU's -initrd puts it
+  --seed N                 the DTB's /chosen rng-seed and kaslr-seed from N (a 64-bit
+                           integer) instead of the host's random source
   --mem MIB                RAM size in MiB, ${MEM_MIN_MIB}..${MEM_MAX_MIB} (default ${MEM_DEFAULT_MIB})
   --clock realtime|virtual guest clock (default: realtime on a terminal, virtual on a pipe)
   --timeout SECONDS        stop with exit code 3 after this much host time
@@ -42,6 +46,9 @@ const USAGE = `usage: npm run vm -- [options]
   --no-disk                no system disk and no import disk
   --events FILE            the kernel's event channel (virtio console, slot 29): JSON Lines
                            appended to FILE as they arrive; - writes them to stderr
+  --gdb PORT               GDB remote stub on 127.0.0.1:PORT (QEMU's -gdb tcp::PORT);
+                           a client connecting stops the guest
+  --gdb-wait               with --gdb: wait for GDB before the first instruction (QEMU's -S)
   --cpu interp|jit         CPU: the interpreter (default) or hot code translated to
                            WebAssembly (same output and instruction counts)
   --profile                with --cpu jit: print the translator's profile to stderr at exit
@@ -68,6 +75,10 @@ export interface CliOptions {
   /** null: the seed bundle (unless noDisk). */
   importDisk: string | null;
   events: string | null;
+  initrd: string | null;
+  seed: bigint | null;
+  gdbPort: number | null;
+  gdbWait: boolean;
   cpu: CpuMode;
   profile: boolean;
   noDisk: boolean;
@@ -94,6 +105,10 @@ export function parseArgs(argv: string[], stdinIsTty: boolean): CliOptions | 'he
     disk: null,
     importDisk: null,
     events: null,
+    initrd: null,
+    seed: null,
+    gdbPort: null,
+    gdbWait: false,
     cpu: 'interp',
     profile: false,
     noDisk: false,
@@ -164,6 +179,29 @@ export function parseArgs(argv: string[], stdinIsTty: boolean): CliOptions | 'he
       case '--events':
         o.events = next();
         break;
+      case '--initrd':
+        o.initrd = next();
+        if (o.initrd === '') throw new UsageError('--initrd needs a file name');
+        break;
+      case '--gdb': {
+        const v = next();
+        const n = Number(v);
+        if (!/^\d+$/.test(v) || n < 1 || n > 65535) throw new UsageError(`--gdb ${v}: give a TCP port from 1 to 65535`);
+        o.gdbPort = n;
+        break;
+      }
+      case '--gdb-wait':
+        if (value !== undefined) throw new UsageError('--gdb-wait takes no value');
+        o.gdbWait = true;
+        break;
+      case '--seed': {
+        const v = next();
+        if (!/^(\d+|0x[0-9a-fA-F]+)$/.test(v) || BigInt(v) >= 2n ** 64n) {
+          throw new UsageError(`--seed ${v}: give an integer from 0 to 2^64-1 (decimal or 0x hex)`);
+        }
+        o.seed = BigInt(v);
+        break;
+      }
       case '--cpu': {
         const v = next();
         if (v !== 'interp' && v !== 'jit') throw new UsageError(`--cpu ${v}: use interp or jit`);
@@ -181,6 +219,7 @@ export function parseArgs(argv: string[], stdinIsTty: boolean): CliOptions | 'he
         throw new UsageError(`unknown option ${arg} (see --help)`);
     }
   }
+  if (o.gdbWait && o.gdbPort === null) throw new UsageError('--gdb-wait needs --gdb PORT');
   if (o.profile && o.cpu !== 'jit') throw new UsageError('--profile needs --cpu jit (it profiles the translator)');
   if (o.noDisk && (o.importDisk !== null || o.disk !== null)) {
     throw new UsageError('--no-disk cannot go with --disk or --import');
@@ -328,6 +367,17 @@ async function main(): Promise<number> {
     return EXIT_CODES.hostError;
   }
 
+  let initrd: Uint8Array | undefined;
+  if (opts.initrd !== null) {
+    try {
+      if (!statSync(opts.initrd).isFile()) throw new Error('not a regular file');
+      initrd = readFileSync(opts.initrd);
+    } catch (e) {
+      process.stderr.write(`vm: cannot read initrd ${opts.initrd}: ${(e as Error).message}\n`);
+      return EXIT_CODES.hostError;
+    }
+  }
+
   let storage: ReturnType<typeof openStorage>;
   try {
     storage = openStorage(opts, (note) => process.stderr.write(`vm: ${note}\n`));
@@ -345,6 +395,8 @@ async function main(): Promise<number> {
       wasm: await loadCoreModule(),
       memMiB: opts.memMiB,
       append: opts.append,
+      ...(initrd ? { initrd } : {}),
+      ...(opts.seed !== null ? { seed: opts.seed } : {}),
       clock: opts.clock,
       cpu: opts.cpu,
       profile: opts.profile,
@@ -368,6 +420,19 @@ async function main(): Promise<number> {
     process.stderr.write(`vm: ${opts.kernel}: ${msg}\n`);
     storage.close();
     return EXIT_CODES.hostError;
+  }
+
+  let gdb: GdbStub | null = null;
+  if (opts.gdbPort !== null) {
+    gdb = new GdbStub(machine, { port: opts.gdbPort, wait: opts.gdbWait, log: (m) => process.stderr.write(`vm: ${m}\n`) });
+    try {
+      await gdb.listen();
+    } catch (e) {
+      process.stderr.write(`vm: cannot listen for gdb on 127.0.0.1:${opts.gdbPort}: ${(e as Error).message}\n`);
+      storage.close();
+      return EXIT_CODES.hostError;
+    }
+    process.stderr.write(`vm: gdb stub on 127.0.0.1:${opts.gdbPort}${opts.gdbWait ? ' (waiting for gdb)' : ''}\n`);
   }
 
   let quitByUser = false;
@@ -416,6 +481,7 @@ async function main(): Promise<number> {
 
   const exit: MachineExit = await machine.run();
   if (timer) clearTimeout(timer);
+  gdb?.close();
   if (opts.profile) {
     const p = machine.profile();
     if (p) process.stderr.write(formatProfile(p, machine.stats().instret));
@@ -426,6 +492,10 @@ async function main(): Promise<number> {
 
   if (quitByUser) {
     process.stderr.write('\r\nvm: terminated\n');
+    return EXIT_CODES.poweroff;
+  }
+  if (gdb?.killed) {
+    process.stderr.write('vm: killed by gdb\n');
     return EXIT_CODES.poweroff;
   }
   if (timedOut) {

@@ -67,6 +67,7 @@ export class EmulatorClient {
   start(params: StartParams) {
     const transfer: Transferable[] = [params.kernel, params.wasm];
     if (params.disk) transfer.push(params.disk.image, ...(params.disk.blocks ?? []).map(([, b]) => b));
+    if (params.initrd) transfer.push(params.initrd);
     if (params.importDisk) transfer.push(params.importDisk.image);
     return this.request('start', params, transfer);
   }

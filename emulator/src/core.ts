@@ -9,7 +9,10 @@ export const StopReason = {
   Reset: 3,
   Trap: 4,
   Halted: 5,
+  /** The guest took the same synchronous exception over and over with no progress (exceptionLoopCount). */
   ExceptionLoop: 6,
+  /** A host breakpoint or watchpoint (the debugger's; see debugStopKind). */
+  Debug: 7,
 } as const;
 export type StopReason = (typeof StopReason)[keyof typeof StopReason];
 
@@ -70,6 +73,23 @@ export interface CoreExports {
   exceptionLoopCount?(): number;
   /** The guest system counter in ticks (CNTVCT_EL0); used for pacing and the virtual RTC. */
   counterTicks?(): number;
+  // Host debugger (CORE-API.md "Host debugger"); optional so an older core still runs without --gdb.
+  debugAddBreak?(va: bigint): number;
+  debugRemoveBreak?(va: bigint): number;
+  debugAddWatch?(va: bigint, len: bigint, kind: number): number;
+  debugRemoveWatch?(va: bigint, len: bigint, kind: number): number;
+  debugClear?(): void;
+  debugSkipOnce?(): void;
+  debugStopKind?(): number;
+  debugWatchAddr?(): bigint;
+  debugWatchKind?(): number;
+  debugTranslate?(va: bigint): number;
+  getV?(n: number, half: number): bigint;
+  setV?(n: number, half: number, v: bigint): void;
+  getFPSR?(): number;
+  setFPSR?(v: number): void;
+  getFPCR?(): number;
+  setFPCR?(v: number): void;
   /** Translator interface (CORE-API.md "Translator"); see emulator/src/jit/jit.ts. */
   jitInvalidateRange?(pa: number, len: number): void;
 }
@@ -79,7 +99,8 @@ export interface CoreHost {
   mmioWrite(addr: number, size: number, value: number): void;
   /** Host time in 62.5 MHz ticks (realtime clock). */
   hostNowTicks(): number;
-  reportUndefined(pc: number, insn: number): void;
+  /** `pc` is the full 64-bit guest address (never through a JS number: kernel VAs exceed 2^53). */
+  reportUndefined(pc: bigint, insn: number): void;
 }
 
 const REQUIRED: (keyof CoreExports)[] = [
@@ -110,7 +131,7 @@ export async function instantiateCore(
     mmioWrite: (addr: number, size: number, value: number) => host.mmioWrite(addr >>> 0, size, value >>> 0),
     hostNowTicks: () => host.hostNowTicks(),
     reportUndefined: (pcLo: number, pcHi: number, insn: number) =>
-      host.reportUndefined((pcHi >>> 0) * 2 ** 32 + (pcLo >>> 0), insn >>> 0),
+      host.reportUndefined((BigInt(pcHi >>> 0) << 32n) | BigInt(pcLo >>> 0), insn >>> 0),
     abort: (msg: number, file: number, line: number, col: number) => {
       const m = memory ? readAsString(memory, msg) : '?';
       const f = memory ? readAsString(memory, file) : '?';

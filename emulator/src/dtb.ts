@@ -238,8 +238,48 @@ const IRQ_TYPE_EDGE_RISING = 1;
 export interface VirtDtbConfig {
   ramBytes: number;
   bootargs: string;
+  /** Guest-physical [start, end) of the initrd: /chosen linux,initrd-start/-end (one cell each, as QEMU 7.2). */
+  initrd?: { start: number; end: number };
+  /**
+   * /chosen rng-seed (32 bytes) and kaslr-seed (8 bytes), which QEMU 7.2's virt adds to every
+   * DTB (its dtb-randomness); see dtbSeeds(). Omitted when not given.
+   */
+  seeds?: DtbSeeds;
   /** Number of virtio-mmio transport slots (QEMU virt always has 32). */
   virtioSlots?: number;
+  /**
+   * The blob's totalsize: QEMU 7.2 hands the guest its whole 1 MiB FDT buffer (free space after
+   * the strings), and Linux reserves what totalsize says; default 0x100000 like QEMU, 0 = compact.
+   */
+  totalSize?: number;
+}
+
+export interface DtbSeeds {
+  rng: Uint8Array;
+  kaslr: Uint8Array;
+}
+
+/**
+ * The /chosen seeds: from the host's random source (crypto.getRandomValues, as QEMU uses its
+ * own), or derived from `seed` (a 64-bit integer) for a deterministic boot: splitmix64 output,
+ * 32 bytes of rng-seed then 8 of kaslr-seed.
+ */
+export function dtbSeeds(seed?: bigint): DtbSeeds {
+  const bytes = new Uint8Array(40);
+  if (seed === undefined) {
+    globalThis.crypto.getRandomValues(bytes);
+  } else {
+    const v = new DataView(bytes.buffer);
+    let x = BigInt.asUintN(64, seed);
+    for (let i = 0; i < 5; i++) {
+      x = BigInt.asUintN(64, x + 0x9e3779b97f4a7c15n);
+      let z = x;
+      z = BigInt.asUintN(64, (z ^ (z >> 30n)) * 0xbf58476d1ce4e5b9n);
+      z = BigInt.asUintN(64, (z ^ (z >> 27n)) * 0x94d049bb133111ebn);
+      v.setBigUint64(i * 8, z ^ (z >> 31n));
+    }
+  }
+  return { rng: bytes.slice(0, 32), kaslr: bytes.slice(32) };
 }
 
 export function buildVirtDtb(cfg: VirtDtbConfig): Uint8Array {
@@ -289,6 +329,13 @@ export function buildVirtDtb(cfg: VirtDtbConfig): Uint8Array {
       'interrupts': prop.u32(GIC_SPI, UART0_SPI, IRQ_TYPE_LEVEL_HIGH),
       'reg': prop.u64(UART0_BASE, 0x1000),
       'compatible': prop.str('arm,pl011', 'arm,primecell'),
+    }),
+  );
+  // PMU v3 overflow interrupt: PPI 7, level, CPU mask 1 (QEMU's node, its values)
+  children.push(
+    node('pmu', {
+      'interrupts': prop.u32(GIC_PPI, 7, (1 << 8) | IRQ_TYPE_LEVEL_HIGH),
+      'compatible': prop.str('arm,armv8-pmuv3'),
     }),
   );
   children.push(
@@ -344,10 +391,13 @@ export function buildVirtDtb(cfg: VirtDtbConfig): Uint8Array {
       'compatible': prop.str('fixed-clock'),
     }),
   );
+  // Property order as in QEMU's dumpdtb.
   children.push(
     node('chosen', {
+      ...(cfg.initrd ? { 'linux,initrd-end': prop.u32(cfg.initrd.end), 'linux,initrd-start': prop.u32(cfg.initrd.start) } : {}),
       ...(cfg.bootargs ? { bootargs: prop.str(cfg.bootargs) } : {}),
       'stdout-path': prop.str(`/pl011@${UART0_BASE.toString(16)}`),
+      ...(cfg.seeds ? { 'rng-seed': cfg.seeds.rng.slice(), 'kaslr-seed': cfg.seeds.kaslr.slice() } : {}),
     }),
   );
 
@@ -362,5 +412,14 @@ export function buildVirtDtb(cfg: VirtDtbConfig): Uint8Array {
     },
     children,
   );
-  return writeFdt(root);
+  const blob = writeFdt(root);
+  const total = cfg.totalSize ?? QEMU_FDT_SIZE;
+  if (total <= blob.length) return blob;
+  const padded = new Uint8Array(total);
+  padded.set(blob);
+  new DataView(padded.buffer).setUint32(4, total); // header totalsize
+  return padded;
 }
+
+/** QEMU's FDT buffer size (its device_tree.c FDT_MAX_SIZE), what `dumpdtb` writes. */
+export const QEMU_FDT_SIZE = 0x100000;

@@ -13,8 +13,9 @@
 //   as it is at RAM + 0x80000 with entry there. QEMU treats every file without
 //   the magic as raw; we do not, because a wrong or damaged file then runs
 //   garbage at full speed until something stops it.
-// - The DTB goes to the first 2 MiB boundary at or after RAM + min(RAM/2,
-//   128 MiB) and after the kernel's end.
+// - An initrd goes to RAM + min(RAM/2, 128 MiB), or the first page after the
+//   kernel's end if that is higher; the DTB to the first 2 MiB boundary at or
+//   after the initrd's end (without an initrd: after that same address).
 // - Entry at EL1h, DAIF masked, MMU off, x0 = DTB address, x1..x3 = 0.
 //
 // Every rejection is a LoaderError with a message a user can act on; nothing
@@ -43,6 +44,10 @@ export interface KernelPlan {
   entryOffset: number;
   /** Offset in RAM just past the kernel (file or image_size, whichever is larger). */
   endOffset: number;
+  /** Offset in RAM of the initrd (where it goes; also set when there is none). */
+  initrdOffset: number;
+  /** Its size in bytes (0: no initrd). */
+  initrdSize: number;
   /** Offset in RAM of the device tree. */
   dtbOffset: number;
 }
@@ -53,7 +58,13 @@ const hex = (n: number) => '0x' + n.toString(16);
  * Decides where a kernel and a DTB of `dtbSize` bytes go in `ramBytes` of RAM.
  * Throws LoaderError for anything that cannot be booted.
  */
-export function planKernel(kernel: Uint8Array, ramBytes: number, dtbSize: number, opts: { raw?: boolean } = {}): KernelPlan {
+export function planKernel(
+  kernel: Uint8Array,
+  ramBytes: number,
+  dtbSize: number,
+  opts: { raw?: boolean; initrdSize?: number } = {},
+): KernelPlan {
+  const initrdSize = opts.initrdSize ?? 0;
   if (kernel.length === 0) throw new LoaderError('kernel image is empty');
   const b = kernel;
   if (b.length >= 4 && b[0] === 0x7f && b[1] === 0x45 && b[2] === 0x4c && b[3] === 0x46) {
@@ -78,11 +89,18 @@ export function planKernel(kernel: Uint8Array, ramBytes: number, dtbSize: number
     );
   }
   const pageEnd = alignUp(endOffset, 0x1000);
-  const dtbOffset = alignUp(Math.max(Math.min(ramBytes / 2, 128 * MiB), pageEnd), 2 * MiB);
-  if (dtbOffset + dtbSize > ramBytes) {
-    throw new LoaderError(`not enough RAM for the kernel and the device tree (${ramBytes / MiB} MiB)`);
+  const initrdOffset = Math.max(Math.min(ramBytes / 2, 128 * MiB), pageEnd);
+  if (initrdOffset + initrdSize > ramBytes) {
+    throw new LoaderError(
+      `initrd does not fit in RAM: ${initrdSize} bytes at RAM + ${hex(initrdOffset)} end past ${ramBytes / MiB} MiB of RAM`,
+    );
   }
-  return { kind, loadOffset, entryOffset: loadOffset, endOffset, dtbOffset };
+  const dtbOffset = alignUp(initrdOffset + initrdSize, 2 * MiB);
+  if (dtbOffset + dtbSize > ramBytes) {
+    const what = initrdSize ? 'the kernel, the initrd' : 'the kernel';
+    throw new LoaderError(`not enough RAM for ${what} and the device tree (${ramBytes / MiB} MiB)`);
+  }
+  return { kind, loadOffset, entryOffset: loadOffset, endOffset, initrdOffset, initrdSize, dtbOffset };
 }
 
 /**

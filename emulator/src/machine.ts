@@ -38,7 +38,7 @@
 // PSCI SYSTEM_RESET reboots like QEMU: devices reset, RAM cleared, kernel and
 // DTB reloaded, CPU at the entry point. SYSTEM_OFF ends the run with code 0.
 
-import { buildVirtDtb, RAM_BASE, RTC_BASE, RTC_SPI, UART0_BASE, UART0_SPI, VIRTIO_BASE, VIRTIO_SLOTS, VIRTIO_SPI0, VIRTIO_STRIDE } from './dtb.ts';
+import { buildVirtDtb, dtbSeeds, RAM_BASE, RTC_BASE, RTC_SPI, UART0_BASE, UART0_SPI, VIRTIO_BASE, VIRTIO_SLOTS, VIRTIO_SPI0, VIRTIO_STRIDE } from './dtb.ts';
 import { planKernel, type KernelPlan } from './loader.ts';
 import { CNTFRQ, ClockMode, type ClockName, type CoreExports, CoreAbort, instantiateCore, readAsString, StopReason, PSCI } from './core.ts';
 import { MmioBus, type IrqLine } from './devices/bus.ts';
@@ -90,6 +90,13 @@ export interface MachineOptions {
   memMiB?: number;
   /** Kernel command line (/chosen/bootargs). */
   append?: string;
+  /** An initrd/initramfs (QEMU's -initrd): loaded where QEMU puts it, announced in /chosen. */
+  initrd?: Uint8Array;
+  /**
+   * Seed for the DTB's /chosen rng-seed and kaslr-seed (a deterministic boot); without it they
+   * come from the host's random source, as on QEMU.
+   */
+  seed?: bigint;
   clock?: ClockName;
   /**
    * CPU mode: `interp` (the interpreter only) or `jit` (hot blocks translated to
@@ -113,7 +120,8 @@ export interface MachineOptions {
   inputQueueBytes?: number;
   onUart?: (bytes: Uint8Array) => void;
   onGuestError?: (message: string) => void;
-  onUndefined?: (pc: number, insn: number) => void;
+  /** `pc` is the guest PC as a 64-bit BigInt. */
+  onUndefined?: (pc: bigint, insn: number) => void;
   onReset?: () => void;
 }
 
@@ -127,6 +135,22 @@ export interface MachineExit {
   reason: string;
   /** The PSCI function id for power-off. */
   psci?: number;
+}
+
+/** Why a debugged machine paused (see Machine.attachDebugger). */
+export type DebugStop =
+  | { kind: 'break' } // a breakpoint, PC on it
+  | { kind: 'watch'; addr: bigint; access: 'write' | 'read' | 'access' } // PC after the instruction
+  | { kind: 'step' }
+  | { kind: 'interrupt' } // debugInterrupt() (GDB's Ctrl-C), or attached with `waitAtStart`
+  | { kind: 'exited'; code: number }; // the guest powered off (or the machine stopped) while debugged
+
+/** What the debugger wants next after a DebugStop. */
+export type DebugAction = 'continue' | 'step';
+
+export interface Debugger {
+  /** The machine is paused (core state may be read and written) until resume() is called. */
+  onStop(stop: DebugStop): void;
 }
 
 /** ESR_EL1.EC names (Arm ARM D17.2.37) for the classes this core raises. */
@@ -143,9 +167,14 @@ const EXCEPTION_CLASS: Record<number, string> = {
   0x22: 'PC alignment fault',
   0x24: 'data abort from EL0',
   0x25: 'data abort at EL1',
+  0x30: 'breakpoint from EL0',
+  0x31: 'breakpoint at EL1',
+  0x32: 'software step from EL0',
+  0x33: 'software step at EL1',
+  0x34: 'watchpoint from EL0',
+  0x35: 'watchpoint at EL1',
   0x3c: 'BRK',
 };
-
 export const EXIT = { poweroff: 0, hostError: 1, guestHalted: 2, stopped: 4, limit: 5 } as const;
 
 export interface MachineStats {
@@ -217,10 +246,13 @@ export class Machine {
   /** Instructions per core.run(); smaller while pacing so one call cannot skip much guest time. */
   private budget = SLICE;
   private readonly idleSpeedup: number;
+  private debuggerHooks: Debugger | null = null;
+  private debugInterruptRequested = false;
+  private resumeDebug: ((a: DebugAction) => void) | null = null;
   /** whenInputRoom() callers: resolved once the queue has room for `bytes` (or the run ends). */
   private roomWaiters: { bytes: number; resolve: () => void }[] = [];
   /** The most recent undefined instruction reported by the core. */
-  lastUndefined: { pc: number; insn: number } | null = null;
+  lastUndefined: { pc: bigint; insn: number } | null = null;
 
   private constructor(private readonly opts: MachineOptions) {
     const memMiB = opts.memMiB ?? MEM_DEFAULT_MIB;
@@ -236,8 +268,13 @@ export class Machine {
     if (this.clock === 'virtual' && this.idleSpeedup !== Infinity) this.budget = MIN_BUDGET;
     if (!(this.idleSpeedup > 0)) throw new RangeError(`idleSpeedup ${opts.idleSpeedup}: must be positive`);
     if (!(this.clock in ClockMode)) throw new RangeError(`clock "${this.clock}": use realtime or virtual`);
-    this.dtb = buildVirtDtb({ ramBytes: this.ramBytes, bootargs: opts.append ?? '' });
-    this.plan = planKernel(opts.kernel, this.ramBytes, this.dtb.length, { raw: opts.raw }); // throws LoaderError
+    const initrdSize = opts.initrd?.length ?? 0;
+    const dtbConfig = { ramBytes: this.ramBytes, bootargs: opts.append ?? '', seeds: dtbSeeds(opts.seed) };
+    // The DTB's size does not depend on the initrd's address: plan with a placeholder, then build it.
+    const sizing = buildVirtDtb({ ...dtbConfig, ...(opts.initrd ? { initrd: { start: 0, end: 0 } } : {}) });
+    this.plan = planKernel(opts.kernel, this.ramBytes, sizing.length, { raw: opts.raw, initrdSize }); // throws LoaderError
+    const initrdStart = RAM_BASE + this.plan.initrdOffset;
+    this.dtb = buildVirtDtb({ ...dtbConfig, ...(opts.initrd ? { initrd: { start: initrdStart, end: initrdStart + initrdSize } } : {}) });
     this.rtcBase = opts.rtcEpoch ?? Date.now() / 1000;
 
     const guestError = (m: string) => {
@@ -289,6 +326,80 @@ export class Machine {
     return { set: (level: boolean) => this.core?.setIrqLine(intid, level ? 1 : 0) };
   }
 
+  /**
+   * Attaches a debugger (the GDB stub): breakpoints and watchpoints stop the machine and call
+   * `onStop`; `waitAtStart` pauses before the first instruction (QEMU's -S).
+   */
+  attachDebugger(d: Debugger, waitAtStart = false): void {
+    if (!this.core.debugAddBreak) throw new Error('this core.wasm has no debugger support');
+    this.debuggerHooks = d;
+    if (waitAtStart) this.debugInterruptRequested = true;
+  }
+
+  /** Detaches the debugger: breakpoints and watchpoints are removed and a paused machine runs on. */
+  detachDebugger(): void {
+    this.core.debugClear?.();
+    this.debuggerHooks = null;
+    this.debugInterruptRequested = false;
+    this.resume('continue');
+  }
+
+  /** Pauses a running debugged machine at the next slice boundary (GDB's Ctrl-C). */
+  debugInterrupt(): void {
+    if (!this.debuggerHooks) return;
+    this.debugInterruptRequested = true;
+    this.wake?.();
+  }
+
+  /** Ends a debug pause: run on, or execute one instruction and pause again. */
+  resume(action: DebugAction): void {
+    const r = this.resumeDebug;
+    this.resumeDebug = null;
+    r?.(action);
+  }
+
+  /** True while paused for the debugger. */
+  get debugPaused(): boolean {
+    return this.resumeDebug !== null;
+  }
+
+  /**
+   * The debug pause: reports `stop`, then waits for resume(); a step runs one instruction and
+   * reports again. Returns a stop reason the run loop must handle (PowerOff, Reset) or Budget.
+   */
+  private async debugPause(stop: DebugStop): Promise<number> {
+    const core = this.core;
+    for (;;) {
+      this.flushUart();
+      const hooks = this.debuggerHooks;
+      if (!hooks) return StopReason.Budget;
+      const t0 = hostNow();
+      const action = await new Promise<DebugAction>((resolve) => {
+        this.resumeDebug = resolve;
+        hooks.onStop(stop);
+      });
+      this.idleMs += hostNow() - t0;
+      if (this.stopRequested) return StopReason.Budget;
+      core.debugSkipOnce!();
+      if (action === 'continue') return StopReason.Budget;
+      this.uart.refill();
+      const r = core.run(1);
+      this.flushUart();
+      if (r === StopReason.PowerOff) return r;
+      if (r === StopReason.Reset) this.reset();
+      stop = r === StopReason.Debug ? this.debugStopOf() : { kind: 'step' };
+    }
+  }
+
+  private debugStopOf(): DebugStop {
+    const core = this.core;
+    if (core.debugStopKind!() === 2) {
+      const k = core.debugWatchKind!();
+      return { kind: 'watch', addr: BigInt.asUintN(64, core.debugWatchAddr!()), access: k === 1 ? 'write' : k === 2 ? 'read' : 'access' };
+    }
+    return { kind: 'break' };
+  }
+
   /** Guest RAM (re-created if the wasm memory grew). */
   get ram(): Uint8Array {
     const buf = this.core.memory.buffer;
@@ -310,6 +421,7 @@ export class Machine {
     if (this.booted) ram.fill(0); // core.init() hands over zeroed RAM the first time
     this.booted = true;
     ram.set(this.opts.kernel, this.plan.loadOffset);
+    if (this.opts.initrd) ram.set(this.opts.initrd, this.plan.initrdOffset);
     ram.set(this.dtb, this.plan.dtbOffset);
     this.core.setX(0, BigInt(RAM_BASE + this.plan.dtbOffset));
     for (let i = 1; i <= 3; i++) this.core.setX(i, 0n);
@@ -426,6 +538,7 @@ export class Machine {
   stop(): void {
     this.stopRequested = true;
     this.wake?.();
+    this.resume('continue'); // a debug pause ends too
   }
 
   /**
@@ -469,7 +582,13 @@ export class Machine {
   private async loop(): Promise<MachineExit> {
     const core = this.core;
     for (;;) {
-      if (this.stopRequested) return { code: EXIT.stopped, reason: 'stopped by the host' };
+      if (this.stopRequested) return this.exitDebugged({ code: EXIT.stopped, reason: 'stopped by the host' });
+      if (this.debugInterruptRequested && this.debuggerHooks) {
+        this.debugInterruptRequested = false;
+        const after = await this.debugPause({ kind: 'interrupt' });
+        if (after === StopReason.PowerOff) return this.exitDebugged({ code: EXIT.poweroff, reason: 'psci system_off', psci: core.psciReason() >>> 0 });
+        continue;
+      }
       const t0 = hostNow();
       let r: number = StopReason.Budget;
       let idling = false; // the last run() skipped time in WFI and the guest is ahead
@@ -507,7 +626,12 @@ export class Machine {
           }
           break;
         case StopReason.PowerOff:
-          return { code: EXIT.poweroff, reason: 'psci system_off', psci: core.psciReason() >>> 0 };
+          return this.exitDebugged({ code: EXIT.poweroff, reason: 'psci system_off', psci: core.psciReason() >>> 0 });
+        case StopReason.Debug: {
+          const after = await this.debugPause(this.debugStopOf());
+          if (after === StopReason.PowerOff) return this.exitDebugged({ code: EXIT.poweroff, reason: 'psci system_off', psci: core.psciReason() >>> 0 });
+          break;
+        }
         case StopReason.Reset:
           this.reset();
           await yieldToEventLoop();
@@ -519,7 +643,7 @@ export class Machine {
           return { code: EXIT.hostError, reason: `host error: core halted: ${why}` };
         }
         case StopReason.ExceptionLoop:
-          return { code: EXIT.guestHalted, reason: this.exceptionLoopReport() };
+          return this.exitDebugged({ code: EXIT.guestHalted, reason: this.exceptionLoopReport() });
         case StopReason.Idle: {
           const deadline = core.timerDeadline();
           if (this.guestHalted()) {
@@ -535,6 +659,12 @@ export class Machine {
           return { code: EXIT.hostError, reason: `host error: core returned unknown stop reason ${r}` };
       }
     }
+  }
+
+  /** Tells an attached debugger that the run ended (GDB's W packet). */
+  private exitDebugged(exit: MachineExit): MachineExit {
+    this.debuggerHooks?.onStop({ kind: 'exited', code: exit.code });
+    return exit;
   }
 
   /**

@@ -16,6 +16,10 @@ export interface StartParams {
   wasm: ArrayBuffer;
   memMiB?: number;
   append?: string;
+  /** An initrd/initramfs (QEMU's -initrd). */
+  initrd?: ArrayBuffer;
+  /** Seed for the DTB's /chosen rng-seed/kaslr-seed (decimal or 0x hex string, or a BigInt); default: random. */
+  seed?: string | bigint;
   clock?: ClockName;
   /** CPU mode: interp (default) or jit (translate hot code to WebAssembly); see docs/EMULATOR.md. */
   cpu?: CpuMode;
@@ -80,7 +84,8 @@ export type WorkerEvent =
   | { kind: 'uart'; data: Uint8Array }
   | { kind: 'exit'; exit: MachineExit; stats: MachineStats }
   | { kind: 'reset' }
-  | { kind: 'undefined'; pc: number; insn: number }
+  /** pc: the 64-bit guest PC as a hex string ("0xffff800008021d74"): exact, and JSON-safe. */
+  | { kind: 'undefined'; pc: string; insn: number }
   | { kind: 'guestError'; message: string }
   /** Bytes from the kernel's event channel (JSON Lines). */
   | { kind: 'events'; data: Uint8Array }

@@ -26,7 +26,7 @@ export class EmulatorMachine implements SerialMachine {
   private waiters = new Set<Waiter>();
   private exitInfo: MachineExit | null = null;
   readonly exited: Promise<MachineExit>;
-  readonly undefinedInsns: { pc: number; insn: number }[] = [];
+  readonly undefinedInsns: { pc: bigint; insn: number }[] = [];
   /** Like a pipe to QEMU: what the UART input queue cannot take yet waits here. */
   private readonly feeder: InputFeeder;
 
@@ -45,7 +45,7 @@ export class EmulatorMachine implements SerialMachine {
     const kernel = opts.kernel ?? readFileSync(opts.kernelPath ?? DEFAULT_KERNEL_PATH);
     let self: EmulatorMachine | undefined;
     const pendingOut: Uint8Array[] = [];
-    const undef: { pc: number; insn: number }[] = [];
+    const undef: { pc: bigint; insn: number }[] = [];
     const machine = await Machine.create({
       clock: 'virtual',
       ...opts,

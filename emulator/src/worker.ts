@@ -80,6 +80,8 @@ const handlers: { [K in keyof Requests]: (p: Requests[K][0]) => Promise<Requests
       wasm: p.wasm,
       memMiB: p.memMiB,
       append: p.append,
+      ...(p.initrd ? { initrd: new Uint8Array(p.initrd) } : {}),
+      ...(p.seed !== undefined ? { seed: BigInt(p.seed) } : {}),
       clock: p.clock ?? 'realtime',
       inputQueueBytes: p.inputQueueBytes,
       cpu: p.cpu ?? 'interp',
@@ -91,7 +93,7 @@ const handlers: { [K in keyof Requests]: (p: Requests[K][0]) => Promise<Requests
         }
       },
       onReset: () => post({ kind: 'reset' }),
-      onUndefined: (pc, insn) => post({ kind: 'undefined', pc, insn }),
+      onUndefined: (pc, insn) => post({ kind: 'undefined', pc: '0x' + pc.toString(16), insn }),
       onGuestError: (message) => post({ kind: 'guestError', message }),
     });
     machine = m;

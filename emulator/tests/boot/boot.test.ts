@@ -252,7 +252,10 @@ describe('CLI option parsing', () => {
   it('accepts the documented options in both spellings', () => {
     expect(parseArgs(['--kernel', 'k', '--append=a b', '--mem', '256', '--clock', 'realtime', '--timeout=1.5'], false)).toEqual({
       kernel: 'k', raw: false, append: 'a b', memMiB: 256, clock: 'realtime', timeoutS: 1.5, disk: null, importDisk: null, events: null,
-      cpu: 'interp', profile: false, noDisk: false,
+      initrd: null, seed: null, gdbPort: null, gdbWait: false, cpu: 'interp', profile: false, noDisk: false,
+    });
+    expect(parseArgs(['--initrd=r.cpio', '--seed', '0x10', '--gdb', '1234', '--gdb-wait'], false)).toMatchObject({
+      initrd: 'r.cpio', seed: 16n, gdbPort: 1234, gdbWait: true,
     });
     expect(parseArgs(['--cpu', 'jit', '--profile'], false)).toMatchObject({ cpu: 'jit', profile: true });
     expect(parseArgs(['--cpu=interp'], false)).toMatchObject({ cpu: 'interp', profile: false });
@@ -266,7 +269,7 @@ describe('CLI option parsing', () => {
   it('rejects bad values, unknown options and bad storage options', () => {
     const bad: [string[], RegExp][] = [
       [['--bogus'], /unknown option --bogus/],
-      [['--mem', '8'], /from 17 \(the smallest RAM the SIS kernel boots in\) to 4095 \(the wasm32 limit\)/],
+      [['--mem', '8'], /from 19 \(the smallest RAM the SIS kernel boots in\) to 4095 \(the wasm32 limit\)/],
       [['--mem', '16'], /from 17 /],
       [['--mem', '4096'], /to 4095 /],
       [['--raw=yes'], /--raw takes no value/],
@@ -279,6 +282,11 @@ describe('CLI option parsing', () => {
       [['--disk'], /needs a value/],
       [['--disk='], /--disk needs a file name/],
       [['--events'], /needs a value/],
+      [['--initrd='], /--initrd needs a file name/],
+      [['--seed', '-1'], /--seed -1: give an integer/],
+      [['--seed', '0x1' + '0'.repeat(16)], /give an integer from 0 to 2\^64-1/],
+      [['--gdb', '0'], /--gdb 0: give a TCP port/],
+      [['--gdb-wait=1'], /--gdb-wait takes no value/],
       [['--cpu', 'fast'], /--cpu fast: use interp or jit/],
       [['--cpu'], /needs a value/],
       [['--profile'], /--profile needs --cpu jit/],

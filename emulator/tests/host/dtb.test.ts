@@ -7,26 +7,65 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { buildVirtDtb, FdtError, type FdtNode, findNode, node, parseFdt, prop, propCells, propStrings, writeFdt } from '../../src/dtb.ts';
+import { Machine } from '../../src/machine.ts';
+import { loadCoreModule } from '../../src/node-files.ts';
+import { buildVirtDtb, dtbSeeds, FdtError, type FdtNode, findNode, node, parseFdt, prop, propCells, propStrings, writeFdt } from '../../src/dtb.ts';
 
 const haveQemu = spawnSync('qemu-system-aarch64', ['--version']).status === 0;
 
-function qemuDtb(memMiB: number, append: string): FdtNode {
+const RAW_KERNEL = Uint8Array.from([0, 0, 0, 0x14]);
+
+function qemuDtbBytes(memMiB: number, append: string, initrd?: Uint8Array, kernelBytes: Uint8Array = RAW_KERNEL): Uint8Array {
   const dir = mkdtempSync(join(tmpdir(), 'sis-dtb-'));
   const f = join(dir, 'virt.dtb');
   const kernel = join(dir, 'k');
-  writeFileSync(kernel, Uint8Array.from([0, 0, 0, 0x14])); // -append needs a -kernel
+  writeFileSync(kernel, kernelBytes); // -append needs a -kernel
+  if (initrd) writeFileSync(join(dir, 'initrd'), initrd);
   const r = spawnSync('qemu-system-aarch64', [
     '-M', `virt,dumpdtb=${f}`, '-cpu', 'cortex-a72', '-m', `${memMiB}M`, '-nographic', '-net', 'none',
-    '-kernel', kernel, ...(append ? ['-append', append] : []),
+    '-kernel', kernel, ...(append ? ['-append', append] : []), ...(initrd ? ['-initrd', join(dir, 'initrd')] : []),
   ]);
   if (r.status !== 0) throw new Error(`qemu dumpdtb failed: ${r.stderr}`);
-  return parseFdt(readFileSync(f));
+  return new Uint8Array(readFileSync(f));
 }
 
-// QEMU virt devices our machine does not model, and QEMU's per-boot random seeds.
-const ABSENT_NODES = ['platform-bus@c000000', 'fw-cfg@9020000', 'gpio-keys', 'pl061@9030000', 'pcie@10000000', 'pmu', 'flash@0', 'intc@8000000/v2m@8020000', 'cpus/cpu-map'];
-const ABSENT_PROPS = ['chosen/rng-seed', 'chosen/kaslr-seed'];
+function qemuDtb(memMiB: number, append: string, initrd?: Uint8Array, kernelBytes: Uint8Array = RAW_KERNEL): FdtNode {
+  return parseFdt(qemuDtbBytes(memMiB, append, initrd, kernelBytes));
+}
+
+// QEMU virt devices our machine does not model.
+const ABSENT_NODES = ['platform-bus@c000000', 'fw-cfg@9020000', 'gpio-keys', 'pl061@9030000', 'pcie@10000000', 'flash@0', 'intc@8000000/v2m@8020000', 'cpus/cpu-map'];
+// QEMU's per-boot random seeds: only present without seeds of ours.
+const SEED_PROPS = ['chosen/rng-seed', 'chosen/kaslr-seed'];
+
+/** Every node of ours is in QEMU's tree with the same properties, in the same order, and values (seeds: same length). */
+function expectSameTree(oursRoot: FdtNode, theirsRoot: FdtNode, withSeeds: boolean) {
+  const ours = flatten(oursRoot);
+  const theirs = flatten(theirsRoot);
+  for (const [path, n] of ours) {
+    const q = theirs.get(path);
+    expect(q, `QEMU has no node ${path}`).toBeDefined();
+    const qProps = [...q!.props.keys()].filter((k) => withSeeds || !SEED_PROPS.includes(`${path.slice(1)}/${k}`));
+    expect([...n.props.keys()], `properties of ${path}`).toEqual(qProps);
+    for (const [k, v] of n.props) {
+      if (SEED_PROPS.includes(`${path.slice(1)}/${k}`)) expect(v.length, `${path}:${k} length`).toBe(q!.props.get(k)!.length);
+      else expect([...v], `${path}:${k}`).toEqual([...q!.props.get(k)!]);
+    }
+  }
+  const missing = [...theirs.keys()].filter((p) => !ours.has(p)).map((p) => p.slice(1));
+  const unexpected = missing.filter((p) => !ABSENT_NODES.some((a) => p === a || p.startsWith(a + '/')));
+  expect(unexpected).toEqual([]);
+}
+
+function arm64Image(textOffset: number, imageSize: number): Uint8Array {
+  const b = new Uint8Array(256);
+  const v = new DataView(b.buffer);
+  v.setUint32(0, 0x14000000, true);
+  v.setBigUint64(8, BigInt(textOffset), true);
+  v.setBigUint64(16, BigInt(imageSize), true);
+  v.setUint32(0x38, 0x644d5241, true);
+  return b;
+}
 
 function flatten(n: FdtNode, path = ''): Map<string, FdtNode> {
   const out = new Map<string, FdtNode>([[path || '/', n]]);
@@ -35,23 +74,51 @@ function flatten(n: FdtNode, path = ''): Map<string, FdtNode> {
 }
 
 describe.skipIf(!haveQemu)('device tree vs QEMU dumpdtb', () => {
-  // 17 and 4095 MiB: the --mem bounds; 2048 and more: RAM whose size no longer fits a signed 32-bit number.
+  // 19 and 4095 MiB: the --mem bounds; 2048 and more: RAM whose size no longer fits a signed 32-bit number.
   for (const [mem, append] of [[128, 'console=ttyAMA0 loglevel=3'], [256, ''], [19, ''], [2048, ''], [3072, ''], [4095, '']] as const) {
     it(`${mem} MiB, bootargs "${append}"`, () => {
-      const ours = flatten(parseFdt(buildVirtDtb({ ramBytes: mem * 2 ** 20, bootargs: append })));
-      const theirs = flatten(qemuDtb(mem, append));
-      for (const [path, n] of ours) {
-        const q = theirs.get(path);
-        expect(q, `QEMU has no node ${path}`).toBeDefined();
-        const qProps = [...q!.props.keys()].filter((k) => !ABSENT_PROPS.includes(`${path.slice(1)}/${k}`)).sort();
-        expect([...n.props.keys()].sort(), `properties of ${path}`).toEqual(qProps);
-        for (const [k, v] of n.props) expect([...v], `${path}:${k}`).toEqual([...q!.props.get(k)!]);
-      }
-      const missing = [...theirs.keys()].filter((p) => !ours.has(p)).map((p) => p.slice(1));
-      const unexpected = missing.filter((p) => !ABSENT_NODES.some((a) => p === a || p.startsWith(a + '/')));
-      expect(unexpected).toEqual([]);
+      expectSameTree(parseFdt(buildVirtDtb({ ramBytes: mem * 2 ** 20, bootargs: append })), qemuDtb(mem, append), false);
     });
   }
+  // With an initrd and the /chosen seeds: the tree the machine boots with (Machine.dtb).
+  const initrdCases: [string, number, number, Uint8Array][] = [
+    ['128 MiB, 100000-byte initrd', 128, 100_000, RAW_KERNEL],
+    ['256 MiB (initrd at the 128 MiB cap), 3 MiB initrd', 256, 3 << 20, RAW_KERNEL],
+    ['32 MiB, Image reaching past half of RAM (initrd after the kernel)', 32, 4097, arm64Image(0x80000, 20 << 20)],
+  ];
+  for (const [name, mem, size, kernel] of initrdCases) {
+    it(name, async () => {
+      const initrd = new Uint8Array(size).map((_, i) => i * 7);
+      const m = await Machine.create({ kernel, raw: kernel === RAW_KERNEL, wasm: await loadCoreModule(), memMiB: mem, append: 'rdinit=/init', initrd, seed: 1n });
+      const theirs = qemuDtb(mem, 'rdinit=/init', initrd, kernel);
+      expectSameTree(parseFdt(m.dtb), theirs, true);
+      expect(Buffer.compare(m.ram.subarray(m.plan.initrdOffset, m.plan.initrdOffset + size), initrd)).toBe(0);
+    });
+  }
+});
+
+describe.skipIf(!haveQemu)('device tree size', () => {
+  it('has the totalsize of QEMU\'s blob (its whole FDT buffer: Linux reserves that much)', () => {
+    const q = qemuDtbBytes(128, '');
+    const ours = buildVirtDtb({ ramBytes: 128 << 20, bootargs: '' });
+    expect(ours.length).toBe(q.length);
+    expect(new DataView(ours.buffer).getUint32(4)).toBe(new DataView(q.buffer, q.byteOffset).getUint32(4));
+  });
+});
+
+describe('device tree seeds', () => {
+  it('--seed gives the same seeds every time, different seeds otherwise', () => {
+    const a = dtbSeeds(42n), b = dtbSeeds(42n), c = dtbSeeds(43n), r1 = dtbSeeds(), r2 = dtbSeeds();
+    expect(a).toEqual(b);
+    expect(a.rng).not.toEqual(c.rng);
+    expect(a.rng.length).toBe(32);
+    expect(a.kaslr.length).toBe(8);
+    expect(r1.rng).not.toEqual(r2.rng);
+    const t = parseFdt(buildVirtDtb({ ramBytes: 128 << 20, bootargs: '', seeds: a }));
+    const chosen = findNode(t, '/chosen')!;
+    expect(chosen.props.get('rng-seed')).toEqual(a.rng);
+    expect(chosen.props.get('kaslr-seed')).toEqual(a.kaslr);
+  });
 });
 
 describe('FDT writer/reader', () => {

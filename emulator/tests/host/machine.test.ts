@@ -9,7 +9,7 @@ import { LoaderError } from '../../src/loader.ts';
 
 async function boot(source: string, opts: Partial<MachineOptions> = {}) {
   let out = '';
-  const undef: { pc: number; insn: number }[] = [];
+  const undef: { pc: bigint; insn: number }[] = [];
   let resets = 0;
   const m = await Machine.create({
     kernel: assemble(source),
@@ -251,7 +251,7 @@ bad:  .asciz "wrong EC\\n"
     `);
     expect((await run(m)).code).toBe(0);
     expect(out()).toBe('undef trapped\n');
-    expect(undef).toEqual([{ pc: 0x4008000c, insn: 0 }]);
+    expect(undef).toEqual([{ pc: 0x4008000cn, insn: 0 }]);
   });
 
   it('logs guest accesses to unmapped MMIO without failing', async () => {
@@ -282,7 +282,7 @@ bad:  .asciz "wrong EC\\n"
         'guest stuck in an exception loop: the same synchronous exception 1000 times in a row with no progress, ' +
         'EC 0x21 (instruction abort at EL1), ESR 0x86000010, ELR 0x200, FAR 0x200',
     });
-    expect(undef).toEqual([{ pc: 0x40080000, insn: 0x12 }]);
+    expect(undef).toEqual([{ pc: 0x40080000n, insn: 0x12 }]);
     expect(m.stats().instret).toBeLessThan(1100); // stopped at once, not at a timeout
   });
 

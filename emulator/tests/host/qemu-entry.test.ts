@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { planKernel } from '../../src/loader.ts';
-import { buildVirtDtb, RAM_BASE } from '../../src/dtb.ts';
+import { buildVirtDtb, dtbSeeds, RAM_BASE } from '../../src/dtb.ts';
 
 const MiB = 1 << 20;
 const haveQemu = spawnSync('qemu-system-aarch64', ['--version']).status === 0;
@@ -22,13 +22,14 @@ function image(textOffset: number, imageSize: number): Uint8Array {
   return b;
 }
 
-async function qemuEntry(kernel: Uint8Array, memMiB: number): Promise<{ pc: number; x0: number }> {
+async function qemuEntry(kernel: Uint8Array, memMiB: number, initrd?: Uint8Array): Promise<{ pc: number; x0: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'sis-loader-'));
   const file = join(dir, 'k');
   writeFileSync(file, kernel);
+  if (initrd) writeFileSync(join(dir, 'initrd'), initrd);
   const q = spawn('qemu-system-aarch64', [
     '-M', 'virt', '-cpu', 'cortex-a72', '-m', `${memMiB}M`, '-display', 'none', '-serial', 'none',
-    '-net', 'none', '-monitor', 'stdio', '-kernel', file,
+    '-net', 'none', '-monitor', 'stdio', '-kernel', file, ...(initrd ? ['-initrd', join(dir, 'initrd')] : []),
   ]);
   let out = '';
   q.stdout.on('data', (d) => (out += d));
@@ -53,7 +54,7 @@ async function qemuEntry(kernel: Uint8Array, memMiB: number): Promise<{ pc: numb
 }
 
 describe.skipIf(!haveQemu)('loader matches QEMU -kernel', () => {
-  const cases: [string, Uint8Array, number][] = [
+  const cases: [string, Uint8Array, number, number?][] = [
     ['raw binary, 128 MiB', Uint8Array.from([0, 0, 0, 0x14]), 128],
     ['Image text_offset 0x80000', image(0x80000, 0x10000), 128],
     ['Image text_offset 0', image(0, 0x10000), 128],
@@ -61,12 +62,19 @@ describe.skipIf(!haveQemu)('loader matches QEMU -kernel', () => {
     ['raw binary, 64 MiB', Uint8Array.from([0, 0, 0, 0x14]), 64],
     ['raw binary, 512 MiB', Uint8Array.from([0, 0, 0, 0x14]), 512],
     ['Image whose image_size reaches past half of RAM', image(0x80000, 20 * MiB), 32],
+    // with an initrd the DTB follows it (QEMU's -initrd), at the Machine's DTB size with seeds
+    ['raw binary + 5 MiB initrd, 128 MiB', Uint8Array.from([0, 0, 0, 0x14]), 128, 5 * MiB + 3],
+    ['Image past half of RAM + 1 MiB initrd, 32 MiB', image(0x80000, 20 * MiB), 32, MiB],
   ];
-  for (const [name, kernel, mem] of cases) {
+  for (const [name, kernel, mem, initrdSize] of cases) {
     it(name, async () => {
-      const dtbSize = buildVirtDtb({ ramBytes: mem * MiB, bootargs: '' }).length;
-      const p = planKernel(kernel, mem * MiB, dtbSize, { raw: name.startsWith('raw') });
-      const q = await qemuEntry(kernel, mem);
+      const initrd = initrdSize === undefined ? undefined : new Uint8Array(initrdSize);
+      const dtbSize = buildVirtDtb({
+        ramBytes: mem * MiB, bootargs: '',
+        ...(initrd ? { initrd: { start: 0, end: 0 }, seeds: dtbSeeds(0n) } : {}),
+      }).length;
+      const p = planKernel(kernel, mem * MiB, dtbSize, { raw: name.startsWith('raw'), initrdSize: initrd?.length ?? 0 });
+      const q = await qemuEntry(kernel, mem, initrd);
       expect(RAM_BASE + p.entryOffset).toBe(q.pc);
       expect(RAM_BASE + p.dtbOffset).toBe(q.x0);
     });
