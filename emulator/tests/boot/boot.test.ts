@@ -270,7 +270,7 @@ describe('CLI option parsing', () => {
     const bad: [string[], RegExp][] = [
       [['--bogus'], /unknown option --bogus/],
       [['--mem', '8'], /from 19 \(the smallest RAM the SIS kernel boots in\) to 4095 \(the wasm32 limit\)/],
-      [['--mem', '16'], /from 17 /],
+      [['--mem', '18'], /from 19 /],
       [['--mem', '4096'], /to 4095 /],
       [['--raw=yes'], /--raw takes no value/],
       [['--mem', '1.5'], /whole number/],
