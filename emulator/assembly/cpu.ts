@@ -8,13 +8,7 @@
 import * as S from "./state";
 import { tlbFlush } from "./mem";
 import * as M from "./mem";
-import {
-  execDPImm, execDPReg, ADR, ADD_imm, LOGICAL_imm, MOVE_wide, BITFIELD, EXTR,
-  LOGICAL_shift, ADD_shift, ADD_ext, DP_3src,
-} from "./dp";
-import { execLdSt, EXCLUSIVE, LDR_lit, PAIR, LDST_uimm, LDST_other } from "./ldst";
-import { execBranchSys, B_BL, CBZ, TBZ, B_cond, BRANCH_reg } from "./system";
-import { execSimdFp, execSimdLoadStore } from "./simd/index";
+import { decodeExec } from "./decode.gen";
 import { gicIrqPending } from "./gic";
 import * as P from "./pmu";
 import { timerUpdate, timerChunkLimit, clockMode, refreshRealtime } from "./timer";
@@ -211,108 +205,12 @@ function fpTrap(): void {
 
 // ---- decode -------------------------------------------------------------------------
 
-// Top-level decode (Arm ARM C4.1): the group by op0 = bits 28:25, then the
-// encoding inside the group. groupDecode() is the reference; exec() does the
-// same through a 4096-entry table indexed by bits 31:20, filled at start-up
-// by classify(), which looks only at those bits and picks the leaf handler
-// whenever bits 31:20 alone determine it (otherwise the group decoder).
-function groupDecode(insn: u32): void {
-  switch ((insn >> 25) & 0xf) {
-    case 8: case 9: execDPImm(insn); return;
-    case 10: case 11: execBranchSys(insn); return;
-    case 4: case 6: case 12: case 14:
-      if ((insn & (1 << 26)) != 0) execSimdLoadStore(insn); else execLdSt(insn);
-      return;
-    case 5: case 13: execDPReg(insn); return;
-    case 7: case 15: execSimdFp(insn); return;
-    default: undefinedInsn(insn);
-  }
-}
-
-const D_GROUP: u8 = 0, D_UNDEF: u8 = 1, D_DPIMM: u8 = 2, D_DPREG: u8 = 3, D_BRSYS: u8 = 4, D_LDST: u8 = 5;
-const D_SIMDLS: u8 = 6, D_SIMDFP: u8 = 7, D_ADR: u8 = 8, D_ADD_IMM: u8 = 9, D_LOGICAL_IMM: u8 = 10;
-const D_MOVE_WIDE: u8 = 11, D_BITFIELD: u8 = 12, D_EXTR: u8 = 13, D_LOGICAL_SHIFT: u8 = 14;
-const D_ADD_SHIFT: u8 = 15, D_ADD_EXT: u8 = 16, D_DP_3SRC: u8 = 17, D_B_BL: u8 = 18, D_CBZ: u8 = 19;
-const D_TBZ: u8 = 20, D_B_COND: u8 = 21, D_BRANCH_REG: u8 = 22, D_EXCLUSIVE: u8 = 23, D_LDR_LIT: u8 = 24;
-const D_PAIR: u8 = 25, D_LDST_UIMM: u8 = 26, D_LDST_OTHER: u8 = 27;
-
-// Mirrors groupDecode/execDPImm/execDPReg/execBranchSys/execLdSt using bits 31:20 only.
-function classify(insn: u32): u8 {
-  switch ((insn >> 25) & 0xf) {
-    case 8: case 9:
-      switch ((insn >> 23) & 7) {
-        case 0: case 1: return D_ADR;
-        case 2: return D_ADD_IMM;
-        case 4: return D_LOGICAL_IMM;
-        case 5: return D_MOVE_WIDE;
-        case 6: return D_BITFIELD;
-        case 7: return D_EXTR;
-        default: return D_DPIMM;
-      }
-    case 10: case 11:
-      if ((insn & 0x7c000000) == 0x14000000) return D_B_BL;
-      if ((insn & 0x7e000000) == 0x34000000) return D_CBZ;
-      if ((insn & 0x7e000000) == 0x36000000) return D_TBZ;
-      if ((insn & 0xff000000) == 0x54000000) return D_B_COND; // B_cond checks bit 4
-      if ((insn & 0xfe000000) == 0xd6000000) return D_BRANCH_REG;
-      return D_BRSYS;
-    case 4: case 6: case 12: case 14: {
-      if ((insn & (1 << 26)) != 0) return D_SIMDLS;
-      const b2927 = (insn >> 27) & 7;
-      if ((insn & 0x3f000000) == 0x08000000) return D_EXCLUSIVE;
-      if (b2927 == 3 && (insn & (1 << 24)) == 0) return D_LDR_LIT;
-      if (b2927 == 5) return D_PAIR;
-      if (b2927 == 7) return (insn & (1 << 24)) != 0 ? D_LDST_UIMM : D_LDST_OTHER;
-      return D_LDST;
-    }
-    case 5: case 13: {
-      const op1 = (insn >> 28) & 1, op2 = (insn >> 21) & 0xf;
-      if (op1 == 0) {
-        if ((op2 & 8) == 0) return D_LOGICAL_SHIFT;
-        return (op2 & 1) == 0 ? D_ADD_SHIFT : D_ADD_EXT;
-      }
-      if ((op2 & 8) != 0) return D_DP_3SRC;
-      return D_DPREG;
-    }
-    case 7: case 15: return D_SIMDFP;
-    default: return D_UNDEF;
-  }
-}
-
-const DISPATCH: usize = memory.data(4096, 16);
-for (let i: u32 = 0; i < 4096; i++) store<u8>(DISPATCH + <usize>i, classify(i << 20));
-
+// Execute one instruction. The decoder is generated from the decoding table
+// (emulator/decode/a64.decode, by emulator/scripts/gen-decode.ts): a 4096-entry table on
+// bits 31:20, then decision trees on the other bits, ending in the handler named after the
+// instruction's pattern - or in undefinedInsn, the one place unallocated encodings go.
 @inline function exec(insn: u32): void {
-  switch (load<u8>(DISPATCH + <usize>(insn >> 20))) {
-    case D_ADD_IMM: ADD_imm(insn); return;
-    case D_ADD_SHIFT: ADD_shift(insn); return;
-    case D_LOGICAL_SHIFT: LOGICAL_shift(insn); return;
-    case D_LOGICAL_IMM: LOGICAL_imm(insn); return;
-    case D_MOVE_WIDE: MOVE_wide(insn); return;
-    case D_BITFIELD: BITFIELD(insn); return;
-    case D_EXTR: EXTR(insn); return;
-    case D_ADR: ADR(insn); return;
-    case D_ADD_EXT: ADD_ext(insn); return;
-    case D_DP_3SRC: DP_3src(insn); return;
-    case D_B_BL: B_BL(insn); return;
-    case D_CBZ: CBZ(insn); return;
-    case D_TBZ: TBZ(insn); return;
-    case D_B_COND: B_cond(insn); return;
-    case D_BRANCH_REG: BRANCH_reg(insn); return;
-    case D_EXCLUSIVE: EXCLUSIVE(insn); return;
-    case D_LDR_LIT: LDR_lit(insn); return;
-    case D_PAIR: PAIR(insn); return;
-    case D_LDST_UIMM: LDST_uimm(insn); return;
-    case D_LDST_OTHER: LDST_other(insn); return;
-    case D_DPIMM: execDPImm(insn); return;
-    case D_DPREG: execDPReg(insn); return;
-    case D_BRSYS: execBranchSys(insn); return;
-    case D_LDST: execLdSt(insn); return;
-    case D_SIMDLS: execSimdLoadStore(insn); return;
-    case D_SIMDFP: execSimdFp(insn); return;
-    case D_UNDEF: undefinedInsn(insn); return;
-    default: groupDecode(insn);
-  }
+  decodeExec(insn);
 }
 
 // ---- run loop --------------------------------------------------------------------------

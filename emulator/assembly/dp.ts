@@ -3,7 +3,7 @@
 // computing in u64 and truncating/flag-testing at the data size.
 
 import * as S from "./state";
-import { xreg, setXreg, xregSP, setXregSP, undefinedInsn, condHolds } from "./cpu";
+import { xreg, setXreg, xregSP, setXregSP, condHolds } from "./cpu";
 
 // ---- shared helpers ---------------------------------------------------------
 
@@ -60,20 +60,15 @@ function decodeBitMasks(n: u32, imms: u32, immr: u32, immediate: bool): bool {
 }
 
 // DecodeBitMasks precomputed for every (N, immr, imms): 16 bytes (wmask, tmask)
-// per entry plus a validity byte (bit 0: valid as a bitfield, bit 1: valid as
-// a logical immediate). Filled once when the module starts.
+// per entry, filled once when the module starts. Which (N, immr, imms) are reserved is
+// the decoding table's business (a64.decode): no handler sees those.
 const BM_TABLE: usize = memory.data(8192 * 16, 16);
-const BM_VALID: usize = memory.data(8192, 16);
 for (let i: u32 = 0; i < 8192; i++) {
   const n = i >> 12, immr = (i >> 6) & 0x3f, imms = i & 0x3f;
-  let v: u8 = 0;
   if (decodeBitMasks(n, imms, immr, false)) {
-    v = 1;
     store<u64>(BM_TABLE + (<usize>i << 4), bmW);
     store<u64>(BM_TABLE + (<usize>i << 4), bmT, 8);
-    if (decodeBitMasks(n, imms, immr, true)) v = 3;
   }
-  store<u8>(BM_VALID + <usize>i, v);
 }
 
 @inline function shiftReg(v: u64, type: u32, amt: u32, sf: u32): u64 {
@@ -111,19 +106,6 @@ for (let i: u32 = 0; i < 8192; i++) {
 
 // ---- C4.1.2 data processing -- immediate --------------------------------------
 
-export function execDPImm(insn: u32): void {
-  const op = (insn >> 23) & 7;
-  switch (op) {
-    case 0: case 1: ADR(insn); return;
-    case 2: ADD_imm(insn); return;
-    case 4: LOGICAL_imm(insn); return;
-    case 5: MOVE_wide(insn); return;
-    case 6: BITFIELD(insn); return;
-    case 7: EXTR(insn); return;
-    default: undefinedInsn(insn);
-  }
-}
-
 export function ADR(insn: u32): void {
   const imm = <i64>(<i32>((((insn >> 5) & 0x7ffff) << 2 | ((insn >> 29) & 3)) << 11) >> 11);
   const rd = insn & 31;
@@ -147,10 +129,9 @@ export function ADD_imm(insn: u32): void {
 
 // AND/ORR/EOR/ANDS (immediate)
 export function LOGICAL_imm(insn: u32): void {
-  const sf = insn >> 31, opc = (insn >> 29) & 3, n = (insn >> 22) & 1;
-  if (sf == 0 && n != 0) { undefinedInsn(insn); return; }
+  // the table (a64.decode) leaves out N = 1 at 32 bits and the reserved masks
+  const sf = insn >> 31, opc = (insn >> 29) & 3;
   const bi = (insn >> 10) & 0x1fff; // N:immr:imms
-  if ((load<u8>(BM_VALID + <usize>bi) & 2) == 0) { undefinedInsn(insn); return; }
   const imm = trunc(load<u64>(BM_TABLE + (<usize>bi << 4)), sf);
   const a = xreg((insn >> 5) & 31);
   let r: u64;
@@ -168,7 +149,6 @@ export function LOGICAL_imm(insn: u32): void {
 // MOVN/MOVZ/MOVK
 export function MOVE_wide(insn: u32): void {
   const sf = insn >> 31, opc = (insn >> 29) & 3, hw = (insn >> 21) & 3;
-  if (opc == 1 || (sf == 0 && hw >= 2)) { undefinedInsn(insn); return; }
   const sh = <u64>(hw * 16);
   const imm = <u64>((insn >> 5) & 0xffff) << sh;
   const rd = insn & 31;
@@ -181,11 +161,10 @@ export function MOVE_wide(insn: u32): void {
 
 // SBFM/BFM/UBFM
 export function BITFIELD(insn: u32): void {
-  const sf = insn >> 31, opc = (insn >> 29) & 3, n = (insn >> 22) & 1;
+  // the table gives opc != 3, N == sf and (32-bit) immr, imms < 32: the masks always exist
+  const sf = insn >> 31, opc = (insn >> 29) & 3;
   const immr = (insn >> 16) & 0x3f, imms = (insn >> 10) & 0x3f;
-  if (opc == 3 || n != sf || (sf == 0 && (immr >= 32 || imms >= 32))) { undefinedInsn(insn); return; }
   const bi = (insn >> 10) & 0x1fff; // N:immr:imms
-  if ((load<u8>(BM_VALID + <usize>bi) & 1) == 0) { undefinedInsn(insn); return; }
   const bmW = load<u64>(BM_TABLE + (<usize>bi << 4)), bmT = load<u64>(BM_TABLE + (<usize>bi << 4), 8);
   const rd = insn & 31;
   const src = xreg((insn >> 5) & 31);
@@ -199,9 +178,8 @@ export function BITFIELD(insn: u32): void {
 }
 
 export function EXTR(insn: u32): void {
-  const sf = insn >> 31, n = (insn >> 22) & 1, o0 = (insn >> 21) & 1, op21 = (insn >> 29) & 3;
+  const sf = insn >> 31;
   const lsb = (insn >> 10) & 0x3f;
-  if (op21 != 0 || o0 != 0 || n != sf || (sf == 0 && lsb >= 32)) { undefinedInsn(insn); return; }
   const hi = xreg((insn >> 5) & 31), lo = xreg((insn >> 16) & 31);
   let r: u64;
   if (sf != 0) r = lsb == 0 ? lo : (lo >> lsb) | (hi << (64 - lsb));
@@ -211,30 +189,9 @@ export function EXTR(insn: u32): void {
 
 // ---- C4.1.6 data processing -- register --------------------------------------------
 
-export function execDPReg(insn: u32): void {
-  const op1 = (insn >> 28) & 1, op2 = (insn >> 21) & 0xf;
-  if (op1 == 0) {
-    if ((op2 & 8) == 0) LOGICAL_shift(insn);
-    else if ((op2 & 1) == 0) ADD_shift(insn);
-    else ADD_ext(insn);
-    return;
-  }
-  if ((op2 & 8) != 0) { DP_3src(insn); return; }
-  switch (op2) {
-    case 0: ADC(insn); return;
-    case 2: CCMP(insn); return;
-    case 4: CSEL(insn); return;
-    case 6:
-      if ((insn >> 30) & 1) DP_1src(insn); else DP_2src(insn);
-      return;
-    default: undefinedInsn(insn);
-  }
-}
-
 export function LOGICAL_shift(insn: u32): void {
   const sf = insn >> 31, opc = (insn >> 29) & 3, type = (insn >> 22) & 3, inv = (insn >> 21) & 1;
   const amt = (insn >> 10) & 0x3f;
-  if (sf == 0 && amt >= 32) { undefinedInsn(insn); return; }
   let b = shiftReg(xreg((insn >> 16) & 31), type, amt, sf);
   if (inv) b = ~b;
   const a = xreg((insn >> 5) & 31);
@@ -253,7 +210,6 @@ export function LOGICAL_shift(insn: u32): void {
 export function ADD_shift(insn: u32): void {
   const sf = insn >> 31, sub = (insn >> 30) & 1, setf = (insn >> 29) & 1, type = (insn >> 22) & 3;
   const amt = (insn >> 10) & 0x3f;
-  if (type == 3 || (sf == 0 && amt >= 32)) { undefinedInsn(insn); return; }
   const b = shiftReg(xreg((insn >> 16) & 31), type, amt, sf);
   const a = xreg((insn >> 5) & 31);
   const r = sub != 0 ? addWithCarry(a, trunc(~b, sf), 1, sf, setf != 0) : addWithCarry(a, b, 0, sf, setf != 0);
@@ -262,8 +218,7 @@ export function ADD_shift(insn: u32): void {
 
 export function ADD_ext(insn: u32): void {
   const sf = insn >> 31, sub = (insn >> 30) & 1, setf = (insn >> 29) & 1;
-  const opt = (insn >> 22) & 3, option = (insn >> 13) & 7, sh = (insn >> 10) & 7;
-  if (opt != 0 || sh > 4) { undefinedInsn(insn); return; }
+  const option = (insn >> 13) & 7, sh = (insn >> 10) & 7;
   const b = trunc(extendReg(xreg((insn >> 16) & 31), option, sh), sf);
   const a = xregSP((insn >> 5) & 31);
   const r = sub != 0 ? addWithCarry(a, trunc(~b, sf), 1, sf, setf != 0) : addWithCarry(a, b, 0, sf, setf != 0);
@@ -271,8 +226,7 @@ export function ADD_ext(insn: u32): void {
 }
 
 // ADC/ADCS/SBC/SBCS
-function ADC(insn: u32): void {
-  if (((insn >> 10) & 0x3f) != 0) { undefinedInsn(insn); return; }
+export function ADC(insn: u32): void {
   const sf = insn >> 31, sub = (insn >> 30) & 1, setf = (insn >> 29) & 1;
   let b = xreg((insn >> 16) & 31);
   if (sub) b = trunc(~b, sf);
@@ -281,9 +235,8 @@ function ADC(insn: u32): void {
 }
 
 // CCMN/CCMP (register and immediate)
-function CCMP(insn: u32): void {
-  const sf = insn >> 31, sub = (insn >> 30) & 1, setf = (insn >> 29) & 1;
-  if (setf == 0 || (insn & (1 << 10)) != 0 || (insn & (1 << 4)) != 0) { undefinedInsn(insn); return; }
+export function CCMP(insn: u32): void {
+  const sf = insn >> 31, sub = (insn >> 30) & 1;
   if (condHolds((insn >> 12) & 15)) {
     const a = xreg((insn >> 5) & 31);
     const b: u64 = (insn & (1 << 11)) != 0 ? <u64>((insn >> 16) & 31) : xreg((insn >> 16) & 31);
@@ -295,9 +248,8 @@ function CCMP(insn: u32): void {
 }
 
 // CSEL/CSINC/CSINV/CSNEG
-function CSEL(insn: u32): void {
-  const sf = insn >> 31, op = (insn >> 30) & 1, op2 = (insn >> 10) & 3;
-  if ((insn & (1 << 29)) != 0 || op2 >= 2) { undefinedInsn(insn); return; }
+export function CSEL(insn: u32): void {
+  const sf = insn >> 31, op = (insn >> 30) & 1, op2 = (insn >> 10) & 1;
   let r: u64;
   if (condHolds((insn >> 12) & 15)) r = xreg((insn >> 5) & 31);
   else {
@@ -308,35 +260,29 @@ function CSEL(insn: u32): void {
   setXreg(insn & 31, trunc(r, sf));
 }
 
-function DP_2src(insn: u32): void {
-  if ((insn & (1 << 29)) != 0) { undefinedInsn(insn); return; }
-  const sf = insn >> 31, opcode = (insn >> 10) & 0x3f;
+// UDIV/SDIV (o1 = bit 10): x / 0 = 0, INT_MIN / -1 = INT_MIN
+export function DIV(insn: u32): void {
+  const sf = insn >> 31;
   const a = xreg((insn >> 5) & 31), b = xreg((insn >> 16) & 31);
   let r: u64;
-  switch (opcode) {
-    case 2: { // UDIV
-      if (sf) r = b == 0 ? 0 : a / b;
-      else { const b32 = <u32>b; r = b32 == 0 ? 0 : <u64>(<u32>a / b32); }
-      break;
-    }
-    case 3: { // SDIV
-      if (sf) {
-        const x = <i64>a, y = <i64>b;
-        r = y == 0 ? 0 : (y == -1 ? <u64>(0 - x) : <u64>(x / y));
-      } else {
-        const x = <i32>a, y = <i32>b;
-        r = y == 0 ? 0 : (y == -1 ? <u64>(<u32>(0 - x)) : <u64>(<u32>(x / y)));
-      }
-      break;
-    }
-    case 8: case 9: case 10: case 11: // LSLV/LSRV/ASRV/RORV
-      r = shiftReg(a, opcode & 3, sf != 0 ? <u32>(b & 63) : <u32>(b & 31), sf);
-      break;
-    case 16: case 17: case 18: case 19: case 20: case 21: case 22: case 23:
-      CRC32(insn); return;
-    default: undefinedInsn(insn); return;
+  if ((insn & (1 << 10)) == 0) { // UDIV
+    if (sf) r = b == 0 ? 0 : a / b;
+    else { const b32 = <u32>b; r = b32 == 0 ? 0 : <u64>(<u32>a / b32); }
+  } else if (sf) { // SDIV
+    const x = <i64>a, y = <i64>b;
+    r = y == 0 ? 0 : (y == -1 ? <u64>(0 - x) : <u64>(x / y));
+  } else {
+    const x = <i32>a, y = <i32>b;
+    r = y == 0 ? 0 : (y == -1 ? <u64>(<u32>(0 - x)) : <u64>(<u32>(x / y)));
   }
   setXreg(insn & 31, trunc(r, sf));
+}
+
+// LSLV/LSRV/ASRV/RORV: the amount is Rm modulo the data size
+export function SHIFT_var(insn: u32): void {
+  const sf = insn >> 31;
+  const a = xreg((insn >> 5) & 31), b = xreg((insn >> 16) & 31);
+  setXreg(insn & 31, trunc(shiftReg(a, (insn >> 10) & 3, sf != 0 ? <u32>(b & 63) : <u32>(b & 31), sf), sf));
 }
 
 // CRC32 lookup tables, one per polynomial: 256 u32 entries each, the bit-reflected
@@ -356,10 +302,9 @@ for (let t: u32 = 0; t < 2; t++) {
 // CRC32B/H/W/X, CRC32CB/CH/CW/CX (opcode 010 C sz): Wd = CRC of the low 32 bits of Wn
 // updated with the low 8 << sz bits of Rm, least significant byte first, no pre/post
 // inversion (the Arm ARM's BitReverse(Poly32Mod2(...)) formulation in reflected form).
-// sz == 3 needs sf == 1 and sz < 3 needs sf == 0; the other combinations are unallocated.
+// sz == 3 needs sf == 1 and sz < 3 needs sf == 0 (the table has only those).
 export function CRC32(insn: u32): void {
-  const sf = insn >> 31, sz = (insn >> 10) & 3, c = (insn >> 12) & 1;
-  if ((sz == 3) != (sf != 0)) { undefinedInsn(insn); return; }
+  const sz = (insn >> 10) & 3, c = (insn >> 12) & 1;
   let acc = <u32>xreg((insn >> 5) & 31);
   let val = xreg((insn >> 16) & 31);
   const tab = CRC_TABLE + (<usize>c << 10);
@@ -370,8 +315,8 @@ export function CRC32(insn: u32): void {
   setXreg(insn & 31, <u64>acc);
 }
 
-function DP_1src(insn: u32): void {
-  if ((insn & (1 << 29)) != 0 || ((insn >> 16) & 31) != 0) { undefinedInsn(insn); return; }
+// RBIT, REV16, REV32/REV (W), REV (X, sf = 1 only), CLZ, CLS: opcode 0-5 (the table has only those)
+export function DP_1src(insn: u32): void {
   const sf = insn >> 31, opcode = (insn >> 10) & 0x3f;
   const a = xreg((insn >> 5) & 31);
   let r: u64;
@@ -392,17 +337,14 @@ function DP_1src(insn: u32): void {
       r = (<u64>bswap<u32>(<u32>(a >> 32)) << 32) | <u64>bswap<u32>(<u32>a);
       break;
     case 3: // REV (X)
-      if (sf == 0) { undefinedInsn(insn); return; }
       r = bswap<u64>(a);
       break;
     case 4: // CLZ
       r = sf != 0 ? clz<u64>(a) : <u64>clz<u32>(<u32>a);
       break;
-    case 5: // CLS
+    default: // CLS
       if (sf != 0) r = clz<u64>(a ^ <u64>(<i64>a >> 1)) - 1;
       else { const w = <u32>a; r = <u64>(clz<u32>(w ^ <u32>(<i32>w >> 1)) - 1); }
-      break;
-    default: undefinedInsn(insn); return;
   }
   setXreg(insn & 31, trunc(r, sf));
 }
@@ -414,39 +356,24 @@ function umulh(a: u64, b: u64): u64 {
   return p3 + (p1 >> 32) + (p2 >> 32) + (mid >> 32);
 }
 
-// MADD/MSUB/SMADDL/SMSUBL/SMULH/UMADDL/UMSUBL/UMULH
-export function DP_3src(insn: u32): void {
-  const sf = insn >> 31, op54 = (insn >> 29) & 3, op31 = (insn >> 21) & 7, o0 = (insn >> 15) & 1;
-  if (op54 != 0) { undefinedInsn(insn); return; }
+// MADD/MSUB (o0 = bit 15)
+export function MADD(insn: u32): void {
+  const sf = insn >> 31;
+  const p = xreg((insn >> 5) & 31) * xreg((insn >> 16) & 31), c = xreg((insn >> 10) & 31);
+  setXreg(insn & 31, trunc(((insn >> 15) & 1) != 0 ? c - p : c + p, sf));
+}
+
+// SMADDL/SMSUBL (U = bit 23 clear), UMADDL/UMSUBL (set)
+export function MADDL(insn: u32): void {
   const a = xreg((insn >> 5) & 31), b = xreg((insn >> 16) & 31), c = xreg((insn >> 10) & 31);
-  let r: u64;
-  if (op31 == 0) {
-    const p = a * b;
-    r = o0 != 0 ? c - p : c + p;
-    setXreg(insn & 31, trunc(r, sf));
-    return;
-  }
-  if (sf == 0) { undefinedInsn(insn); return; }
-  switch (op31) {
-    case 1: { // SMADDL/SMSUBL
-      const p = <u64>(<i64><i32>a * <i64><i32>b);
-      r = o0 != 0 ? c - p : c + p;
-      break;
-    }
-    case 5: { // UMADDL/UMSUBL
-      const p = (a & 0xffffffff) * (b & 0xffffffff);
-      r = o0 != 0 ? c - p : c + p;
-      break;
-    }
-    case 2: // SMULH
-      if (o0 != 0) { undefinedInsn(insn); return; }
-      r = umulh(a, b) - ((<i64>a < 0) ? b : 0) - ((<i64>b < 0) ? a : 0);
-      break;
-    case 6: // UMULH
-      if (o0 != 0) { undefinedInsn(insn); return; }
-      r = umulh(a, b);
-      break;
-    default: undefinedInsn(insn); return;
-  }
+  const p: u64 = ((insn >> 23) & 1) != 0 ? (a & 0xffffffff) * (b & 0xffffffff) : <u64>(<i64><i32>a * <i64><i32>b);
+  setXreg(insn & 31, ((insn >> 15) & 1) != 0 ? c - p : c + p);
+}
+
+// SMULH (U = bit 23 clear), UMULH (set)
+export function MULH(insn: u32): void {
+  const a = xreg((insn >> 5) & 31), b = xreg((insn >> 16) & 31);
+  let r = umulh(a, b);
+  if (((insn >> 23) & 1) == 0) r = r - ((<i64>a < 0) ? b : 0) - ((<i64>b < 0) ? a : 0);
   setXreg(insn & 31, r);
 }

@@ -6,30 +6,9 @@
 // leaves the register file untouched.
 
 import * as S from "./state";
-import { xreg, setXreg, xregSP, setXregSP, undefinedInsn } from "./cpu";
+import { xreg, setXreg, xregSP, setXregSP } from "./cpu";
 import * as M from "./mem";
 import { readMem, writeMem, probeWrite, raiseAlign, F_ALIGN, F_UNPRIV } from "./mem";
-
-export function execLdSt(insn: u32): void {
-  const b2927 = (insn >> 27) & 7;
-  if ((insn & 0x3f000000) == 0x08000000) { EXCLUSIVE(insn); return; }
-  if (b2927 == 3 && (insn & (1 << 24)) == 0) { LDR_lit(insn); return; }
-  if (b2927 == 5) { PAIR(insn); return; }
-  if (b2927 == 7) {
-    if ((insn & (1 << 24)) != 0) { LDST_uimm(insn); return; }
-    LDST_other(insn);
-    return;
-  }
-  undefinedInsn(insn);
-}
-
-// bits 29:27 = 111, bit 24 = 0: unscaled/post/unprivileged/pre (bit 21 = 0) or register offset
-export function LDST_other(insn: u32): void {
-  const b21 = (insn >> 21) & 1, op4 = (insn >> 10) & 3;
-  if (b21 == 0) { LDST_imm9(insn, op4); return; }
-  if (op4 == 2) { LDST_reg(insn); return; }
-  undefinedInsn(insn);
-}
 
 @inline function sext(v: u64, bits: u32): u64 {
   const s = <u64>(64 - bits);
@@ -40,12 +19,12 @@ export function LDST_other(insn: u32): void {
 
 export function EXCLUSIVE(insn: u32): void {
   const size = insn >> 30, o2 = (insn >> 23) & 1, l = (insn >> 22) & 1, o1 = (insn >> 21) & 1;
-  const rs = (insn >> 16) & 31, o0 = (insn >> 15) & 1, rt2 = (insn >> 10) & 31;
+  const rs = (insn >> 16) & 31, rt2 = (insn >> 10) & 31;
   const rn = (insn >> 5) & 31, rt = insn & 31;
   const bytes: u32 = 1 << size;
   const va = xregSP(rn);
+  // the table has LDAR/STLR (o2 = 1: o1 = 0, o0 = 1), exclusive pairs at 32/64 bits only
   if (o2 == 1) {
-    if (o1 != 0 || o0 == 0) { undefinedInsn(insn); return; } // CAS* (LSE), LDLAR/STLLR (LOR)
     if (l != 0) { // LDAR
       const v = readMem(va, bytes, F_ALIGN);
       if (M.memFault) return;
@@ -55,7 +34,6 @@ export function EXCLUSIVE(insn: u32): void {
     }
     return;
   }
-  if (o1 != 0 && size < 2) { undefinedInsn(insn); return; }
   if (l != 0) {
     if (o1 == 0) { // LDXR/LDAXR
       const v = readMem(va, bytes, F_ALIGN);
@@ -106,9 +84,8 @@ export function LDR_lit(insn: u32): void {
 // ---- STP/LDP/LDPSW/STNP/LDNP ---------------------------------------------------------
 
 export function PAIR(insn: u32): void {
+  // the table leaves out opc 3, STGP (opc 1, L 0) and LDNPSW (opc 1, type 0)
   const opc = insn >> 30, type = (insn >> 23) & 3, l = (insn >> 22) & 1;
-  if (opc == 3 || (opc == 1 && l == 0)) { undefinedInsn(insn); return; }
-  if (type == 0 && opc == 1) { undefinedInsn(insn); return; } // no LDNPSW
   const bytes: u32 = opc == 2 ? 8 : 4;
   const imm = <u64>(<i64>(<i32>(insn << 10) >> 25) * <i64>bytes);
   const rn = (insn >> 5) & 31, rt = insn & 31, rt2 = (insn >> 10) & 31;
@@ -135,9 +112,10 @@ export function PAIR(insn: u32): void {
 
 // ---- single register ---------------------------------------------------------------
 
-// Perform the load/store described by size:opc at va. Returns false on a fault
-// or an unallocated combination (after raising it).
-function single(insn: u32, va: u64, flags: u32, allowPrfm: bool): bool {
+// Perform the load/store described by size:opc at va. Returns false on a fault. The
+// table has only allocated size:opc pairs for each addressing mode (PRFM only where
+// the mode has one).
+function single(insn: u32, va: u64, flags: u32): bool {
   const size = insn >> 30, opc = (insn >> 22) & 3, rt = insn & 31;
   const bytes: u32 = 1 << size;
   if (opc == 0) { // STR*
@@ -151,16 +129,12 @@ function single(insn: u32, va: u64, flags: u32, allowPrfm: bool): bool {
     return true;
   }
   if (opc == 2) {
-    if (size == 3) { // PRFM / PRFUM
-      if (!allowPrfm) { undefinedInsn(insn); return false; }
-      return true;
-    }
+    if (size == 3) return true; // PRFM / PRFUM
     const v = readMem(va, bytes, flags); // LDRSB/LDRSH/LDRSW to X
     if (M.memFault) return false;
     setXreg(rt, sext(v, bytes * 8));
     return true;
   }
-  if (size >= 2) { undefinedInsn(insn); return false; }
   const v = readMem(va, bytes, flags);  // LDRSB/LDRSH to W
   if (M.memFault) return false;
   setXreg(rt, sext(v, bytes * 8) & 0xffffffff);
@@ -170,32 +144,41 @@ function single(insn: u32, va: u64, flags: u32, allowPrfm: bool): bool {
 export function LDST_uimm(insn: u32): void {
   const size = insn >> 30;
   const off = <u64>((insn >> 10) & 0xfff) << size;
-  single(insn, xregSP((insn >> 5) & 31) + off, 0, true);
+  single(insn, xregSP((insn >> 5) & 31) + off, 0);
 }
 
-// LDUR/STUR (op4 0), post-index (1), LDTR/STTR (2), pre-index (3)
-function LDST_imm9(insn: u32, op4: u32): void {
-  const imm = <u64>(<i64>(<i32>(insn << 11) >> 23));
+@inline function imm9(insn: u32): u64 { return <u64>(<i64>(<i32>(insn << 11) >> 23)); }
+
+// LDUR/STUR/PRFUM
+export function LDST_unscaled(insn: u32): void {
+  single(insn, xregSP((insn >> 5) & 31) + imm9(insn), 0);
+}
+
+// LDTR/STTR: at EL1 checked with EL0's permissions
+export function LDTR(insn: u32): void {
+  single(insn, xregSP((insn >> 5) & 31) + imm9(insn), S.curEL == 1 ? F_UNPRIV : 0);
+}
+
+export function LDST_post(insn: u32): void {
   const rn = (insn >> 5) & 31;
   const base = xregSP(rn);
-  if (op4 == 0) { single(insn, base + imm, 0, true); return; }
-  if (op4 == 2) {
-    const size = insn >> 30, opc = (insn >> 22) & 3;
-    if (size == 3 && opc >= 2) { undefinedInsn(insn); return; }
-    single(insn, base + imm, S.curEL == 1 ? F_UNPRIV : 0, false);
-    return;
-  }
-  const va = op4 == 1 ? base : base + imm;
-  if (!single(insn, va, 0, false)) return;
-  setXregSP(rn, base + imm);
+  if (!single(insn, base, 0)) return;
+  setXregSP(rn, base + imm9(insn));
 }
 
-function LDST_reg(insn: u32): void {
+export function LDST_pre(insn: u32): void {
+  const rn = (insn >> 5) & 31;
+  const va = xregSP(rn) + imm9(insn);
+  if (!single(insn, va, 0)) return;
+  setXregSP(rn, va);
+}
+
+// register offset; the table has only the extends with option bit 1 set (UXTW, LSL, SXTW, SXTX)
+export function LDST_reg(insn: u32): void {
   const option = (insn >> 13) & 7, sbit = (insn >> 12) & 1, size = insn >> 30;
-  if ((option & 2) == 0) { undefinedInsn(insn); return; }
   let off = xreg((insn >> 16) & 31);
   if (option == 2) off &= 0xffffffff;
   else if (option == 6) off = sext(off, 32);
   if (sbit != 0) off <<= size;
-  single(insn, xregSP((insn >> 5) & 31) + off, 0, true);
+  single(insn, xregSP((insn >> 5) & 31) + off, 0);
 }

@@ -17,18 +17,6 @@ import { isDebugKey, debugRegRead, debugRegWrite, daUndef, debugEnabledAt, mdscr
 import { refreshDebugFlags } from "./debug";
 import { isPmuKey, pmuRead, pmuWrite, pmuUndef, pmuEl0Trap, pmuEnabled, pmuElChange, pmuAfterElChange } from "./pmu";
 
-export function execBranchSys(insn: u32): void {
-  const top = insn >> 24;
-  if ((insn & 0x7c000000) == 0x14000000) { B_BL(insn); return; }
-  if ((insn & 0x7e000000) == 0x34000000) { CBZ(insn); return; }
-  if ((insn & 0x7e000000) == 0x36000000) { TBZ(insn); return; }
-  if ((insn & 0xff000010) == 0x54000000) { B_cond(insn); return; }
-  if (top == 0xd4) { EXCEPTION(insn); return; }
-  if ((insn & 0xffc00000) == 0xd5000000) { SYSTEM(insn); return; }
-  if ((insn & 0xfe000000) == 0xd6000000) { BRANCH_reg(insn); return; }
-  undefinedInsn(insn);
-}
-
 export function B_BL(insn: u32): void {
   const off = <i64>(<i32>(insn << 6) >> 4);
   if ((insn >> 31) != 0) setXreg(30, S.pc + 4);
@@ -51,25 +39,21 @@ export function TBZ(insn: u32): void {
 }
 
 export function B_cond(insn: u32): void {
-  if ((insn & 0x10) != 0) { undefinedInsn(insn); return; } // BC.cond (FEAT_HBC) is not implemented
+  // bit 4 set would be BC.cond (FEAT_HBC), which the table leaves out
   if (condHolds(insn & 15)) S.npc = S.pc + <u64>(<i64>((<i32>(insn << 8) >> 13) << 2));
 }
 
-// BR, BLR, RET, ERET
-export function BRANCH_reg(insn: u32): void {
-  const opc = (insn >> 21) & 15;
-  if (((insn >> 16) & 31) != 31 || ((insn >> 10) & 63) != 0 || (insn & 31) != 0) { undefinedInsn(insn); return; }
-  const rn = (insn >> 5) & 31;
-  switch (opc) {
-    case 0: case 2: S.npc = xreg(rn); return;
-    case 1: { const t = xreg(rn); setXreg(30, S.pc + 4); S.npc = t; return; }
-    case 4: ERET(insn); return;
-    default: undefinedInsn(insn);
-  }
+// BR, RET (the table has Rn only; bits 20:10 and 4:0 fixed)
+export function BR(insn: u32): void { S.npc = xreg((insn >> 5) & 31); }
+export function RET(insn: u32): void { S.npc = xreg((insn >> 5) & 31); }
+export function BLR(insn: u32): void {
+  const t = xreg((insn >> 5) & 31);
+  setXreg(30, S.pc + 4);
+  S.npc = t;
 }
 
-function ERET(insn: u32): void {
-  if (S.curEL == 0 || ((insn >> 5) & 31) != 31) { undefinedInsn(insn); return; }
+export function ERET(insn: u32): void {
+  if (S.curEL == 0) { undefinedInsn(insn); return; } // run-time state, not decoding
   const spsr = <u32>S.spsr;
   const target = S.elr;
   if (pmuEnabled) pmuElChange();
@@ -91,29 +75,26 @@ function ERET(insn: u32): void {
   excNoteEret(target); // for the exception-loop detector (cpu.ts)
 }
 
-// SVC, HVC, SMC, BRK, HLT, DCPS
-function EXCEPTION(insn: u32): void {
-  const opc = (insn >> 21) & 7, ll = insn & 3, op2 = (insn >> 2) & 7;
-  const imm16 = (insn >> 5) & 0xffff;
-  if (op2 != 0) { undefinedInsn(insn); return; }
-  if (opc == 0 && ll == 1) { // SVC
-    if ((S.hostTraps & 1) != 0) { S.lastTrapInsn = insn; stopRun(STOP_TRAP); return; }
-    takeSync(EC_SVC, imm16, S.pc + 4);
-    return;
-  }
-  if (opc == 0 && ll == 2) { // HVC: PSCI
-    if (S.curEL == 0) { undefinedInsn(insn); return; }
-    psciCall();
-    return;
-  }
-  if (opc == 1 && ll == 0) { // BRK
-    if ((S.hostTraps & 2) != 0) { S.lastTrapInsn = insn; stopRun(STOP_TRAP); return; }
-    takeSync(EC_BRK, imm16, S.pc);
-    return;
-  }
-  if (opc == 2 && ll == 0) { // HLT: no external debugger, UNDEFINED unless trapped
-    if ((S.hostTraps & 4) != 0) { S.lastTrapInsn = insn; stopRun(STOP_TRAP); return; }
-  }
+// SVC, HVC, BRK, HLT (SMC and DCPSn are not in the table: no EL3, no Debug state)
+export function SVC(insn: u32): void {
+  if ((S.hostTraps & 1) != 0) { S.lastTrapInsn = insn; stopRun(STOP_TRAP); return; }
+  takeSync(EC_SVC, (insn >> 5) & 0xffff, S.pc + 4);
+}
+
+// HVC: PSCI; UNDEFINED at EL0 (run-time state, not decoding)
+export function HVC(insn: u32): void {
+  if (S.curEL == 0) { undefinedInsn(insn); return; }
+  psciCall();
+}
+
+export function BRK(insn: u32): void {
+  if ((S.hostTraps & 2) != 0) { S.lastTrapInsn = insn; stopRun(STOP_TRAP); return; }
+  takeSync(EC_BRK, (insn >> 5) & 0xffff, S.pc);
+}
+
+// HLT: no external debugger, so UNDEFINED unless the host traps it (a run-time setting)
+export function HLT(insn: u32): void {
+  if ((S.hostTraps & 4) != 0) { S.lastTrapInsn = insn; stopRun(STOP_TRAP); return; }
   undefinedInsn(insn);
 }
 
@@ -125,22 +106,7 @@ function sysTrap(insn: u32, read: bool): void {
   takeSync(EC_SYS, iss, S.pc);
 }
 
-function SYSTEM(insn: u32): void {
-  const l = (insn >> 21) & 1, op0 = (insn >> 19) & 3;
-  if (op0 == 0) {
-    if (l != 0) { undefinedInsn(insn); return; }
-    const crn = (insn >> 12) & 15;
-    if (crn == 2 && (insn & 31) == 31) { HINT(insn); return; }
-    if (crn == 3 && (insn & 31) == 31) { BARRIER(insn); return; }
-    if (crn == 4) { MSR_imm(insn); return; }
-    undefinedInsn(insn);
-    return;
-  }
-  if (op0 == 1) { if (l != 0) undefinedInsn(insn); else SYS(insn); return; }
-  if (l != 0) MRS(insn); else MSR_reg(insn);
-}
-
-function HINT(insn: u32): void {
+export function HINT(insn: u32): void {
   const h = (insn >> 5) & 0x7f;
   switch (h) {
     case 2: WFx(insn, true); return;    // WFE
@@ -181,60 +147,56 @@ export function waitForInterrupt(): bool {
   return false;
 }
 
-function BARRIER(insn: u32): void {
+// barriers: the core runs one CPU in order, so DSB/DMB/ISB have nothing to wait for
+export function CLREX(insn: u32): void { S.exclValid = false; }
+export function DSB(insn: u32): void {}
+export function DMB(insn: u32): void {}
+export function ISB(insn: u32): void {}
+
+export function MSR_SPSel(insn: u32): void {
+  if (S.curEL == 0) { undefinedInsn(insn); return; } // run-time state, not decoding
+  S.spSel = (insn >> 8) & 1;
+}
+
+// DAIFSet (op2 = 6) / DAIFClr (7)
+export function MSR_DAIF(insn: u32): void {
+  const crm = (insn >> 8) & 15;
+  if (S.curEL == 0 && (S.sctlr & (1 << 9)) == 0) { sysTrap(insn, false); return; }
+  if (((insn >> 5) & 1) == 0) S.daif |= crm << 6; else S.daif &= ~(crm << 6);
+  S.irqCheck = true;
+  if ((mdscr & 1) != 0) ssRecompute(); // PSTATE.D may (un)mask a software step
+}
+
+// SYS operations. The op1 = 0 ones are UNDEFINED at EL0 and the op1 = 3 ones trap there
+// unless SCTLR_EL1 allows them: run-time state, so those checks stay in the handlers.
+export function TLBI(insn: u32): void { // every TLBI: flush the whole TLB
+  if (S.curEL == 0) { undefinedInsn(insn); return; }
+  tlbFlush(); invalidateFetch();
+}
+export function AT(insn: u32): void { // S1E1R/W, S1E0R/W
+  if (S.curEL == 0) { undefinedInsn(insn); return; }
   const op2 = (insn >> 5) & 7;
-  switch (op2) {
-    case 2: S.exclValid = false; return;  // CLREX
-    case 4: case 5: case 6: return;        // DSB, DMB, ISB
-    default: undefinedInsn(insn);
-  }
+  atTranslate(xreg(insn & 31), (op2 & 1) != 0, op2 >= 2);
 }
-
-function MSR_imm(insn: u32): void {
-  const op1 = (insn >> 16) & 7, op2 = (insn >> 5) & 7, crm = (insn >> 8) & 15;
-  if (op1 == 0 && op2 == 5) { // SPSel
-    if (S.curEL == 0) { undefinedInsn(insn); return; }
-    S.spSel = crm & 1;
-    return;
-  }
-  if (op1 == 3 && (op2 == 6 || op2 == 7)) { // DAIFSet / DAIFClr
-    if (S.curEL == 0 && (S.sctlr & (1 << 9)) == 0) { sysTrap(insn, false); return; }
-    if (op2 == 6) S.daif |= crm << 6; else S.daif &= ~(crm << 6);
-    S.irqCheck = true;
-    if ((mdscr & 1) != 0) ssRecompute(); // PSTATE.D may (un)mask a software step
-    return;
-  }
-  undefinedInsn(insn);
+export function IC_ALL(insn: u32): void { // IC IALLUIS, IALLU
+  if (S.curEL == 0) { undefinedInsn(insn); return; }
+  invalidateFetch();
 }
-
-// DC, IC, TLBI, AT
-function SYS(insn: u32): void {
-  const op1 = (insn >> 16) & 7, crn = (insn >> 12) & 15, crm = (insn >> 8) & 15, op2 = (insn >> 5) & 7;
-  const rt = insn & 31;
-  if (S.curEL == 0 && op1 != 3) { undefinedInsn(insn); return; }
-  if (crn == 8 && op1 == 0) { tlbFlush(); invalidateFetch(); return; }  // TLBI *
-  if (crn != 7) { undefinedInsn(insn); return; }
-  if (op1 == 0) {
-    if (crm == 8 && op2 <= 3) { atTranslate(xreg(rt), (op2 & 1) != 0, op2 >= 2); return; } // AT S1E1R/W, S1E0R/W
-    if ((crm == 1 || crm == 5) && op2 == 0) { invalidateFetch(); return; }  // IC IALLUIS/IALLU
-    if (crm == 6 && (op2 == 1 || op2 == 2)) return;   // DC IVAC, ISW
-    if ((crm == 10 || crm == 14) && op2 == 2) return; // DC CSW, CISW
-    undefinedInsn(insn);
-    return;
-  }
-  if (op1 == 3) {
-    if (crm == 4 && op2 == 1) { // DC ZVA
-      if (S.curEL == 0 && (S.sctlr & (1 << 14)) == 0) { sysTrap(insn, false); return; }
-      const va = xreg(rt) & ~<u64>63;
-      if (!probeWrite(va, 64, 0)) return;
-      for (let i: u64 = 0; i < 64; i += 8) writeMem(va + i, 8, 0, 0);
-      return;
-    }
-    if (S.curEL == 0 && (S.sctlr & (1 << 26)) == 0) { sysTrap(insn, false); return; }
-    if (crm == 5 && op2 == 1) { invalidateFetch(); return; }               // IC IVAU
-    if ((crm == 10 || crm == 11 || crm == 12 || crm == 14) && op2 == 1) return; // DC CVAC, CVAU, CVAP, CIVAC
-  }
-  undefinedInsn(insn);
+export function DC_SW(insn: u32): void { // DC IVAC, ISW, CSW, CISW: no caches to maintain
+  if (S.curEL == 0) { undefinedInsn(insn); return; }
+}
+export function DC_ZVA(insn: u32): void {
+  if (S.curEL == 0 && (S.sctlr & (1 << 14)) == 0) { sysTrap(insn, false); return; }
+  const va = xreg(insn & 31) & ~<u64>63;
+  if (!probeWrite(va, 64, 0)) return;
+  for (let i: u64 = 0; i < 64; i += 8) writeMem(va + i, 8, 0, 0);
+}
+export function IC_IVAU(insn: u32): void {
+  if (S.curEL == 0 && (S.sctlr & (1 << 26)) == 0) { sysTrap(insn, false); return; }
+  invalidateFetch();
+}
+export function DC_VA(insn: u32): void { // DC CVAC, CVAU, CVAP, CIVAC: no caches to maintain
+  if (S.curEL == 0 && (S.sctlr & (1 << 26)) == 0) sysTrap(insn, false);
 }
 
 // ---- system registers --------------------------------------------------------------
@@ -381,7 +343,9 @@ function isReadOnly(key: u32): bool {
          key == 0xdf00 || key == 0xdf01 || key == 0xdf02;
 }
 
-function MRS(insn: u32): void {
+// MRS/MSR: which registers exist is the system-register map (sysregRead/sysregWrite, EL0
+// rules in el0Allowed), looked up at run time, not the decoding table.
+export function MRS(insn: u32): void {
   const key = (insn >> 5) & 0xffff;
   if (S.curEL == 0) {
     const a = el0Allowed(key, false);
@@ -394,7 +358,7 @@ function MRS(insn: u32): void {
   setXreg(insn & 31, v);
 }
 
-function MSR_reg(insn: u32): void {
+export function MSR_reg(insn: u32): void {
   const key = (insn >> 5) & 0xffff;
   if (S.curEL == 0) {
     const a = el0Allowed(key, true);

@@ -18,6 +18,14 @@ const asc = join(root, 'node_modules', '.bin', 'asc');
 const debug = args.includes('--debug');
 const out = join(build, debug ? 'core-debug.wasm' : 'core.wasm');
 
+// the decoders come from the decoding table (emulator/decode/a64.decode)
+try {
+  execFileSync(join(root, 'node_modules', '.bin', 'tsx'), [join(here, 'gen-decode.ts')], { stdio: 'inherit', cwd: root });
+} catch {
+  process.stderr.write('build-wasm: gen-decode failed (its errors are above)\n');
+  process.exit(1);
+}
+
 const ascArgs = [join(emu, 'assembly', 'index.ts'), '--runtime', 'stub', '-o', out, '--initialMemory', '8', '--noAssert', '--exportTable'];
 if (debug) ascArgs.push('--debug', '-O0', '--sourceMap'); else ascArgs.push('-O3', '--converge');
 if (args.includes('--wat')) ascArgs.push('-t', out.replace(/\.wasm$/, '.wat'));

@@ -15,7 +15,7 @@ import { execLoadStore } from "./loadstore";
 
 export { getV, setV, getFPCR, setFPCR, getFPSR, setFPSR, resetSimd } from "./regs";
 
-export function execSimdFp(insn: u32): void {
+export function SIMD_FP(insn: u32): void {
   if (!checkFpEnabled()) return;
   // the hot double-precision forms first (fp.ts), then the full decode
   if (execScalarFpFast(insn)) return;
@@ -27,7 +27,7 @@ export function execSimdFp(insn: u32): void {
   if (!ok) undefinedInsn(insn);
 }
 
-export function execSimdLoadStore(insn: u32): void {
+export function SIMD_LDST(insn: u32): void {
   if (!checkFpEnabled()) return;
   if (!execLoadStore(insn)) undefinedInsn(insn);
 }

@@ -24,9 +24,15 @@
 // - Exact counts: every exit sets the instruction count to entry + instructions retired;
 //   the core enters a block only if one pass of it fits in the chunk the interpreter would
 //   run before re-evaluating timers and interrupts; loops check the budget per iteration.
-// Each decoder below mirrors the interpreter's handler (dp.ts, ldst.ts, system.ts) and
-// declines (returns false) for every encoding the handler would treat as UNDEFINED.
+// Decoding: the front end asks the decoder generated from the decoding table
+// (emulator/decode/a64.decode -> decode.gen.ts, the same table the interpreter's dispatch
+// comes from) for the instruction's pattern and emits code for the patterns it translates;
+// each emitter mirrors the interpreter's handler of that name (dp.ts, ldst.ts, system.ts).
+// Unallocated encodings never reach an emitter: they end the block and the interpreter
+// raises UNDEFINED.
 
+import * as D from './decode.gen.ts';
+import { F } from './decode.gen.ts';
 import { Code, I32, I64, Op, OneFunctionModule, encodeModule, type FuncType, type Import } from './wasm.ts';
 
 export const MAX_INSNS = 128;
@@ -98,7 +104,6 @@ export function decodeBitMasks(n: number, imms: number, immr: number, immediate:
   return { w: w & M64, t: t & M64 };
 }
 
-const sx = (v: number, bits: number) => (v << (32 - bits)) >> (32 - bits);
 
 let template: OneFunctionModule | undefined;
 
@@ -165,6 +170,18 @@ export function translateRegion(words: Uint32Array, index: number, vpc: bigint, 
     blocks: plans.map((p) => ({ vpc: p.startPC, index: p.startIndex, insns: p.n, loop: p.loop })),
   };
 }
+
+/**
+ * Patterns an unknown-to-the-translator instruction may run through the interpreter inside a
+ * block (jitExec): every allocated pattern except the branch, exception-generating and system
+ * ones, which end the block instead (they change PC or PSTATE, or need the dispatcher).
+ */
+const VIA_INTERPRETER: boolean[] = D.PATTERN_NAMES.map((_, id) => id !== D.UNDEF);
+for (const id of [
+  D.B_BL, D.CBZ, D.TBZ, D.B_cond, D.BR, D.BLR, D.RET, D.ERET, D.SVC, D.HVC, D.BRK, D.HLT,
+  D.HINT, D.CLREX, D.DSB, D.DMB, D.ISB, D.MSR_SPSel, D.MSR_DAIF, D.MSR_reg, D.MRS,
+  D.TLBI, D.AT, D.IC_ALL, D.DC_SW, D.DC_ZVA, D.IC_IVAU, D.DC_VA,
+]) VIA_INTERPRETER[id] = false;
 
 class Gen {
   c = new Code();
@@ -247,13 +264,13 @@ class Gen {
 
   /**
    * An instruction without a translation here that cannot branch or change PSTATE other than by
-   * taking an exception (everything outside the branch/exception/system group): the core's
+   * taking an exception (every allocated pattern outside the branch/exception/system group,
+   * VIA_INTERPRETER): the core's
    * interpreter runs it (jitExec). The general registers its encoding can name (fields 4:0,
    * 9:5, 14:10, 20:16), SP and NZCV are stored before and reloaded after.
    */
   private viaInterpreter(insn: number): boolean {
-    const op0 = (insn >>> 25) & 0xf;
-    if (op0 === 10 || op0 === 11) return false;
+    if (!VIA_INTERPRETER[D.decode(insn)]) return false;
     const c = this.c;
     const f = this.first;
     // scalar FP data processing that names only SIMD&FP registers (and maybe NZCV): no X sync
@@ -505,324 +522,326 @@ class Gen {
 
   // ---- decode ---------------------------------------------------------------------------
   private insn(insn: number): boolean {
-    switch ((insn >>> 25) & 0xf) {
-      case 8: case 9: return this.dpImm(insn);
-      case 5: case 13: return this.dpReg(insn);
-      case 10: case 11: return this.branch(insn);
-      case 4: case 6: case 12: case 14:
-        if (insn & (1 << 26)) return false; // SIMD&FP loads and stores
-        return this.ldst(insn);
-      default: return false;
+    switch (D.decode(insn)) {
+      case D.ADR: return this.ADR(insn);
+      case D.ADD_imm: return this.ADD_imm(insn);
+      case D.LOGICAL_imm: return this.LOGICAL_imm(insn);
+      case D.MOVE_wide: return this.MOVE_wide(insn);
+      case D.BITFIELD: return this.BITFIELD(insn);
+      case D.EXTR: return this.EXTR(insn);
+      case D.LOGICAL_shift: return this.LOGICAL_shift(insn);
+      case D.ADD_shift: return this.ADD_shift(insn);
+      case D.ADD_ext: return this.ADD_ext(insn);
+      case D.MADD: return this.MADD(insn);
+      case D.MADDL: return this.MADDL(insn);
+      case D.CCMP: return this.CCMP(insn);
+      case D.CSEL: return this.CSEL(insn);
+      case D.SHIFT_var: return this.SHIFT_var(insn);
+      case D.DIV: return this.DIV(insn);
+      case D.B_BL: return this.B_BL(insn);
+      case D.CBZ: return this.CBZ(insn);
+      case D.TBZ: return this.TBZ(insn);
+      case D.B_cond: return this.B_cond(insn);
+      case D.BR: case D.RET: case D.BLR: return this.BR(insn, D.decode(insn) === D.BLR);
+      case D.LDR_lit: return this.LDR_lit(insn);
+      case D.PAIR: return this.PAIR(insn);
+      case D.LDST_uimm: return this.LDST_uimm(insn);
+      case D.LDST_unscaled: return this.LDST_imm9(insn, 0);
+      case D.LDST_post: return this.LDST_imm9(insn, 1);
+      case D.LDST_pre: return this.LDST_imm9(insn, 3);
+      case D.LDST_reg: return this.LDST_reg(insn);
+      default: return false; // the interpreter runs it (viaInterpreter) or the block ends
     }
   }
 
-  private dpImm(insn: number): boolean {
-    const c = this.c;
-    const sf = insn >>> 31, rd = insn & 31, rn = (insn >>> 5) & 31;
-    switch ((insn >>> 23) & 7) {
-      case 0: case 1: { // ADR, ADRP
-        const imm = BigInt(sx((((insn >>> 5) & 0x7ffff) << 2) | ((insn >>> 29) & 3), 21));
-        const v = sf ? (this.pc & ~0xfffn) + (imm << 12n) : this.pc + imm;
-        c.i64(BigInt.asIntN(64, v));
-        this.setX(rd);
-        return true;
-      }
-      case 2: { // ADD/ADDS/SUB/SUBS (immediate)
-        const sub = ((insn >>> 30) & 1) !== 0, setf = ((insn >>> 29) & 1) !== 0;
-        let imm = (insn >>> 10) & 0xfff;
-        if ((insn >>> 22) & 1) imm *= 4096;
-        this.getXSP(rn);
-        if (!sf) this.trunc32();
-        c.set(T0);
-        c.i64(imm).set(T1);
-        this.addSub(sf, sub, setf);
-        c.get(T2);
-        if (setf) this.setX(rd); else this.setXSP(rd);
-        return true;
-      }
-      case 4: { // logical (immediate)
-        const opc = (insn >>> 29) & 3, n = (insn >>> 22) & 1;
-        if (!sf && n) return false;
-        const bm = decodeBitMasks(n, insn >>> 10 & 0x3f, (insn >>> 16) & 0x3f, true);
-        if (!bm) return false;
-        const imm = sf ? bm.w : bm.w & 0xffffffffn;
-        this.getX(rn);
-        c.i64(BigInt.asIntN(64, imm));
-        c.op([Op.i64_and, Op.i64_or, Op.i64_xor, Op.i64_and][opc]);
-        this.truncIf(sf);
-        if (opc === 3) { c.set(T2); this.setNZ(sf); c.get(T2); this.setX(rd); }
-        else this.setXSP(rd);
-        return true;
-      }
-      case 5: { // MOVN/MOVZ/MOVK
-        const opc = (insn >>> 29) & 3, hw = (insn >>> 21) & 3;
-        if (opc === 1 || (!sf && hw >= 2)) return false;
-        const sh = BigInt(hw * 16);
-        const imm = BigInt((insn >>> 5) & 0xffff) << sh;
-        const mask = sf ? M64 : 0xffffffffn;
-        if (opc === 0) c.i64(BigInt.asIntN(64, ~imm & mask));
-        else if (opc === 2) c.i64(imm);
-        else {
-          this.getX(rd);
-          c.i64(BigInt.asIntN(64, ~(0xffffn << sh) & mask)).op(Op.i64_and).i64(imm).op(Op.i64_or);
-        }
-        this.setX(rd);
-        return true;
-      }
-      case 6: { // SBFM/BFM/UBFM
-        const opc = (insn >>> 29) & 3, n = (insn >>> 22) & 1;
-        const immr = (insn >>> 16) & 0x3f, imms = (insn >>> 10) & 0x3f;
-        if (opc === 3 || n !== sf || (!sf && (immr >= 32 || imms >= 32))) return false;
-        const bm = decodeBitMasks(n, imms, immr, false);
-        if (!bm) return false;
-        const W = bm.w, T = bm.t;
-        // rot = ROR(src, immr) at the data size -> T1
-        this.getX(rn);
-        if (sf) { if (immr) c.i64(immr).op(Op.i64_rotr); }
-        else { c.op(Op.i32_wrap_i64); if (immr) c.i32(immr).op(Op.i32_rotr); c.op(Op.i64_extend_i32_u); }
-        c.set(T1);
-        if (opc === 2) { // UBFM: rot & W & T
-          c.get(T1).i64(BigInt.asIntN(64, W & T)).op(Op.i64_and);
-        } else if (opc === 0) { // SBFM: (top & ~T) | (rot & W & T), top = replicate src<imms>
-          this.getX(rn);
-          c.i64(63 - imms).op(Op.i64_shl).i64(63).op(Op.i64_shr_s).i64(BigInt.asIntN(64, ~T & M64)).op(Op.i64_and);
-          c.get(T1).i64(BigInt.asIntN(64, W & T)).op(Op.i64_and).op(Op.i64_or);
-        } else { // BFM: bot = (dst & ~W) | (rot & W); (dst & ~T) | (bot & T)
-          this.getX(rd);
-          c.set(T0);
-          c.get(T0).i64(BigInt.asIntN(64, ~W & M64)).op(Op.i64_and).get(T1).i64(BigInt.asIntN(64, W)).op(Op.i64_and).op(Op.i64_or);
-          c.i64(BigInt.asIntN(64, T)).op(Op.i64_and);
-          c.get(T0).i64(BigInt.asIntN(64, ~T & M64)).op(Op.i64_and).op(Op.i64_or);
-        }
-        this.truncIf(sf);
-        this.setX(rd);
-        return true;
-      }
-      case 7: { // EXTR
-        const n = (insn >>> 22) & 1, o0 = (insn >>> 21) & 1, op21 = (insn >>> 29) & 3;
-        const lsb = (insn >>> 10) & 0x3f, rm = (insn >>> 16) & 31;
-        if (op21 !== 0 || o0 !== 0 || n !== sf || (!sf && lsb >= 32)) return false;
-        if (sf) {
-          if (lsb === 0) this.getX(rm);
-          else {
-            this.getX(rm); c.i64(lsb).op(Op.i64_shr_u);
-            this.getX(rn); c.i64(64 - lsb).op(Op.i64_shl).op(Op.i64_or);
-          }
-        } else {
-          this.getX(rm); this.trunc32();
-          if (lsb !== 0) {
-            c.i64(lsb).op(Op.i64_shr_u);
-            this.getX(rn); c.i64(32 - lsb).op(Op.i64_shl).op(Op.i64_or);
-            this.trunc32();
-          }
-        }
-        this.setX(rd);
-        return true;
-      }
-      default: return false;
-    }
+  private ADR(insn: number): boolean {
+    const imm = BigInt(F.adrimm(insn));
+    const v = F.adrp(insn) ? (this.pc & ~0xfffn) + (imm << 12n) : this.pc + imm;
+    this.c.i64(BigInt.asIntN(64, v));
+    this.setX(F.rd(insn));
+    return true;
   }
 
-  private dpReg(insn: number): boolean {
+  private ADD_imm(insn: number): boolean { // ADD/ADDS/SUB/SUBS (immediate)
     const c = this.c;
-    const sf = insn >>> 31, rd = insn & 31, rn = (insn >>> 5) & 31, rm = (insn >>> 16) & 31;
-    const op1 = (insn >>> 28) & 1, op2 = (insn >>> 21) & 0xf;
-    if (op1 === 0) {
-      if ((op2 & 8) === 0) { // logical (shifted register)
-        const opc = (insn >>> 29) & 3, type = (insn >>> 22) & 3, inv = (insn >>> 21) & 1;
-        const amt = (insn >>> 10) & 0x3f;
-        if (!sf && amt >= 32) return false;
-        this.getX(rn);
-        this.getX(rm);
-        this.shift(type, amt, sf);
-        if (inv) c.i64(-1).op(Op.i64_xor);
-        c.op([Op.i64_and, Op.i64_or, Op.i64_xor, Op.i64_and][opc]);
-        this.truncIf(sf);
-        if (opc === 3) { c.set(T2); this.setNZ(sf); c.get(T2); }
-        this.setX(rd);
-        return true;
-      }
-      const sub = ((insn >>> 30) & 1) !== 0, setf = ((insn >>> 29) & 1) !== 0;
-      if ((op2 & 1) === 0) { // add/subtract (shifted register)
-        const type = (insn >>> 22) & 3, amt = (insn >>> 10) & 0x3f;
-        if (type === 3 || (!sf && amt >= 32)) return false;
-        this.getX(rn); this.truncIf(sf); c.set(T0);
-        this.getX(rm); this.shift(type, amt, sf); c.set(T1);
-        this.addSub(sf, sub, setf);
-        c.get(T2);
-        this.setX(rd);
-        return true;
-      }
-      // add/subtract (extended register)
-      const opt = (insn >>> 22) & 3, option = (insn >>> 13) & 7, sh = (insn >>> 10) & 7;
-      if (opt !== 0 || sh > 4) return false;
-      this.getXSP(rn); this.truncIf(sf); c.set(T0);
-      this.getX(rm);
-      switch (option) {
-        case 0: c.i64(0xff).op(Op.i64_and); break;
-        case 1: c.i64(0xffff).op(Op.i64_and); break;
-        case 2: this.trunc32(); break;
-        case 4: c.op(Op.i64_extend8_s); break;
-        case 5: c.op(Op.i64_extend16_s); break;
-        case 6: c.op(Op.i64_extend32_s); break;
-        default: break;
-      }
-      if (sh) c.i64(sh).op(Op.i64_shl);
-      this.truncIf(sf);
-      c.set(T1);
-      this.addSub(sf, sub, setf);
-      c.get(T2);
-      if (setf) this.setX(rd); else this.setXSP(rd);
-      return true;
-    }
-    if (op2 & 8) { // DP 3 source
-      const op54 = (insn >>> 29) & 3, op31 = (insn >>> 21) & 7, o0 = (insn >>> 15) & 1, ra = (insn >>> 10) & 31;
-      if (op54 !== 0) return false;
-      if (op31 === 0) { // MADD/MSUB
-        this.getX(ra);
-        this.getX(rn); this.getX(rm); c.op(Op.i64_mul);
-        c.op(o0 ? Op.i64_sub : Op.i64_add);
-        this.truncIf(sf);
-        this.setX(rd);
-        return true;
-      }
-      if (!sf) return false;
-      if (op31 === 1 || op31 === 5) { // SMADDL/SMSUBL, UMADDL/UMSUBL
-        this.getX(ra);
-        this.getX(rn); c.op(Op.i32_wrap_i64).op(op31 === 1 ? Op.i64_extend_i32_s : Op.i64_extend_i32_u);
-        this.getX(rm); c.op(Op.i32_wrap_i64).op(op31 === 1 ? Op.i64_extend_i32_s : Op.i64_extend_i32_u);
-        c.op(Op.i64_mul).op(o0 ? Op.i64_sub : Op.i64_add);
-        this.setX(rd);
-        return true;
-      }
-      return false;
-    }
-    switch (op2) {
-      case 2: { // CCMN/CCMP
-        const sub = ((insn >>> 30) & 1) !== 0, setf = (insn >>> 29) & 1;
-        if (!setf || (insn & (1 << 10)) || (insn & (1 << 4))) return false;
-        this.condition((insn >>> 12) & 15);
-        c.if();
-        this.getX(rn); this.truncIf(sf); c.set(T0);
-        if (insn & (1 << 11)) c.i64(rm); else { this.getX(rm); this.truncIf(sf); }
-        c.set(T1);
-        this.addSub(sf, sub, true);
-        c.else();
-        c.i32(((insn & 15) << 28) | 0).set(NZ);
-        c.end();
-        return true;
-      }
-      case 4: { // CSEL/CSINC/CSINV/CSNEG
-        const op = (insn >>> 30) & 1, o2 = (insn >>> 10) & 3;
-        if ((insn & (1 << 29)) || o2 >= 2) return false;
-        this.getX(rn);
-        this.getX(rm);
-        if (op) c.i64(-1).op(Op.i64_xor);
-        if (o2) c.i64(1).op(Op.i64_add);
-        this.condition((insn >>> 12) & 15);
-        c.op(Op.select);
-        this.truncIf(sf);
-        this.setX(rd);
-        return true;
-      }
-      case 6: {
-        if ((insn >>> 30) & 1) return false; // DP 1 source: interpreter
-        if (insn & (1 << 29)) return false;
-        const opcode = (insn >>> 10) & 0x3f;
-        if (opcode >= 8 && opcode <= 11) { // LSLV/LSRV/ASRV/RORV
-          const type = opcode & 3;
-          if (sf) {
-            this.getX(rn); this.getX(rm); c.i64(63).op(Op.i64_and);
-            c.op([Op.i64_shl, Op.i64_shr_u, Op.i64_shr_s, Op.i64_rotr][type]);
-          } else {
-            this.getX(rn); c.op(Op.i32_wrap_i64);
-            this.getX(rm); c.op(Op.i32_wrap_i64).i32(31).op(Op.i32_and);
-            c.op([Op.i32_shl, Op.i32_shr_u, Op.i32_shr_s, Op.i32_rotr][type]).op(Op.i64_extend_i32_u);
-          }
-          this.setX(rd);
-          return true;
-        }
-        if (opcode === 2 || opcode === 3) { // UDIV/SDIV (x / 0 = 0; INT_MIN / -1 = INT_MIN)
-          const signed = opcode === 3;
-          this.getX(rn); if (!sf) { if (signed) c.op(Op.i32_wrap_i64).op(Op.i64_extend_i32_s); else this.trunc32(); } c.set(T0);
-          this.getX(rm); if (!sf) { if (signed) c.op(Op.i32_wrap_i64).op(Op.i64_extend_i32_s); else this.trunc32(); } c.set(T1);
-          c.get(T1).op(Op.i64_eqz).if(I64).i64(0).else();
-          if (signed) {
-            c.get(T1).i64(-1).op(Op.i64_eq).if(I64).i64(0).get(T0).op(Op.i64_sub).else();
-            c.get(T0).get(T1).op(Op.i64_div_s).end();
-          } else {
-            c.get(T0).get(T1).op(Op.i64_div_u);
-          }
-          c.end();
-          this.truncIf(sf);
-          this.setX(rd);
-          return true;
-        }
-        return false;
-      }
-      default: return false;
-    }
+    const sf = F.sf(insn), sub = F.op(insn) !== 0, setf = F.setf(insn) !== 0, rd = F.rd(insn);
+    const imm = F.imm12(insn) * (F.sh(insn) ? 4096 : 1);
+    this.getXSP(F.rn(insn));
+    if (!sf) this.trunc32();
+    c.set(T0);
+    c.i64(imm).set(T1);
+    this.addSub(sf, sub, setf);
+    c.get(T2);
+    if (setf) this.setX(rd); else this.setXSP(rd);
+    return true;
   }
 
-  private branch(insn: number): boolean {
+  private LOGICAL_imm(insn: number): boolean { // the table has only valid masks
     const c = this.c;
-    if ((insn & 0x7c000000) === 0x14000000) { // B, BL
-      const target = this.pc + BigInt(sx(insn & 0x3ffffff, 26) * 4);
-      if (insn >>> 31) { c.i64(this.pc + 4n); this.setX(30); this.successors.push(this.pc + 4n); }
-      this.endWithBranch(target);
-      this.branchTo(target);
-      return true;
+    const sf = F.sf(insn), opc = F.opc(insn), rd = F.rd(insn);
+    const bm = decodeBitMasks(F.n(insn), F.imms(insn), F.immr(insn), true)!;
+    const imm = sf ? bm.w : bm.w & 0xffffffffn;
+    this.getX(F.rn(insn));
+    c.i64(BigInt.asIntN(64, imm));
+    c.op([Op.i64_and, Op.i64_or, Op.i64_xor, Op.i64_and][opc]);
+    this.truncIf(sf);
+    if (opc === 3) { c.set(T2); this.setNZ(sf); c.get(T2); this.setX(rd); }
+    else this.setXSP(rd);
+    return true;
+  }
+
+  private MOVE_wide(insn: number): boolean { // MOVN/MOVZ/MOVK
+    const c = this.c;
+    const sf = F.sf(insn), opc = F.opc(insn), rd = F.rd(insn);
+    const sh = BigInt(F.hw(insn) * 16);
+    const imm = BigInt(F.imm16(insn)) << sh;
+    const mask = sf ? M64 : 0xffffffffn;
+    if (opc === 0) c.i64(BigInt.asIntN(64, ~imm & mask));
+    else if (opc === 2) c.i64(imm);
+    else {
+      this.getX(rd);
+      c.i64(BigInt.asIntN(64, ~(0xffffn << sh) & mask)).op(Op.i64_and).i64(imm).op(Op.i64_or);
     }
-    const condBranch = (test: () => void, target: bigint) => {
-      this.endWithBranch(target);
-      test();
-      c.if();
-      this.branchTo(target);
-      c.end();
-      this.successors.push(this.pc + 4n);
-      this.exitTo(this.pc + 4n, this.k + 1);
-    };
-    if ((insn & 0x7e000000) === 0x34000000) { // CBZ, CBNZ
-      const target = this.pc + BigInt(sx((insn >>> 5) & 0x7ffff, 19) * 4);
-      const nz = (insn >>> 24) & 1;
-      condBranch(() => {
-        this.getX(insn & 31);
-        if (!(insn >>> 31)) this.trunc32();
-        c.op(Op.i64_eqz);
-        if (nz) c.op(Op.i32_eqz);
-      }, target);
-      return true;
-    }
-    if ((insn & 0x7e000000) === 0x36000000) { // TBZ, TBNZ
-      const bit = ((insn >>> 26) & 0x20) | ((insn >>> 19) & 0x1f);
-      const target = this.pc + BigInt(sx((insn >>> 5) & 0x3fff, 14) * 4);
-      const nz = (insn >>> 24) & 1;
-      condBranch(() => {
-        this.getX(insn & 31);
-        c.i64(bit).op(Op.i64_shr_u).i64(1).op(Op.i64_and).op(Op.i32_wrap_i64);
-        if (!nz) c.op(Op.i32_eqz);
-      }, target);
-      return true;
-    }
-    if ((insn & 0xff000010) === 0x54000000) { // B.cond
-      const target = this.pc + BigInt(sx((insn >>> 5) & 0x7ffff, 19) * 4);
-      const cond = insn & 15;
-      if ((cond >> 1) === 7) { this.endWithBranch(target); this.branchTo(target); return true; }
-      condBranch(() => this.condition(cond), target);
-      return true;
-    }
-    if ((insn & 0xfe000000) >>> 0 === 0xd6000000) { // BR, BLR, RET
-      const opc = (insn >>> 21) & 15;
-      if (((insn >>> 16) & 31) !== 31 || ((insn >>> 10) & 63) !== 0 || (insn & 31) !== 0) return false;
-      if (opc > 2) return false;
-      const rn = (insn >>> 5) & 31;
-      this.ended = true;
+    this.setX(rd);
+    return true;
+  }
+
+  private BITFIELD(insn: number): boolean { // SBFM/BFM/UBFM
+    const c = this.c;
+    const sf = F.sf(insn), opc = F.opc(insn), rd = F.rd(insn), rn = F.rn(insn);
+    const immr = F.immr(insn), imms = F.imms(insn);
+    const bm = decodeBitMasks(F.n(insn), imms, immr, false)!;
+    const W = bm.w, T = bm.t;
+    // rot = ROR(src, immr) at the data size -> T1
+    this.getX(rn);
+    if (sf) { if (immr) c.i64(immr).op(Op.i64_rotr); }
+    else { c.op(Op.i32_wrap_i64); if (immr) c.i32(immr).op(Op.i32_rotr); c.op(Op.i64_extend_i32_u); }
+    c.set(T1);
+    if (opc === 2) { // UBFM: rot & W & T
+      c.get(T1).i64(BigInt.asIntN(64, W & T)).op(Op.i64_and);
+    } else if (opc === 0) { // SBFM: (top & ~T) | (rot & W & T), top = replicate src<imms>
       this.getX(rn);
-      if (opc === 1) { c.set(T0); c.i64(this.pc + 4n); this.setX(30); c.get(T0); }
-      this.exitToStack(this.k + 1);
-      return true;
+      c.i64(63 - imms).op(Op.i64_shl).i64(63).op(Op.i64_shr_s).i64(BigInt.asIntN(64, ~T & M64)).op(Op.i64_and);
+      c.get(T1).i64(BigInt.asIntN(64, W & T)).op(Op.i64_and).op(Op.i64_or);
+    } else { // BFM: bot = (dst & ~W) | (rot & W); (dst & ~T) | (bot & T)
+      this.getX(rd);
+      c.set(T0);
+      c.get(T0).i64(BigInt.asIntN(64, ~W & M64)).op(Op.i64_and).get(T1).i64(BigInt.asIntN(64, W)).op(Op.i64_and).op(Op.i64_or);
+      c.i64(BigInt.asIntN(64, T)).op(Op.i64_and);
+      c.get(T0).i64(BigInt.asIntN(64, ~T & M64)).op(Op.i64_and).op(Op.i64_or);
     }
-    return false;
+    this.truncIf(sf);
+    this.setX(rd);
+    return true;
+  }
+
+  private EXTR(insn: number): boolean {
+    const c = this.c;
+    const sf = F.sf(insn), lsb = F.imms(insn), rm = F.rm(insn), rn = F.rn(insn);
+    if (sf) {
+      if (lsb === 0) this.getX(rm);
+      else {
+        this.getX(rm); c.i64(lsb).op(Op.i64_shr_u);
+        this.getX(rn); c.i64(64 - lsb).op(Op.i64_shl).op(Op.i64_or);
+      }
+    } else {
+      this.getX(rm); this.trunc32();
+      if (lsb !== 0) {
+        c.i64(lsb).op(Op.i64_shr_u);
+        this.getX(rn); c.i64(32 - lsb).op(Op.i64_shl).op(Op.i64_or);
+        this.trunc32();
+      }
+    }
+    this.setX(F.rd(insn));
+    return true;
+  }
+
+  private LOGICAL_shift(insn: number): boolean {
+    const c = this.c;
+    const sf = F.sf(insn), opc = F.opc(insn);
+    this.getX(F.rn(insn));
+    this.getX(F.rm(insn));
+    this.shift(F.shift(insn), F.imm6(insn), sf);
+    if (F.inv(insn)) c.i64(-1).op(Op.i64_xor);
+    c.op([Op.i64_and, Op.i64_or, Op.i64_xor, Op.i64_and][opc]);
+    this.truncIf(sf);
+    if (opc === 3) { c.set(T2); this.setNZ(sf); c.get(T2); }
+    this.setX(F.rd(insn));
+    return true;
+  }
+
+  private ADD_shift(insn: number): boolean {
+    const c = this.c;
+    const sf = F.sf(insn);
+    this.getX(F.rn(insn)); this.truncIf(sf); c.set(T0);
+    this.getX(F.rm(insn)); this.shift(F.shift(insn), F.imm6(insn), sf); c.set(T1);
+    this.addSub(sf, F.op(insn) !== 0, F.setf(insn) !== 0);
+    c.get(T2);
+    this.setX(F.rd(insn));
+    return true;
+  }
+
+  private ADD_ext(insn: number): boolean {
+    const c = this.c;
+    const sf = F.sf(insn), setf = F.setf(insn) !== 0, sh = F.imm3(insn), rd = F.rd(insn);
+    this.getXSP(F.rn(insn)); this.truncIf(sf); c.set(T0);
+    this.getX(F.rm(insn));
+    switch (F.option(insn)) {
+      case 0: c.i64(0xff).op(Op.i64_and); break;
+      case 1: c.i64(0xffff).op(Op.i64_and); break;
+      case 2: this.trunc32(); break;
+      case 4: c.op(Op.i64_extend8_s); break;
+      case 5: c.op(Op.i64_extend16_s); break;
+      case 6: c.op(Op.i64_extend32_s); break;
+      default: break;
+    }
+    if (sh) c.i64(sh).op(Op.i64_shl);
+    this.truncIf(sf);
+    c.set(T1);
+    this.addSub(sf, F.op(insn) !== 0, setf);
+    c.get(T2);
+    if (setf) this.setX(rd); else this.setXSP(rd);
+    return true;
+  }
+
+  private MADD(insn: number): boolean { // MADD/MSUB
+    const c = this.c;
+    this.getX(F.ra(insn));
+    this.getX(F.rn(insn)); this.getX(F.rm(insn)); c.op(Op.i64_mul);
+    c.op(F.o0(insn) ? Op.i64_sub : Op.i64_add);
+    this.truncIf(F.sf(insn));
+    this.setX(F.rd(insn));
+    return true;
+  }
+
+  private MADDL(insn: number): boolean { // SMADDL/SMSUBL, UMADDL/UMSUBL
+    const c = this.c;
+    const ext = F.u(insn) ? Op.i64_extend_i32_u : Op.i64_extend_i32_s;
+    this.getX(F.ra(insn));
+    this.getX(F.rn(insn)); c.op(Op.i32_wrap_i64).op(ext);
+    this.getX(F.rm(insn)); c.op(Op.i32_wrap_i64).op(ext);
+    c.op(Op.i64_mul).op(F.o0(insn) ? Op.i64_sub : Op.i64_add);
+    this.setX(F.rd(insn));
+    return true;
+  }
+
+  private CCMP(insn: number): boolean { // CCMN/CCMP
+    const c = this.c;
+    const sf = F.sf(insn), rm = F.rm(insn);
+    this.condition(F.cond(insn));
+    c.if();
+    this.getX(F.rn(insn)); this.truncIf(sf); c.set(T0);
+    if (F.ccimm(insn)) c.i64(rm); else { this.getX(rm); this.truncIf(sf); }
+    c.set(T1);
+    this.addSub(sf, F.op(insn) !== 0, true);
+    c.else();
+    c.i32((F.nzcv(insn) << 28) | 0).set(NZ);
+    c.end();
+    return true;
+  }
+
+  private CSEL(insn: number): boolean { // CSEL/CSINC/CSINV/CSNEG
+    const c = this.c;
+    this.getX(F.rn(insn));
+    this.getX(F.rm(insn));
+    if (F.op(insn)) c.i64(-1).op(Op.i64_xor);
+    if (F.o2(insn)) c.i64(1).op(Op.i64_add);
+    this.condition(F.cond(insn));
+    c.op(Op.select);
+    this.truncIf(F.sf(insn));
+    this.setX(F.rd(insn));
+    return true;
+  }
+
+  private SHIFT_var(insn: number): boolean { // LSLV/LSRV/ASRV/RORV
+    const c = this.c;
+    const type = F.shtype(insn), rn = F.rn(insn), rm = F.rm(insn);
+    if (F.sf(insn)) {
+      this.getX(rn); this.getX(rm); c.i64(63).op(Op.i64_and);
+      c.op([Op.i64_shl, Op.i64_shr_u, Op.i64_shr_s, Op.i64_rotr][type]);
+    } else {
+      this.getX(rn); c.op(Op.i32_wrap_i64);
+      this.getX(rm); c.op(Op.i32_wrap_i64).i32(31).op(Op.i32_and);
+      c.op([Op.i32_shl, Op.i32_shr_u, Op.i32_shr_s, Op.i32_rotr][type]).op(Op.i64_extend_i32_u);
+    }
+    this.setX(F.rd(insn));
+    return true;
+  }
+
+  private DIV(insn: number): boolean { // UDIV/SDIV (x / 0 = 0; INT_MIN / -1 = INT_MIN)
+    const c = this.c;
+    const sf = F.sf(insn), signed = F.o1(insn) !== 0;
+    this.getX(F.rn(insn)); if (!sf) { if (signed) c.op(Op.i32_wrap_i64).op(Op.i64_extend_i32_s); else this.trunc32(); } c.set(T0);
+    this.getX(F.rm(insn)); if (!sf) { if (signed) c.op(Op.i32_wrap_i64).op(Op.i64_extend_i32_s); else this.trunc32(); } c.set(T1);
+    c.get(T1).op(Op.i64_eqz).if(I64).i64(0).else();
+    if (signed) {
+      c.get(T1).i64(-1).op(Op.i64_eq).if(I64).i64(0).get(T0).op(Op.i64_sub).else();
+      c.get(T0).get(T1).op(Op.i64_div_s).end();
+    } else {
+      c.get(T0).get(T1).op(Op.i64_div_u);
+    }
+    c.end();
+    this.truncIf(sf);
+    this.setX(F.rd(insn));
+    return true;
+  }
+
+  private B_BL(insn: number): boolean {
+    const target = this.pc + BigInt(F.imm26(insn) * 4);
+    if (F.link(insn)) { this.c.i64(this.pc + 4n); this.setX(30); this.successors.push(this.pc + 4n); }
+    this.endWithBranch(target);
+    this.branchTo(target);
+    return true;
+  }
+
+  private condBranch(test: () => void, target: bigint): void {
+    this.endWithBranch(target);
+    test();
+    this.c.if();
+    this.branchTo(target);
+    this.c.end();
+    this.successors.push(this.pc + 4n);
+    this.exitTo(this.pc + 4n, this.k + 1);
+  }
+
+  private CBZ(insn: number): boolean { // CBZ, CBNZ
+    const c = this.c;
+    const nz = F.nz(insn);
+    this.condBranch(() => {
+      this.getX(F.rt(insn));
+      if (!F.sf(insn)) this.trunc32();
+      c.op(Op.i64_eqz);
+      if (nz) c.op(Op.i32_eqz);
+    }, this.pc + BigInt(F.imm19(insn) * 4));
+    return true;
+  }
+
+  private TBZ(insn: number): boolean { // TBZ, TBNZ
+    const c = this.c;
+    const nz = F.nz(insn);
+    this.condBranch(() => {
+      this.getX(F.rt(insn));
+      c.i64(F.tbzbit(insn)).op(Op.i64_shr_u).i64(1).op(Op.i64_and).op(Op.i32_wrap_i64);
+      if (!nz) c.op(Op.i32_eqz);
+    }, this.pc + BigInt(F.imm14(insn) * 4));
+    return true;
+  }
+
+  private B_cond(insn: number): boolean {
+    const target = this.pc + BigInt(F.imm19(insn) * 4);
+    const cond = F.bcond(insn);
+    if ((cond >> 1) === 7) { this.endWithBranch(target); this.branchTo(target); return true; }
+    this.condBranch(() => this.condition(cond), target);
+    return true;
+  }
+
+  private BR(insn: number, link: boolean): boolean { // BR, BLR, RET
+    const c = this.c;
+    this.ended = true;
+    this.getX(F.rn(insn));
+    if (link) { c.set(T0); c.i64(this.pc + 4n); this.setX(30); c.get(T0); }
+    this.exitToStack(this.k + 1);
+    return true;
   }
 
   // ---- loads and stores ------------------------------------------------------------------
@@ -883,57 +902,42 @@ class Gen {
     if (toW) this.trunc32();
   }
 
-  private ldst(insn: number): boolean {
-    const b2927 = (insn >>> 27) & 7;
-    if ((insn & 0x3f000000) === 0x08000000) return false; // exclusives, LDAR/STLR
-    if (b2927 === 3 && (insn & (1 << 24)) === 0) return this.ldrLit(insn);
-    if (b2927 === 5) return this.pair(insn);
-    if (b2927 === 7) {
-      if (insn & (1 << 24)) { // unsigned offset
-        const size = insn >>> 30;
-        const off = ((insn >>> 10) & 0xfff) << size;
-        this.getXSP((insn >>> 5) & 31);
-        if (off) this.c.i64(off).op(Op.i64_add);
-        this.c.set(VA);
-        return this.single(insn, true, -1, 0);
-      }
-      const b21 = (insn >>> 21) & 1, op4 = (insn >>> 10) & 3;
-      const rn = (insn >>> 5) & 31;
-      if (b21 === 0) {
-        const imm = sx((insn >>> 12) & 0x1ff, 9);
-        if (op4 === 2) return false; // LDTR/STTR: the interpreter
-        this.getXSP(rn);
-        this.c.set(T1); // base
-        this.c.get(T1);
-        if (op4 !== 1 && imm) this.c.i64(imm).op(Op.i64_add);
-        this.c.set(VA);
-        return this.single(insn, op4 === 0, op4 === 0 ? -1 : rn, imm);
-      }
-      if (op4 !== 2) return false;
-      // register offset
-      const option = (insn >>> 13) & 7, s = (insn >>> 12) & 1, size = insn >>> 30;
-      if ((option & 2) === 0) return false;
-      this.getXSP(rn);
-      this.getX((insn >>> 16) & 31);
-      if (option === 2) this.trunc32();
-      else if (option === 6) this.c.op(Op.i64_extend32_s);
-      if (s && size) this.c.i64(size).op(Op.i64_shl);
-      this.c.op(Op.i64_add).set(VA);
-      return this.single(insn, true, -1, 0);
-    }
-    return false;
+  private LDST_uimm(insn: number): boolean { // unsigned offset
+    const off = F.imm12(insn) << F.size(insn);
+    this.getXSP(F.rn(insn));
+    if (off) this.c.i64(off).op(Op.i64_add);
+    this.c.set(VA);
+    return this.single(insn, -1, 0);
   }
 
-  /** LDR/STR at VA; writeback rn = base (T1) + imm when wb >= 0. */
-  private single(insn: number, allowPrfm: boolean, wb: number, imm: number): boolean {
+  /** op4 0: unscaled, 1: post-index, 3: pre-index (2, LDTR/STTR, is left to the interpreter). */
+  private LDST_imm9(insn: number, op4: number): boolean {
+    const imm = F.imm9(insn), rn = F.rn(insn);
+    this.getXSP(rn);
+    this.c.set(T1); // base
+    this.c.get(T1);
+    if (op4 !== 1 && imm) this.c.i64(imm).op(Op.i64_add);
+    this.c.set(VA);
+    return this.single(insn, op4 === 0 ? -1 : rn, imm);
+  }
+
+  private LDST_reg(insn: number): boolean { // register offset (UXTW, LSL, SXTW, SXTX)
+    const option = F.option(insn), size = F.size(insn);
+    this.getXSP(F.rn(insn));
+    this.getX(F.rm(insn));
+    if (option === 2) this.trunc32();
+    else if (option === 6) this.c.op(Op.i64_extend32_s);
+    if (F.sc(insn) && size) this.c.i64(size).op(Op.i64_shl);
+    this.c.op(Op.i64_add).set(VA);
+    return this.single(insn, -1, 0);
+  }
+
+  /** LDR/STR at VA; writeback rn = base (T1) + imm when wb >= 0. The table has only allocated size:opc pairs. */
+  private single(insn: number, wb: number, imm: number): boolean {
     const c = this.c;
-    const size = insn >>> 30, opc = (insn >>> 22) & 3, rt = insn & 31;
+    const size = F.size(insn), opc = F.lsopc(insn), rt = F.rt(insn);
     const bytes = 1 << size;
-    if (opc === 2 && size === 3) { // PRFM: no access
-      if (!allowPrfm) return false;
-      return true;
-    }
-    if (opc === 3 && size >= 2) return false;
+    if (opc === 2 && size === 3) return true; // PRFM: no access
     if (opc === 0) {
       this.getX(rt); c.set(T0);
       this.store(bytes);
@@ -948,27 +952,25 @@ class Gen {
     return true;
   }
 
-  private ldrLit(insn: number): boolean {
-    const opc = insn >>> 30;
+  private LDR_lit(insn: number): boolean {
+    const opc = F.popc(insn);
     if (opc === 3) return true; // PRFM (literal)
-    const va = this.pc + BigInt(sx((insn >>> 5) & 0x7ffff, 19) * 4);
+    const va = this.pc + BigInt(F.imm19(insn) * 4);
     const bytes = opc === 1 ? 8 : 4;
     this.c.i64(BigInt.asIntN(64, va)).set(VA);
     this.load(bytes);
     if (opc === 2) this.extend(32, false);
-    this.setX(insn & 31);
+    this.setX(F.rt(insn));
     this.checkStatus();
     return true;
   }
 
-  private pair(insn: number): boolean {
+  private PAIR(insn: number): boolean { // STP/LDP/STNP/LDNP/LDPSW (the table has only those)
     const c = this.c;
-    const opc = insn >>> 30, type = (insn >>> 23) & 3, l = (insn >>> 22) & 1;
-    if (opc === 3 || (opc === 1 && l === 0)) return false;
-    if (type === 0 && opc === 1) return false;
+    const opc = F.popc(insn), type = F.type(insn), l = F.l(insn);
     const bytes = opc === 2 ? 8 : 4;
-    const imm = sx((insn >>> 15) & 0x7f, 7) * bytes;
-    const rn = (insn >>> 5) & 31, rt = insn & 31, rt2 = (insn >>> 10) & 31;
+    const imm = F.imm7(insn) * bytes;
+    const rn = F.rn(insn), rt = F.rt(insn), rt2 = F.rt2(insn);
     this.getXSP(rn); c.set(T1); // base
     c.get(T1);
     if (type !== 1 && imm) c.i64(imm).op(Op.i64_add);
