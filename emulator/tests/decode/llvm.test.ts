@@ -21,6 +21,7 @@ const MATTR = '+v8a,+fp-armv8,+neon,+crc,+aes,+sha2';
 interface Exception { mask: number; value: number; why: string }
 // Encodings llvm-mc accepts that the table leaves unallocated on purpose.
 const EXCEPTIONS: Exception[] = [
+  { mask: 0xffff0000, value: 0x00000000, why: 'UDF: the permanently undefined instruction; llvm names it, the CPU raises UNDEFINED for it, which is what it is for' },
   { mask: 0xffe0001f, value: 0xd4000003, why: 'SMC: no EL3 on this CPU (ID_AA64PFR0.EL3 = 0), so SMC is UNDEFINED' },
   { mask: 0xffe0001c, value: 0xd4a00000, why: 'DCPS1-3: no Debug state (no external debugger), UNDEFINED in Non-debug state' },
   { mask: 0xffffffff, value: 0xd6bf03e0, why: 'DRPS: UNDEFINED in Non-debug state' },
