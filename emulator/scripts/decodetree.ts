@@ -252,21 +252,41 @@ function cond(mask: number, value: number, v: string): string {
   return `(${v} & ${hex(mask)}) == ${hex(value)}`;
 }
 
+/** A sub-table: only the patterns `keep` selects (the others read as unallocated). */
+export function subTable(t: Table, keep: (name: string) => boolean): Table {
+  const patterns = t.patterns.filter((p) => p.name === UNALLOC || keep(p.name));
+  return { fields: t.fields, patterns, names: t.names.filter(keep) };
+}
+
+export interface ASOptions {
+  /** The module undefinedInsn comes from, as imported by the output. */
+  cpu: string;
+  /** The exported function's name. */
+  fn: string;
+  what: string;
+  /** Handler module path (relative to emulator/assembly) -> as imported by the output. */
+  rel: (module: string) => string;
+}
+const CORE_AS: ASOptions = {
+  cpu: './cpu', fn: 'decodeExec', rel: (m) => m,
+  what: 'Interpreter dispatch: first level on bits 31:20, then decision trees; misses are UNDEFINED.',
+};
+
 /**
  * AssemblyScript dispatch. `modules` maps each handler name to the module (relative to
  * emulator/assembly) that exports it.
  */
-export function generateAS(t: Table, modules: Map<string, string>): string {
+export function generateAS(t: Table, modules: Map<string, string>, o: ASOptions = CORE_AS): string {
   const l1 = level1(t);
   const byModule = new Map<string, string[]>();
   for (const n of t.names) {
     const m = modules.get(n);
     if (!m) throw new DecodeError(`pattern ${n}: no handler \`export function ${n}(insn: u32): void\` in emulator/assembly`);
-    if (!byModule.has(m)) byModule.set(m, []);
-    byModule.get(m)!.push(n);
+    if (!byModule.has(o.rel(m))) byModule.set(o.rel(m), []);
+    byModule.get(o.rel(m))!.push(n);
   }
-  const out: string[] = [HEADER('Interpreter dispatch: first level on bits 31:20, then decision trees; misses are UNDEFINED.')];
-  out.push('import { undefinedInsn } from "./cpu";');
+  const out: string[] = [HEADER(o.what)];
+  out.push(`import { undefinedInsn } from "${o.cpu}";`);
   for (const [m, ns] of [...byModule].sort()) out.push(`import { ${ns.sort().join(', ')} } from "${m}";`);
   const wide = l1.nodes.length > 256;
   out.push('', `const L1: usize = memory.data<${wide ? 'u16' : 'u8'}>([`, numbers(l1.entries), ']);', '');
@@ -290,7 +310,7 @@ export function generateAS(t: Table, modules: Map<string, string>): string {
     }
   });
   out.push('// Execute one instruction: the handler its pattern names, or UNDEFINED.');
-  out.push('@inline export function decodeExec(insn: u32): void {');
+  out.push(`@inline export function ${o.fn}(insn: u32): void {`);
   out.push(`  switch (load<${wide ? 'u16' : 'u8'}>(L1 + (<usize>(insn >> 20) << ${wide ? 1 : 0}))) {`);
   out.push(...cases, '    default: undefinedInsn(insn);', '  }', '}', '', ...fns, '');
   return out.join('\n');

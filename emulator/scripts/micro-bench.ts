@@ -85,6 +85,7 @@ function instance(path: string): any {
   const inst = new WebAssembly.Instance(mod, {
     env: {
       mmioRead: () => 0, mmioWrite: () => {}, hostNowTicks: () => 0, reportUndefined: () => {},
+      jitCompile: () => -1, // interpreter only
       abort: () => { throw new Error('core abort'); },
     },
   });

@@ -1,7 +1,7 @@
 // SIMD&FP unit of the emulator core: the entry points the decoder calls for
 // the "Data Processing -- Scalar Floating-Point and Advanced SIMD" group
-// (op0 = x111) and for every load/store with the V bit set, plus the V
-// register file and FPCR/FPSR accessors the core re-exports to the host.
+// (op0 = x111) - the V-bit loads and stores are the table's V_* patterns
+// (loadstore.ts) - plus the V register file and FPCR/FPSR accessors the core re-exports to the host.
 //
 // Layout: regs.ts (state), softfloat.ts (IEEE arithmetic with exact flags),
 // fp.ts (scalar FP encodings), advsimd.ts (Advanced SIMD encodings),
@@ -11,7 +11,6 @@
 import { undefinedInsn, checkFpEnabled } from "../cpu";
 import { execScalarFp, execScalarFpFast } from "./fp";
 import { execAdvSimd } from "./advsimd";
-import { execLoadStore } from "./loadstore";
 
 export { getV, setV, getFPCR, setFPCR, getFPSR, setFPSR, resetSimd } from "./regs";
 
@@ -25,9 +24,4 @@ export function SIMD_FP(insn: u32): void {
   if ((insn & 0x4000_0000) == 0 && ((insn >> 25) & 15) == 0b1111) ok = execScalarFp(insn);
   else ok = execAdvSimd(insn);
   if (!ok) undefinedInsn(insn);
-}
-
-export function SIMD_LDST(insn: u32): void {
-  if (!checkFpEnabled()) return;
-  if (!execLoadStore(insn)) undefinedInsn(insn);
 }

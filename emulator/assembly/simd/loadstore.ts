@@ -10,8 +10,12 @@
 // registers and commit only when every access succeeded. A faulting store
 // may already have written its earlier bytes, as the architecture allows
 // for multi-access stores.
+//
+// Decoding is the table's (emulator/decode/a64.decode, the V_* patterns): each handler
+// below is one pattern and sees only allocated encodings. Each first checks that SIMD&FP
+// is enabled (CPACR_EL1.FPEN), which traps an allocated instruction.
 
-import { xreg, xregSP, setXregSP, curPC } from "../cpu";
+import { xreg, xregSP, setXregSP, curPC, checkFpEnabled } from "../cpu";
 import { ld8, ld16, ld32, ld64, st8, st16, st32, st64, memFault } from "../mem";
 import { vaddr } from "./regs";
 
@@ -68,35 +72,19 @@ function loadScalar(t: u32, va: u64, size: u32): bool {
   return (<i64>(v << (64 - bits))) >> (64 - bits);
 }
 
-export function execLoadStore(insn: u32): bool {
-  const op = (insn >> 27) & 7;
-  if (op == 0b011 && ((insn >> 24) & 3) == 0) return ldrLiteral(insn);
-  if (op == 0b101 && ((insn >> 25) & 1) == 0) return loadStorePair(insn);
-  if (op == 0b111 && ((insn >> 25) & 1) == 0) return loadStoreReg(insn);
-  if ((insn >> 31) == 0 && ((insn >> 24) & 0x3f) == 0b001100) {
-    if (((insn >> 21) & 1) != 0) return false;
-    if (((insn >> 23) & 1) == 0 && ((insn >> 16) & 31) != 0) return false; // no-offset forms: Rm must be 0
-    return structMultiple(insn);
-  }
-  if ((insn >> 31) == 0 && ((insn >> 24) & 0x3f) == 0b001101) {
-    if (((insn >> 23) & 1) == 0 && ((insn >> 16) & 31) != 0) return false;
-    return structSingle(insn);
-  }
-  return false;
-}
-
-function ldrLiteral(insn: u32): bool {
+// LDR (literal) S/D/Q
+export function V_LDR_lit(insn: u32): void {
+  if (!checkFpEnabled()) return;
   const opc = insn >> 30;
-  if (opc == 3) return false;
   const size: u32 = 4 << opc;
   const off = sext(<u64>((insn >> 5) & 0x7ffff), 19) << 2;
   loadScalar(insn & 31, curPC() + <u64>off, size);
-  return true;
 }
 
-function loadStorePair(insn: u32): bool {
+// LDP/STP/LDNP/STNP S/D/Q
+export function V_PAIR(insn: u32): void {
+  if (!checkFpEnabled()) return;
   const opc = insn >> 30;
-  if (opc == 3) return false;
   const size: u32 = 4 << opc;
   const mode = (insn >> 23) & 3; // 0 non-temporal offset, 1 post, 2 offset, 3 pre
   const load = ((insn >> 22) & 1) != 0;
@@ -106,56 +94,69 @@ function loadStorePair(insn: u32): bool {
   const addr = mode == 1 ? base : base + <u64>off;
   if (load) {
     memory.fill(SCRATCH, 0, 32);
-    if (!loadElem(addr, size, SCRATCH)) return true;
-    if (!loadElem(addr + <u64>size, size, SCRATCH + 16)) return true;
+    if (!loadElem(addr, size, SCRATCH)) return;
+    if (!loadElem(addr + <u64>size, size, SCRATCH + 16)) return;
     memory.copy(vaddr(t), SCRATCH, 16);
     memory.copy(vaddr(t2), SCRATCH + 16, 16);
   } else {
-    if (!storeElem(addr, size, vaddr(t))) return true;
-    if (!storeElem(addr + <u64>size, size, vaddr(t2))) return true;
+    if (!storeElem(addr, size, vaddr(t))) return;
+    if (!storeElem(addr + <u64>size, size, vaddr(t2))) return;
   }
   if (mode == 1 || mode == 3) setXregSP(n, base + <u64>off);
-  return true;
 }
 
-function loadStoreReg(insn: u32): bool {
-  const sz = insn >> 30;
-  const opc = (insn >> 22) & 3;
-  let size: u32;
-  if ((opc & 2) != 0) { if (sz != 0) return false; size = 16; }
-  else size = 1 << sz;
-  const load = (opc & 1) != 0;
-  const t = insn & 31, n = (insn >> 5) & 31;
+// The access size of a single-register form: 1 << size, or 16 for opc 1x (size 00, Q).
+@inline function regSize(insn: u32): u32 {
+  return ((insn >> 23) & 1) != 0 ? 16 : <u32>1 << (insn >> 30);
+}
+
+function single(insn: u32, addr: u64, size: u32): bool {
+  const t = insn & 31;
+  if (((insn >> 22) & 1) != 0) return loadScalar(t, addr, size);
+  return storeElem(addr, size, vaddr(t));
+}
+
+// LDR/STR B/H/S/D/Q (unsigned offset)
+export function V_LDST_uimm(insn: u32): void {
+  if (!checkFpEnabled()) return;
+  const size = regSize(insn);
+  single(insn, xregSP((insn >> 5) & 31) + <u64>(((insn >> 10) & 0xfff) * size), size);
+}
+
+@inline function imm9(insn: u32): u64 { return <u64>sext(<u64>((insn >> 12) & 0x1ff), 9); }
+
+// LDUR/STUR
+export function V_LDST_unscaled(insn: u32): void {
+  if (!checkFpEnabled()) return;
+  single(insn, xregSP((insn >> 5) & 31) + imm9(insn), regSize(insn));
+}
+
+export function V_LDST_post(insn: u32): void {
+  if (!checkFpEnabled()) return;
+  const n = (insn >> 5) & 31;
   const base = xregSP(n);
-  let addr: u64;
-  let wb = false;
-  let newBase: u64 = 0;
-  if (((insn >> 24) & 1) != 0) {
-    addr = base + <u64>(((insn >> 10) & 0xfff) * size);
-  } else if (((insn >> 21) & 1) == 0) {
-    const imm = sext(<u64>((insn >> 12) & 0x1ff), 9);
-    const kind = (insn >> 10) & 3;
-    if (kind == 0) addr = base + <u64>imm;
-    else if (kind == 1) { addr = base; wb = true; newBase = base + <u64>imm; }
-    else if (kind == 3) { addr = base + <u64>imm; wb = true; newBase = addr; }
-    else return false; // unprivileged forms do not exist for V
-  } else {
-    if (((insn >> 10) & 3) != 2) return false;
-    const option = (insn >> 13) & 7;
-    if ((option & 2) == 0) return false;
-    const shift: u32 = ((insn >> 12) & 1) != 0 ? <u32>ctz(size) : 0;
-    let m = xreg((insn >> 16) & 31);
-    if (option == 2) m &= 0xffff_ffff;
-    else if (option == 6) m = <u64>sext(m, 32);
-    addr = base + (m << shift);
-  }
-  if (load) {
-    if (!loadScalar(t, addr, size)) return true;
-  } else {
-    if (!storeElem(addr, size, vaddr(t))) return true;
-  }
-  if (wb) setXregSP(n, newBase);
-  return true;
+  if (!single(insn, base, regSize(insn))) return;
+  setXregSP(n, base + imm9(insn));
+}
+
+export function V_LDST_pre(insn: u32): void {
+  if (!checkFpEnabled()) return;
+  const n = (insn >> 5) & 31;
+  const addr = xregSP(n) + imm9(insn);
+  if (!single(insn, addr, regSize(insn))) return;
+  setXregSP(n, addr);
+}
+
+// register offset (UXTW, LSL, SXTW, SXTX; S scales by the access size)
+export function V_LDST_reg(insn: u32): void {
+  if (!checkFpEnabled()) return;
+  const size = regSize(insn);
+  const option = (insn >> 13) & 7;
+  const shift: u32 = ((insn >> 12) & 1) != 0 ? <u32>ctz(size) : 0;
+  let m = xreg((insn >> 16) & 31);
+  if (option == 2) m &= 0xffff_ffff;
+  else if (option == 6) m = <u64>sext(m, 32);
+  single(insn, xregSP((insn >> 5) & 31) + (m << shift), size);
 }
 
 // Copy registers t..t+count-1 (mod 32) to/from the scratch block.
@@ -172,7 +173,9 @@ function postIndex(insn: u32, n: u32, base: u64, bytes: u32): void {
   setXregSP(n, base + (m == 31 ? <u64>bytes : xreg(m)));
 }
 
-function structMultiple(insn: u32): bool {
+// LD1-LD4/ST1-ST4 (multiple structures), no offset or post-index
+export function V_LDST_multi(insn: u32): void {
+  if (!checkFpEnabled()) return;
   const q = (insn >> 30) & 1;
   const load = ((insn >> 22) & 1) != 0;
   const opcode = (insn >> 12) & 15;
@@ -185,10 +188,8 @@ function structMultiple(insn: u32): bool {
     case 0b0110: rpt = 3; selem = 1; break;
     case 0b0111: rpt = 1; selem = 1; break;
     case 0b1000: rpt = 1; selem = 2; break;
-    case 0b1010: rpt = 2; selem = 1; break;
-    default: return false;
+    default: rpt = 2; selem = 1; // 0b1010 (the table has only these opcodes)
   }
-  if (sizeF == 3 && q == 0 && selem != 1) return false;
   const t = insn & 31, n = (insn >> 5) & 31;
   const ebytes: u32 = 1 << sizeF;
   const elements: u32 = (q != 0 ? 16 : 8) >> sizeF;
@@ -204,9 +205,9 @@ function structMultiple(insn: u32): bool {
       for (let s: u32 = 0; s < selem; s++) {
         const slot = SCRATCH + (<usize>(r + s) << 4) + <usize>(e * ebytes);
         if (load) {
-          if (!loadElem(base + offs, ebytes, slot)) return true;
+          if (!loadElem(base + offs, ebytes, slot)) return;
         } else {
-          if (!storeElem(base + offs, ebytes, vaddr((t + r + s) & 31) + <usize>(e * ebytes))) return true;
+          if (!storeElem(base + offs, ebytes, vaddr((t + r + s) & 31) + <usize>(e * ebytes))) return;
         }
         offs += <u64>ebytes;
       }
@@ -214,10 +215,11 @@ function structMultiple(insn: u32): bool {
   }
   if (load) scatter(t, nregs);
   postIndex(insn, n, base, <u32>offs);
-  return true;
 }
 
-function structSingle(insn: u32): bool {
+// LD1-LD4/ST1-ST4 (single structure), LD1R-LD4R, no offset or post-index
+export function V_LDST_single(insn: u32): void {
+  if (!checkFpEnabled()) return;
   const q = (insn >> 30) & 1;
   const load = ((insn >> 22) & 1) != 0;
   const R = (insn >> 21) & 1;
@@ -228,21 +230,17 @@ function structSingle(insn: u32): bool {
   const selem: u32 = (((opcode & 1) << 1) | R) + 1;
   let index: u32 = 0;
   let replicate = false;
+  // the table has only the allocated scale/size/S combinations (replicate: loads, S = 0)
   switch (scale) {
     case 3:
-      if (!load || S != 0) return false;
       scale = sizeF;
       replicate = true;
       break;
     case 0: index = (q << 3) | (S << 2) | sizeF; break;
-    case 1:
-      if ((sizeF & 1) != 0) return false;
-      index = (q << 2) | (S << 1) | (sizeF >> 1);
-      break;
+    case 1: index = (q << 2) | (S << 1) | (sizeF >> 1); break;
     default: // 2
-      if ((sizeF & 2) != 0) return false;
       if ((sizeF & 1) == 0) index = (q << 1) | S;
-      else { if (S != 0) return false; index = q; scale = 3; }
+      else { index = q; scale = 3; }
   }
   const t = insn & 31, n = (insn >> 5) & 31;
   const ebytes: u32 = 1 << scale;
@@ -253,7 +251,7 @@ function structSingle(insn: u32): bool {
     const lanes: u32 = (q != 0 ? 16 : 8) >> scale;
     for (let s: u32 = 0; s < selem; s++) {
       const slot = SCRATCH + (<usize>s << 4);
-      if (!loadElem(base + offs, ebytes, slot)) return true;
+      if (!loadElem(base + offs, ebytes, slot)) return;
       for (let e: u32 = 1; e < lanes; e++) memory.copy(slot + <usize>(e * ebytes), slot, ebytes);
       offs += <u64>ebytes;
     }
@@ -261,16 +259,15 @@ function structSingle(insn: u32): bool {
   } else if (load) {
     gather(t, selem);
     for (let s: u32 = 0; s < selem; s++) {
-      if (!loadElem(base + offs, ebytes, SCRATCH + (<usize>s << 4) + <usize>(index * ebytes))) return true;
+      if (!loadElem(base + offs, ebytes, SCRATCH + (<usize>s << 4) + <usize>(index * ebytes))) return;
       offs += <u64>ebytes;
     }
     scatter(t, selem);
   } else {
     for (let s: u32 = 0; s < selem; s++) {
-      if (!storeElem(base + offs, ebytes, vaddr((t + s) & 31) + <usize>(index * ebytes))) return true;
+      if (!storeElem(base + offs, ebytes, vaddr((t + s) & 31) + <usize>(index * ebytes))) return;
       offs += <u64>ebytes;
     }
   }
   postIndex(insn, n, base, <u32>offs);
-  return true;
 }

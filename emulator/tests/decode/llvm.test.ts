@@ -23,7 +23,8 @@ interface Exception { mask: number; value: number; why: string }
 const EXCEPTIONS: Exception[] = [
   { mask: 0xffff0000, value: 0x00000000, why: 'UDF: the permanently undefined instruction; llvm names it, the CPU raises UNDEFINED for it, which is what it is for' },
   { mask: 0xffe0001f, value: 0xd4000003, why: 'SMC: no EL3 on this CPU (ID_AA64PFR0.EL3 = 0), so SMC is UNDEFINED' },
-  { mask: 0xffe0001c, value: 0xd4a00000, why: 'DCPS1-3: no Debug state (no external debugger), UNDEFINED in Non-debug state' },
+  { mask: 0xffe0001f, value: 0xd4a00001, why: 'DCPS1: no Debug state (no external debugger), UNDEFINED in Non-debug state' },
+  { mask: 0xffe0001e, value: 0xd4a00002, why: 'DCPS2, DCPS3: as DCPS1' },
   { mask: 0xffffffff, value: 0xd6bf03e0, why: 'DRPS: UNDEFINED in Non-debug state' },
   { mask: 0xffd80000, value: 0xd5000000, why: 'op0 = 00 (hints, barriers, PSTATE) outside the encodings the Arm ARM allocates (e.g. Rt != 31): llvm prints them as a generic msr/mrs S0_op1_Cn_Cm_op2, which cannot name op0 = 0 registers' },
   { mask: 0xfff80000, value: 0xd5280000, why: 'SYSL: no implemented system instruction has a result' },

@@ -4,12 +4,13 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { DecodeError, generateAS, generateTS, parseTable } from '../../scripts/decodetree.ts';
-import { AS_OUT, TS_OUT, generateAll } from '../../scripts/gen-decode.ts';
+import { AS_OUT, SIMD_OUT, TS_OUT, generateAll } from '../../scripts/gen-decode.ts';
 import * as D from '../../src/jit/decode.gen.ts';
 
 describe('generated decoders', () => {
   it('are byte-identical to what the committed table generates', () => {
-    const { as, ts } = generateAll();
+    const { as, ts, simd } = generateAll();
+    expect(readFileSync(SIMD_OUT, 'utf8') === simd, 'emulator/assembly/simd/decode.gen.ts is stale: run npx tsx emulator/scripts/gen-decode.ts').toBe(true);
     expect(readFileSync(AS_OUT, 'utf8') === as, 'emulator/assembly/decode.gen.ts is stale: run npx tsx emulator/scripts/gen-decode.ts').toBe(true);
     expect(readFileSync(TS_OUT, 'utf8') === ts, 'emulator/src/jit/decode.gen.ts is stale: run npx tsx emulator/scripts/gen-decode.ts').toBe(true);
   });

@@ -32,7 +32,7 @@ function memWord(addr: bigint): bigint {
   return BigInt(Math.imul(i, 0x9e3779b1) >>> 0);
 }
 function exec(insn: number): void {
-  if (((insn >>> 25) & 5) === 4) ex.execSimdLoadStore(insn >>> 0); else ex.execSimdFp(insn >>> 0);
+  ex.execSimd(insn >>> 0);
 }
 
 describe('SIMD&FP unit: failure paths and state', () => {

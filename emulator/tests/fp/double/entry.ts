@@ -5,7 +5,8 @@
 //   fault, as the guest reports SIGSEGV), NZCV (8 each)
 // Returns how many records raised UNDEF (their output is left as the input).
 
-import { execSimdFp, execSimdLoadStore, setV, getV, setFPCR, setFPSR, getFPSR } from "./simd/index";
+import { SIMD_FP, setV, getV, setFPCR, setFPSR, getFPSR } from "./simd/index";
+import { decodeSimd } from "./simd/decode.gen";
 import { setXreg, xreg, setNZCVFlags, getNZCVFlags, undefCount } from "./cpu";
 import { MEM, SIZE, BASE, faultCount } from "./mem";
 export { faultCount } from "./mem";
@@ -22,8 +23,9 @@ export function fillMem(): void {
   for (let i: u32 = 0; i < SIZE / 4; i++) store<u32>(MEM + <usize>(i * 4), i * 0x9e37_79b1);
 }
 
+// the decoding table's dispatch restricted to the SIMD&FP unit's patterns (anything else: UNDEF)
 function exec(insn: u32): void {
-  if (((insn >> 25) & 5) == 4) execSimdLoadStore(insn); else execSimdFp(insn);
+  decodeSimd(insn);
 }
 
 export function runCases(insn: u32, insn2: u32, fpcr: u32, n: u32, inp: usize, out: usize): u32 {
@@ -54,12 +56,13 @@ export function runCases(insn: u32, insn2: u32, fpcr: u32, n: u32, inp: usize, o
 }
 
 // Direct access for the failure-path tests (unit.test.ts).
-export { execSimdFp, execSimdLoadStore, getV, setV, getFPCR, setFPCR, getFPSR, setFPSR } from "./simd/index";
+export { getV, setV, getFPCR, setFPCR, getFPSR, setFPSR } from "./simd/index";
+export function execSimd(insn: u32): void { exec(insn); }
 export { xreg, setXreg, setPC } from "./cpu";
 export function undefs(): u32 { return undefCount; }
 export function memBase(): u64 { return BASE; }
 
 // For scripts/bench-style measurements only (not used by the tests).
 export function repeat(insn: u32, iters: u32): void {
-  for (let i: u32 = 0; i < iters; i++) execSimdFp(insn);
+  for (let i: u32 = 0; i < iters; i++) SIMD_FP(insn);
 }
