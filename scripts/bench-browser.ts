@@ -57,7 +57,7 @@ export interface LongTaskFigure {
   maxTaskCpuMs: number | null;  // the most CPU time any main-thread task took
   panels: number;
 }
-export interface TabBench { bootMs: number; loops: Record<string, number> }
+export interface TabBench { bootMs: number; loops: Record<string, number>; checks: Record<string, string> }
 export interface BrowserResult {
   sizes: Record<string, SizeRow>;
   cold: BootFigure;
@@ -244,10 +244,14 @@ async function measureAgent(browser: Browser, page: Page): Promise<LongTaskFigur
   };
 }
 
-function parseBenchLines(text: string): Record<string, number> {
+function parseBenchLines(text: string): Pick<TabBench, 'loops' | 'checks'> {
   const loops: Record<string, number> = {};
-  for (const m of text.matchAll(/^bench: (\w+) \d+ iters (\d+) us check 0x[0-9a-f]+$/gm)) loops[m[1]] = Number(m[2]);
-  return loops;
+  const checks: Record<string, string> = {};
+  for (const m of text.matchAll(/^bench: (\w+) \d+ iters (\d+) us check (0x[0-9a-f]+)$/gm)) {
+    loops[m[1]] = Number(m[2]);
+    checks[m[1]] = m[3];
+  }
+  return { loops, checks };
 }
 
 /** The kernel's `bench N` in the console page (web/console.html) with one CPU mode. */
@@ -261,10 +265,11 @@ async function tabBench(browser: Browser, url: string, cpu: CpuMode, iters: numb
     const bootMs = await page.evaluate(() => performance.now());
     await page.fill('#line', `bench ${iters}`);
     await page.press('#line', 'Enter');
-    await page.waitForFunction((n) => new RegExp(`^bench: fp ${n} iters \\d+ us`, 'm').test(document.getElementById('term')?.textContent ?? ''), iters, { polling: 250, timeout: 900_000 });
-    const loops = parseBenchLines(await text());
-    if (!Object.keys(loops).length) return `no bench lines in the console page: ${(await text()).slice(-300)}`;
-    return { bootMs, loops };
+    // the last loop's whole line (its check is 16 hex digits), not a chunk cut mid-line
+    await page.waitForFunction((n) => new RegExp(`^bench: fp ${n} iters \\d+ us check 0x[0-9a-f]{16}$`, 'm').test(document.getElementById('term')?.textContent ?? ''), iters, { polling: 250, timeout: 900_000 });
+    const r = parseBenchLines(await text());
+    if (!Object.keys(r.loops).length) return `no bench lines in the console page: ${(await text()).slice(-300)}`;
+    return { bootMs, ...r };
   } catch (e) {
     return (e as Error).message.split('\n')[0];
   } finally {
@@ -329,7 +334,7 @@ export async function benchBrowser(opts: { iters: number; cpus: CpuMode[]; log: 
 }
 
 /** The section's lines; qemuTotal and nodeTotals (bench totals, us) from the same run give the ratios. */
-export function browserLines(r: BrowserResult | string, iters: number, qemuTotal?: number, nodeTotals: Partial<Record<CpuMode, number>> = {}): string[] {
+export function browserLines(r: BrowserResult | string, iters: number, qemuTotal?: number, nodeTotals: Partial<Record<CpuMode, number>> = {}, qemuChecks?: Record<string, string>): string[] {
   if (typeof r === 'string') return [`browser: not measured: ${r}`];
   const lines: string[] = [];
   const kib = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
@@ -355,6 +360,11 @@ export function browserLines(r: BrowserResult | string, iters: number, qemuTotal
       lines.push(`    ?cpu=${cpu}: ${Object.entries(b.loops).map(([k, v]) => `${k} ${v}`).join(', ')}, total ${total} us; /QEMU ${qemuTotal ? (total / qemuTotal).toFixed(2) : '-'}; /Node ${node ? (total / node).toFixed(2) : '-'}; boot to prompt ${(b.bootMs / 1000).toFixed(1)} s`);
     }
     if (qemuTotal) lines.push(`    QEMU total ${qemuTotal} us`);
+    if (qemuChecks) {
+      const tabs = rows.map(([, b]) => b).filter((b): b is TabBench => typeof b !== 'string');
+      const same = tabs.every((b) => Object.keys(qemuChecks).every((k) => b.checks[k] === qemuChecks[k]));
+      lines.push(`    check values in the tab ${same ? 'identical to' : 'DIFFER from'} QEMU's`);
+    }
   }
   return lines;
 }

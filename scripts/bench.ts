@@ -116,7 +116,7 @@ if (only === 'browser') {
   const q = withQemu ? await measure('QEMU', () => bootQemu({ image: kernelPath })) : null;
   const qTotal = q ? Object.values(q.loops).reduce((a, b) => a + b, 0) : undefined;
   const b = await benchBrowser({ iters, cpus, log: browserLog });
-  console.log([`SIS bench (browser only), ${iters} iterations`, ...browserLines(b, iters, qTotal), ...browserKernelNote()].join('\n'));
+  console.log([`SIS bench (browser only), ${iters} iterations`, ...browserLines(b, iters, qTotal, {}, q?.checks), ...browserKernelNote()].join('\n'));
   process.exit(0);
 }
 
@@ -545,6 +545,6 @@ if (qemu) {
 }
 if (withBrowser) {
   const b = await benchBrowser({ iters, cpus, log: browserLog });
-  lines.push(...browserLines(b, iters, qemu ? total(qemu) : undefined, Object.fromEntries(cpus.map((c) => [c, total(emus[c])]))), ...browserKernelNote());
+  lines.push(...browserLines(b, iters, qemu ? total(qemu) : undefined, Object.fromEntries(cpus.map((c) => [c, total(emus[c])])), qemu?.checks), ...browserKernelNote());
 }
 console.log(lines.join('\n'));
