@@ -6,7 +6,15 @@
 // QEMU's. Prints emulator MIPS and the emulator/QEMU time ratios. Measures,
 // never asserts. Options: --iters N (default 200000), --kernel FILE,
 // --no-qemu, --fs-kib N (default 1024), --cpu interp,jit (the emulator's CPU
-// modes to measure, default both; the storage rows use the first).
+// modes to measure, default both; the storage rows use the first),
+// --no-browser (skip the browser section), --only browser (only the browser
+// section, with QEMU's `bench N` for its ratios unless --no-qemu).
+//
+// Browser (scripts/bench-browser.ts, last): the built site in Debian Chromium:
+// bundle size, the dashboard's boot to `sis> ` from a cold and a warm load,
+// host CPU of the idle tab, the longest main-thread task while the agent
+// decides every 10 ms, and the kernel's `bench N` in the console page with
+// ?cpu=interp and ?cpu=jit beside QEMU's total from the same run.
 //
 // Per mode: boot to prompt, each loop's guest time, the bench total, host CPU
 // time of the bench command (steadier than wall time on a shared machine), MIPS
@@ -58,6 +66,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CpuMode } from '../emulator/src/jit/jit.ts';
 import { runScript } from '../emulator/src/jit/script-run.ts';
+import { benchBrowser, browserLines } from './bench-browser.ts';
 
 interface Result {
   bootMs: number;
@@ -88,6 +97,27 @@ const FS_DISK_MIB = 64;
 if (!Number.isInteger(iters) || iters < 1) {
   console.error('bench: --iters wants a positive whole number');
   process.exit(64);
+}
+const only = arg('--only');
+if (process.argv.includes('--only') && only !== 'browser') {
+  console.error('bench: --only wants browser (the one section that runs alone)');
+  process.exit(64);
+}
+const withBrowser = !process.argv.includes('--no-browser');
+if (only === 'browser' && !withBrowser) {
+  console.error('bench: --only browser and --no-browser leave nothing to measure');
+  process.exit(64);
+}
+const browserLog = (s: string) => process.stderr.write(`${s}\n`);
+// The site is built with the committed kernel; --kernel changes only the Node and QEMU rows.
+const browserKernelNote = () => (kernelPath === DEFAULT_KERNEL_PATH ? [] : [`  (the browser ran the site's kernel, ${DEFAULT_KERNEL_PATH}, not ${kernelPath})`]);
+if (only === 'browser') {
+  // QEMU's bench total (same iterations, this run) for the browser rows' ratios.
+  const q = withQemu ? await measure('QEMU', () => bootQemu({ image: kernelPath })) : null;
+  const qTotal = q ? Object.values(q.loops).reduce((a, b) => a + b, 0) : undefined;
+  const b = await benchBrowser({ iters, cpus, log: browserLog });
+  console.log([`SIS bench (browser only), ${iters} iterations`, ...browserLines(b, iters, qTotal, {}, q?.checks), ...browserKernelNote()].join('\n'));
+  process.exit(0);
 }
 
 function parseBench(answer: string): Pick<Result, 'loops' | 'checks'> {
@@ -512,5 +542,9 @@ if (typeof emuFs === 'string') {
 if (qemu) {
   const same = cpus.every((c) => Object.keys(emus[c].checks).every((k) => emus[c].checks[k] === qemu.checks[k]));
   lines.push(`check values ${same ? 'identical' : 'DIFFER'} on both machines`);
+}
+if (withBrowser) {
+  const b = await benchBrowser({ iters, cpus, log: browserLog });
+  lines.push(...browserLines(b, iters, qemu ? total(qemu) : undefined, Object.fromEntries(cpus.map((c) => [c, total(emus[c])])), qemu?.checks), ...browserKernelNote());
 }
 console.log(lines.join('\n'));

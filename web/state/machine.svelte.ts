@@ -8,6 +8,7 @@ import type { CpuMode } from '../../emulator/src/jit/jit.ts';
 import type { SisEvent } from '../../emulator/src/events.ts';
 import { EventStream } from '../lib/event-stream.ts';
 import { speedBetween, type Speed, type SpeedSample } from '../lib/speed.ts';
+import { InputQueue } from '../lib/input-queue.ts';
 import type { ErrorLog } from './errors.svelte.ts';
 
 export type PowerState = 'off' | 'booting' | 'running' | 'paused' | 'powered off' | 'crashed' | 'failed';
@@ -49,8 +50,11 @@ export class MachineSession {
   /** Event lines that did not parse (counted and logged). */
   badEvents = $state(0);
   eventCount = $state(0);
+  /** Typed or pasted bytes the page holds until the emulator's UART queue takes them (lib/input-queue.ts). */
+  queuedInput = $state(0);
 
   private client: EmulatorClient | null = null;
+  private inputQueue: InputQueue | null = null;
   private uartListeners = new Set<(bytes: Uint8Array) => void>();
   private resetListeners = new Set<() => void>();
   /** UART bytes of the current power cycle, for a terminal that attaches late. */
@@ -99,12 +103,26 @@ export class MachineSession {
     for (const fn of this.resetListeners) fn();
     const client = new EmulatorClient(this.makeWorker());
     this.client = client;
+    this.inputQueue?.close();
+    const queue = new InputQueue(client, {
+      onQueued: (n) => (this.queuedInput = n),
+      onError: (e) => this.errors.report('typing into the terminal', e),
+    });
+    this.inputQueue = queue;
+    client.on('inputOverrun', (e) => queue.overrun(e.capacity));
+    client.on('inputDrained', (e) => queue.drained(e.capacity));
     client.on('uart', (e) => this.onUart(e.data));
     client.on('events', (e) => this.onEvents(e.data));
     client.on('diskFlush', (e) => this.hooks.onFlush(e.blockSize, e.blocks));
     client.on('exit', (e) => this.onExit(e.exit));
-    client.on('paused', () => (this.power = 'paused'));
-    client.on('resumed', () => (this.power = this.promptSeen ? 'running' : 'booting'));
+    client.on('paused', () => {
+      this.power = 'paused';
+      queue.pause();
+    });
+    client.on('resumed', () => {
+      this.power = this.promptSeen ? 'running' : 'booting';
+      queue.resume();
+    });
     client.on('reset', () => {
       this.promptSeen = false;
       this.bootStarted = performance.now();
@@ -129,6 +147,8 @@ export class MachineSession {
       this.problem = `the emulator refused to start: ${(e as Error).message}`;
       client.terminate();
       this.client = null;
+      queue.close();
+      this.inputQueue = null;
       throw new Error(this.problem);
     }
     this.bootTimer = setTimeout(() => {
@@ -172,6 +192,9 @@ export class MachineSession {
     this.stopPolling();
     this.client?.terminate();
     this.client = null;
+    // The bytes still held were for the machine that ended: they are dropped with it.
+    this.inputQueue?.close();
+    this.inputQueue = null;
     this.uptimeUs = null;
     this.speed = null;
     if (exit.code === 0) {
@@ -213,10 +236,17 @@ export class MachineSession {
     }
   }
 
-  /** Keystrokes or pasted text, straight to UART0. */
+  /**
+   * Keystrokes or pasted text to UART0, in order: what the emulator's queue
+   * cannot take yet waits here (queuedInput), also while paused.
+   */
   input(data: string | Uint8Array): void {
-    if (!this.client || this.power === 'paused') return;
-    this.client.input(data).catch((e) => this.errors.report('typing into the terminal', e));
+    if (!this.inputQueue) return;
+    try {
+      this.inputQueue.push(data);
+    } catch (e) {
+      this.errors.report('typing into the terminal', e);
+    }
   }
 
   /**
