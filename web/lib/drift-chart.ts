@@ -157,6 +157,8 @@ export interface DriftPoint {
  */
 export class DriftTracker {
   version: string | null = null;
+  /** Decisions observed (all models). */
+  decisions = 0;
   readonly conf = new SlidingWindow();
   readonly reward = new SlidingWindow();
   /** The capture in progress: decisions seen, sums. */
@@ -177,6 +179,7 @@ export class DriftTracker {
 
   /** One `decision` event. */
   observe(model: string, id: number, confidence: number, prevReward: number | undefined): void {
+    this.decisions++;
     if (model !== this.version) this.startCapture(model);
     this.conf.push(confidence);
     if (prevReward !== undefined) this.reward.push(prevReward);

@@ -15,6 +15,8 @@ import { DriftTracker, FEATURES, SCALE, meanMilli, type DriftLevel, type DriftMe
 
 /** A queued entry expires this long after it was queued (AUTO_PENDING_TTL_S). */
 export const PENDING_TTL_US = 60_000_000;
+/** The charts redraw at most this often. */
+const PUBLISH_MS = 250;
 
 type Level = Extract<DriftEvent, { metric: 'confidence' | 'reward' }>;
 type Psi = Extract<DriftEvent, { metric: 'psi' }>;
@@ -48,6 +50,7 @@ export class DriftView {
   private tracker = new DriftTracker();
   /** Drift events whose `current` we compare with our window at the next decision. */
   private toCheck: Level[] = [];
+  private publishTimer: ReturnType<typeof setTimeout> | null = null;
 
   version = $state<string | null>(null);
   capturing = $state(false);
@@ -128,7 +131,6 @@ export class DriftView {
     this.tracker = new DriftTracker();
     this.toCheck = [];
     this.version = null;
-    this.decisions = 0;
     this.psi = FEATURES.map((feature) => ({ feature, psi: null, band: null }));
     this.safeMode = false; // the kernel boots with safe mode off and an empty queue
     this.safeReason = null;
@@ -139,9 +141,22 @@ export class DriftView {
 
   private onDecision(d: DecisionEvent): void {
     this.tracker.observe(d.model, d.id, d.confidence, d.prev_reward);
-    this.decisions++;
     for (const ev of this.toCheck.splice(0)) this.check(ev);
-    this.publish();
+    this.publishSoon();
+  }
+
+  /**
+   * At a 10 ms interval the kernel sends 100 decisions a second; redrawing
+   * both charts for each would take the page's main thread, so the charts
+   * and counters follow at most every PUBLISH_MS (level changes, safe mode and
+   * the queue are shown at once).
+   */
+  private publishSoon(): void {
+    if (this.publishTimer !== null) return;
+    this.publishTimer = setTimeout(() => {
+      this.publishTimer = null;
+      this.publish();
+    }, PUBLISH_MS);
   }
 
   private onDrift(e: DriftEvent): void {
@@ -179,6 +194,11 @@ export class DriftView {
 
   private publish(): void {
     const t = this.tracker;
+    if (this.publishTimer !== null) {
+      clearTimeout(this.publishTimer);
+      this.publishTimer = null;
+    }
+    this.decisions = t.decisions;
     this.version = t.version;
     this.capturing = t.capturing;
     this.captured = t.captured;
