@@ -39,6 +39,8 @@ export interface PsiView {
 }
 
 export interface Settled {
+  /** A key unique across boots (queue ids start again at every boot). */
+  key: number;
   id: number;
   traceId: number;
   action: string;
@@ -51,6 +53,7 @@ export class DriftView {
   /** Drift events whose `current` we compare with our window at the next decision. */
   private toCheck: Level[] = [];
   private publishTimer: ReturnType<typeof setTimeout> | null = null;
+  private settledKey = 1;
 
   version = $state<string | null>(null);
   capturing = $state(false);
@@ -100,7 +103,7 @@ export class DriftView {
       case 'approval': {
         const a = e as ApprovalEvent;
         this.pending = this.pending.filter((x) => x.id !== a.id);
-        this.settled = [{ id: a.id, traceId: a.trace_id, action: a.action, result: a.result, tsUs: a.ts_us }, ...this.settled].slice(0, 30);
+        this.settled = [{ key: this.settledKey++, id: a.id, traceId: a.trace_id, action: a.action, result: a.result, tsUs: a.ts_us }, ...this.settled].slice(0, 30);
         break;
       }
       case 'rollback':
@@ -132,6 +135,13 @@ export class DriftView {
     this.toCheck = [];
     this.version = null;
     this.psi = FEATURES.map((feature) => ({ feature, psi: null, band: null }));
+    this.checksAgreed = 0;
+    this.checkProblems = [];
+    this.alerts = 0;
+    this.lastAlert = null;
+    this.lastRollback = null;
+    this.confidence = emptyMetric();
+    this.reward = emptyMetric();
     this.safeMode = false; // the kernel boots with safe mode off and an empty queue
     this.safeReason = null;
     this.safeSinceUs = null;
