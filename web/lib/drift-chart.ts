@@ -241,7 +241,7 @@ export class DriftTracker {
  * uPlot's columnar data for a metric's points: x (decision ids), the window
  * mean, the baseline and the four band lines (null where no baseline existed).
  */
-export function chartColumns(points: DriftPoint[], scale: number): number[][] | (number | null)[][] {
+export function chartColumns(points: DriftPoint[], scale: number): (number | null)[][] {
   const xs: number[] = [];
   const cols: (number | null)[][] = [[], [], [], [], [], []];
   for (const p of points) {

@@ -11,7 +11,7 @@
 // - safe mode and the queue of proposed actions (`pending` until `approval`).
 // Buttons act by typing the shell command into UART0, so the terminal shows it.
 import type { ApprovalEvent, DecisionEvent, DriftEvent, PendingEvent, RollbackEvent, SafeModeEvent, SisEvent } from '../../emulator/src/events.ts';
-import { DriftTracker, FEATURES, SCALE, meanMilli, type DriftLevel, type DriftMetric, type DriftPoint, type PsiBand } from '../lib/drift-chart.ts';
+import { DriftTracker, FEATURES, meanMilli, type DriftLevel, type DriftMetric, type DriftPoint, type PsiBand } from '../lib/drift-chart.ts';
 
 /** A queued entry expires this long after it was queued (AUTO_PENDING_TTL_S). */
 export const PENDING_TTL_US = 60_000_000;
@@ -235,4 +235,3 @@ function emptyMetric(): MetricView {
   return { points: [], level: null, baseline: null, baselineSource: null, current: null, kernel: null };
 }
 
-export { SCALE };
