@@ -14,6 +14,8 @@ import { MachineSession } from './machine.svelte.ts';
 import { RegistryView } from './registry.svelte.ts';
 import { ImportDisk } from './import-disk.svelte.ts';
 import { SigningKey, STOCK_KEYS } from './signing-key.svelte.ts';
+import { DriftView } from './drift.svelte.ts';
+import { OtelView } from './otel.svelte.ts';
 import { addToBundle, checkPackage, signBareModel, type InputFile } from '../lib/model-package.ts';
 import type { PackageFiles } from '../../models/src/package.ts';
 
@@ -35,6 +37,8 @@ export class Dashboard {
   readonly registry = new RegistryView(this.disk, this.errors);
   readonly machine: MachineSession;
   readonly signingKey = new SigningKey(this.errors);
+  readonly drift = new DriftView((cmd) => this.machine.type(cmd));
+  readonly otel = new OtelView(this.disk);
   /** A package added to the import disk, to import once the machine is back at its prompt. */
   pendingImport = $state<string | null>(null);
   /** What the last upload did, in words (the errors go to the error list). */
@@ -85,6 +89,8 @@ export class Dashboard {
 
   private onEvent(e: SisEvent): void {
     this.recentEvents = [...this.recentEvents.slice(-199), e];
+    this.drift.onEvent(e);
+    this.otel.onEvent(e);
     if (e.t === 'registry') {
       const reg = (e as Extract<SisEvent, { t: 'registry' }>).registry;
       void this.registry.rebuild(reg);
