@@ -50,7 +50,8 @@ describe.skipIf(!existsSync(CHROMIUM))('shadow and canary panel in Chromium', ()
   });
 
   const testId = (id: string) => page.getByTestId(id);
-  const text = async (id: string) => (await testId(id).textContent())?.trim() ?? '';
+  /** An element's text with its layout whitespace folded, as a reader sees it. */
+  const text = async (id: string) => ((await testId(id).textContent()) ?? '').replace(/\s+/g, ' ').trim();
   const chart = async () => {
     const c = testId('divergence-chart');
     return { points: Number(await c.getAttribute('data-points')), compared: Number(await c.getAttribute('data-compared')), divergences: Number(await c.getAttribute('data-divergences')) };
@@ -178,7 +179,9 @@ describe.skipIf(!existsSync(CHROMIUM))('shadow and canary panel in Chromium', ()
     await testId('shadow-threshold-input').fill('5');
     await testId('shadow-threshold-set').click();
     await expect.poll(() => text('shadow-threshold'), { timeout: CMD_MS }).toBe('5');
-    // Bad input is refused in the page and types nothing.
+    // Bad input is refused in the page and types nothing. (The event can overtake the
+    // terminal's echo: wait for the shell's answer before counting.)
+    await expect.poll(() => uartText(page), { timeout: CMD_MS }).toContain('Divergence threshold: 5');
     const thresholdsTyped = await uartCount(/shadowctl threshold/);
     await testId('shadow-threshold-input').fill('0');
     await testId('shadow-threshold-set').click();

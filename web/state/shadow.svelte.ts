@@ -100,12 +100,15 @@ export class ShadowAgentView {
   private onDecision(e: DecisionEvent): void {
     const s = e.shadow;
     if (!s) return;
-    this.version = s.version;
-    this.mode = s.mode;
-    this.predictions++;
-    this.compared = s.compared;
-    this.divergences = s.divergences;
-    if (s.canary) this.canary++;
+    // The decision that fired an abort is sent after the abort event: it is
+    // charted, but it must not bring the aborted shadow back as the current one.
+    if (s.version === this.version) {
+      this.mode = s.mode;
+      this.predictions++;
+      this.compared = s.compared;
+      this.divergences = s.divergences;
+      if (s.canary) this.canary++;
+    }
     if (this.seriesVersion !== s.version) {
       this.series.reset();
       this.seriesVersion = s.version;
