@@ -173,8 +173,9 @@ describe.skipIf(!existsSync(CHROMIUM))('shadow and canary panel in Chromium', ()
     // Production v1.0.0, chaos still shifting network_latency to 500 ms: v1.1.0 disagrees with it.
     // v1.1.0 is the rollback slot now: no autorollback onto it while the test runs.
     await run('autoctl autorollback off', /autorollback: off/);
-    await testId('shadow-candidate').selectOption('v1.1.0');
-    await testId('shadow-enable').click();
+    // This time from the registry row's own button.
+    expect(await testId('shadow-v1.0.0').isDisabled()).toBe(true);   // production
+    await testId('shadow-v1.1.0').click();
     await expect.poll(() => text('shadow-version'), { timeout: CMD_MS }).toBe('v1.1.0');
     await testId('shadow-threshold-input').fill('5');
     await testId('shadow-threshold-set').click();
