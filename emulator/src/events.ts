@@ -195,6 +195,25 @@ export interface DecisionEvent extends EventBase {
   /** Decision deadlines skipped before this one (the shell was busy). */
   missed: number;
   total_ns: number;
+  /** Present when a shadow model predicted at this decision. */
+  shadow?: DecisionShadow;
+}
+
+/** The shadow's side of one decision, and the agent's counts after it. */
+export interface DecisionShadow {
+  version: string;
+  mode: Exclude<ShadowMode, 'off'>;
+  action: ActionName;
+  confidence: number;
+  /** The shadow's action differs from production's, or the confidences are more than 200 apart. */
+  diverged: boolean;
+  /** This decision was compared and counted (every mode but log). */
+  counted: boolean;
+  /** This decision executed the shadow's action. */
+  canary: boolean;
+  /** The running counts after this decision (as the shadow event's). */
+  compared: number;
+  divergences: number;
 }
 
 export interface SafeModeEvent extends EventBase {
@@ -382,6 +401,16 @@ export function parseEvent(line: string): SisEvent {
       if (o.prev_id !== undefined) {
         need(o, 'prev_id', 'number', where);
         need(o, 'prev_reward', 'number', where);
+      }
+      if (o.shadow !== undefined) {
+        need(o, 'shadow', 'object', where);
+        const s = o.shadow as Obj, sw = `${where} shadow`;
+        need(s, 'version', 'string', sw);
+        if (!['log', 'compare', 'canary10', 'canary100'].includes(s.mode as string)) throw new EventError(`${sw}: mode ${JSON.stringify(s.mode)}`);
+        action(s, 'action', sw, false);
+        for (const k of ['confidence', 'compared', 'divergences']) need(s, k, 'number', sw);
+        for (const k of ['diverged', 'counted', 'canary']) need(s, k, 'boolean', sw);
+        if ((s.divergences as number) > (s.compared as number)) throw new EventError(`${sw}: more divergences than comparisons`);
       }
       break;
     case 'safe_mode':

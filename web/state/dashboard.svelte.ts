@@ -16,6 +16,7 @@ import { ImportDisk } from './import-disk.svelte.ts';
 import { SigningKey, STOCK_KEYS } from './signing-key.svelte.ts';
 import { DriftView } from './drift.svelte.ts';
 import { OtelView } from './otel.svelte.ts';
+import { ShadowAgentView } from './shadow.svelte.ts';
 import { addToBundle, checkPackage, signBareModel, type InputFile } from '../lib/model-package.ts';
 import type { PackageFiles } from '../../models/src/package.ts';
 
@@ -39,6 +40,7 @@ export class Dashboard {
   readonly signingKey = new SigningKey(this.errors);
   readonly drift = new DriftView((cmd) => this.machine.type(cmd));
   readonly otel = new OtelView(this.disk);
+  readonly shadow: ShadowAgentView;
   /** A package added to the import disk, to import once the machine is back at its prompt. */
   pendingImport = $state<string | null>(null);
   /** What the last upload did, in words (the errors go to the error list). */
@@ -62,6 +64,7 @@ export class Dashboard {
       },
       () => new Worker(WorkerUrl, { type: 'module' }),
     );
+    this.shadow = new ShadowAgentView(this.machine, this.errors);
   }
 
   async init(autoBoot: boolean): Promise<void> {
@@ -91,6 +94,7 @@ export class Dashboard {
     this.recentEvents = [...this.recentEvents.slice(-199), e];
     this.drift.onEvent(e);
     this.otel.onEvent(e);
+    this.shadow.onEvent(e);
     if (e.t === 'registry') {
       const reg = (e as Extract<SisEvent, { t: 'registry' }>).registry;
       void this.registry.rebuild(reg);

@@ -26,6 +26,8 @@ const LOOP = [
   '{"v":1,"t":"approval","ts_us":49238879,"id":873,"trace_id":892,"action":"reclaim_caches","result":"expired"}',
   '{"v":1,"t":"incident","ts_us":4810632,"id":"INC-20261201-001","path":"/incidents/INC-20261201-001.json","traces":2,"bytes":9623,"result":"written","removed":0}',
   '{"v":1,"t":"incident","ts_us":5,"id":"INC-20261201-007","path":"/incidents/INC-20261201-007.json","traces":32,"bytes":0,"result":"dropped","error":"ENOSPC","removed":0}',
+  // a decision with a shadow in compare mode (the kernel's own line)
+  '{"v":1,"t":"decision","ts_us":3802983,"id":10,"model":"v1.0.0","action":"none","confidence":999,"executed":"none","overridden":false,"reason":null,"health":1000,"prev_id":9,"prev_reward":0,"missed":0,"total_ns":306192,"shadow":{"version":"v1.1.0","mode":"compare","action":"none","confidence":999,"diverged":false,"counted":true,"canary":false,"compared":1,"divergences":0}}',
 ];
 
 describe('event schema v1', () => {
@@ -38,11 +40,14 @@ describe('event schema v1', () => {
 
   it('parses the decision loop events', () => {
     const ev = parseEvents(LOOP.join('\n'));
-    expect(ev.map((e) => e.t)).toEqual(['decision', 'decision', 'decision', 'safe_mode', 'pending', 'approval', 'incident', 'incident']);
+    expect(ev.map((e) => e.t)).toEqual(['decision', 'decision', 'decision', 'safe_mode', 'pending', 'approval', 'incident', 'incident', 'decision']);
     const d = ev[0];
     expect(isEvent(d, 'decision') && d.prev_reward).toBe(-230);
     const i = ev[7];
     expect(isEvent(i, 'incident') && i.error).toBe('ENOSPC');
+    const s = ev[8];
+    expect(isEvent(s, 'decision') && s.shadow).toMatchObject({ version: 'v1.1.0', mode: 'compare', counted: true, compared: 1, divergences: 0 });
+    expect(isEvent(d, 'decision') && d.shadow).toBeUndefined();
   });
 
   it('refuses malformed decision loop events', () => {
@@ -56,6 +61,10 @@ describe('event schema v1', () => {
       [LOOP[5].replace('"result":"expired"', '"result":"later"'), /result/],
       [LOOP[7].replace(',"error":"ENOSPC"', ''), /member error/],
       [LOOP[6].replace('"result":"written"', '"result":"maybe"'), /result/],
+      [LOOP[8].replace('"mode":"compare"', '"mode":"off"'), /shadow: mode "off"/],
+      [LOOP[8].replace('"counted":true', '"counted":1'), /member counted/],
+      [LOOP[8].replace(/"divergences":\d+/, '"divergences":999999'), /more divergences than comparisons/],
+      [LOOP[8].replace(/"shadow":\{.*\}\}$/, '"shadow":null}'), /member shadow/],
     ];
     for (const [line, re] of bad) expect(() => parseEvent(line), line).toThrow(re);
   });

@@ -421,7 +421,7 @@ static uint32_t enqueue(const struct decision_trace *t, uint32_t action, uint64_
 
 static void decision_event(const struct decision_trace *t, const struct decision_trace *prev)
 {
-    char line[512];
+    char line[768];
     struct json j;
     event_begin(&j, line, sizeof(line), "decision");
     json_u64(&j, "id", t->trace_id);
@@ -441,6 +441,23 @@ static void decision_event(const struct decision_trace *t, const struct decision
     }
     json_u64(&j, "missed", t->telemetry.missed_ticks);
     json_u64(&j, "total_ns", t->total_ns);
+    if (t->shadow.present) {
+        /* The shadow's side of this decision and its running counts, so a
+         * reader can chart divergence decision by decision without asking. */
+        uint64_t compared, divergences;
+        shadow_totals(&compared, &divergences);
+        json_open_object(&j, "shadow");
+        json_str(&j, "version", t->shadow.version);
+        json_str(&j, "mode", t->shadow.mode);
+        json_str(&j, "action", action_name(t->shadow.action));
+        json_u64(&j, "confidence", t->shadow.confidence);
+        json_bool(&j, "diverged", t->shadow.diverged);
+        json_bool(&j, "counted", t->shadow.counted);
+        json_bool(&j, "canary", t->shadow.canary);
+        json_u64(&j, "compared", compared);
+        json_u64(&j, "divergences", divergences);
+        json_close(&j);
+    }
     event_send(&j);
 }
 

@@ -320,6 +320,12 @@ static void step(struct decision_trace *t)
     }
 }
 
+void shadow_totals(uint64_t *compared, uint64_t *divergences)
+{
+    *compared = sh.compared;
+    *divergences = sh.divergences;
+}
+
 void shadow_on_decision(struct decision_trace *t)
 {
     sh.decisions++;
@@ -583,6 +589,11 @@ int cmd_shadowctl(int argc, char **argv)
 void shadow_on_decision(struct decision_trace *t)
 {
     (void)t;
+}
+
+void shadow_totals(uint64_t *compared, uint64_t *divergences)
+{
+    *compared = *divergences = 0;
 }
 
 void drift_alert_hook(const char *version, const char *why)

@@ -206,8 +206,12 @@ static inline struct decision_trace *trace_find(uint64_t id) { (void)id; return 
  */
 #ifdef CONFIG_SHADOW_MODE
 void shadow_on_decision(struct decision_trace *t);
+/* The shadow's running comparison counts (kept after an abort, reset by enable
+ * and by leaving log mode), for the decision event's `shadow` member. */
+void shadow_totals(uint64_t *compared, uint64_t *divergences);
 #else
 static inline void shadow_on_decision(struct decision_trace *t) { (void)t; }
+static inline void shadow_totals(uint64_t *compared, uint64_t *divergences) { *compared = *divergences = 0; }
 #endif
 #ifdef CONFIG_OTEL
 void otel_on_decision(const struct decision_trace *t);
