@@ -14,6 +14,7 @@ import { MachineSession } from './machine.svelte.ts';
 import { RegistryView } from './registry.svelte.ts';
 import { ImportDisk } from './import-disk.svelte.ts';
 import { SigningKey, STOCK_KEYS } from './signing-key.svelte.ts';
+import { TraceRing } from './traces.svelte.ts';
 import { addToBundle, checkPackage, signBareModel, type InputFile } from '../lib/model-package.ts';
 import type { PackageFiles } from '../../models/src/package.ts';
 
@@ -35,6 +36,7 @@ export class Dashboard {
   readonly registry = new RegistryView(this.disk, this.errors);
   readonly machine: MachineSession;
   readonly signingKey = new SigningKey(this.errors);
+  readonly traces: TraceRing;
   /** A package added to the import disk, to import once the machine is back at its prompt. */
   pendingImport = $state<string | null>(null);
   /** What the last upload did, in words (the errors go to the error list). */
@@ -58,6 +60,7 @@ export class Dashboard {
       },
       () => new Worker(WorkerUrl, { type: 'module' }),
     );
+    this.traces = new TraceRing(this.machine, this.disk);
   }
 
   async init(autoBoot: boolean): Promise<void> {
@@ -85,6 +88,7 @@ export class Dashboard {
 
   private onEvent(e: SisEvent): void {
     this.recentEvents = [...this.recentEvents.slice(-199), e];
+    this.traces.onEvent(e);
     if (e.t === 'registry') {
       const reg = (e as Extract<SisEvent, { t: 'registry' }>).registry;
       void this.registry.rebuild(reg);
