@@ -130,6 +130,7 @@ describe.skipIf(!existsSync(CHROMIUM))('trace ring panel in Chromium', () => {
       // the list prints the override reason (policy:NAME) where nothing ran
       expect(await slot.getAttribute('data-overridden')).toBe(t.executed.startsWith('policy:') ? t.executed : '');
     }
+    for (const t of listed) expect(await page.getByTestId(`override-${t.id}`).count()).toBe(t.executed.startsWith('policy:') ? 1 : 0);
     expect(await page.getByTestId(`slot-${slotOf(newest) + 1}`).getAttribute('data-id')).toBe('');
     expect(listed.some((t) => t.action === 'reclaim_caches'), 'the agent reclaimed under heap pressure').toBe(true);
     expect(await page.getByTestId('write-head').count()).toBe(1);

@@ -45,6 +45,8 @@ export interface ExportResult {
 export const ANSWER_TIMEOUT_MS = 60_000;
 /** Where the kernel appends annotations (docs/PHASE7-AI-OPERATIONS.md, Feedback and replay). */
 export const ANNOTATIONS_FILE = '/feedback/annotations.jsonl';
+/** The ring is redrawn at most this often (ms). */
+export const DRAW_MS = 100;
 
 type Waiter = { match: (e: SisEvent) => boolean; resolve: (e: SisEvent) => void };
 
@@ -59,7 +61,6 @@ export class TraceRing {
   annotations = $state<Record<number, Annotation>>({});
 
   /** The trace shown in full, and what is happening to it. */
-  detailId = $state<number | null>(null);
   detail = $state.raw<TraceRecord | null>(null);
   /** Lines of /feedback/annotations.jsonl for the shown trace (any boot: matched by id and timestamp). */
   detailAnnotations = $state<Annotation[]>([]);
@@ -70,6 +71,13 @@ export class TraceRing {
   lastExport = $state<ExportResult | null>(null);
 
   private waiters: Waiter[] = [];
+  /**
+   * Decisions not drawn yet. At the loop's fastest (a decision every 10 ms)
+   * redrawing per event would keep the page busy, so they are applied
+   * together at most every DRAW_MS.
+   */
+  private undrawn: DecisionEvent[] = [];
+  private drawTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(
     private readonly machine: MachineSession,
@@ -92,13 +100,25 @@ export class TraceRing {
 
   onEvent(e: SisEvent): void {
     if (e.t === 'boot') this.reset();
-    if (e.t === 'decision') this.onDecision(e as DecisionEvent);
+    if (e.t === 'decision') {
+      this.undrawn.push(e as DecisionEvent);
+      this.drawTimer ??= setTimeout(() => this.draw(), DRAW_MS);
+    }
     for (const w of [...this.waiters]) {
       if (w.match(e)) {
         this.waiters = this.waiters.filter((x) => x !== w);
         w.resolve(e);
       }
     }
+  }
+
+  /** Applies the decisions received since the last draw (also before anything reads the slots). */
+  draw(): void {
+    if (this.drawTimer) clearTimeout(this.drawTimer);
+    this.drawTimer = null;
+    const batch = this.undrawn;
+    this.undrawn = [];
+    for (const e of batch) this.onDecision(e);
   }
 
   private onDecision(e: DecisionEvent): void {
@@ -119,11 +139,13 @@ export class TraceRing {
 
   /** A new boot: the kernel's ring is empty and its ids start again. */
   reset(): void {
+    if (this.drawTimer) clearTimeout(this.drawTimer);
+    this.drawTimer = null;
+    this.undrawn = [];
     this.slots = Array(RING_SLOTS).fill(null);
     this.newest = 0;
     this.selected = [];
     this.annotations = {};
-    this.detailId = null;
     this.detail = null;
     this.detailAnnotations = [];
     this.replay = null;
@@ -163,6 +185,7 @@ export class TraceRing {
   }
 
   private async run<T>(what: string, job: () => Promise<T>): Promise<T | undefined> {
+    this.draw();
     if (this.busy) {
       this.problem = `wait: ${this.busy} is still running`;
       return undefined;
@@ -182,7 +205,6 @@ export class TraceRing {
   /** Shows trace `id` in full: `tracectl show ID --json`, answered by a `trace` event. */
   show(id: number): Promise<void> {
     return this.run(`showing trace ${id}`, async () => {
-      this.detailId = id;
       this.detail = null;
       this.replay = null;
       this.detailAnnotations = [];
