@@ -75,6 +75,28 @@ async function main() {
       const el = id === 'terminal' ? page.locator('section.terminal') : page.getByTestId(id);
       await el.screenshot({ path: join(OUT, `${file}.png`) });
     }
+    // The trace ring past one lap (the write head has wrapped), a trace shown and marked.
+    for (const line of ['autoctl interval 20', 'stress mem 6500 2048', 'autoctl on']) {
+      await page.locator('.xterm-helper-textarea').focus();
+      await page.keyboard.type(line);
+      await page.keyboard.press('Enter');
+      await page.waitForTimeout(500);
+    }
+    const newest = async () => Number((await page.getByTestId('ring-newest').textContent())?.slice(1) || 0);
+    await until(async () => (await newest()) >= 1300, 'decisions past one lap of the ring', 600_000);
+    await page.locator('.xterm-helper-textarea').focus();
+    await page.keyboard.type('autoctl off');
+    await page.keyboard.press('Enter');
+    await page.waitForTimeout(1500);
+    const shown = (await newest()) - 4;
+    await page.getByTestId('trace-goto').fill(String(shown));
+    await page.getByTestId('trace-goto-show').click();
+    await until(async () => (await page.getByTestId('trace-detail').getAttribute('data-id').catch(() => null)) === String(shown), 'trace detail');
+    await page.getByTestId('mark-note').fill('acted late');
+    await page.getByTestId('mark-bad').click();
+    await until(async () => (await page.getByTestId(`annotated-${shown}`).count()) > 0, 'annotation');
+    await page.getByTestId('select-shown').click();
+    await page.getByTestId('traces').screenshot({ path: join(OUT, 'traces.png') });
     const second = await context.newPage();
     await second.goto(url);
     await second.getByTestId('lock-refused').waitFor();

@@ -257,12 +257,83 @@ export interface IncidentEvent extends EventBase {
   removed: number;
 }
 
+/** One trace of the ring as incident bundles hold it (docs/schemas/incident-bundle.v1.json, `traces[]`). */
+export interface TraceRecord {
+  trace_id: number;
+  timestamp_us: number;
+  uptime_ns: number;
+  decider: 'model' | 'reference';
+  model_version: string;
+  model_hash: string | null;
+  telemetry: Record<string, number>;
+  system_state: { uptime_ms: number; heap_used: number; processes_running: number };
+  raw_features: (number | null)[];
+  features: number[];
+  chaos_telemetry: boolean;
+  hidden_activations: (number | null)[][];
+  hidden_truncated: boolean;
+  policy_checks: { check_name: string; passed: boolean; value: number; threshold: number }[];
+  logits: (number | null)[];
+  predictions: number[];
+  chosen_action: number;
+  chosen_action_name: ActionName;
+  confidence: number;
+  alternatives: { action_idx: number; action_name: ActionName; confidence: number }[];
+  shadow: null | { version: string; hash: string; action: number; confidence: number; diverged: boolean; canary: boolean; infer_ns: number; [k: string]: unknown };
+  was_executed: boolean;
+  executed_action: number;
+  was_overridden: boolean;
+  override_reason: string | null;
+  approval: 'none' | 'pending' | 'approved' | 'denied' | 'expired';
+  pending_id: number | null;
+  approval_us: number | null;
+  health: number;
+  reward: number | null;
+  stages_ns: Record<string, number>;
+  total_ns: number;
+}
+
+/** The answers of `tracectl show ID --json`, `annotate` and `replay`: `ok`, or refused with `error`. */
+interface AnswerBase extends EventBase {
+  /** The trace id asked for (0 when the argument was not a number). */
+  id: number;
+  ok: boolean;
+  /** Only when refused: the words the shell printed. */
+  error?: string;
+}
+
+export interface TraceEvent extends AnswerBase {
+  t: 'trace';
+  /** Only when ok. */
+  trace?: TraceRecord;
+}
+
+export interface AnnotationEvent extends AnswerBase {
+  t: 'annotation';
+  /** The rest only when ok. */
+  label?: 'good' | 'bad';
+  note?: string;
+  /** The file the line was appended to, and where the line starts in it. */
+  path?: string;
+  offset?: number;
+}
+
+export interface ReplayEvent extends AnswerBase {
+  t: 'replay';
+  /** The rest only when ok: the model replayed on ("reference" for the reference policy) and its hash. */
+  version?: string;
+  hash?: string | null;
+  recorded?: { model: string; action: ActionName; confidence: number };
+  replayed?: { action: ActionName; confidence: number };
+  same?: boolean;
+}
+
 export interface UnknownEvent extends EventBase {
   [member: string]: unknown;
 }
 
 export type KnownEvent = BootEvent | LogEvent | RegistryEvent | HealthEvent | RollbackEvent | DecisionEvent
-  | SafeModeEvent | PendingEvent | ApprovalEvent | IncidentEvent
+  | SafeModeEvent | PendingEvent | ApprovalEvent | IncidentEvent | TraceEvent | AnnotationEvent | ReplayEvent
   | ShadowEvent | AbortEvent | PromoteEvent | DriftEvent | OtelBatchEvent;
 export type SisEvent = KnownEvent | UnknownEvent;
 
@@ -432,6 +503,31 @@ export function parseEvent(line: string): SisEvent {
       for (const k of ['traces', 'bytes', 'removed']) need(o, k, 'number', where);
       if (o.result !== 'written' && o.result !== 'dropped') throw new EventError(`${where}: result ${JSON.stringify(o.result)}`);
       if (o.result === 'dropped') need(o, 'error', 'string', where);
+      break;
+    case 'trace':
+    case 'annotation':
+    case 'replay':
+      need(o, 'id', 'number', where);
+      need(o, 'ok', 'boolean', where);
+      if (!o.ok) {
+        need(o, 'error', 'string', where);
+      } else if (o.t === 'trace') {
+        need(o, 'trace', 'object', where);
+        need(o.trace as Obj, 'trace_id', 'number', `${where}.trace`);
+        if ((o.trace as Obj).trace_id !== o.id) throw new EventError(`${where}: trace ${JSON.stringify((o.trace as Obj).trace_id)} is not id ${o.id}`);
+      } else if (o.t === 'annotation') {
+        if (o.label !== 'good' && o.label !== 'bad') throw new EventError(`${where}: label ${JSON.stringify(o.label)}`);
+        for (const k of ['note', 'path']) need(o, k, 'string', where);
+        need(o, 'offset', 'number', where);
+      } else {
+        need(o, 'version', 'string', where);
+        nullableString(o, 'hash', where);
+        need(o, 'recorded', 'object', where);
+        need(o, 'replayed', 'object', where);
+        action(o.recorded as Obj, 'action', `${where}.recorded`, false);
+        action(o.replayed as Obj, 'action', `${where}.replayed`, false);
+        need(o, 'same', 'boolean', where);
+      }
       break;
     default:
       break;

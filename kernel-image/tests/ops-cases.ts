@@ -520,6 +520,86 @@ export const OPS_CASES: OpsCase[] = [
     },
   },
   {
+    name: 'answers for hosts: tracectl show --json, annotate and replay send trace, annotation and replay events; refusals say why',
+    on: ['qemu', 'emulator'],
+    timeoutMs: 300_000,
+    async run(boot, dir) {
+      const sys = freshDisk(dir, 'sys.img', 32);
+      const b = await boot({ system: sys });
+      const m = b.machine;
+      await cmd(m, 'autoctl interval 50');
+      await cmd(m, 'stress mem 6500 2048');
+      await cmd(m, 'autoctl on');
+      await runUntil(m, 12);
+      await cmd(m, 'autoctl off');
+      const top = listIds(await cmd(m, 'tracectl list --last 2'));
+      const [id, older] = top;
+      const answer = <T extends SisEvent>(t: string): T => (ofType<T>(events(b), t).at(-1) ?? fail(`no ${t} event`));
+      type Answer = SisEvent & { id: number; ok: boolean; error?: string; [k: string]: unknown };
+
+      // show --json: one line of JSON on the console, the same object in a trace event
+      const text = await cmd(m, `tracectl show ${id} --json`);
+      expect(text.endsWith('\n') && text.trim().split('\n').length === 1, `one line: ${text.slice(0, 200)}`);
+      const shown = JSON.parse(text);
+      const tev = answer<Answer>('trace');
+      expect(tev.ok === true && tev.id === id && JSON.stringify(tev.trace) === JSON.stringify(shown), `trace event ${JSON.stringify(tev).slice(0, 200)}; members that differ: ${Object.keys(shown).filter((k) => JSON.stringify(shown[k]) !== JSON.stringify((tev.trace as Record<string, unknown>)?.[k])).join(', ')}`);
+      const human = parseShow(await cmd(m, `tracectl show ${id}`));
+      expect(shown.trace_id === id && shown.chosen_action_name === human.chosen && shown.confidence === human.confidence
+        && shown.health === human.health && shown.reward === human.reward && shown.was_overridden === human.overridden, 'JSON and text agree');
+      const olderShown = JSON.parse(await cmd(m, `tracectl show ${older} --json`));
+      expect(typeof olderShown.reward === 'number', 'the older trace has its reward');
+
+      // refusals: the console line and the event's error are the same words
+      for (const [c, t, want] of [
+        [`tracectl show ${id + 500} --json`, 'trace', `tracectl: show: trace ${id + 500} is not in the ring`],
+        ['tracectl show abc --json', 'trace', "tracectl: show: 'abc' is not a trace id"],
+        [`tracectl annotate ${id} meh`, 'annotation', "tracectl: annotate: label must be good or bad, not 'meh'"],
+        [`tracectl annotate ${id + 500} good`, 'annotation', `tracectl: annotate: trace ${id + 500} is not in the ring`],
+        [`tracectl replay ${id} v9.9.9`, 'replay', 'tracectl: replay: v9.9.9: '],
+        [`tracectl replay ${id} ../x`, 'replay', "tracectl: replay: '../x' is not a model version"],
+      ] as const) {
+        const out = await cmd(m, c);
+        const e = answer<Answer>(t);
+        expect(e.ok === false && typeof e.error === 'string' && e.error.startsWith(want) && out.startsWith(e.error), `${c}: ${out} / ${JSON.stringify(e)}`);
+      }
+      expect((await cmd(m, `tracectl show ${id} --jsn`)).startsWith('usage: tracectl'), 'an unknown flag is a usage error');
+
+      // annotate: the event after the commit, with the line's offset in the file
+      expect((await cmd(m, `tracectl annotate ${id} bad reclaim "too" late`)).startsWith(`tracectl: trace ${id} annotated bad`), 'annotate');
+      const a1 = answer<Answer>('annotation');
+      expect(a1.ok && a1.id === id && a1.label === 'bad' && a1.note === 'reclaim "too" late' && a1.path === '/feedback/annotations.jsonl' && a1.offset === 0, JSON.stringify(a1));
+      await cmd(m, `tracectl annotate ${older} good`);
+      const a2 = answer<Answer>('annotation');
+      expect(a2.ok && a2.id === older && a2.label === 'good' && a2.note === '' && (a2.offset as number) > 0, JSON.stringify(a2));
+
+      // replay: on its own model the decision is the same, confidence and all
+      const r1Text = await cmd(m, `tracectl replay ${id} v1.0.0`);
+      const r1 = answer<Answer>('replay');
+      const rec = r1.recorded as { model: string; action: string; confidence: number };
+      const rep = r1.replayed as { action: string; confidence: number };
+      expect(r1.ok && r1.id === id && r1.version === 'v1.0.0' && r1.hash === shown.model_hash && r1.same === true
+        && rec.model === 'v1.0.0' && rec.action === shown.chosen_action_name && rec.confidence === shown.confidence
+        && rep.action === rec.action && rep.confidence === rec.confidence, JSON.stringify(r1));
+      expect(r1Text.includes(`replay of trace ${id} on v1.0.0 ${shown.model_hash}:`) && r1Text.includes('decision same'), r1Text);
+      await cmd(m, `tracectl replay ${id} reference`);
+      const r2 = answer<Answer>('replay');
+      expect(r2.ok && r2.version === 'reference' && r2.hash === null && (r2.replayed as { confidence: number }).confidence === 1000
+        && r2.same === ((r2.replayed as { action: string }).action === rec.action), JSON.stringify(r2));
+
+      // the bundle holds the very object show --json printed
+      expect((await cmd(m, `tracectl export ${id}`)).includes('written to'), 'export');
+      const inc = answer<IncidentEvent>('incident');
+      await poweroff(b);
+      fsckClean(sys);
+      const bundle = JSON.parse(catFile(sys, inc.path));
+      validateBundle(bundle);
+      expect(JSON.stringify(bundle.traces[0]) === JSON.stringify(shown), 'show --json is the bundle trace object');
+      const lines = catFile(sys, '/feedback/annotations.jsonl').trim().split('\n').map((l) => JSON.parse(l));
+      expect(lines.length === 2 && lines[0].trace_id === id && lines[0].label === 'bad' && lines[0].note === 'reclaim "too" late'
+        && lines[1].trace_id === older && lines[1].label === 'good' && lines[0].timestamp_us === shown.timestamp_us, JSON.stringify(lines));
+    },
+  },
+  {
     name: 'soak: many decisions under a changing workload, heap in use flat, every buffer bounded',
     on: ['qemu', 'emulator'],
     // SIS_SOAK_DECISIONS=1000000 for the long manual run (about 3 ms of host time per decision)

@@ -17,6 +17,7 @@ import { SigningKey, STOCK_KEYS } from './signing-key.svelte.ts';
 import { DriftView } from './drift.svelte.ts';
 import { OtelView } from './otel.svelte.ts';
 import { ShadowAgentView } from './shadow.svelte.ts';
+import { TraceRing } from './traces.svelte.ts';
 import { addToBundle, checkPackage, signBareModel, type InputFile } from '../lib/model-package.ts';
 import type { PackageFiles } from '../../models/src/package.ts';
 
@@ -41,6 +42,7 @@ export class Dashboard {
   readonly drift = new DriftView((cmd) => this.machine.type(cmd));
   readonly otel = new OtelView(this.disk);
   readonly shadow: ShadowAgentView;
+  readonly traces: TraceRing;
   /** A package added to the import disk, to import once the machine is back at its prompt. */
   pendingImport = $state<string | null>(null);
   /** What the last upload did, in words (the errors go to the error list). */
@@ -65,6 +67,7 @@ export class Dashboard {
       () => new Worker(WorkerUrl, { type: 'module' }),
     );
     this.shadow = new ShadowAgentView(this.machine, this.errors);
+    this.traces = new TraceRing(this.machine, this.disk);
   }
 
   async init(autoBoot: boolean): Promise<void> {
@@ -95,6 +98,7 @@ export class Dashboard {
     this.drift.onEvent(e);
     this.otel.onEvent(e);
     this.shadow.onEvent(e);
+    this.traces.onEvent(e);
     if (e.t === 'registry') {
       const reg = (e as Extract<SisEvent, { t: 'registry' }>).registry;
       void this.registry.rebuild(reg);

@@ -88,3 +88,34 @@ describe('event schema v1', () => {
     expect(() => parseEvent('{')).toThrow(EventError);
   });
 });
+
+// The answers of tracectl show --json / annotate / replay (docs/EVENTS.md).
+const ANSWERS = [
+  '{"v":1,"t":"trace","ts_us":9,"id":12,"ok":true,"trace":{"trace_id":12,"confidence":679}}',
+  '{"v":1,"t":"trace","ts_us":9,"id":2000,"ok":false,"error":"tracectl: show: trace 2000 is not in the ring"}',
+  '{"v":1,"t":"annotation","ts_us":9,"id":12,"ok":true,"label":"bad","note":"too late","path":"/feedback/annotations.jsonl","offset":0}',
+  '{"v":1,"t":"replay","ts_us":9,"id":12,"ok":true,"version":"reference","hash":null,"recorded":{"model":"v1.0.0","action":"reclaim_caches","confidence":679},"replayed":{"action":"reclaim_caches","confidence":1000},"same":true}',
+];
+
+describe('answer events', () => {
+  it('parses trace, annotation and replay answers, ok and refused', () => {
+    const ev = parseEvents(ANSWERS.join('\n'));
+    expect(ev.map((e) => e.t)).toEqual(['trace', 'trace', 'annotation', 'replay']);
+    expect(isEvent(ev[0], 'trace') && ev[0].trace?.confidence).toBe(679);
+    expect(isEvent(ev[1], 'trace') && ev[1].error).toMatch(/not in the ring/);
+    expect(isEvent(ev[3], 'replay') && ev[3].replayed?.confidence).toBe(1000);
+  });
+
+  it('refuses malformed answers', () => {
+    const bad: [string, RegExp][] = [
+      [ANSWERS[0].replace('"trace_id":12', '"trace_id":13'), /trace 13 is not id 12/],
+      [ANSWERS[0].replace(',"trace":{"trace_id":12,"confidence":679}', ''), /member trace/],
+      [ANSWERS[1].replace(',"error":"tracectl: show: trace 2000 is not in the ring"', ''), /member error/],
+      [ANSWERS[2].replace('"label":"bad"', '"label":"meh"'), /label "meh"/],
+      [ANSWERS[2].replace('"offset":0', '"offset":"0"'), /member offset/],
+      [ANSWERS[3].replace('"action":"reclaim_caches","confidence":1000', '"action":"x","confidence":1000'), /replayed: action "x"/],
+      [ANSWERS[3].replace('"ok":true', '"ok":1'), /member ok/],
+    ];
+    for (const [line, re] of bad) expect(() => parseEvent(line), line).toThrow(re);
+  });
+});

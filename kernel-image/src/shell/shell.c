@@ -62,7 +62,7 @@ static const struct command commands[] = {
     { "autoctl", "autoctl [status] | on | off | interval MS | safe on|off | pending | approve ID | deny ID | autorollback [on|off]",
       "the autonomous decision loop: on/off, interval, safe mode and its approval queue", cmd_autoctl },
 #ifdef CONFIG_DECISION_TRACES
-    { "tracectl", "tracectl list [--last N] | show ID | export ID|FROM-TO... | clear | stats | annotate ID good|bad [NOTE] | replay ID [VERSION]",
+    { "tracectl", "tracectl list [--last N] | show ID [--json] | export ID|FROM-TO... | clear | stats | annotate ID good|bad [NOTE] | replay ID [VERSION]",
       "decision traces: the last 1024 decisions, incident bundles, feedback, replay", cmd_tracectl },
 #endif
     { "stress", "stress [status] | off | tasks N | cpu PCT | irqoff MS | mem KIB [RATE] | io N",

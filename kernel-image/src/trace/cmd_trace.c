@@ -2,6 +2,12 @@
  * cmd_trace.c - `tracectl`: list, show, export (incident bundles), clear,
  * stats, annotate (feedback for training) and replay (the recorded features
  * on another model version).
+ *
+ * A host that drives these commands (the dashboard types them into the
+ * shell) must not read the human text back, so `show ID --json`, `annotate`
+ * and `replay` also answer on the event console: one `trace`, `annotation`
+ * or `replay` event per command, with "ok": false and the reason when the
+ * command was refused (docs/EVENTS.md).
  */
 #include "trace.h"
 #include "../fs/ext4.h"
@@ -12,18 +18,75 @@
 #define FEEDBACK_FILE FEEDBACK_DIR "/annotations.jsonl"
 #define EXPORT_MAX 32
 
+/* The id and the refusal of the command being run, for its answer event. */
+static uint64_t arg_id;
+static char refusal[120];
+
+/* Prints a refusal and keeps it for the answer event (the same words). */
+static void refuse(const char *fmt, ...) PRINTF_LIKE(1, 2);
+static void refuse(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(refusal, sizeof(refusal), fmt, ap);
+    va_end(ap);
+    printf("%s\n", refusal);
+}
+
 static int get_trace(const char *cmd, const char *arg, struct decision_trace **out)
 {
     uint64_t id;
+    arg_id = 0;
     if (parse_u64(arg, &id) || id == 0) {
-        printf("tracectl: %s: '%s' is not a trace id\n", cmd, arg);
+        refuse("tracectl: %s: '%s' is not a trace id", cmd, arg);
         return -1;
     }
+    arg_id = id;
     *out = trace_find(id);
     if (!*out) {
-        printf("tracectl: %s: trace %lu is not in the ring\n", cmd, (unsigned long)id);
+        refuse("tracectl: %s: trace %lu is not in the ring", cmd, (unsigned long)id);
         return -1;
     }
+    return 0;
+}
+
+/* The answer event of a refused show --json / annotate / replay. */
+static void answer_refused(const char *type)
+{
+    char line[300];
+    struct json j;
+    event_begin(&j, line, sizeof(line), type);
+    json_u64(&j, "id", arg_id);
+    json_bool(&j, "ok", false);
+    json_str(&j, "error", refusal);
+    event_send(&j);
+}
+
+/*
+ * `show ID --json`: the trace as the incident bundle holds it, on one
+ * console line and in a `trace` event. A trace is about 3.5 KB of JSON
+ * (more with a shadow and 64 activations), well inside both buffers and
+ * the event line limit.
+ */
+static int show_json(const struct decision_trace *t)
+{
+    static char text[12 << 10], line[15 << 10];
+    struct json j;
+    json_begin(&j, text, sizeof(text));     /* the writer's own top-level object is the trace */
+    trace_json_members(&j, t);
+    const char *out = json_end(&j);
+    if (!out) {
+        refuse("tracectl: show: trace %lu does not fit the JSON buffer", (unsigned long)t->trace_id);
+        answer_refused("trace");
+        return 1;
+    }
+    printf("%s\n", out);
+    event_begin(&j, line, sizeof(line), "trace");
+    json_u64(&j, "id", t->trace_id);
+    json_bool(&j, "ok", true);
+    trace_json(&j, "trace", t);
+    if (event_send(&j))
+        printf("tracectl: show: the trace event was dropped (no event console, or too long)\n");
     return 0;
 }
 
@@ -145,7 +208,7 @@ static int stats(void)
 static int annotate(struct decision_trace *t, const char *label, int argc, char **argv)
 {
     if (strcmp(label, "good") != 0 && strcmp(label, "bad") != 0) {
-        printf("tracectl: annotate: label must be good or bad, not '%s'\n", label);
+        refuse("tracectl: annotate: label must be good or bad, not '%s'", label);
         return 1;
     }
     char note[200] = "";
@@ -153,14 +216,14 @@ static int annotate(struct decision_trace *t, const char *label, int argc, char 
     for (int i = 0; i < argc; i++) {
         int w = snprintf(note + n, sizeof(note) - n, "%s%s", i ? " " : "", argv[i]);
         if (w < 0 || (size_t)w >= sizeof(note) - n) {
-            printf("tracectl: annotate: note longer than %u bytes\n", (unsigned)sizeof(note) - 1);
+            refuse("tracectl: annotate: note longer than %u bytes", (unsigned)sizeof(note) - 1);
             return 1;
         }
         n += (size_t)w;
     }
     struct ext4_fs *fs = storage_fs();
     if (!fs) {
-        printf("tracectl: annotate: no filesystem\n");
+        refuse("tracectl: annotate: no filesystem");
         return 1;
     }
     static char line[1024];
@@ -194,14 +257,14 @@ static int annotate(struct decision_trace *t, const char *label, int argc, char 
     json_u64(&j, "annotated_at", rtc_present() ? rtc_seconds() : 0);
     const char *text = json_end(&j);
     if (!text) {
-        printf("tracectl: annotate: the annotation does not fit\n");
+        refuse("tracectl: annotate: the annotation does not fit");
         return 1;
     }
     size_t len = strlen(text);
     line[len] = '\n';
     int r = vfs_mkdir(fs, FEEDBACK_DIR, 0755);
     if (r && r != -EEXIST) {
-        printf("tracectl: annotate: %s: %s\n", FEEDBACK_DIR, vfs_strerror(r));
+        refuse("tracectl: annotate: %s: %s", FEEDBACK_DIR, vfs_strerror(r));
         return 1;
     }
     struct ext4_stat st;
@@ -210,14 +273,24 @@ static int annotate(struct decision_trace *t, const char *label, int argc, char 
     if (w < 0) {
         vfs_truncate(fs, FEEDBACK_FILE, off);   /* no half line */
         vfs_sync(fs);
-        printf("tracectl: annotate: %s: %s\n", FEEDBACK_FILE, vfs_strerror((int)w));
+        refuse("tracectl: annotate: %s: %s", FEEDBACK_FILE, vfs_strerror((int)w));
         return 1;
     }
     if ((r = vfs_sync(fs))) {
-        printf("tracectl: annotate: journal commit: %s\n", vfs_strerror(r));
+        refuse("tracectl: annotate: journal commit: %s", vfs_strerror(r));
         return 1;
     }
     printf("tracectl: trace %lu annotated %s in %s\n", (unsigned long)t->trace_id, label, FEEDBACK_FILE);
+    /* sent after the commit: a host reading the file on this event finds the line */
+    static char ev[600];
+    event_begin(&j, ev, sizeof(ev), "annotation");
+    json_u64(&j, "id", t->trace_id);
+    json_bool(&j, "ok", true);
+    json_str(&j, "label", label);
+    json_str(&j, "note", note);
+    json_str(&j, "path", FEEDBACK_FILE);
+    json_u64(&j, "offset", off);
+    event_send(&j);
     return 0;
 }
 
@@ -229,13 +302,13 @@ static int replay(const struct decision_trace *t, const char *version)
 #ifdef CONFIG_MODEL_LIFECYCLE
     if (version && strcmp(version, "reference") != 0) {
         if (!model_name_valid(version)) {
-            printf("tracectl: replay: '%s' is not a model version\n", version);
+            refuse("tracectl: replay: '%s' is not a model version", version);
             return 1;
         }
         struct pkg_info info;
         struct perr e;
         if (pkg_load_dir(PKG_MODEL, version, &info, &m, NULL, &e)) {
-            printf("tracectl: replay: %s: %s\n", version, e.msg);
+            refuse("tracectl: replay: %s: %s", version, e.msg);
             return 1;
         }
     } else if (!version) {
@@ -243,21 +316,43 @@ static int replay(const struct decision_trace *t, const char *version)
     }
 #else
     if (version && strcmp(version, "reference") != 0) {
-        printf("tracectl: replay: this kernel has no model-lifecycle: only 'reference'\n");
+        refuse("tracectl: replay: this kernel has no model-lifecycle: only 'reference'");
         return 1;
     }
 #endif
     auto_infer(m, t->features, &r);
-    char name[MODEL_NAME_MAX + 1];
+    char name[MODEL_NAME_MAX + 1], hash[72] = "";
     strlcpy(name, m ? m->name : "reference", sizeof(name));
-    printf("replay of trace %lu on %s%s%s:\n", (unsigned long)t->trace_id, name, m ? " sha256:" : "",
-           m ? m->sha256 : "");
+    if (m)
+        snprintf(hash, sizeof(hash), "sha256:%s", m->sha256);
+    printf("replay of trace %lu on %s%s%s:\n", (unsigned long)t->trace_id, name, m ? " " : "", hash);
 #ifdef CONFIG_MODEL_LIFECYCLE
     model_put(m);
 #endif
     printf("  recorded: %-18s confidence %4u (%s)\n", action_name(t->chosen_action), t->confidence, t->model_version);
     printf("  replayed: %-18s confidence %4u (%s)\n", action_name(r.chosen_action), r.confidence, name);
     printf("  decision %s\n", r.chosen_action == t->chosen_action ? "same" : "differs");
+    char ev[600];
+    struct json j;
+    event_begin(&j, ev, sizeof(ev), "replay");
+    json_u64(&j, "id", t->trace_id);
+    json_bool(&j, "ok", true);
+    json_str(&j, "version", name);
+    if (hash[0])
+        json_str(&j, "hash", hash);
+    else
+        json_null(&j, "hash");
+    json_open_object(&j, "recorded");
+    json_str(&j, "model", t->model_version);
+    json_str(&j, "action", action_name(t->chosen_action));
+    json_u64(&j, "confidence", t->confidence);
+    json_close(&j);
+    json_open_object(&j, "replayed");
+    json_str(&j, "action", action_name(r.chosen_action));
+    json_u64(&j, "confidence", r.confidence);
+    json_close(&j);
+    json_bool(&j, "same", r.chosen_action == t->chosen_action);
+    event_send(&j);
     return 0;
 }
 
@@ -265,6 +360,8 @@ int cmd_tracectl(int argc, char **argv)
 {
     const char *sub = argc > 1 ? argv[1] : "stats";
     struct decision_trace *t;
+    arg_id = 0;
+    strlcpy(refusal, "tracectl: refused", sizeof(refusal));
     if (strcmp(sub, "list") == 0 && (argc == 2 || argc == 4)) {
         uint64_t n = 10;
         if (argc == 4 && (strcmp(argv[2], "--last") != 0 || parse_u64(argv[3], &n) || n == 0 || n > TRACE_RING)) {
@@ -275,6 +372,13 @@ int cmd_tracectl(int argc, char **argv)
     }
     if (strcmp(sub, "show") == 0 && argc == 3)
         return get_trace("show", argv[2], &t) ? 1 : show(t);
+    if (strcmp(sub, "show") == 0 && argc == 4 && strcmp(argv[3], "--json") == 0) {
+        if (get_trace("show", argv[2], &t)) {
+            answer_refused("trace");
+            return 1;
+        }
+        return show_json(t);
+    }
     if (strcmp(sub, "export") == 0 && argc >= 3) {
         uint64_t ids[EXPORT_MAX];
         int n = 0;
@@ -317,11 +421,21 @@ int cmd_tracectl(int argc, char **argv)
     }
     if (strcmp(sub, "stats") == 0 && argc <= 2)
         return stats();
-    if (strcmp(sub, "annotate") == 0 && argc >= 4)
-        return get_trace("annotate", argv[2], &t) ? 1 : annotate(t, argv[3], argc - 4, argv + 4);
-    if (strcmp(sub, "replay") == 0 && (argc == 3 || argc == 4))
-        return get_trace("replay", argv[2], &t) ? 1 : replay(t, argc == 4 ? argv[3] : NULL);
-    printf("usage: tracectl list [--last N] | show ID | export ID|FROM-TO... | clear | stats | annotate ID good|bad [NOTE] | replay ID [VERSION]\n");
+    if (strcmp(sub, "annotate") == 0 && argc >= 4) {
+        if (get_trace("annotate", argv[2], &t) || annotate(t, argv[3], argc - 4, argv + 4)) {
+            answer_refused("annotation");
+            return 1;
+        }
+        return 0;
+    }
+    if (strcmp(sub, "replay") == 0 && (argc == 3 || argc == 4)) {
+        if (get_trace("replay", argv[2], &t) || replay(t, argc == 4 ? argv[3] : NULL)) {
+            answer_refused("replay");
+            return 1;
+        }
+        return 0;
+    }
+    printf("usage: tracectl list [--last N] | show ID [--json] | export ID|FROM-TO... | clear | stats | annotate ID good|bad [NOTE] | replay ID [VERSION]\n");
     return 1;
 }
 

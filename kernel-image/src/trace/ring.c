@@ -108,8 +108,14 @@ static const char *decider_name(int d)
 
 void trace_json(struct json *j, const char *key, const struct decision_trace *t)
 {
-    char hash[72];
     json_open_object(j, key);
+    trace_json_members(j, t);
+    json_close(j);
+}
+
+void trace_json_members(struct json *j, const struct decision_trace *t)
+{
+    char hash[72];
     json_u64(j, "trace_id", t->trace_id);
     json_u64(j, "timestamp_us", t->timestamp_us);
     json_u64(j, "uptime_ns", t->uptime_ns);
@@ -242,7 +248,6 @@ void trace_json(struct json *j, const char *key, const struct decision_trace *t)
         json_u64(j, stage_name(s), t->stage_ns[s]);
     json_close(j);
     json_u64(j, "total_ns", t->total_ns);
-    json_close(j);
 }
 
 #endif /* CONFIG_DECISION_TRACES */

@@ -180,6 +180,7 @@ struct decision_trace *trace_find(uint64_t id);         /* O(1); NULL if not hel
 void trace_clear(void);
 void trace_get_stats(struct trace_stats *s);
 void trace_json(struct json *j, const char *key, const struct decision_trace *t); /* full object */
+void trace_json_members(struct json *j, const struct decision_trace *t); /* its members, into the open object */
 
 /* ---- trace/incident.c ---- */
 #define INC_KEEP 50                 /* bundles kept in /incidents; the oldest go first */
