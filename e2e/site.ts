@@ -47,8 +47,13 @@ export function launch(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
 }
 
-/** The terminal's visible text, as the user sees it (xterm's DOM rows). */
+/**
+ * The terminal's visible text, as the user sees it (xterm's DOM rows). xterm
+ * does not render while it is out of view, and a reload keeps the scroll
+ * position, so the terminal is brought into view first, as a user would.
+ */
 export async function screenText(page: Page): Promise<string> {
+  await page.locator('.xterm').scrollIntoViewIfNeeded();
   return page.locator('.xterm-rows').innerText();
 }
 
