@@ -254,6 +254,7 @@ class Gen {
   private viaInterpreter(insn: number): boolean {
     const op0 = (insn >>> 25) & 0xf;
     if (op0 === 10 || op0 === 11) return false;
+    if (this.fpNative(insn)) return true;
     const c = this.c;
     const f = this.first;
     // scalar FP data processing that names only SIMD&FP registers (and maybe NZCV): no X sync
@@ -293,6 +294,112 @@ class Gen {
     for (const r of regs) if (r !== 31 && f) c.i32(this.lay.regs + 8 * r).mem(Op.i64_load).set(X(r));
     if (f) c.gget(this.spGlobal).set(SP).gget(G_NZCV).set(NZ);
     this.checkStatus();
+    return true;
+  }
+
+  /** i32 1 on the stack if SIMD&FP is enabled at this EL (cpu.ts checkFpEnabled), else 0. */
+  private fpEnabled(): void {
+    const c = this.c;
+    c.gget(G_CPACR).i64(20).op(Op.i64_shr_u).op(Op.i32_wrap_i64).i32(3).op(Op.i32_and).tee(HOST).i32(3).op(Op.i32_eq);
+    if (this.el1) c.get(HOST).i32(1).op(Op.i32_eq).op(Op.i32_or);
+  }
+
+  /**
+   * The other hot double-precision forms of simd/fp.ts's execScalarFpFast natively, where that
+   * leaf computes natively and cannot set FPSR: FCSEL, FCMP/FCMPE (FPCR.FZ clear, no NaN
+   * operand: no flag can be raised), SCVTF/UCVTF Dd from Wn (always exact) or Xn (|value| <=
+   * 2^53: exact), FMOV Dd, Xn and FMOV Xd, Dn; each only while SIMD&FP is enabled at this EL.
+   * Otherwise (a trap to take, a NaN, an inexact conversion) the interpreter runs the
+   * instruction, with the general registers it names and NZCV stored first. false: not one of
+   * these forms (nothing emitted).
+   */
+  private fpNative(insn: number): boolean {
+    const hi = insn >>> 21;
+    const d = insn & 31, n = (insn >>> 5) & 31, m = (insn >>> 16) & 31;
+    const sel = (insn >>> 10) & 3;
+    let kind: 'fcsel' | 'fcmp' | 'cvtw' | 'cvtx' | 'toD' | 'toX';
+    if (hi === 0x0f3 && sel === 3) kind = 'fcsel';
+    else if (hi === 0x0f3 && sel === 0 && (insn & 0xfc07) === 0x2000) kind = 'fcmp';
+    else if (hi === 0x0f3 && sel === 0 && (insn & 0x1efc00) === 0x020000) kind = 'cvtw';
+    else if (hi === 0x4f3 && (insn & 0xfc00) === 0 && (m === 2 || m === 3)) kind = 'cvtx';
+    else if (hi === 0x4f3 && (insn & 0xfc00) === 0 && m === 7) kind = 'toD';
+    else if (hi === 0x4f3 && (insn & 0xfc00) === 0 && m === 6) kind = 'toX';
+    else return false;
+    const c = this.c;
+    const f = this.first;
+    const V = this.lay.vregs;
+    const unsigned = (insn & 0x10000) !== 0;
+    const notNaN = (l: number) => { c.get(l).i64(0x7fffffffffffffffn).op(Op.i64_and).i64(0x7ff0000000000000n).op(Op.i64_le_u); };
+    // the result (a D register value in T2, or X/NZCV) and PERM = 1, or PERM = 0: not done
+    this.fpEnabled();
+    switch (kind) {
+      case 'fcsel':
+        this.condition((insn >>> 12) & 15);
+        c.if(I64);
+        c.i32(V + 16 * n).mem(Op.i64_load);
+        c.else();
+        c.i32(V + 16 * m).mem(Op.i64_load);
+        c.end();
+        c.set(T2);
+        break;
+      case 'fcmp':
+        this.flagsWritten();
+        c.i32(V + 16 * n).mem(Op.i64_load).set(T0);
+        if (insn & 8) c.i64(0).set(T1);
+        else c.i32(V + 16 * m).mem(Op.i64_load).set(T1);
+        c.gget(G_FPCR).i32(1 << 24).op(Op.i32_and).op(Op.i32_eqz).op(Op.i32_and);
+        notNaN(T0); c.op(Op.i32_and); notNaN(T1); c.op(Op.i32_and);
+        break;
+      case 'cvtw':
+        this.getX(n);
+        c.op(Op.i32_wrap_i64).op(unsigned ? Op.f64_convert_i32_u : Op.f64_convert_i32_s).op(Op.i64_reinterpret_f64).set(T2);
+        break;
+      case 'cvtx': {
+        this.getX(n); c.set(T0);
+        // exactly representable: |x| <= 2^53 (signed), x <= 2^53 (unsigned)
+        if (unsigned) c.get(T0).i64(1n << 53n).op(Op.i64_le_u);
+        else c.get(T0).i64(1n << 53n).op(Op.i64_add).i64(1n << 54n).op(Op.i64_le_u);
+        c.op(Op.i32_and);
+        c.get(T0).op(unsigned ? Op.f64_convert_i64_u : Op.f64_convert_i64_s).op(Op.i64_reinterpret_f64).set(T2);
+        break;
+      }
+      case 'toD':
+        this.getX(n); c.set(T2);
+        break;
+      case 'toX':
+        break;
+    }
+    c.tee(PERM).if();
+    if (kind === 'fcmp') {
+      // NZCV: equal 0110, less 1000, greater 0010 (no NaN here: never unordered)
+      c.get(T0).op(Op.f64_reinterpret_i64).get(T1).op(Op.f64_reinterpret_i64).op(Op.f64_eq);
+      c.if(I32);
+      c.i32(0x60000000);
+      c.else();
+      c.i32(0x80000000 | 0).i32(0x20000000);
+      c.get(T0).op(Op.f64_reinterpret_i64).get(T1).op(Op.f64_reinterpret_i64).op(Op.f64_lt);
+      c.op(Op.select);
+      c.end();
+      c.set(NZ);
+    } else if (kind === 'toX') {
+      c.i32(V + 16 * n).mem(Op.i64_load);
+      this.setX(d);
+    } else {
+      c.i32(V + 16 * d).get(T2).mem(Op.i64_store);
+      c.i32(V + 16 * d).i64(0).mem(Op.i64_store, 8);
+    }
+    c.else();
+    // the interpreter: it reads the source X register and NZCV from the core (a trap saves PSTATE)
+    if (kind === 'cvtw' || kind === 'cvtx' || kind === 'toD') {
+      if (n !== 31 && f) c.i32(this.lay.regs + 8 * n).get(X(n)).mem(Op.i64_store);
+    }
+    this.beforeHelper();
+    c.i32(insn | 0).i64(this.pc); this.ic(); c.call(F_EXEC);
+    this.checkFault();
+    if (kind === 'fcmp' && f) c.gget(G_NZCV).set(NZ);
+    if (kind === 'toX' && d !== 31 && f) c.i32(this.lay.regs + 8 * d).mem(Op.i64_load).set(X(d));
+    this.checkStatus();
+    c.end();
     return true;
   }
 
