@@ -40,7 +40,9 @@ const DONE = 34;
 const VA = 35;
 const T0 = 36, T1 = 37, T2 = 38, T3 = 39;
 const NZ = 40, E = 41, PERM = 42, HOST = 43;
-const LOCALS: [number, typeof I32 | typeof I64][] = [[39, I64], [4, I32]];
+// lazy flags: the operands and result of the last ADDS/SUBS whose NZCV is not computed yet
+const FA = 44, FB = 45, FR = 46;
+const LOCALS: [number, typeof I32 | typeof I64][] = [[39, I64], [4, I32], [3, I64]];
 
 // imports: functions 0..2, globals 0..7
 const F_RD = 0, F_WR = 1, F_WRP = 2, F_EXEC = 3;
@@ -179,6 +181,18 @@ class Gen {
   private readonly el1: boolean;
   /** Pass 1: likely next block starts (direct targets, fall-throughs, return points). */
   readonly successors: bigint[] = [];
+  /**
+   * Lazy flags. After ADDS/SUBS/CMP/CMN on the main path the NZ local is not computed: FA, FB and
+   * FR hold a, b and the result, `pend` says which (1 add, 2 subtract; `pendSf` the size).
+   * Conditions that a comparison answers directly (EQ/NE; for a subtraction also CS/CC, HI/LS,
+   * GE/LT, GT/LE) use them; every other reader of NZ, every helper call and every exit first
+   * computes NZ (syncFlags). Code on one side of a branch only computes, it never changes
+   * `pend`, so the state stays right for the code after the branch.
+   */
+  private pend = 0;
+  private pendSf = 0;
+  /** Pass 1: the block's first flag access: a read (incl. a helper or an exit) or a full write. */
+  flagFirst: 'none' | 'read' | 'write' = 'none';
 
   constructor(
     private readonly words: Uint32Array,
@@ -217,9 +231,11 @@ class Gen {
       this.pc = this.vpc + BigInt(4 * this.k);
       const insn = this.words[this.index + this.k] >>> 0;
       const save = this.c.len, saveDepth = this.c.depth;
+      const savePend = this.pend, savePendSf = this.pendSf, saveFirst = this.flagFirst;
       if (!this.insn(insn)) {
         this.c.len = save;
         this.c.depth = saveDepth;
+        this.pend = savePend; this.pendSf = savePendSf; this.flagFirst = saveFirst;
         if (!this.viaInterpreter(insn)) break;
       }
       this.n = this.k + 1;
@@ -271,10 +287,12 @@ class Gen {
       const native = (insn >>> 21) === 0x0f3 && ((insn >>> 10) & 3) === 2 && ((insn >>> 12) & 15) <= 3;
       if (native) this.fpArith(insn); // leaves PERM = 1 if done, else 0
       if (native) c.get(PERM).op(Op.i32_eqz).if();
+      this.syncFlags();
       if (f) c.get(NZ).gset(G_NZCV); // an FP trap saves PSTATE
       c.i32(insn | 0).i64(this.pc); this.ic(); c.call(F_EXEC);
       this.checkFault();
       if (f && fpFlags) c.gget(G_NZCV).set(NZ);
+      if (fpFlags) this.flagsFull();
       this.checkStatus();
       if (native) c.end();
       return true;
@@ -288,11 +306,13 @@ class Gen {
     }
     this.touch(31); this.written.add(31);
     this.flagsWritten();
+    this.syncFlags();
     if (f) c.get(SP).gset(this.spGlobal).get(NZ).gset(G_NZCV);
     c.i32(insn | 0).i64(this.pc); this.ic(); c.call(F_EXEC);
     this.checkFault();
     for (const r of regs) if (r !== 31 && f) c.i32(this.lay.regs + 8 * r).mem(Op.i64_load).set(X(r));
     if (f) c.gget(this.spGlobal).set(SP).gget(G_NZCV).set(NZ);
+    this.flagsFull();
     this.checkStatus();
     return true;
   }
@@ -400,6 +420,7 @@ class Gen {
     if (kind === 'toX' && d !== 31 && f) c.i32(this.lay.regs + 8 * d).mem(Op.i64_load).set(X(d));
     this.checkStatus();
     c.end();
+    if (kind === 'fcmp') this.flagsFull(); // NZ written on both paths
     return true;
   }
 
@@ -489,6 +510,7 @@ class Gen {
     if (count) this.c.i64(count).op(Op.i64_add);
   }
   private exitTo(target: bigint, count: number): void {
+    this.syncFlags();
     this.c.i64(target).gset(G_PC);
     this.count(count);
     this.c.gset(G_IC);
@@ -507,15 +529,18 @@ class Gen {
   /** Leave with the PC already on the stack (indirect branch). */
   private exitToStack(count: number): void {
     this.c.gset(G_PC);
+    this.syncFlags();
     this.count(count);
     this.c.gset(G_IC);
     this.leave();
   }
   /** A helper set PC and the count (jitStatus != 0): leave. */
   private exitHelper(): void {
+    this.syncFlags();
     this.leave();
   }
   private beforeHelper(): void {
+    this.syncFlags();
     if (this.first?.written.has(32)) this.c.get(NZ).gset(G_NZCV);
   }
   private checkFault(): void {
@@ -533,6 +558,8 @@ class Gen {
     if (this.first && this.loop && target === this.vpc) {
       // next iteration if it fits in the budget
       const n = this.k + 1;
+      // NZ must be right at the loop's start unless the block writes all flags before any use
+      if (this.first.flagFirst !== 'write') this.syncFlags();
       this.c.get(DONE).i64(n).op(Op.i64_add).set(DONE);
       this.c.get(DONE).i64(n).op(Op.i64_add).get(BUDGET).op(Op.i64_le_u).br_if(this.c.depth - this.loopDepth);
       this.exitTo(target, 0);
@@ -553,6 +580,23 @@ class Gen {
     this.flagsRead();
     const base = cond >> 1;
     if (base === 7) { c.i32(1); return; }
+    this.flagEvent(false);
+    if (this.pend && (base === 0 || (this.pend === 2 && (base === 1 || base >= 4)))) {
+      // answered by the pending comparison itself (for a - b: C = a >= b unsigned, HI = a > b
+      // unsigned, GE = a >= b signed, GT = a > b signed; Z = the result is zero)
+      const w = !this.pendSf;
+      if (base === 0) c.get(FR).op(Op.i64_eqz);
+      else if (base === 1) c.get(FA).get(FB).op(Op.i64_ge_u);
+      else if (base === 4) c.get(FA).get(FB).op(Op.i64_gt_u);
+      else {
+        c.get(FA); if (w) c.op(Op.i32_wrap_i64);
+        c.get(FB); if (w) c.op(Op.i32_wrap_i64);
+        c.op(base === 5 ? (w ? Op.i32_ge_s : Op.i64_ge_s) : (w ? Op.i32_gt_s : Op.i64_gt_s));
+      }
+      if (cond & 1) c.op(Op.i32_eqz);
+      return;
+    }
+    this.settleFlags();
     switch (base) {
       case 0: c.get(NZ).i32(30).op(Op.i32_shr_u).i32(1).op(Op.i32_and); break; // EQ
       case 1: c.get(NZ).i32(29).op(Op.i32_shr_u).i32(1).op(Op.i32_and); break; // CS
@@ -567,33 +611,62 @@ class Gen {
     }
     if (cond & 1) c.op(Op.i32_eqz);
   }
-  /** NZCV from a (T0), b (T1, not inverted) and r (T2) of an add or subtract. */
-  private addFlags(sf: number, sub: boolean): void {
+  /** NZ := NZCV from a, b (not inverted) and r (locals) of an add or subtract. */
+  private emitAddFlags(a: number, b: number, r: number, sf: number, sub: boolean): void {
     const c = this.c;
-    this.flagsWritten();
     const top = sf ? 63 : 31;
-    c.get(T2).i64(top).op(Op.i64_shr_u).op(Op.i32_wrap_i64).i32(1).op(Op.i32_and).i32(31).op(Op.i32_shl);
-    c.get(T2).op(Op.i64_eqz).i32(30).op(Op.i32_shl).op(Op.i32_or);
-    if (sub) c.get(T0).get(T1).op(Op.i64_ge_u);
-    else c.get(T2).get(T0).op(Op.i64_lt_u);
+    c.get(r).i64(top).op(Op.i64_shr_u).op(Op.i32_wrap_i64).i32(1).op(Op.i32_and).i32(31).op(Op.i32_shl);
+    c.get(r).op(Op.i64_eqz).i32(30).op(Op.i32_shl).op(Op.i32_or);
+    if (sub) c.get(a).get(b).op(Op.i64_ge_u);
+    else c.get(r).get(a).op(Op.i64_lt_u);
     c.i32(29).op(Op.i32_shl).op(Op.i32_or);
-    c.get(T0).get(T1).op(Op.i64_xor);
+    c.get(a).get(b).op(Op.i64_xor);
     if (!sub) c.i64(-1).op(Op.i64_xor);
-    c.get(T0).get(T2).op(Op.i64_xor).op(Op.i64_and).i64(top).op(Op.i64_shr_u).op(Op.i32_wrap_i64).i32(1).op(Op.i32_and);
+    c.get(a).get(r).op(Op.i64_xor).op(Op.i64_and).i64(top).op(Op.i64_shr_u).op(Op.i32_wrap_i64).i32(1).op(Op.i32_and);
     c.i32(28).op(Op.i32_shl).op(Op.i32_or).set(NZ);
   }
-  /** a (T0) +/- b (T1) at the data size -> T2 (truncated), flags if setf. */
-  private addSub(sf: number, sub: boolean, setf: boolean): void {
+  /**
+   * Flags of a (T0) +/- b (T1) = r (T2). lazy (main path only): remembered in FA/FB/FR,
+   * computed when something needs them; otherwise computed now.
+   */
+  private addFlags(sf: number, sub: boolean, lazy: boolean): void {
+    this.flagsWritten();
+    if (!lazy) { this.emitAddFlags(T0, T1, T2, sf, sub); return; }
+    this.flagEvent(true);
+    this.c.get(T0).set(FA).get(T1).set(FB).get(T2).set(FR);
+    this.pend = sub ? 2 : 1;
+    this.pendSf = sf;
+  }
+  /** Pass 1: note the block's first flag access. */
+  private flagEvent(write: boolean): void {
+    if (!this.first && this.flagFirst === 'none') this.flagFirst = write ? 'write' : 'read';
+  }
+  /** NZ is about to be read (or stored, or the block leaves): compute pending flags into it. */
+  private syncFlags(): void {
+    this.flagEvent(false);
+    if (this.pend && this.first) this.emitAddFlags(FA, FB, FR, this.pendSf, this.pend === 2);
+  }
+  /** syncFlags on the main path: NZ is right from here on. */
+  private settleFlags(): void {
+    this.syncFlags();
+    this.pend = 0;
+  }
+  /** NZ was written in full on every path (FCMP, a reload from the core): nothing pending. */
+  private flagsFull(): void { this.pend = 0; }
+  /** a (T0) +/- b (T1) at the data size -> T2 (truncated), flags if setf (lazily on the main path). */
+  private addSub(sf: number, sub: boolean, setf: boolean, lazy = true): void {
     const c = this.c;
     c.get(T0).get(T1).op(sub ? Op.i64_sub : Op.i64_add);
     this.truncIf(sf);
     c.set(T2);
-    if (setf) this.addFlags(sf, sub);
+    if (setf) this.addFlags(sf, sub, lazy);
   }
   private setNZ(sf: number): void {
-    // r in T2
+    // r in T2 (main path: NZ is complete afterwards)
     const c = this.c;
     this.flagsWritten();
+    this.flagEvent(true);
+    this.pend = 0;
     c.get(T2).i64(sf ? 63 : 31).op(Op.i64_shr_u).op(Op.i32_wrap_i64).i32(1).op(Op.i32_and).i32(31).op(Op.i32_shl);
     c.get(T2).op(Op.i64_eqz).i32(30).op(Op.i32_shl).op(Op.i32_or).set(NZ);
   }
@@ -813,10 +886,11 @@ class Gen {
         this.getX(rn); this.truncIf(sf); c.set(T0);
         if (insn & (1 << 11)) c.i64(rm); else { this.getX(rm); this.truncIf(sf); }
         c.set(T1);
-        this.addSub(sf, sub, true);
+        this.addSub(sf, sub, true, false);
         c.else();
         c.i32(((insn & 15) << 28) | 0).set(NZ);
         c.end();
+        this.flagsFull();
         return true;
       }
       case 4: { // CSEL/CSINC/CSINV/CSNEG

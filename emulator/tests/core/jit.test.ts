@@ -293,6 +293,68 @@ describe('translator vs interpreter (--cpu jit vs interp)', () => {
     expect(jitShare(jit)).toBeGreaterThan(0.9);
   });
 
+  // Lazy flags: after ADDS/SUBS/CMP/CMN the translator keeps the operands and computes NZCV only
+  // when something needs it; some conditions are answered from the operands directly. Every
+  // condition after every kind of flag-setting instruction at both sizes, on edge values, as
+  // CSET (CSINC), as B.cond, after CCMP, in a loop whose flags are written before they are read
+  // (the back edge does not compute them) or read them first (it does), stopped by budgets in the middle, and a fault
+  // with flags pending (SPSR_EL1 must hold them).
+  it('lazy flags: every condition after ADDS/SUBS/CMP/CMN (X and W), CCMP, loops, budgets, a fault', () => {
+    const conds = ['eq', 'ne', 'cs', 'cc', 'mi', 'pl', 'vs', 'vc', 'hi', 'ls', 'ge', 'lt', 'gt', 'le'];
+    const setters = ['cmp x1, x2', 'cmn x1, x2', 'subs x5, x1, x2', 'adds x5, x1, x2', 'cmp w1, w2', 'cmn w1, w2',
+      'subs w5, w1, w2', 'adds w5, w1, w2', 'cmp x1, #5', 'cmp w1, #1, lsl #12', 'cmp x1, w2, sxtw', 'cmp x1, x2, lsl #1'];
+    let body = '';
+    for (const st of setters) {
+      for (const cc of conds) body += `  ${st}\n  cset x3, ${cc}\n  eor x10, x3, x10, ror #7\n`;
+      for (const cc of conds) body += `  ${st}\n  b.${cc} 2f\n  eor x11, x11, x11, ror #3\n  add x11, x11, #1\n2:\n`;
+      body += `  ${st}\n  ccmp x1, x5, #0b1010, ge\n  cset x3, hi\n  eor x10, x3, x10, ror #5\n  mrs x6, nzcv\n  add x12, x12, x6\n`;
+    }
+    const values = [0n, 1n, 5n, 0x1000n, (1n << 64n) - 1n, 0x7fffffffn, 0x80000000n, 0xffffffffn, 0x100000000n,
+      0x7fffffffffffffffn, 0x8000000000000000n, 0xfffffffffffffffen, 0x80000001n];
+    const pairs = values.flatMap((a) => values.map((b) => `.quad 0x${a.toString(16)}, 0x${b.toString(16)}`)).join('\n');
+    const src = `
+      ${SETUP}
+      adr x9, pairs
+      mov x13, #${values.length ** 2}
+    1: ldp x1, x2, [x9], #16
+${body}
+      subs x13, x13, #1
+      b.ne 1b
+      // a loop that writes the flags before reading them: no NZCV at the back edge
+      mov x14, #1000
+    3: add x15, x15, x14
+      subs x14, x14, #1
+      cset x16, hi
+      add x17, x17, x16
+      b.ne 3b
+      mrs x18, nzcv
+      // a loop that reads the flags of the previous iteration first: NZCV at the back edge
+      mov x14, #999
+      cmp x14, #7
+    4: cset x16, lo
+      add x17, x17, x16, lsl #2
+      cinc x19, x19, mi
+      subs x20, x14, #500
+      sub x14, x14, #3
+      cbnz x14, 4b
+      // a fault with flags pending: SPSR_EL1 (x23) must hold them
+      mov x7, #3
+      cmp x7, #9
+      mov x4, #0x100000000
+      ldr x5, [x4]
+      hlt #0
+      .balign 8
+    pairs:
+${pairs}
+      .ltorg
+      ${VECTORS}`;
+    const { interp, jit } = both(src, [1, 33, 1000, 77_777, 5_000_000]);
+    expect(jitShare(jit)).toBeGreaterThan(0.8);
+    expect(interp.x(20)).toBe(0x200n); // the fault was taken
+    expect(jit.x(23) >> 28n).toBe(0b1000n); // 3 - 9: N
+    expect(jit.x(18) >> 28n).toBe(0b0110n); // 1 - 1 = 0: Z, C
+  });
+
   // FCMP/FCMPE, FCSEL, SCVTF/UCVTF and FMOV between X and D run natively in blocks unless they
   // could raise a flag; the edges: NaNs (quiet and signalling, FCMP and FCMPE: IOC), +0 vs -0,
   // #0.0, FZ with a denormal (IDC), conversions just inside and outside 2^53 (inexact: IXC),
