@@ -270,7 +270,7 @@ class Gen {
   private viaInterpreter(insn: number): boolean {
     const op0 = (insn >>> 25) & 0xf;
     if (op0 === 10 || op0 === 11) return false;
-    if (this.fpNative(insn)) return true;
+    if (this.fpNative(insn) || this.simdLoadStore(insn)) return true;
     const c = this.c;
     const f = this.first;
     // scalar FP data processing that names only SIMD&FP registers (and maybe NZCV): no X sync
@@ -314,6 +314,82 @@ class Gen {
     if (f) c.gget(this.spGlobal).set(SP).gget(G_NZCV).set(NZ);
     this.flagsFull();
     this.checkStatus();
+    return true;
+  }
+
+  /**
+   * LDR/STR of B/H/S/D/Q registers (unsigned offset, unscaled, pre/post-index) and LDP/STP/LDNP/
+   * STNP of S/D/Q with the inline TLB-hit fast path (fastCheck over the whole access; Device
+   * memory only when every 8-byte part is aligned, as the interpreter's 8-byte accesses need),
+   * exactly as simd/loadstore.ts does them: a load zeroes the rest of the register, a pair load
+   * with Rt == Rt2 leaves the second value. Otherwise (a miss, a fault, SIMD&FP disabled) the
+   * interpreter runs the instruction. false: not one of these forms (nothing emitted).
+   */
+  private simdLoadStore(insn: number): boolean {
+    if (((insn >>> 26) & 1) === 0 || ((insn >>> 25) & 1) !== 0) return false;
+    const op = (insn >>> 27) & 7;
+    const rn = (insn >>> 5) & 31, t = insn & 31;
+    let bytes: number, load: boolean, pair = false, imm: number, mode: 'off' | 'pre' | 'post' = 'off';
+    if (op === 7) {
+      const size = insn >>> 30, opc = (insn >>> 22) & 3;
+      if (opc >= 2 && size !== 0) return false;
+      bytes = opc >= 2 ? 16 : 1 << size;
+      load = (opc & 1) === 1;
+      if (insn & (1 << 24)) imm = ((insn >>> 10) & 0xfff) * bytes;
+      else {
+        const kind = (insn >>> 10) & 3;
+        if ((insn >>> 21) & 1 || kind === 2) return false; // register offset; no unprivileged form
+        imm = sx((insn >>> 12) & 0x1ff, 9);
+        mode = kind === 0 ? 'off' : kind === 1 ? 'post' : 'pre';
+      }
+    } else if (op === 5) {
+      const opc = insn >>> 30;
+      if (opc === 3) return false;
+      bytes = 4 << opc;
+      load = ((insn >>> 22) & 1) === 1;
+      pair = true;
+      const type = (insn >>> 23) & 3;
+      imm = sx((insn >>> 15) & 0x7f, 7) * bytes;
+      mode = type === 1 ? 'post' : type === 3 ? 'pre' : 'off';
+    } else return false;
+    const c = this.c;
+    const f = this.first;
+    const V = this.lay.vregs;
+    const regs = pair ? [t, (insn >>> 10) & 31] : [t];
+    this.getXSP(rn); c.set(T1); // base
+    c.get(T1);
+    if (mode !== 'post' && imm) c.i64(imm).op(Op.i64_add);
+    c.set(VA);
+    // SIMD&FP enabled at this EL, and a TLB hit for the whole access
+    this.fpEnabled();
+    this.fastCheck(bytes * regs.length, !load, Math.min(bytes, 8));
+    c.op(Op.i32_and).if();
+    regs.forEach((r, i) => {
+      const off = i * bytes;
+      for (let part = 0; part < (bytes === 16 ? 2 : 1); part++) {
+        const at = off + 8 * part, n = bytes === 16 ? 8 : bytes;
+        if (load) { c.i32(V + 16 * r); this.hostAddr(); c.mem(Gen.loadOp(n), at).mem(Op.i64_store, 8 * part); }
+        else { this.hostAddr(); c.i32(V + 16 * r).mem(Gen.loadOp(n), 8 * part).mem(Gen.storeOp(n), at); }
+      }
+      if (load && bytes < 16) c.i32(V + 16 * r).i64(0).mem(Op.i64_store, 8);
+    });
+    if (mode === 'post') { c.get(T1).i64(imm).op(Op.i64_add); this.setXSP(rn); }
+    else if (mode === 'pre') { c.get(VA); this.setXSP(rn); }
+    c.else();
+    // the interpreter: it reads the base from the core and writes it back there
+    if (f) {
+      if (rn === 31) c.get(SP).gset(this.spGlobal);
+      else c.i32(this.lay.regs + 8 * rn).get(X(rn)).mem(Op.i64_store);
+    }
+    this.beforeHelper();
+    c.i32(insn | 0).i64(this.pc); this.ic(); c.call(F_EXEC);
+    this.checkFault();
+    if (f && mode !== 'off') {
+      if (rn === 31) c.gget(this.spGlobal).set(SP);
+      else c.i32(this.lay.regs + 8 * rn).mem(Op.i64_load).set(X(rn));
+    }
+    this.checkStatus();
+    c.end();
     return true;
   }
 

@@ -355,6 +355,80 @@ ${pairs}
     expect(jit.x(18) >> 28n).toBe(0b0110n); // 1 - 1 = 0: Z, C
   });
 
+  // SIMD&FP loads and stores in translated blocks: every size and addressing form of LDR/STR and
+  // LDP/STP/LDNP, SP as the base, accesses that straddle a page (the interpreter's path), a pair
+  // load naming one register twice, and at the end a Q load that faults (nothing written back).
+  it('SIMD&FP LDR/STR/LDP/STP: every size and form, page crossings, SP base, a fault', () => {
+    const src = `
+      ${SETUP}
+      mov x0, #(3 << 20)
+      msr cpacr_el1, x0         // FP/SIMD on
+      ldr x9, =${DATA}
+      mov x1, #0
+    1: add x1, x1, #1
+      fmov d0, x1
+      dup v1.2d, x1
+      add v1.2d, v1.2d, v1.2d
+      mov v2.16b, v1.16b
+      mov v3.16b, v1.16b        // nonzero top halves: loads of B/H/S/D must clear them
+      mov v4.16b, v1.16b
+      mov v5.16b, v1.16b
+      mov v6.16b, v1.16b
+      mov v10.16b, v1.16b
+      mov v13.16b, v1.16b
+      str b0, [x9, #1]
+      str h0, [x9, #2]
+      str s0, [x9, #4]
+      str d0, [x9, #8]
+      str q1, [x9, #16]
+      stur q2, [x9, #40]        // MMU off: Device memory, each 8-byte half aligned
+      ldr b3, [x9, #1]
+      ldr h4, [x9, #2]
+      ldr s5, [x9, #4]
+      ldr d6, [x9, #8]
+      ldr q7, [x9, #16]
+      ldur q8, [x9, #40]
+      str q1, [x9, #64]!
+      ldr q9, [x9], #-64
+      stp s0, s5, [x9, #128]
+      stp d0, d6, [x9, #144]
+      stp q1, q7, [x9, #160]
+      stnp q8, q9, [x9, #192]
+      ldp s10, s11, [x9, #128]
+      ldp d12, d13, [x9, #144]
+      ldp q14, q15, [x9, #160]
+      ldnp q16, q17, [x9, #192]
+      .inst 0xad454932          // ldp q18, q18, [x9, #160]: the same register twice, the second value
+      stp q14, q15, [x9, #224]!
+      ldp q19, q20, [x9, #-32]!
+      ldp q21, q22, [x9], #-192
+      sub sp, sp, #64
+      stp q0, q1, [sp, #-32]!
+      ldr q23, [sp], #32
+      ldr q24, [sp, #16]
+      add sp, sp, #64
+      // straddling the end of the window's first page: the interpreter's path
+      add x10, x9, #0xff8
+      str q1, [x10]
+      ldr q25, [x10]
+      add x11, x9, #0xff8
+      stp d0, d6, [x11]
+      add x12, x9, #0xffc
+      ldp s26, s27, [x12]
+      cmp x1, #300
+      b.ne 1b
+      mov x4, #0x100000000
+      ldr q28, [x4, #16]!       // external abort: no register, no writeback
+      hlt #0
+      .ltorg
+      ${VECTORS}`;
+    const { jit } = both(src, [1, 50, 999, 1_000_000]);
+    expect(jitShare(jit)).toBeGreaterThan(0.8);
+    expect(jit.x(20)).toBe(0x200n); // the fault was taken
+    expect(jit.x(4)).toBe(0x1_0000_0000n);
+    expect(jit.core.getV(18, 0)).toBe(jit.core.getV(15, 0));
+  });
+
   // FCMP/FCMPE, FCSEL, SCVTF/UCVTF and FMOV between X and D run natively in blocks unless they
   // could raise a flag; the edges: NaNs (quiet and signalling, FCMP and FCMPE: IOC), +0 vs -0,
   // #0.0, FZ with a denormal (IDC), conversions just inside and outside 2^53 (inexact: IXC),
