@@ -52,7 +52,8 @@ async function main() {
     ...(mem ? { memMiB: Number(mem) } : {}),
     ...(params.get('seed') ? { seed: params.get('seed')! } : {}),
     clock: params.get('clock') === 'virtual' ? 'virtual' : 'realtime',
-    cpu: params.get('cpu') === 'jit' ? 'jit' : 'interp',
+    // The translator unless ?cpu=interp asks for the interpreter only.
+    cpu: params.get('cpu') === 'interp' ? 'interp' : 'jit',
     append: params.get('append') ?? '',
   });
   status.textContent = 'running';

@@ -16,7 +16,7 @@ import { DEFAULT_KERNEL_PATH, loadCoreModule, REPO_ROOT } from './node-files.ts'
 import { resolve } from 'node:path';
 import type { ClockName } from './core.ts';
 import { GdbStub } from './gdb/stub.ts';
-import type { CpuMode, JitProfile } from './jit/jit.ts';
+import { cpuFromEnv, type CpuMode, type JitProfile } from './jit/jit.ts';
 
 export const EXIT_CODES = {
   poweroff: 0,
@@ -49,9 +49,10 @@ const USAGE = `usage: npm run vm -- [options]
   --gdb PORT               GDB remote stub on 127.0.0.1:PORT (QEMU's -gdb tcp::PORT);
                            a client connecting stops the guest
   --gdb-wait               with --gdb: wait for GDB before the first instruction (QEMU's -S)
-  --cpu interp|jit         CPU: the interpreter (default) or hot code translated to
-                           WebAssembly (same output and instruction counts)
-  --profile                with --cpu jit: print the translator's profile to stderr at exit
+  --cpu interp|jit         CPU: hot code translated to WebAssembly (jit, the default;
+                           SIS_CPU sets another) or the interpreter only (interp); same
+                           output and instruction counts
+  --profile                in jit mode: print the translator's profile to stderr at exit
   --help                   this text
 
 Each option at most once. --disk is locked for writing and --import for
@@ -93,6 +94,15 @@ export class UsageError extends Error {}
 
 const MAX_UNDEF_REPORTS = 20;
 
+/** The default --cpu: SIS_CPU, else jit; a bad SIS_CPU is a usage error like a bad --cpu. */
+function envCpu(): CpuMode {
+  try {
+    return cpuFromEnv();
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+}
+
 /** Parses argv (without node/script); throws UsageError with a message for the user. */
 export function parseArgs(argv: string[], stdinIsTty: boolean): CliOptions | 'help' {
   const o: CliOptions = {
@@ -109,7 +119,7 @@ export function parseArgs(argv: string[], stdinIsTty: boolean): CliOptions | 'he
     seed: null,
     gdbPort: null,
     gdbWait: false,
-    cpu: 'interp',
+    cpu: envCpu(),
     profile: false,
     noDisk: false,
   };
@@ -220,7 +230,7 @@ export function parseArgs(argv: string[], stdinIsTty: boolean): CliOptions | 'he
     }
   }
   if (o.gdbWait && o.gdbPort === null) throw new UsageError('--gdb-wait needs --gdb PORT');
-  if (o.profile && o.cpu !== 'jit') throw new UsageError('--profile needs --cpu jit (it profiles the translator)');
+  if (o.profile && o.cpu !== 'jit') throw new UsageError('--profile needs --cpu jit, the default (it profiles the translator)');
   if (o.noDisk && (o.importDisk !== null || o.disk !== null)) {
     throw new UsageError('--no-disk cannot go with --disk or --import');
   }

@@ -100,7 +100,7 @@ export interface MachineOptions {
   clock?: ClockName;
   /**
    * CPU mode: `interp` (the interpreter only) or `jit` (hot blocks translated to
-   * WebAssembly; same results and instruction counts). Default: SIS_CPU, else interp.
+   * WebAssembly; same results and instruction counts). Default: SIS_CPU, else jit.
    */
   cpu?: CpuMode;
   /** jit: block starts reached this many times are translated (default 256; SIS_JIT_THRESHOLD). */

@@ -21,7 +21,7 @@ export interface StartParams {
   /** Seed for the DTB's /chosen rng-seed/kaslr-seed (decimal or 0x hex string, or a BigInt); default: random. */
   seed?: string | bigint;
   clock?: ClockName;
-  /** CPU mode: interp (default) or jit (translate hot code to WebAssembly); see docs/EMULATOR.md. */
+  /** CPU mode: jit (default: translate hot code to WebAssembly) or interp; see docs/EMULATOR.md. */
   cpu?: CpuMode;
   /**
    * The system disk (the kernel's blk0, virtio slot 31): a base image in an

@@ -84,7 +84,8 @@ const handlers: { [K in keyof Requests]: (p: Requests[K][0]) => Promise<Requests
       ...(p.seed !== undefined ? { seed: BigInt(p.seed) } : {}),
       clock: p.clock ?? 'realtime',
       inputQueueBytes: p.inputQueueBytes,
-      cpu: p.cpu ?? 'interp',
+      // Unset: the Machine's default (SIS_CPU in Node, else the translator).
+      cpu: p.cpu,
       onUart: (bytes) => {
         uartChunks.push(bytes);
         if (!flushScheduled) {

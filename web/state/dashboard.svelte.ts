@@ -54,8 +54,8 @@ export class Dashboard {
 
   /** ?clock=realtime in the URL switches the guest clock (default virtual). */
   clock: ClockName = new URLSearchParams(location.search).get('clock') === 'realtime' ? 'realtime' : 'virtual';
-  /** ?cpu=jit in the URL runs the translator (default the interpreter; docs/EMULATOR.md, CPU modes). */
-  cpu: CpuMode = new URLSearchParams(location.search).get('cpu') === 'jit' ? 'jit' : 'interp';
+  /** ?cpu=interp in the URL runs the interpreter only (default the translator; docs/EMULATOR.md, CPU modes). */
+  cpu: CpuMode = new URLSearchParams(location.search).get('cpu') === 'interp' ? 'interp' : 'jit';
 
   constructor() {
     this.machine = new MachineSession(

@@ -46,10 +46,14 @@ export interface JitOptions { threshold?: number; profile?: boolean }
 
 interface BlockInfo { vpc: bigint; ctx: number; insns: number; bytes: number; loop: boolean }
 
-/** `cpu` from the environment (SIS_CPU=interp|jit) for harnesses and machines; `interp` if unset. */
+/**
+ * `cpu` from the environment (SIS_CPU=interp|jit) for the CLI, harnesses, machines and the
+ * worker; `jit` (the translator, the default since every suite passes in both modes) if unset.
+ * In a browser there is no environment, so the page's own `?cpu=` decides.
+ */
 export function cpuFromEnv(): CpuMode {
   const v = typeof process !== 'undefined' ? process.env?.SIS_CPU : undefined;
-  if (v === undefined || v === '') return 'interp';
+  if (v === undefined || v === '') return 'jit';
   if (v !== 'interp' && v !== 'jit') throw new RangeError(`SIS_CPU=${v}: use interp or jit`);
   return v;
 }

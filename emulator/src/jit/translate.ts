@@ -46,7 +46,9 @@ const DONE = 34;
 const VA = 35;
 const T0 = 36, T1 = 37, T2 = 38, T3 = 39;
 const NZ = 40, E = 41, PERM = 42, HOST = 43;
-const LOCALS: [number, typeof I32 | typeof I64][] = [[39, I64], [4, I32]];
+// lazy flags: the operands and result of the last ADDS/SUBS whose NZCV is not computed yet
+const FA = 44, FB = 45, FR = 46;
+const LOCALS: [number, typeof I32 | typeof I64][] = [[39, I64], [4, I32], [3, I64]];
 
 // imports: functions 0..2, globals 0..7
 const F_RD = 0, F_WR = 1, F_WRP = 2, F_EXEC = 3;
@@ -196,6 +198,18 @@ class Gen {
   private readonly el1: boolean;
   /** Pass 1: likely next block starts (direct targets, fall-throughs, return points). */
   readonly successors: bigint[] = [];
+  /**
+   * Lazy flags. After ADDS/SUBS/CMP/CMN on the main path the NZ local is not computed: FA, FB and
+   * FR hold a, b and the result, `pend` says which (1 add, 2 subtract; `pendSf` the size).
+   * Conditions that a comparison answers directly (EQ/NE; for a subtraction also CS/CC, HI/LS,
+   * GE/LT, GT/LE) use them; every other reader of NZ, every helper call and every exit first
+   * computes NZ (syncFlags). Code on one side of a branch only computes, it never changes
+   * `pend`, so the state stays right for the code after the branch.
+   */
+  private pend = 0;
+  private pendSf = 0;
+  /** Pass 1: the block's first flag access: a read (incl. a helper or an exit) or a full write. */
+  flagFirst: 'none' | 'read' | 'write' = 'none';
 
   constructor(
     private readonly words: Uint32Array,
@@ -234,9 +248,11 @@ class Gen {
       this.pc = this.vpc + BigInt(4 * this.k);
       const insn = this.words[this.index + this.k] >>> 0;
       const save = this.c.len, saveDepth = this.c.depth;
+      const savePend = this.pend, savePendSf = this.pendSf, saveFirst = this.flagFirst;
       if (!this.insn(insn)) {
         this.c.len = save;
         this.c.depth = saveDepth;
+        this.pend = savePend; this.pendSf = savePendSf; this.flagFirst = saveFirst;
         if (!this.viaInterpreter(insn)) break;
       }
       this.n = this.k + 1;
@@ -271,6 +287,7 @@ class Gen {
    */
   private viaInterpreter(insn: number): boolean {
     if (!VIA_INTERPRETER[D.decode(insn)]) return false;
+    if (this.fpNative(insn) || this.simdLoadStore(insn)) return true;
     const c = this.c;
     const f = this.first;
     // scalar FP data processing that names only SIMD&FP registers (and maybe NZCV): no X sync
@@ -287,10 +304,12 @@ class Gen {
       const native = (insn >>> 21) === 0x0f3 && ((insn >>> 10) & 3) === 2 && ((insn >>> 12) & 15) <= 3;
       if (native) this.fpArith(insn); // leaves PERM = 1 if done, else 0
       if (native) c.get(PERM).op(Op.i32_eqz).if();
+      this.syncFlags();
       if (f) c.get(NZ).gset(G_NZCV); // an FP trap saves PSTATE
       c.i32(insn | 0).i64(this.pc); this.ic(); c.call(F_EXEC);
       this.checkFault();
       if (f && fpFlags) c.gget(G_NZCV).set(NZ);
+      if (fpFlags) this.flagsFull();
       this.checkStatus();
       if (native) c.end();
       return true;
@@ -304,12 +323,197 @@ class Gen {
     }
     this.touch(31); this.written.add(31);
     this.flagsWritten();
+    this.syncFlags();
     if (f) c.get(SP).gset(this.spGlobal).get(NZ).gset(G_NZCV);
     c.i32(insn | 0).i64(this.pc); this.ic(); c.call(F_EXEC);
     this.checkFault();
     for (const r of regs) if (r !== 31 && f) c.i32(this.lay.regs + 8 * r).mem(Op.i64_load).set(X(r));
     if (f) c.gget(this.spGlobal).set(SP).gget(G_NZCV).set(NZ);
+    this.flagsFull();
     this.checkStatus();
+    return true;
+  }
+
+  /**
+   * LDR/STR of B/H/S/D/Q registers (unsigned offset, unscaled, pre/post-index) and LDP/STP/LDNP/
+   * STNP of S/D/Q with the inline TLB-hit fast path (fastCheck over the whole access; Device
+   * memory only when every 8-byte part is aligned, as the interpreter's 8-byte accesses need),
+   * exactly as simd/loadstore.ts does them: a load zeroes the rest of the register, a pair load
+   * with Rt == Rt2 leaves the second value. Otherwise (a miss, a fault, SIMD&FP disabled) the
+   * interpreter runs the instruction. false: not one of these forms (nothing emitted).
+   */
+  private simdLoadStore(insn: number): boolean {
+    if (((insn >>> 26) & 1) === 0 || ((insn >>> 25) & 1) !== 0) return false;
+    const op = (insn >>> 27) & 7;
+    const rn = (insn >>> 5) & 31, t = insn & 31;
+    let bytes: number, load: boolean, pair = false, imm: number, mode: 'off' | 'pre' | 'post' = 'off';
+    if (op === 7) {
+      const size = insn >>> 30, opc = (insn >>> 22) & 3;
+      if (opc >= 2 && size !== 0) return false;
+      bytes = opc >= 2 ? 16 : 1 << size;
+      load = (opc & 1) === 1;
+      if (insn & (1 << 24)) imm = ((insn >>> 10) & 0xfff) * bytes;
+      else {
+        const kind = (insn >>> 10) & 3;
+        if ((insn >>> 21) & 1 || kind === 2) return false; // register offset; no unprivileged form
+        imm = sx((insn >>> 12) & 0x1ff, 9);
+        mode = kind === 0 ? 'off' : kind === 1 ? 'post' : 'pre';
+      }
+    } else if (op === 5) {
+      const opc = insn >>> 30;
+      if (opc === 3) return false;
+      bytes = 4 << opc;
+      load = ((insn >>> 22) & 1) === 1;
+      pair = true;
+      const type = (insn >>> 23) & 3;
+      imm = sx((insn >>> 15) & 0x7f, 7) * bytes;
+      mode = type === 1 ? 'post' : type === 3 ? 'pre' : 'off';
+    } else return false;
+    const c = this.c;
+    const f = this.first;
+    const V = this.lay.vregs;
+    const regs = pair ? [t, (insn >>> 10) & 31] : [t];
+    this.getXSP(rn); c.set(T1); // base
+    c.get(T1);
+    if (mode !== 'post' && imm) c.i64(imm).op(Op.i64_add);
+    c.set(VA);
+    // SIMD&FP enabled at this EL, and a TLB hit for the whole access
+    this.fpEnabled();
+    this.fastCheck(bytes * regs.length, !load, Math.min(bytes, 8));
+    c.op(Op.i32_and).if();
+    regs.forEach((r, i) => {
+      const off = i * bytes;
+      for (let part = 0; part < (bytes === 16 ? 2 : 1); part++) {
+        const at = off + 8 * part, n = bytes === 16 ? 8 : bytes;
+        if (load) { c.i32(V + 16 * r); this.hostAddr(); c.mem(Gen.loadOp(n), at).mem(Op.i64_store, 8 * part); }
+        else { this.hostAddr(); c.i32(V + 16 * r).mem(Gen.loadOp(n), 8 * part).mem(Gen.storeOp(n), at); }
+      }
+      if (load && bytes < 16) c.i32(V + 16 * r).i64(0).mem(Op.i64_store, 8);
+    });
+    if (mode === 'post') { c.get(T1).i64(imm).op(Op.i64_add); this.setXSP(rn); }
+    else if (mode === 'pre') { c.get(VA); this.setXSP(rn); }
+    c.else();
+    // the interpreter: it reads the base from the core and writes it back there
+    if (f) {
+      if (rn === 31) c.get(SP).gset(this.spGlobal);
+      else c.i32(this.lay.regs + 8 * rn).get(X(rn)).mem(Op.i64_store);
+    }
+    this.beforeHelper();
+    c.i32(insn | 0).i64(this.pc); this.ic(); c.call(F_EXEC);
+    this.checkFault();
+    if (f && mode !== 'off') {
+      if (rn === 31) c.gget(this.spGlobal).set(SP);
+      else c.i32(this.lay.regs + 8 * rn).mem(Op.i64_load).set(X(rn));
+    }
+    this.checkStatus();
+    c.end();
+    return true;
+  }
+
+  /** i32 1 on the stack if SIMD&FP is enabled at this EL (cpu.ts checkFpEnabled), else 0. */
+  private fpEnabled(): void {
+    const c = this.c;
+    c.gget(G_CPACR).i64(20).op(Op.i64_shr_u).op(Op.i32_wrap_i64).i32(3).op(Op.i32_and).tee(HOST).i32(3).op(Op.i32_eq);
+    if (this.el1) c.get(HOST).i32(1).op(Op.i32_eq).op(Op.i32_or);
+  }
+
+  /**
+   * The other hot double-precision forms of simd/fp.ts's execScalarFpFast natively, where that
+   * leaf computes natively and cannot set FPSR: FCSEL, FCMP/FCMPE (FPCR.FZ clear, no NaN
+   * operand: no flag can be raised), SCVTF/UCVTF Dd from Wn (always exact) or Xn (|value| <=
+   * 2^53: exact), FMOV Dd, Xn and FMOV Xd, Dn; each only while SIMD&FP is enabled at this EL.
+   * Otherwise (a trap to take, a NaN, an inexact conversion) the interpreter runs the
+   * instruction, with the general registers it names and NZCV stored first. false: not one of
+   * these forms (nothing emitted).
+   */
+  private fpNative(insn: number): boolean {
+    const hi = insn >>> 21;
+    const d = insn & 31, n = (insn >>> 5) & 31, m = (insn >>> 16) & 31;
+    const sel = (insn >>> 10) & 3;
+    let kind: 'fcsel' | 'fcmp' | 'cvtw' | 'cvtx' | 'toD' | 'toX';
+    if (hi === 0x0f3 && sel === 3) kind = 'fcsel';
+    else if (hi === 0x0f3 && sel === 0 && (insn & 0xfc07) === 0x2000) kind = 'fcmp';
+    else if (hi === 0x0f3 && sel === 0 && (insn & 0x1efc00) === 0x020000) kind = 'cvtw';
+    else if (hi === 0x4f3 && (insn & 0xfc00) === 0 && (m === 2 || m === 3)) kind = 'cvtx';
+    else if (hi === 0x4f3 && (insn & 0xfc00) === 0 && m === 7) kind = 'toD';
+    else if (hi === 0x4f3 && (insn & 0xfc00) === 0 && m === 6) kind = 'toX';
+    else return false;
+    const c = this.c;
+    const f = this.first;
+    const V = this.lay.vregs;
+    const unsigned = (insn & 0x10000) !== 0;
+    const notNaN = (l: number) => { c.get(l).i64(0x7fffffffffffffffn).op(Op.i64_and).i64(0x7ff0000000000000n).op(Op.i64_le_u); };
+    // the result (a D register value in T2, or X/NZCV) and PERM = 1, or PERM = 0: not done
+    this.fpEnabled();
+    switch (kind) {
+      case 'fcsel':
+        this.condition((insn >>> 12) & 15);
+        c.if(I64);
+        c.i32(V + 16 * n).mem(Op.i64_load);
+        c.else();
+        c.i32(V + 16 * m).mem(Op.i64_load);
+        c.end();
+        c.set(T2);
+        break;
+      case 'fcmp':
+        this.flagsWritten();
+        c.i32(V + 16 * n).mem(Op.i64_load).set(T0);
+        if (insn & 8) c.i64(0).set(T1);
+        else c.i32(V + 16 * m).mem(Op.i64_load).set(T1);
+        c.gget(G_FPCR).i32(1 << 24).op(Op.i32_and).op(Op.i32_eqz).op(Op.i32_and);
+        notNaN(T0); c.op(Op.i32_and); notNaN(T1); c.op(Op.i32_and);
+        break;
+      case 'cvtw':
+        this.getX(n);
+        c.op(Op.i32_wrap_i64).op(unsigned ? Op.f64_convert_i32_u : Op.f64_convert_i32_s).op(Op.i64_reinterpret_f64).set(T2);
+        break;
+      case 'cvtx': {
+        this.getX(n); c.set(T0);
+        // exactly representable: |x| <= 2^53 (signed), x <= 2^53 (unsigned)
+        if (unsigned) c.get(T0).i64(1n << 53n).op(Op.i64_le_u);
+        else c.get(T0).i64(1n << 53n).op(Op.i64_add).i64(1n << 54n).op(Op.i64_le_u);
+        c.op(Op.i32_and);
+        c.get(T0).op(unsigned ? Op.f64_convert_i64_u : Op.f64_convert_i64_s).op(Op.i64_reinterpret_f64).set(T2);
+        break;
+      }
+      case 'toD':
+        this.getX(n); c.set(T2);
+        break;
+      case 'toX':
+        break;
+    }
+    c.tee(PERM).if();
+    if (kind === 'fcmp') {
+      // NZCV: equal 0110, less 1000, greater 0010 (no NaN here: never unordered)
+      c.get(T0).op(Op.f64_reinterpret_i64).get(T1).op(Op.f64_reinterpret_i64).op(Op.f64_eq);
+      c.if(I32);
+      c.i32(0x60000000);
+      c.else();
+      c.i32(0x80000000 | 0).i32(0x20000000);
+      c.get(T0).op(Op.f64_reinterpret_i64).get(T1).op(Op.f64_reinterpret_i64).op(Op.f64_lt);
+      c.op(Op.select);
+      c.end();
+      c.set(NZ);
+    } else if (kind === 'toX') {
+      c.i32(V + 16 * n).mem(Op.i64_load);
+      this.setX(d);
+    } else {
+      c.i32(V + 16 * d).get(T2).mem(Op.i64_store);
+      c.i32(V + 16 * d).i64(0).mem(Op.i64_store, 8);
+    }
+    c.else();
+    // the interpreter: it reads the source X register and NZCV from the core (a trap saves PSTATE)
+    if (kind === 'cvtw' || kind === 'cvtx' || kind === 'toD') {
+      if (n !== 31 && f) c.i32(this.lay.regs + 8 * n).get(X(n)).mem(Op.i64_store);
+    }
+    this.beforeHelper();
+    c.i32(insn | 0).i64(this.pc); this.ic(); c.call(F_EXEC);
+    this.checkFault();
+    if (kind === 'fcmp' && f) c.gget(G_NZCV).set(NZ);
+    if (kind === 'toX' && d !== 31 && f) c.i32(this.lay.regs + 8 * d).mem(Op.i64_load).set(X(d));
+    this.checkStatus();
+    c.end();
+    if (kind === 'fcmp') this.flagsFull(); // NZ written on both paths
     return true;
   }
 
@@ -399,6 +603,7 @@ class Gen {
     if (count) this.c.i64(count).op(Op.i64_add);
   }
   private exitTo(target: bigint, count: number): void {
+    this.syncFlags();
     this.c.i64(target).gset(G_PC);
     this.count(count);
     this.c.gset(G_IC);
@@ -417,15 +622,18 @@ class Gen {
   /** Leave with the PC already on the stack (indirect branch). */
   private exitToStack(count: number): void {
     this.c.gset(G_PC);
+    this.syncFlags();
     this.count(count);
     this.c.gset(G_IC);
     this.leave();
   }
   /** A helper set PC and the count (jitStatus != 0): leave. */
   private exitHelper(): void {
+    this.syncFlags();
     this.leave();
   }
   private beforeHelper(): void {
+    this.syncFlags();
     if (this.first?.written.has(32)) this.c.get(NZ).gset(G_NZCV);
   }
   private checkFault(): void {
@@ -443,6 +651,8 @@ class Gen {
     if (this.first && this.loop && target === this.vpc) {
       // next iteration if it fits in the budget
       const n = this.k + 1;
+      // NZ must be right at the loop's start unless the block writes all flags before any use
+      if (this.first.flagFirst !== 'write') this.syncFlags();
       this.c.get(DONE).i64(n).op(Op.i64_add).set(DONE);
       this.c.get(DONE).i64(n).op(Op.i64_add).get(BUDGET).op(Op.i64_le_u).br_if(this.c.depth - this.loopDepth);
       this.exitTo(target, 0);
@@ -463,6 +673,23 @@ class Gen {
     this.flagsRead();
     const base = cond >> 1;
     if (base === 7) { c.i32(1); return; }
+    this.flagEvent(false);
+    if (this.pend && (base === 0 || (this.pend === 2 && (base === 1 || base >= 4)))) {
+      // answered by the pending comparison itself (for a - b: C = a >= b unsigned, HI = a > b
+      // unsigned, GE = a >= b signed, GT = a > b signed; Z = the result is zero)
+      const w = !this.pendSf;
+      if (base === 0) c.get(FR).op(Op.i64_eqz);
+      else if (base === 1) c.get(FA).get(FB).op(Op.i64_ge_u);
+      else if (base === 4) c.get(FA).get(FB).op(Op.i64_gt_u);
+      else {
+        c.get(FA); if (w) c.op(Op.i32_wrap_i64);
+        c.get(FB); if (w) c.op(Op.i32_wrap_i64);
+        c.op(base === 5 ? (w ? Op.i32_ge_s : Op.i64_ge_s) : (w ? Op.i32_gt_s : Op.i64_gt_s));
+      }
+      if (cond & 1) c.op(Op.i32_eqz);
+      return;
+    }
+    this.settleFlags();
     switch (base) {
       case 0: c.get(NZ).i32(30).op(Op.i32_shr_u).i32(1).op(Op.i32_and); break; // EQ
       case 1: c.get(NZ).i32(29).op(Op.i32_shr_u).i32(1).op(Op.i32_and); break; // CS
@@ -477,33 +704,62 @@ class Gen {
     }
     if (cond & 1) c.op(Op.i32_eqz);
   }
-  /** NZCV from a (T0), b (T1, not inverted) and r (T2) of an add or subtract. */
-  private addFlags(sf: number, sub: boolean): void {
+  /** NZ := NZCV from a, b (not inverted) and r (locals) of an add or subtract. */
+  private emitAddFlags(a: number, b: number, r: number, sf: number, sub: boolean): void {
     const c = this.c;
-    this.flagsWritten();
     const top = sf ? 63 : 31;
-    c.get(T2).i64(top).op(Op.i64_shr_u).op(Op.i32_wrap_i64).i32(1).op(Op.i32_and).i32(31).op(Op.i32_shl);
-    c.get(T2).op(Op.i64_eqz).i32(30).op(Op.i32_shl).op(Op.i32_or);
-    if (sub) c.get(T0).get(T1).op(Op.i64_ge_u);
-    else c.get(T2).get(T0).op(Op.i64_lt_u);
+    c.get(r).i64(top).op(Op.i64_shr_u).op(Op.i32_wrap_i64).i32(1).op(Op.i32_and).i32(31).op(Op.i32_shl);
+    c.get(r).op(Op.i64_eqz).i32(30).op(Op.i32_shl).op(Op.i32_or);
+    if (sub) c.get(a).get(b).op(Op.i64_ge_u);
+    else c.get(r).get(a).op(Op.i64_lt_u);
     c.i32(29).op(Op.i32_shl).op(Op.i32_or);
-    c.get(T0).get(T1).op(Op.i64_xor);
+    c.get(a).get(b).op(Op.i64_xor);
     if (!sub) c.i64(-1).op(Op.i64_xor);
-    c.get(T0).get(T2).op(Op.i64_xor).op(Op.i64_and).i64(top).op(Op.i64_shr_u).op(Op.i32_wrap_i64).i32(1).op(Op.i32_and);
+    c.get(a).get(r).op(Op.i64_xor).op(Op.i64_and).i64(top).op(Op.i64_shr_u).op(Op.i32_wrap_i64).i32(1).op(Op.i32_and);
     c.i32(28).op(Op.i32_shl).op(Op.i32_or).set(NZ);
   }
-  /** a (T0) +/- b (T1) at the data size -> T2 (truncated), flags if setf. */
-  private addSub(sf: number, sub: boolean, setf: boolean): void {
+  /**
+   * Flags of a (T0) +/- b (T1) = r (T2). lazy (main path only): remembered in FA/FB/FR,
+   * computed when something needs them; otherwise computed now.
+   */
+  private addFlags(sf: number, sub: boolean, lazy: boolean): void {
+    this.flagsWritten();
+    if (!lazy) { this.emitAddFlags(T0, T1, T2, sf, sub); return; }
+    this.flagEvent(true);
+    this.c.get(T0).set(FA).get(T1).set(FB).get(T2).set(FR);
+    this.pend = sub ? 2 : 1;
+    this.pendSf = sf;
+  }
+  /** Pass 1: note the block's first flag access. */
+  private flagEvent(write: boolean): void {
+    if (!this.first && this.flagFirst === 'none') this.flagFirst = write ? 'write' : 'read';
+  }
+  /** NZ is about to be read (or stored, or the block leaves): compute pending flags into it. */
+  private syncFlags(): void {
+    this.flagEvent(false);
+    if (this.pend && this.first) this.emitAddFlags(FA, FB, FR, this.pendSf, this.pend === 2);
+  }
+  /** syncFlags on the main path: NZ is right from here on. */
+  private settleFlags(): void {
+    this.syncFlags();
+    this.pend = 0;
+  }
+  /** NZ was written in full on every path (FCMP, a reload from the core): nothing pending. */
+  private flagsFull(): void { this.pend = 0; }
+  /** a (T0) +/- b (T1) at the data size -> T2 (truncated), flags if setf (lazily on the main path). */
+  private addSub(sf: number, sub: boolean, setf: boolean, lazy = true): void {
     const c = this.c;
     c.get(T0).get(T1).op(sub ? Op.i64_sub : Op.i64_add);
     this.truncIf(sf);
     c.set(T2);
-    if (setf) this.addFlags(sf, sub);
+    if (setf) this.addFlags(sf, sub, lazy);
   }
   private setNZ(sf: number): void {
-    // r in T2
+    // r in T2 (main path: NZ is complete afterwards)
     const c = this.c;
     this.flagsWritten();
+    this.flagEvent(true);
+    this.pend = 0;
     c.get(T2).i64(sf ? 63 : 31).op(Op.i64_shr_u).op(Op.i32_wrap_i64).i32(1).op(Op.i32_and).i32(31).op(Op.i32_shl);
     c.get(T2).op(Op.i64_eqz).i32(30).op(Op.i32_shl).op(Op.i32_or).set(NZ);
   }
@@ -733,10 +989,11 @@ class Gen {
     this.getX(F.rn(insn)); this.truncIf(sf); c.set(T0);
     if (F.ccimm(insn)) c.i64(rm); else { this.getX(rm); this.truncIf(sf); }
     c.set(T1);
-    this.addSub(sf, F.op(insn) !== 0, true);
+    this.addSub(sf, F.op(insn) !== 0, true, false);
     c.else();
     c.i32((F.nzcv(insn) << 28) | 0).set(NZ);
     c.end();
+    this.flagsFull();
     return true;
   }
 

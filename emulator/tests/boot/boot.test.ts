@@ -4,12 +4,13 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { CLI, runVm, TSX } from '../vm-cli.ts';
 import { PROMPT } from '../../../kernel-image/tests/serial-machine.ts';
 import { EmulatorMachine } from '../../src/serial-machine.ts';
 import { DEFAULT_KERNEL_PATH, haveCore, haveKernel } from '../../src/node-files.ts';
 import { type CliOptions, parseArgs, UsageError } from '../../src/cli.ts';
+import { cpuFromEnv } from '../../src/jit/jit.ts';
 
 if (!haveCore()) throw new Error('no emulator/build/core.wasm: run npm run build:wasm');
 if (!haveKernel()) throw new Error('no kernel image: run npm run kernel');
@@ -74,8 +75,8 @@ describe('npm run vm with a pipe', () => {
     expect(r.stdout).toContain('sis: powering off');
   });
 
-  it('--cpu jit --profile: the same answers, the translator profile on stderr, exit 0', async () => {
-    const [a, b] = await Promise.all([vm([], 'help\necho x\npoweroff\n'), vm(['--cpu', 'jit', '--profile'], 'help\necho x\npoweroff\n')]);
+  it('--cpu jit --profile vs --cpu interp: the same answers, the profile on stderr, exit 0', async () => {
+    const [a, b] = await Promise.all([vm(['--cpu', 'interp'], 'help\necho x\npoweroff\n'), vm(['--cpu', 'jit', '--profile'], 'help\necho x\npoweroff\n')]);
     expect(b.code).toBe(0);
     expect(b.stdout).toBe(a.stdout);
     expect(b.stderr).toMatch(/^vm: translator profile\n {2}instructions {6}\d+ retired, \d+ \([\d.]+%\) in translated code\n/);
@@ -249,10 +250,27 @@ describe.skipIf(spawnSync('script', ['--version']).status !== 0)('npm run vm on 
 });
 
 describe('CLI option parsing', () => {
+  it('defaults to the translator; SIS_CPU picks another default, a bad one is a usage error', () => {
+    try {
+      vi.stubEnv('SIS_CPU', '');
+      expect(parseArgs([], false)).toMatchObject({ cpu: 'jit', profile: false });
+      expect(parseArgs(['--profile'], false)).toMatchObject({ cpu: 'jit', profile: true });
+      vi.stubEnv('SIS_CPU', 'interp');
+      expect(parseArgs([], false)).toMatchObject({ cpu: 'interp' });
+      expect(parseArgs(['--cpu', 'jit'], false)).toMatchObject({ cpu: 'jit' });
+      expect(() => parseArgs(['--profile'], false)).toThrow(/--profile needs --cpu jit/);
+      vi.stubEnv('SIS_CPU', 'fast');
+      expect(() => parseArgs([], false)).toThrow(UsageError);
+      expect(() => parseArgs([], false)).toThrow(/SIS_CPU=fast: use interp or jit/);
+    } finally {
+      vi.unstubAllEnvs();
+    }
+  });
+
   it('accepts the documented options in both spellings', () => {
     expect(parseArgs(['--kernel', 'k', '--append=a b', '--mem', '256', '--clock', 'realtime', '--timeout=1.5'], false)).toEqual({
       kernel: 'k', raw: false, append: 'a b', memMiB: 256, clock: 'realtime', timeoutS: 1.5, disk: null, importDisk: null, events: null,
-      initrd: null, seed: null, gdbPort: null, gdbWait: false, cpu: 'interp', profile: false, noDisk: false,
+      initrd: null, seed: null, gdbPort: null, gdbWait: false, cpu: cpuFromEnv(), profile: false, noDisk: false,
     });
     expect(parseArgs(['--initrd=r.cpio', '--seed', '0x10', '--gdb', '1234', '--gdb-wait'], false)).toMatchObject({
       initrd: 'r.cpio', seed: 16n, gdbPort: 1234, gdbWait: true,
@@ -289,7 +307,6 @@ describe('CLI option parsing', () => {
       [['--gdb-wait=1'], /--gdb-wait takes no value/],
       [['--cpu', 'fast'], /--cpu fast: use interp or jit/],
       [['--cpu'], /needs a value/],
-      [['--profile'], /--profile needs --cpu jit/],
       [['--cpu', 'interp', '--profile'], /--profile needs --cpu jit/],
       [['--cpu', 'jit', '--profile=1'], /takes no value/],
     ];

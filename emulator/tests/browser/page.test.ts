@@ -62,7 +62,8 @@ describe.skipIf(!existsSync(CHROMIUM))('console page in Chromium', () => {
     const page = await browser!.newPage();
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(cpu === 'jit' ? `${url}console.html?cpu=jit` : `${url}console.html`);
+    // the page translates by default; ?cpu=interp asks for the interpreter only
+    await page.goto(cpu === 'interp' ? `${url}console.html?cpu=interp` : `${url}console.html`);
     const term = page.locator('#term');
     await expect.poll(() => term.textContent(), { timeout: 90_000, interval: 250 }).toContain('sis> ');
     await page.fill('#line', 'help');

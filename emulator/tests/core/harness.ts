@@ -66,7 +66,7 @@ export const SR = {
 
 let wasmModule: WebAssembly.Module | undefined;
 
-/** The CPU mode of makeMachine(): SIS_CPU (default interp); in jit mode SIS_JIT_THRESHOLD or 2. */
+/** The CPU mode of makeMachine(): SIS_CPU (default jit); in jit mode SIS_JIT_THRESHOLD or 2. */
 export const CPU: CpuMode = cpuFromEnv();
 
 export function makeMachine(ramMiB = 16, cpu: CpuMode = CPU): Machine {

@@ -1,7 +1,7 @@
 // Runs a raw guest program on the emulator (virtual clock) until it powers
 // off and returns what it printed on UART0: the emulator side of the
 // differential tests whose QEMU side is qemu-run.ts. `cpu` defaults to
-// SIS_CPU (else the interpreter), as for every Machine.
+// SIS_CPU (else the translator), as for every Machine.
 import type { CpuMode } from '../../src/jit/jit.ts';
 import { Machine } from '../../src/machine.ts';
 import { loadCoreModule } from '../../src/node-files.ts';
