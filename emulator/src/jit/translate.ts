@@ -343,36 +343,33 @@ class Gen {
    * interpreter runs the instruction. false: not one of these forms (nothing emitted).
    */
   private simdLoadStore(insn: number): boolean {
-    if (((insn >>> 26) & 1) === 0 || ((insn >>> 25) & 1) !== 0) return false;
-    const op = (insn >>> 27) & 7;
-    const rn = (insn >>> 5) & 31, t = insn & 31;
+    const id = D.decode(insn);
+    const rn = F.rn(insn), t = F.rt(insn);
     let bytes: number, load: boolean, pair = false, imm: number, mode: 'off' | 'pre' | 'post' = 'off';
-    if (op === 7) {
-      const size = insn >>> 30, opc = (insn >>> 22) & 3;
+    if (id === D.V_LDST_uimm || id === D.V_LDST_unscaled || id === D.V_LDST_post || id === D.V_LDST_pre) {
+      const size = F.size(insn), opc = F.lsopc(insn);
       if (opc >= 2 && size !== 0) return false;
       bytes = opc >= 2 ? 16 : 1 << size;
       load = (opc & 1) === 1;
-      if (insn & (1 << 24)) imm = ((insn >>> 10) & 0xfff) * bytes;
+      if (id === D.V_LDST_uimm) imm = F.imm12(insn) * bytes;
       else {
-        const kind = (insn >>> 10) & 3;
-        if ((insn >>> 21) & 1 || kind === 2) return false; // register offset; no unprivileged form
-        imm = sx((insn >>> 12) & 0x1ff, 9);
-        mode = kind === 0 ? 'off' : kind === 1 ? 'post' : 'pre';
+        imm = F.imm9(insn);
+        mode = id === D.V_LDST_post ? 'post' : id === D.V_LDST_pre ? 'pre' : 'off';
       }
-    } else if (op === 5) {
-      const opc = insn >>> 30;
+    } else if (id === D.V_PAIR) {
+      const opc = F.popc(insn);
       if (opc === 3) return false;
       bytes = 4 << opc;
-      load = ((insn >>> 22) & 1) === 1;
+      load = F.l(insn) === 1;
       pair = true;
-      const type = (insn >>> 23) & 3;
-      imm = sx((insn >>> 15) & 0x7f, 7) * bytes;
+      const type = F.type(insn); // 00 no-allocate pair, 01 post-index, 10 offset, 11 pre-index
+      imm = F.imm7(insn) * bytes;
       mode = type === 1 ? 'post' : type === 3 ? 'pre' : 'off';
     } else return false;
     const c = this.c;
     const f = this.first;
     const V = this.lay.vregs;
-    const regs = pair ? [t, (insn >>> 10) & 31] : [t];
+    const regs = pair ? [t, F.rt2(insn)] : [t];
     this.getXSP(rn); c.set(T1); // base
     c.get(T1);
     if (mode !== 'post' && imm) c.i64(imm).op(Op.i64_add);
