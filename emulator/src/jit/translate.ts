@@ -270,18 +270,13 @@ class Gen {
    * 9:5, 14:10, 20:16), SP and NZCV are stored before and reloaded after.
    */
   private viaInterpreter(insn: number): boolean {
-    if (!VIA_INTERPRETER[D.decode(insn)]) return false;
+    const id = D.decode(insn);
+    if (!VIA_INTERPRETER[id]) return false;
     const c = this.c;
     const f = this.first;
     // scalar FP data processing that names only SIMD&FP registers (and maybe NZCV): no X sync
-    const fpOnly =
-      ((insn & 0xff200c00) >>> 0) === 0x1e200800 || // 2 source: FMUL, FDIV, FADD, FSUB, FMAX, ...
-      ((insn & 0xff000000) >>> 0) === 0x1f000000 || // 3 source: FMADD, FMSUB, FNMADD, FNMSUB
-      ((insn & 0xff207c00) >>> 0) === 0x1e204000 || // 1 source: FMOV, FABS, FNEG, FSQRT, FCVT, FRINT*
-      ((insn & 0xff201c00) >>> 0) === 0x1e201000; // FMOV (immediate)
-    const fpFlags =
-      ((insn & 0xff203c00) >>> 0) === 0x1e202000 || // FCMP, FCMPE
-      ((insn & 0xff200400) >>> 0) === 0x1e200400; // FCCMP, FCCMPE (01), FCSEL (11)
+    const fpOnly = id === D.FP_2src || id === D.FP_3src || id === D.FP_1src || id === D.FP_imm;
+    const fpFlags = id === D.FP_cmp || id === D.FP_ccmp || id === D.FP_csel;
     if (fpOnly || fpFlags) {
       this.flagsWritten();
       const native = (insn >>> 21) === 0x0f3 && ((insn >>> 10) & 3) === 2 && ((insn >>> 12) & 15) <= 3;
