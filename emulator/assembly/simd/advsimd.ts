@@ -1,7 +1,9 @@
 // Advanced SIMD data processing (vector and scalar forms). Decoding follows
 // the Arm ARM "Data Processing -- Scalar Floating-Point and Advanced SIMD"
 // table: one function per encoding class, each returning false for an
-// unallocated or unimplemented pattern (index.ts then raises UNDEF).
+// unallocated or unimplemented pattern (index.ts then raises UNDEF). The copy
+// and modified immediate groups are decoded by the decoding table instead
+// (emulator/decode/a64.decode): their handlers are the exported ones below.
 //
 // Every handler computes into the scratch register RES (lanes.ts) and
 // commits it at the end; Q=0 vector results and scalar results zero the rest
@@ -9,7 +11,7 @@
 //
 // Not implemented (UNDEF): SM3/SM4, BF16, FJCVTZS. See README.md.
 
-import { xreg, setXreg } from "../cpu";
+import { xreg, setXreg, checkFpEnabled } from "../cpu";
 import { vaddr, raiseFP, FPSR_QC } from "./regs";
 import { RES, rd, rn, rm, getE, getSE, setR, emask, clearRes, copyToRes, commit } from "./lanes";
 import { aes, sha3, sha3reg, sha2reg } from "./crypto";
@@ -43,8 +45,6 @@ export function execAdvSimd(insn: u32): bool {
       if (((insn >> 21) & 3) == 2 && ((insn >> 14) & 3) == 0 && (insn & (1 << 10)) != 0) return threeSameFp16(insn, true);
       if ((insn >> 21) == 0b01011110000 && (insn & (1 << 15)) == 0 && ((insn >> 10) & 3) == 0) return sha3reg(insn);
       if ((insn & (1 << 15)) != 0 && (insn & (1 << 10)) != 0) return threeSameExtra(insn, true);
-      if ((insn & (1 << 15)) == 0 && (insn & (1 << 10)) != 0 && (insn & (1 << 29)) == 0 &&
-          ((insn >> 11) & 15) == 0 && ((insn >> 22) & 3) == 0) return scalarDup(insn);
       return false;
     }
     if (b2824 == 0b11111) {
@@ -73,7 +73,6 @@ export function execAdvSimd(insn: u32): bool {
     if (((insn >> 21) & 3) == 2 && ((insn >> 14) & 3) == 0 && (insn & (1 << 10)) != 0) return threeSameFp16(insn, false);
     if ((insn & (1 << 15)) != 0) return (insn & (1 << 10)) != 0 ? threeSameExtra(insn, false) : false;
     const u = (insn >> 29) & 1;
-    if (((insn >> 21) & 7) == 0 && (insn & (1 << 10)) != 0) return copy(insn);
     if (u == 0 && ((insn >> 10) & 3) == 2) return permute(insn);
     if (u == 0 && ((insn >> 10) & 3) == 0 && ((insn >> 22) & 3) == 0) return tbl(insn);
     if (u == 1 && (insn & (1 << 10)) == 0 && ((insn >> 22) & 3) == 0) return ext(insn);
@@ -82,7 +81,6 @@ export function execAdvSimd(insn: u32): bool {
   if (b2824 == 0b01111) {
     if ((insn & (1 << 10)) != 0) {
       if ((insn & (1 << 23)) != 0) return false;
-      if (((insn >> 19) & 15) == 0) return modImm(insn);
       return shiftImm(insn, false);
     }
     return byElement(insn, false);
@@ -90,91 +88,84 @@ export function execAdvSimd(insn: u32): bool {
   return false;
 }
 
-// ---- copy ---------------------------------------------------------------------------
+// ---- copy (decoding table: DUP_elem, DUP_gen, INS_gen, INS_elem, SMOV, UMOV, DUP_scalar) --
+// imm5 = index:1:0...0 gives the element size (its lowest set bit) and the index; the
+// table allows only the allocated sizes for each form, so the handlers decode no further.
 
-function copy(insn: u32): bool {
-  const q = (insn >> 30) & 1, op = (insn >> 29) & 1;
-  const imm5 = (insn >> 16) & 31, imm4 = (insn >> 11) & 15;
-  if ((imm5 & 15) == 0) return false;
-  const sz = ctz(imm5); // 0..3
+@inline function elemSize(insn: u32): u32 { return ctz((insn >> 16) & 31); } // 0..3
+@inline function elemIndex(insn: u32): u32 { return ((insn >> 16) & 31) >> (elemSize(insn) + 1); }
+
+// Vd.T = replicate v over the lanes of a 64- or 128-bit vector (Q, bit 30)
+function replicate(insn: u32, v: u64): void {
+  const q = (insn >> 30) & 1, sz = elemSize(insn);
   const es: u32 = 1 << sz;
-  const index = imm5 >> (sz + 1);
-  const n = rn(insn), d = rd(insn);
-  if (op == 1) {
-    if (q == 0) return false;
-    // INS (element): Vd[index] = Vn[imm4 >> sz]
-    copyToRes(d);
-    setR(index, es, getE(n, imm4 >> sz, es));
-    commit(d, 16);
-    return true;
-  }
-  switch (imm4) {
-    case 0b0000: { // DUP (element)
-      if (sz == 3 && q == 0) return false;
-      const v = getE(n, index, es);
-      const lanes: u32 = (q != 0 ? 16 : 8) >> sz;
-      for (let e: u32 = 0; e < lanes; e++) setR(e, es, v);
-      commit(d, q != 0 ? 16 : 8);
-      return true;
-    }
-    case 0b0001: { // DUP (general)
-      if (sz == 3 && q == 0) return false;
-      const v = xreg(n);
-      const lanes: u32 = (q != 0 ? 16 : 8) >> sz;
-      for (let e: u32 = 0; e < lanes; e++) setR(e, es, v);
-      commit(d, q != 0 ? 16 : 8);
-      return true;
-    }
-    case 0b0011: { // INS (general)
-      if (q == 0) return false;
-      copyToRes(d);
-      setR(index, es, xreg(n));
-      commit(d, 16);
-      return true;
-    }
-    case 0b0101: { // SMOV
-      if (sz == 3 || (sz == 2 && q == 0)) return false;
-      const v = <u64>getSE(n, index, es);
-      setXreg(d, q != 0 ? v : (v & 0xffff_ffff));
-      return true;
-    }
-    case 0b0111: { // UMOV
-      if ((q == 1) != (sz == 3)) return false;
-      setXreg(d, getE(n, index, es));
-      return true;
-    }
-  }
-  return false;
+  const lanes: u32 = (q != 0 ? 16 : 8) >> sz;
+  for (let e: u32 = 0; e < lanes; e++) setR(e, es, v);
+  commit(rd(insn), q != 0 ? 16 : 8);
 }
 
-function scalarDup(insn: u32): bool {
-  const imm5 = (insn >> 16) & 31;
-  if ((imm5 & 15) == 0) return false;
-  const sz = ctz(imm5);
+// DUP Vd.T, Vn.Ts[index]
+export function DUP_elem(insn: u32): void {
+  if (!checkFpEnabled()) return;
+  const es: u32 = 1 << elemSize(insn);
+  replicate(insn, getE(rn(insn), elemIndex(insn), es));
+}
+
+// DUP Vd.T, Rn
+export function DUP_gen(insn: u32): void {
+  if (!checkFpEnabled()) return;
+  replicate(insn, xreg(rn(insn)));
+}
+
+// INS Vd.Ts[index], Rn (the other lanes kept)
+export function INS_gen(insn: u32): void {
+  if (!checkFpEnabled()) return;
+  const d = rd(insn);
+  copyToRes(d);
+  setR(elemIndex(insn), 1 << elemSize(insn), xreg(rn(insn)));
+  commit(d, 16);
+}
+
+// INS Vd.Ts[index], Vn.Ts[index2]: index2 = imm4 >> size (its low bits are ignored)
+export function INS_elem(insn: u32): void {
+  if (!checkFpEnabled()) return;
+  const d = rd(insn), sz = elemSize(insn);
   const es: u32 = 1 << sz;
+  const v = getE(rn(insn), ((insn >> 11) & 15) >> sz, es);
+  copyToRes(d);
+  setR(elemIndex(insn), es, v);
+  commit(d, 16);
+}
+
+// SMOV Wd/Xd, Vn.Ts[index]: sign-extended to 32 (Q 0) or 64 bits (Q 1)
+export function SMOV(insn: u32): void {
+  if (!checkFpEnabled()) return;
+  const v = <u64>getSE(rn(insn), elemIndex(insn), 1 << elemSize(insn));
+  setXreg(rd(insn), (insn & (1 << 30)) != 0 ? v : (v & 0xffff_ffff));
+}
+
+// UMOV Wd, Vn.{B,H,S}[index] (Q 0) or Xd, Vn.D[index] (Q 1)
+export function UMOV(insn: u32): void {
+  if (!checkFpEnabled()) return;
+  setXreg(rd(insn), getE(rn(insn), elemIndex(insn), 1 << elemSize(insn)));
+}
+
+// DUP (scalar, element), alias MOV: Vd = Vn.Ts[index], the rest of Vd zeroed
+export function DUP_scalar(insn: u32): void {
+  if (!checkFpEnabled()) return;
+  const es: u32 = 1 << elemSize(insn);
   clearRes();
-  setR(0, es, getE(rn(insn), imm5 >> (sz + 1), es));
+  setR(0, es, getE(rn(insn), elemIndex(insn), es));
   commit(rd(insn), es);
-  return true;
 }
 
-// ---- modified immediate ------------------------------------------------------------
+// ---- modified immediate (decoding table: MOVI, ORR_vimm, BIC_vimm, FMOV_vimm) -----------
 
-function modImm(insn: u32): bool {
-  const q = (insn >> 30) & 1, op = (insn >> 29) & 1;
+// AdvSIMDExpandImm(op, cmode, imm8) for the MOVI/MVNI/ORR/BIC forms (cmode 0..14)
+function expandImm(insn: u32): u64 {
+  const op = (insn >> 29) & 1;
   const cmode = (insn >> 12) & 15;
   const imm8 = (((insn >> 16) & 7) << 5) | ((insn >> 5) & 31);
-  const d = rd(insn);
-  if ((insn & (1 << 11)) != 0) {
-    // o2 = 1: FMOV Vd.4H/8H, #imm (FEAT_FP16); only op 0, cmode 1111
-    if (op != 0 || cmode != 15) return false;
-    const h = expandFPImm(imm8, 16);
-    const v = h * 0x0001_0001_0001_0001;
-    store<u64>(RES, v);
-    store<u64>(RES + 8, v);
-    commit(d, q != 0 ? 16 : 8);
-    return true;
-  }
   let imm: u64;
   const c3 = cmode >> 1;
   if (cmode < 8) {
@@ -187,32 +178,54 @@ function modImm(insn: u32): bool {
   } else if (cmode == 12 || cmode == 13) {
     imm = cmode == 12 ? ((<u64>imm8 << 8) | 0xff) : ((<u64>imm8 << 16) | 0xffff);
     imm |= imm << 32;
-  } else if (cmode == 14) {
-    if (op == 0) {
-      imm = <u64>imm8 * 0x0101_0101_0101_0101;
-    } else {
-      imm = 0;
-      for (let i = 0; i < 8; i++) if (((imm8 >> i) & 1) != 0) imm |= <u64>0xff << (8 * i);
-    }
+  } else if (op == 0) { // cmode 1110
+    imm = <u64>imm8 * 0x0101_0101_0101_0101;
   } else {
-    if (op == 0) { imm = expandFPImm(imm8, 32); imm |= imm << 32; }
-    else { if (q == 0) return false; imm = expandFPImm(imm8, 64); }
+    imm = 0;
+    for (let i = 0; i < 8; i++) if (((imm8 >> i) & 1) != 0) imm |= <u64>0xff << (8 * i);
   }
-  const bytes: u32 = q != 0 ? 16 : 8;
-  // ORR/BIC: cmode 0xx1 and 10x1
-  const isLogic = cmode < 12 && (cmode & 1) == 1;
-  if (isLogic) {
-    const lo = getE(d, 0, 8), hi = getE(d, 1, 8);
-    if (op == 0) { store<u64>(RES, lo | imm); store<u64>(RES + 8, hi | imm); }
-    else { store<u64>(RES, lo & ~imm); store<u64>(RES + 8, hi & ~imm); }
-    commit(d, bytes);
-    return true;
-  }
-  if (op == 1 && cmode < 14) imm = ~imm; // MVNI
+  return imm;
+}
+
+function writeImm(insn: u32, imm: u64): void {
   store<u64>(RES, imm);
   store<u64>(RES + 8, imm);
-  commit(d, bytes);
-  return true;
+  commit(rd(insn), (insn & (1 << 30)) != 0 ? 16 : 8);
+}
+
+// MOVI, MVNI (op 1, cmode < 14: the complement), MOVI Dd / Vd.2D (op 1, cmode 1110)
+export function MOVI(insn: u32): void {
+  if (!checkFpEnabled()) return;
+  const imm = expandImm(insn);
+  writeImm(insn, (insn & (1 << 29)) != 0 && ((insn >> 12) & 15) < 14 ? ~imm : imm);
+}
+
+// ORR (vector, immediate): Vd |= imm, cmode 0xx1 / 10x1
+export function ORR_vimm(insn: u32): void {
+  if (!checkFpEnabled()) return;
+  const d = rd(insn), imm = expandImm(insn);
+  store<u64>(RES, getE(d, 0, 8) | imm);
+  store<u64>(RES + 8, getE(d, 1, 8) | imm);
+  commit(d, (insn & (1 << 30)) != 0 ? 16 : 8);
+}
+
+// BIC (vector, immediate): Vd &= ~imm
+export function BIC_vimm(insn: u32): void {
+  if (!checkFpEnabled()) return;
+  const d = rd(insn), imm = expandImm(insn);
+  store<u64>(RES, getE(d, 0, 8) & ~imm);
+  store<u64>(RES + 8, getE(d, 1, 8) & ~imm);
+  commit(d, (insn & (1 << 30)) != 0 ? 16 : 8);
+}
+
+// FMOV (vector, immediate): single precision lanes (op 0) or .2D (op 1, Q 1)
+export function FMOV_vimm(insn: u32): void {
+  if (!checkFpEnabled()) return;
+  const imm8 = (((insn >> 16) & 7) << 5) | ((insn >> 5) & 31);
+  let imm: u64;
+  if ((insn & (1 << 29)) == 0) { imm = expandFPImm(imm8, 32); imm |= imm << 32; }
+  else imm = expandFPImm(imm8, 64);
+  writeImm(insn, imm);
 }
 
 // ---- three same -----------------------------------------------------------------------
