@@ -73,9 +73,6 @@ export function execAdvSimd(insn: u32): bool {
     if (((insn >> 21) & 3) == 2 && ((insn >> 14) & 3) == 0 && (insn & (1 << 10)) != 0) return threeSameFp16(insn, false);
     if ((insn & (1 << 15)) != 0) return (insn & (1 << 10)) != 0 ? threeSameExtra(insn, false) : false;
     const u = (insn >> 29) & 1;
-    if (u == 0 && ((insn >> 10) & 3) == 2) return permute(insn);
-    if (u == 0 && ((insn >> 10) & 3) == 0 && ((insn >> 22) & 3) == 0) return tbl(insn);
-    if (u == 1 && (insn & (1 << 10)) == 0 && ((insn >> 22) & 3) == 0) return ext(insn);
     return false;
   }
   if (b2824 == 0b01111) {
@@ -1080,46 +1077,47 @@ function scalarPairwise(insn: u32): bool {
 
 // ---- permute, EXT, TBL -------------------------------------------------------------------
 
-function permute(insn: u32): bool {
+// (decoding table: UZP, TRN, ZIP, EXT, TBL; the table leaves out size 11 with Q 0, EXT with Q 0
+// and imm4 >= 8, and the reserved opcodes)
+
+// UZP1/UZP2, TRN1/TRN2, ZIP1/ZIP2: bit 14 selects the second form
+function permute(insn: u32, kind: u32): void {
+  if (!checkFpEnabled()) return;
   const q = (insn >> 30) & 1;
   const size = (insn >> 22) & 3;
-  const opc = (insn >> 12) & 7;
-  if (size == 3 && q == 0) return false;
   const es: u32 = 1 << size;
   const bytes: u32 = q != 0 ? 16 : 8;
   const lanes: u32 = bytes / es, half: u32 = lanes / 2;
   const n = rn(insn), m = rm(insn), d = rd(insn);
-  const part: u32 = (opc >> 2) & 1;
+  const part: u32 = (insn >> 14) & 1;
   clearRes();
-  switch (opc & 3) {
-    case 1: // UZP
-      for (let e: u32 = 0; e < lanes; e++) {
-        const i: u32 = e * 2 + part;
-        setR(e, es, i < lanes ? getE(n, i, es) : getE(m, i - lanes, es));
-      }
-      break;
-    case 2: // TRN
-      for (let p: u32 = 0; p < half; p++) {
-        setR(2 * p, es, getE(n, 2 * p + part, es));
-        setR(2 * p + 1, es, getE(m, 2 * p + part, es));
-      }
-      break;
-    case 3: // ZIP
-      for (let p: u32 = 0; p < half; p++) {
-        setR(2 * p, es, getE(n, p + part * half, es));
-        setR(2 * p + 1, es, getE(m, p + part * half, es));
-      }
-      break;
-    default: return false;
+  if (kind == 1) { // UZP
+    for (let e: u32 = 0; e < lanes; e++) {
+      const i: u32 = e * 2 + part;
+      setR(e, es, i < lanes ? getE(n, i, es) : getE(m, i - lanes, es));
+    }
+  } else if (kind == 2) { // TRN
+    for (let p: u32 = 0; p < half; p++) {
+      setR(2 * p, es, getE(n, 2 * p + part, es));
+      setR(2 * p + 1, es, getE(m, 2 * p + part, es));
+    }
+  } else { // ZIP
+    for (let p: u32 = 0; p < half; p++) {
+      setR(2 * p, es, getE(n, p + part * half, es));
+      setR(2 * p + 1, es, getE(m, p + part * half, es));
+    }
   }
   commit(d, bytes);
-  return true;
 }
+export function UZP(insn: u32): void { permute(insn, 1); }
+export function TRN(insn: u32): void { permute(insn, 2); }
+export function ZIP(insn: u32): void { permute(insn, 3); }
 
-function ext(insn: u32): bool {
+// EXT Vd, Vn, Vm, #imm4: bytes imm4.. of Vm:Vn
+export function EXT(insn: u32): void {
+  if (!checkFpEnabled()) return;
   const q = (insn >> 30) & 1;
   const imm4 = (insn >> 11) & 15;
-  if (q == 0 && imm4 >= 8) return false;
   const bytes: u32 = q != 0 ? 16 : 8;
   const n = rn(insn), m = rm(insn), d = rd(insn);
   clearRes();
@@ -1128,10 +1126,11 @@ function ext(insn: u32): bool {
     setR(i, 1, j < bytes ? getE(n, j, 1) : getE(m, j - bytes, 1));
   }
   commit(d, bytes);
-  return true;
 }
 
-function tbl(insn: u32): bool {
+// TBL, TBX (bit 12) with a table of 1-4 registers (len, bits 14:13)
+export function TBL(insn: u32): void {
+  if (!checkFpEnabled()) return;
   const q = (insn >> 30) & 1;
   const len = ((insn >> 13) & 3) + 1;
   const isTbx = (insn & (1 << 12)) != 0;
@@ -1144,7 +1143,6 @@ function tbl(insn: u32): bool {
     else setR(i, 1, isTbx ? getE(d, i, 1) : 0);
   }
   commit(d, bytes);
-  return true;
 }
 
 // ---- shift by immediate ---------------------------------------------------------------------

@@ -8,9 +8,10 @@
 //   the UNALLOC carve-outs) are invalid for llvm-mc, except for the EXCEPTIONS below:
 //   encodings llvm decodes that this CPU does not implement, each with its reason.
 // The part of the SIMD&FP space still decoded by hand (words whose first match is the !subdecoder
-// pattern SIMD_FP: Advanced SIMD and crypto) is not sampled; scalar FP is, with llvm's Armv8.0
-// features: half precision arithmetic (FEAT_FP16) and FRINT32/64 are invalid for it and UNDEFINED
-// here, as on the Cortex-A72 our ID registers describe.
+// pattern SIMD_FP: the Advanced SIMD and crypto groups not moved yet) is not sampled; the
+// table-driven groups (scalar FP, AdvSIMD copy, modified immediate, permute, EXT, TBL/TBX) are,
+// with llvm's Armv8.0 features: half precision arithmetic (FEAT_FP16) and FRINT32/64 are invalid
+// for it and UNDEFINED here, as on the Cortex-A72 our ID registers describe.
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
