@@ -62,7 +62,6 @@ export function execAdvSimd(insn: u32): bool {
       if (((insn >> 10) & 3) == 2) {
         const t = (insn >> 17) & 15;
         if (t == 0) return twoMisc(insn, false);
-        if (t == 8) return acrossLanes(insn);
         if (t == 4 && (insn >> 22) == 0b0100111000) return aes(insn);
         if (t == 12 && (insn & (1 << 22)) != 0) return twoMiscFp16(insn, false);
         return false;
@@ -987,63 +986,58 @@ function fpPairOp(a: u64, b: u64, N: i32, kind: u32): u64 {
   return fpMinMax(a, b, N, (kind & 1) == 0, kind < 2);
 }
 
-function acrossLanes(insn: u32): bool {
+// (decoding table: ADDV, ADDLV, MAXV, MINV, FMINMAXV; the table leaves out 64-bit lanes, .4S
+// with Q 0 and the FP16 forms, which this CPU does not have)
+
+// Reduce the integer lanes of Vn: kind 0 add (result in the lane size), 1 add long (twice it),
+// 2 max, 3 min; bit 29 selects unsigned
+function intReduce(insn: u32, kind: u32): void {
+  if (!checkFpEnabled()) return;
   const q = (insn >> 30) & 1, u = (insn >> 29) & 1;
-  const size = (insn >> 22) & 3;
-  const opc = (insn >> 12) & 31;
-  const n = rn(insn), d = rd(insn);
-  const bytes: u32 = q != 0 ? 16 : 8;
-  clearRes();
-  if (opc == 0b01100 || opc == 0b01111) {
-    if ((size & 1) != 0) return false;
-    const kind: u32 = (opc == 0b01100 ? 0 : 2) + (size >> 1);
-    if (u == 0) { // FP16: 4 or 8 half lanes
-      setHalfArith(true);
-      setR(0, 2, fpReduce(n, 0, q != 0 ? 8 : 4, 2, 16, kind));
-      setHalfArith(false);
-      commit(d, 2);
-      return true;
-    }
-    if (q == 0) return false;
-    setR(0, 4, fpReduce(n, 0, 4, 4, 32, kind));
-    commit(d, 4);
-    return true;
-  }
-  if (size == 3 || (size == 2 && q == 0)) return false;
-  const es: u32 = 1 << size;
-  const lanes = bytes / es;
+  const es: u32 = 1 << ((insn >> 22) & 3);
+  const n = rn(insn);
+  const lanes: u32 = (q != 0 ? 16 : 8) / es;
   let r: u64 = 0;
   let rs: i64 = 0;
   let outEs = es;
-  switch ((u << 5) | opc) {
-    case 0b11011: return addv(insn);
-    case 0b111011: return false;
-    case 0b00011: for (let e: u32 = 0; e < lanes; e++) rs += getSE(n, e, es); r = <u64>rs; outEs = es * 2; break; // SADDLV
-    case 0b100011: for (let e: u32 = 0; e < lanes; e++) r += getE(n, e, es); outEs = es * 2; break;           // UADDLV
-    case 0b01010: { rs = getSE(n, 0, es); for (let e: u32 = 1; e < lanes; e++) { const v = getSE(n, e, es); if (v > rs) rs = v; } r = <u64>rs; break; }
-    case 0b11010: { rs = getSE(n, 0, es); for (let e: u32 = 1; e < lanes; e++) { const v = getSE(n, e, es); if (v < rs) rs = v; } r = <u64>rs; break; }
-    case 0b101010: { r = getE(n, 0, es); for (let e: u32 = 1; e < lanes; e++) { const v = getE(n, e, es); if (v > r) r = v; } break; }
-    case 0b111010: { r = getE(n, 0, es); for (let e: u32 = 1; e < lanes; e++) { const v = getE(n, e, es); if (v < r) r = v; } break; }
-    default: return false;
+  if (kind == 0) {
+    for (let e: u32 = 0; e < lanes; e++) r += getE(n, e, es);
+  } else if (kind == 1) {
+    if (u == 0) { for (let e: u32 = 0; e < lanes; e++) rs += getSE(n, e, es); r = <u64>rs; }
+    else for (let e: u32 = 0; e < lanes; e++) r += getE(n, e, es);
+    outEs = es * 2;
+  } else if (u == 0) {
+    rs = getSE(n, 0, es);
+    for (let e: u32 = 1; e < lanes; e++) {
+      const v = getSE(n, e, es);
+      if (kind == 2 ? v > rs : v < rs) rs = v;
+    }
+    r = <u64>rs;
+  } else {
+    r = getE(n, 0, es);
+    for (let e: u32 = 1; e < lanes; e++) {
+      const v = getE(n, e, es);
+      if (kind == 2 ? v > r : v < r) r = v;
+    }
   }
-  setR(0, outEs, r & emask(outEs));
-  commit(d, outEs);
-  return true;
-}
-
-// ADDV lives at opcode 11011 with U=0; handled here to keep acrossLanes short.
-function addv(insn: u32): bool {
-  const q = (insn >> 30) & 1;
-  const size = (insn >> 22) & 3;
-  if (size == 3 || (size == 2 && q == 0)) return false;
-  const es: u32 = 1 << size;
-  const lanes: u32 = (q != 0 ? 16 : 8) / es;
-  let r: u64 = 0;
-  for (let e: u32 = 0; e < lanes; e++) r += getE(rn(insn), e, es);
   clearRes();
-  setR(0, es, r & emask(es));
-  commit(rd(insn), es);
-  return true;
+  setR(0, outEs, r & emask(outEs));
+  commit(rd(insn), outEs);
+}
+export function ADDV(insn: u32): void { intReduce(insn, 0); }
+export function ADDLV(insn: u32): void { intReduce(insn, 1); }   // SADDLV, UADDLV
+export function MAXV(insn: u32): void { intReduce(insn, 2); }    // SMAXV, UMAXV
+export function MINV(insn: u32): void { intReduce(insn, 3); }    // SMINV, UMINV
+
+// FMAXNMV, FMINNMV (opcode 01100), FMAXV, FMINV (01111) over 4 single-precision lanes;
+// bit 23 selects min
+export function FMINMAXV(insn: u32): void {
+  if (!checkFpEnabled()) return;
+  const opc = (insn >> 12) & 31;
+  const kind: u32 = (opc == 0b01100 ? 0 : 2) + ((insn >> 23) & 1);
+  clearRes();
+  setR(0, 4, fpReduce(rn(insn), 0, 4, 4, 32, kind));
+  commit(rd(insn), 4);
 }
 
 function scalarPairwise(insn: u32): bool {

@@ -3,7 +3,7 @@
 // Change the table and run `npx tsx emulator/scripts/gen-decode.ts` (build:wasm runs it too).
 
 import { undefinedInsn } from "../cpu";
-import { BIC_vimm, DUP_elem, DUP_gen, DUP_scalar, EXT, FMOV_vimm, INS_elem, INS_gen, MOVI, ORR_vimm, SMOV, TBL, TRN, UMOV, UZP, ZIP } from "./advsimd";
+import { ADDLV, ADDV, BIC_vimm, DUP_elem, DUP_gen, DUP_scalar, EXT, FMINMAXV, FMOV_vimm, INS_elem, INS_gen, MAXV, MINV, MOVI, ORR_vimm, SMOV, TBL, TRN, UMOV, UZP, ZIP } from "./advsimd";
 import { FMOV_gen, FP_1src, FP_2src, FP_3src, FP_ccmp, FP_cmp, FP_csel, FP_fixed, FP_imm, FP_int } from "./fp";
 import { SIMD_FP } from "./index";
 import { V_LDR_lit, V_LDST_multi, V_LDST_post, V_LDST_pre, V_LDST_reg, V_LDST_single, V_LDST_uimm, V_LDST_unscaled, V_PAIR } from "./loadstore";
@@ -16,30 +16,30 @@ const L1: usize = memory.data<u8>([
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   1, 0, 0, 0, 1, 0, 0, 0, 2, 2, 0, 0, 2, 2, 0, 0, 3, 0, 3, 0, 4, 0, 4, 0, 5, 5, 5, 5, 6, 6, 6, 6,
-  7, 7, 8, 8, 9, 9, 8, 8, 10, 10, 8, 8, 11, 11, 8, 8, 12, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8,
+  7, 7, 8, 9, 10, 10, 8, 9, 11, 11, 8, 12, 13, 13, 8, 12, 14, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  13, 13, 13, 13, 13, 13, 13, 13, 13, 13, 13, 13, 13, 13, 13, 13, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  14, 15, 16, 17, 14, 15, 18, 17, 0, 0, 0, 0, 0, 0, 19, 0, 20, 20, 20, 20, 20, 20, 20, 20, 0, 0, 0, 0, 0, 0, 0, 0,
+  15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  16, 17, 18, 19, 16, 17, 20, 19, 0, 0, 0, 0, 0, 0, 21, 0, 22, 22, 22, 22, 22, 22, 22, 22, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21,
-  22, 22, 8, 8, 11, 11, 8, 8, 11, 11, 8, 8, 11, 11, 8, 8, 23, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8,
+  23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23,
+  24, 24, 8, 25, 13, 13, 8, 25, 13, 13, 8, 12, 13, 13, 8, 12, 26, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  24, 24, 25, 25, 24, 24, 25, 25, 24, 24, 25, 25, 24, 24, 25, 25, 26, 26, 26, 26, 26, 26, 26, 26, 26, 26, 26, 26, 26, 26, 26, 26,
+  27, 27, 28, 28, 27, 27, 28, 28, 27, 27, 28, 28, 27, 27, 28, 28, 29, 29, 29, 29, 29, 29, 29, 29, 29, 29, 29, 29, 29, 29, 29, 29,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
@@ -47,32 +47,32 @@ const L1: usize = memory.data<u8>([
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  27, 0, 0, 0, 27, 0, 0, 0, 28, 28, 0, 0, 28, 28, 0, 0, 3, 0, 3, 0, 4, 0, 4, 0, 5, 5, 5, 5, 6, 6, 6, 6,
-  29, 29, 8, 8, 9, 9, 8, 8, 10, 10, 8, 8, 30, 30, 8, 8, 12, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8,
+  30, 0, 0, 0, 30, 0, 0, 0, 31, 31, 0, 0, 31, 31, 0, 0, 3, 0, 3, 0, 4, 0, 4, 0, 5, 5, 5, 5, 6, 6, 6, 6,
+  32, 32, 8, 9, 10, 10, 8, 9, 11, 11, 8, 33, 34, 34, 8, 12, 14, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  13, 13, 13, 13, 13, 13, 13, 13, 13, 13, 13, 13, 13, 13, 13, 13, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  31, 31, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8,
+  15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  35, 35, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21,
-  32, 32, 8, 8, 11, 11, 8, 8, 11, 11, 8, 8, 11, 11, 8, 8, 33, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8,
+  23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23,
+  36, 36, 8, 37, 13, 13, 8, 25, 13, 13, 8, 38, 13, 13, 8, 12, 39, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  24, 24, 25, 25, 24, 24, 25, 25, 0, 0, 0, 0, 0, 0, 0, 0, 26, 26, 26, 26, 26, 26, 26, 26, 0, 0, 0, 0, 0, 0, 0, 0,
-  34, 34, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8,
+  27, 27, 28, 28, 27, 27, 28, 28, 0, 0, 0, 0, 0, 0, 0, 0, 29, 29, 29, 29, 29, 29, 29, 29, 0, 0, 0, 0, 0, 0, 0, 0,
+  40, 40, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
@@ -87,15 +87,15 @@ const L1: usize = memory.data<u8>([
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  13, 13, 13, 13, 13, 13, 13, 13, 13, 13, 13, 13, 13, 13, 13, 13, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  35, 36, 37, 38, 35, 36, 39, 38, 0, 0, 40, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  41, 42, 43, 44, 41, 42, 45, 44, 0, 0, 46, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21,
+  23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23,
   8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
@@ -103,16 +103,8 @@ const L1: usize = memory.data<u8>([
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  24, 24, 25, 25, 24, 24, 25, 25, 0, 0, 0, 0, 0, 0, 0, 0, 26, 26, 26, 26, 26, 26, 26, 26, 0, 0, 0, 0, 0, 0, 0, 0,
+  27, 27, 28, 28, 27, 27, 28, 28, 0, 0, 0, 0, 0, 0, 0, 0, 29, 29, 29, 29, 29, 29, 29, 29, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
@@ -135,7 +127,15 @@ const L1: usize = memory.data<u8>([
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  24, 24, 25, 25, 24, 24, 25, 25, 0, 0, 0, 0, 0, 0, 0, 0, 26, 26, 26, 26, 26, 26, 26, 26, 0, 0, 0, 0, 0, 0, 0, 0,
+  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8,
+  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  27, 27, 28, 28, 27, 27, 28, 28, 0, 0, 0, 0, 0, 0, 0, 0, 29, 29, 29, 29, 29, 29, 29, 29, 0, 0, 0, 0, 0, 0, 0, 0,
   8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8,
 ]);
 
@@ -155,23 +155,23 @@ const L1: usize = memory.data<u8>([
     case 10: d10(insn); return;
     case 11: d11(insn); return;
     case 12: d12(insn); return;
-    case 13: V_LDR_lit(insn); return;
+    case 13: d13(insn); return;
     case 14: d14(insn); return;
-    case 15: d15(insn); return;
+    case 15: V_LDR_lit(insn); return;
     case 16: d16(insn); return;
     case 17: d17(insn); return;
     case 18: d18(insn); return;
     case 19: d19(insn); return;
-    case 20: FP_3src(insn); return;
-    case 21: V_PAIR(insn); return;
-    case 22: d22(insn); return;
-    case 23: d23(insn); return;
+    case 20: d20(insn); return;
+    case 21: d21(insn); return;
+    case 22: FP_3src(insn); return;
+    case 23: V_PAIR(insn); return;
     case 24: d24(insn); return;
     case 25: d25(insn); return;
-    case 26: V_LDST_uimm(insn); return;
+    case 26: d26(insn); return;
     case 27: d27(insn); return;
     case 28: d28(insn); return;
-    case 29: d29(insn); return;
+    case 29: V_LDST_uimm(insn); return;
     case 30: d30(insn); return;
     case 31: d31(insn); return;
     case 32: d32(insn); return;
@@ -183,6 +183,12 @@ const L1: usize = memory.data<u8>([
     case 38: d38(insn); return;
     case 39: d39(insn); return;
     case 40: d40(insn); return;
+    case 41: d41(insn); return;
+    case 42: d42(insn); return;
+    case 43: d43(insn); return;
+    case 44: d44(insn); return;
+    case 45: d45(insn); return;
+    case 46: d46(insn); return;
     default: undefinedInsn(insn);
   }
 }
@@ -585,31 +591,71 @@ function d7(insn: u32): void {
   }
 }
 function d9(insn: u32): void {
-  if ((insn & 0x00008000) == 0) {
-    if ((insn & 0x00000800) == 0) {
-      if ((insn & 0x00000400) == 0) {
-        undefinedInsn(insn);
-      } else {
-        SIMD_FP(insn);
-      }
-    } else {
-      if ((insn & 0x00000400) == 0) {
-        if ((insn & 0x00002000) == 0) {
-          if ((insn & 0x00001000) == 0) {
-            undefinedInsn(insn);
-          } else {
-            UZP(insn);
-          }
+  if ((insn & 0x00080000) == 0) {
+    if ((insn & 0x00040000) == 0) {
+      if ((insn & 0x00020000) == 0) {
+        if ((insn & 0x00000800) == 0) {
+          SIMD_FP(insn);
         } else {
-          if ((insn & 0x00001000) == 0) {
-            TRN(insn);
+          if ((insn & 0x00000400) == 0) {
+            if ((insn & 0x00010000) == 0) {
+              if ((insn & 0x00008000) == 0) {
+                if ((insn & 0x00004000) == 0) {
+                  if ((insn & 0x00002000) == 0) {
+                    undefinedInsn(insn);
+                  } else {
+                    if ((insn & 0x00001000) == 0) {
+                      undefinedInsn(insn);
+                    } else {
+                      ADDLV(insn);
+                    }
+                  }
+                } else {
+                  undefinedInsn(insn);
+                }
+              } else {
+                if ((insn & 0x00004000) == 0) {
+                  if ((insn & 0x00002000) == 0) {
+                    undefinedInsn(insn);
+                  } else {
+                    if ((insn & 0x00001000) == 0) {
+                      MAXV(insn);
+                    } else {
+                      undefinedInsn(insn);
+                    }
+                  }
+                } else {
+                  undefinedInsn(insn);
+                }
+              }
+            } else {
+              if ((insn & 0x00008000) == 0) {
+                undefinedInsn(insn);
+              } else {
+                if ((insn & 0x00004000) == 0) {
+                  if ((insn & 0x00002000) == 0) {
+                    undefinedInsn(insn);
+                  } else {
+                    if ((insn & 0x00001000) == 0) {
+                      MINV(insn);
+                    } else {
+                      ADDV(insn);
+                    }
+                  }
+                } else {
+                  undefinedInsn(insn);
+                }
+              }
+            }
           } else {
-            ZIP(insn);
+            SIMD_FP(insn);
           }
         }
       } else {
         SIMD_FP(insn);
       }
+    } else {
+      SIMD_FP(insn);
     }
   } else {
     SIMD_FP(insn);
@@ -648,6 +694,60 @@ function d10(insn: u32): void {
 }
 function d11(insn: u32): void {
   if ((insn & 0x00008000) == 0) {
+    if ((insn & 0x00000800) == 0) {
+      if ((insn & 0x00000400) == 0) {
+        undefinedInsn(insn);
+      } else {
+        SIMD_FP(insn);
+      }
+    } else {
+      if ((insn & 0x00000400) == 0) {
+        if ((insn & 0x00002000) == 0) {
+          if ((insn & 0x00001000) == 0) {
+            undefinedInsn(insn);
+          } else {
+            UZP(insn);
+          }
+        } else {
+          if ((insn & 0x00001000) == 0) {
+            TRN(insn);
+          } else {
+            ZIP(insn);
+          }
+        }
+      } else {
+        SIMD_FP(insn);
+      }
+    }
+  } else {
+    SIMD_FP(insn);
+  }
+}
+function d12(insn: u32): void {
+  if ((insn & 0x00080000) == 0) {
+    if ((insn & 0x00040000) == 0) {
+      if ((insn & 0x00020000) == 0) {
+        if ((insn & 0x00000800) == 0) {
+          SIMD_FP(insn);
+        } else {
+          if ((insn & 0x00000400) == 0) {
+            undefinedInsn(insn);
+          } else {
+            SIMD_FP(insn);
+          }
+        }
+      } else {
+        SIMD_FP(insn);
+      }
+    } else {
+      SIMD_FP(insn);
+    }
+  } else {
+    SIMD_FP(insn);
+  }
+}
+function d13(insn: u32): void {
+  if ((insn & 0x00008000) == 0) {
     if ((insn & 0x00000400) == 0) {
       undefinedInsn(insn);
     } else {
@@ -657,7 +757,7 @@ function d11(insn: u32): void {
     SIMD_FP(insn);
   }
 }
-function d12(insn: u32): void {
+function d14(insn: u32): void {
   if ((insn & 0x00080000) == 0) {
     if ((insn & 0x00000400) == 0) {
       SIMD_FP(insn);
@@ -720,45 +820,45 @@ function d12(insn: u32): void {
     SIMD_FP(insn);
   }
 }
-function d14(insn: u32): void {
-  if ((insn & 0x00080000) == 0) {
-    if ((insn & 0x00040000) == 0) {
-      if ((insn & 0x00020000) == 0) {
-        undefinedInsn(insn);
-      } else {
-        if ((insn & 0x00008000) == 0) {
-          undefinedInsn(insn);
-        } else {
-          FP_fixed(insn);
-        }
-      }
-    } else {
-      undefinedInsn(insn);
-    }
-  } else {
-    undefinedInsn(insn);
-  }
-}
-function d15(insn: u32): void {
-  if ((insn & 0x00080000) == 0) {
-    undefinedInsn(insn);
-  } else {
-    if ((insn & 0x00040000) == 0) {
-      if ((insn & 0x00020000) == 0) {
-        if ((insn & 0x00008000) == 0) {
-          undefinedInsn(insn);
-        } else {
-          FP_fixed(insn);
-        }
-      } else {
-        undefinedInsn(insn);
-      }
-    } else {
-      undefinedInsn(insn);
-    }
-  }
-}
 function d16(insn: u32): void {
+  if ((insn & 0x00080000) == 0) {
+    if ((insn & 0x00040000) == 0) {
+      if ((insn & 0x00020000) == 0) {
+        undefinedInsn(insn);
+      } else {
+        if ((insn & 0x00008000) == 0) {
+          undefinedInsn(insn);
+        } else {
+          FP_fixed(insn);
+        }
+      }
+    } else {
+      undefinedInsn(insn);
+    }
+  } else {
+    undefinedInsn(insn);
+  }
+}
+function d17(insn: u32): void {
+  if ((insn & 0x00080000) == 0) {
+    undefinedInsn(insn);
+  } else {
+    if ((insn & 0x00040000) == 0) {
+      if ((insn & 0x00020000) == 0) {
+        if ((insn & 0x00008000) == 0) {
+          undefinedInsn(insn);
+        } else {
+          FP_fixed(insn);
+        }
+      } else {
+        undefinedInsn(insn);
+      }
+    } else {
+      undefinedInsn(insn);
+    }
+  }
+}
+function d18(insn: u32): void {
   if ((insn & 0x00000800) == 0) {
     if ((insn & 0x00000400) == 0) {
       if ((insn & 0x00001000) == 0) {
@@ -917,7 +1017,7 @@ function d16(insn: u32): void {
     }
   }
 }
-function d17(insn: u32): void {
+function d19(insn: u32): void {
   if ((insn & 0x00000800) == 0) {
     if ((insn & 0x00000400) == 0) {
       if ((insn & 0x00001000) == 0) {
@@ -1004,7 +1104,7 @@ function d17(insn: u32): void {
     }
   }
 }
-function d18(insn: u32): void {
+function d20(insn: u32): void {
   if ((insn & 0x00000800) == 0) {
     if ((insn & 0x00000400) == 0) {
       if ((insn & 0x00001000) == 0) {
@@ -1163,7 +1263,7 @@ function d18(insn: u32): void {
     }
   }
 }
-function d19(insn: u32): void {
+function d21(insn: u32): void {
   if ((insn & 0x00080000) == 0) {
     if ((insn & 0x00040000) == 0) {
       if ((insn & 0x00020000) == 0) {
@@ -1202,7 +1302,7 @@ function d19(insn: u32): void {
     undefinedInsn(insn);
   }
 }
-function d22(insn: u32): void {
+function d24(insn: u32): void {
   if ((insn & 0x00008000) == 0) {
     if ((insn & 0x00000400) == 0) {
       if ((insn & 0x00004000) == 0) {
@@ -1217,7 +1317,78 @@ function d22(insn: u32): void {
     SIMD_FP(insn);
   }
 }
-function d23(insn: u32): void {
+function d25(insn: u32): void {
+  if ((insn & 0x00080000) == 0) {
+    if ((insn & 0x00040000) == 0) {
+      if ((insn & 0x00020000) == 0) {
+        if ((insn & 0x00000800) == 0) {
+          SIMD_FP(insn);
+        } else {
+          if ((insn & 0x00000400) == 0) {
+            if ((insn & 0x00010000) == 0) {
+              if ((insn & 0x00008000) == 0) {
+                if ((insn & 0x00004000) == 0) {
+                  if ((insn & 0x00002000) == 0) {
+                    undefinedInsn(insn);
+                  } else {
+                    if ((insn & 0x00001000) == 0) {
+                      undefinedInsn(insn);
+                    } else {
+                      ADDLV(insn);
+                    }
+                  }
+                } else {
+                  undefinedInsn(insn);
+                }
+              } else {
+                if ((insn & 0x00004000) == 0) {
+                  if ((insn & 0x00002000) == 0) {
+                    undefinedInsn(insn);
+                  } else {
+                    if ((insn & 0x00001000) == 0) {
+                      MAXV(insn);
+                    } else {
+                      undefinedInsn(insn);
+                    }
+                  }
+                } else {
+                  undefinedInsn(insn);
+                }
+              }
+            } else {
+              if ((insn & 0x00008000) == 0) {
+                undefinedInsn(insn);
+              } else {
+                if ((insn & 0x00004000) == 0) {
+                  if ((insn & 0x00002000) == 0) {
+                    undefinedInsn(insn);
+                  } else {
+                    if ((insn & 0x00001000) == 0) {
+                      MINV(insn);
+                    } else {
+                      undefinedInsn(insn);
+                    }
+                  }
+                } else {
+                  undefinedInsn(insn);
+                }
+              }
+            }
+          } else {
+            SIMD_FP(insn);
+          }
+        }
+      } else {
+        SIMD_FP(insn);
+      }
+    } else {
+      SIMD_FP(insn);
+    }
+  } else {
+    SIMD_FP(insn);
+  }
+}
+function d26(insn: u32): void {
   if ((insn & 0x00080000) == 0) {
     if ((insn & 0x00000400) == 0) {
       SIMD_FP(insn);
@@ -1276,7 +1447,7 @@ function d23(insn: u32): void {
     SIMD_FP(insn);
   }
 }
-function d24(insn: u32): void {
+function d27(insn: u32): void {
   if ((insn & 0x00000800) == 0) {
     if ((insn & 0x00000400) == 0) {
       V_LDST_unscaled(insn);
@@ -1291,7 +1462,7 @@ function d24(insn: u32): void {
     }
   }
 }
-function d25(insn: u32): void {
+function d28(insn: u32): void {
   if ((insn & 0x00000800) == 0) {
     undefinedInsn(insn);
   } else {
@@ -1306,7 +1477,7 @@ function d25(insn: u32): void {
     }
   }
 }
-function d27(insn: u32): void {
+function d30(insn: u32): void {
   if ((insn & 0x00080000) == 0) {
     if ((insn & 0x00040000) == 0) {
       if ((insn & 0x00020000) == 0) {
@@ -1340,7 +1511,7 @@ function d27(insn: u32): void {
     undefinedInsn(insn);
   }
 }
-function d28(insn: u32): void {
+function d31(insn: u32): void {
   if ((insn & 0x00008000) == 0) {
     if ((insn & 0x00002000) == 0) {
       if ((insn & 0x00001000) == 0x00000000) V_LDST_multi(insn);
@@ -1358,7 +1529,7 @@ function d28(insn: u32): void {
     else undefinedInsn(insn);
   }
 }
-function d29(insn: u32): void {
+function d32(insn: u32): void {
   if ((insn & 0x00008000) == 0) {
     if ((insn & 0x00000400) == 0) {
       if ((insn & 0x00000800) == 0) {
@@ -1513,7 +1684,78 @@ function d29(insn: u32): void {
     SIMD_FP(insn);
   }
 }
-function d30(insn: u32): void {
+function d33(insn: u32): void {
+  if ((insn & 0x00080000) == 0) {
+    if ((insn & 0x00040000) == 0) {
+      if ((insn & 0x00020000) == 0) {
+        if ((insn & 0x00000800) == 0) {
+          SIMD_FP(insn);
+        } else {
+          if ((insn & 0x00000400) == 0) {
+            if ((insn & 0x00010000) == 0) {
+              if ((insn & 0x00008000) == 0) {
+                if ((insn & 0x00004000) == 0) {
+                  if ((insn & 0x00002000) == 0) {
+                    undefinedInsn(insn);
+                  } else {
+                    if ((insn & 0x00001000) == 0) {
+                      undefinedInsn(insn);
+                    } else {
+                      ADDLV(insn);
+                    }
+                  }
+                } else {
+                  undefinedInsn(insn);
+                }
+              } else {
+                if ((insn & 0x00004000) == 0) {
+                  if ((insn & 0x00002000) == 0) {
+                    undefinedInsn(insn);
+                  } else {
+                    if ((insn & 0x00001000) == 0) {
+                      MAXV(insn);
+                    } else {
+                      undefinedInsn(insn);
+                    }
+                  }
+                } else {
+                  undefinedInsn(insn);
+                }
+              }
+            } else {
+              if ((insn & 0x00008000) == 0) {
+                undefinedInsn(insn);
+              } else {
+                if ((insn & 0x00004000) == 0) {
+                  if ((insn & 0x00002000) == 0) {
+                    undefinedInsn(insn);
+                  } else {
+                    if ((insn & 0x00001000) == 0) {
+                      MINV(insn);
+                    } else {
+                      ADDV(insn);
+                    }
+                  }
+                } else {
+                  undefinedInsn(insn);
+                }
+              }
+            }
+          } else {
+            SIMD_FP(insn);
+          }
+        }
+      } else {
+        SIMD_FP(insn);
+      }
+    } else {
+      SIMD_FP(insn);
+    }
+  } else {
+    SIMD_FP(insn);
+  }
+}
+function d34(insn: u32): void {
   if ((insn & 0x00008000) == 0) {
     if ((insn & 0x00000800) == 0) {
       if ((insn & 0x00000400) == 0) {
@@ -1544,7 +1786,7 @@ function d30(insn: u32): void {
     SIMD_FP(insn);
   }
 }
-function d31(insn: u32): void {
+function d35(insn: u32): void {
   if ((insn & 0x00008000) == 0) {
     if ((insn & 0x00000400) == 0) {
       SIMD_FP(insn);
@@ -1635,7 +1877,7 @@ function d31(insn: u32): void {
     SIMD_FP(insn);
   }
 }
-function d32(insn: u32): void {
+function d36(insn: u32): void {
   if ((insn & 0x00008000) == 0) {
     if ((insn & 0x00000400) == 0) {
       EXT(insn);
@@ -1662,7 +1904,173 @@ function d32(insn: u32): void {
     SIMD_FP(insn);
   }
 }
-function d33(insn: u32): void {
+function d37(insn: u32): void {
+  if ((insn & 0x00080000) == 0) {
+    if ((insn & 0x00040000) == 0) {
+      if ((insn & 0x00020000) == 0) {
+        if ((insn & 0x00000800) == 0) {
+          SIMD_FP(insn);
+        } else {
+          if ((insn & 0x00000400) == 0) {
+            if ((insn & 0x00010000) == 0) {
+              if ((insn & 0x00008000) == 0) {
+                if ((insn & 0x00004000) == 0) {
+                  if ((insn & 0x00002000) == 0) {
+                    undefinedInsn(insn);
+                  } else {
+                    if ((insn & 0x00001000) == 0) {
+                      undefinedInsn(insn);
+                    } else {
+                      ADDLV(insn);
+                    }
+                  }
+                } else {
+                  undefinedInsn(insn);
+                }
+              } else {
+                if ((insn & 0x00004000) == 0) {
+                  if ((insn & 0x00002000) == 0) {
+                    undefinedInsn(insn);
+                  } else {
+                    if ((insn & 0x00001000) == 0) {
+                      MAXV(insn);
+                    } else {
+                      undefinedInsn(insn);
+                    }
+                  }
+                } else {
+                  if ((insn & 0x00002000) == 0) {
+                    if ((insn & 0x00001000) == 0) {
+                      FMINMAXV(insn);
+                    } else {
+                      undefinedInsn(insn);
+                    }
+                  } else {
+                    if ((insn & 0x00001000) == 0) {
+                      undefinedInsn(insn);
+                    } else {
+                      FMINMAXV(insn);
+                    }
+                  }
+                }
+              }
+            } else {
+              if ((insn & 0x00008000) == 0) {
+                undefinedInsn(insn);
+              } else {
+                if ((insn & 0x00004000) == 0) {
+                  if ((insn & 0x00002000) == 0) {
+                    undefinedInsn(insn);
+                  } else {
+                    if ((insn & 0x00001000) == 0) {
+                      MINV(insn);
+                    } else {
+                      undefinedInsn(insn);
+                    }
+                  }
+                } else {
+                  undefinedInsn(insn);
+                }
+              }
+            }
+          } else {
+            SIMD_FP(insn);
+          }
+        }
+      } else {
+        SIMD_FP(insn);
+      }
+    } else {
+      SIMD_FP(insn);
+    }
+  } else {
+    SIMD_FP(insn);
+  }
+}
+function d38(insn: u32): void {
+  if ((insn & 0x00080000) == 0) {
+    if ((insn & 0x00040000) == 0) {
+      if ((insn & 0x00020000) == 0) {
+        if ((insn & 0x00000800) == 0) {
+          SIMD_FP(insn);
+        } else {
+          if ((insn & 0x00000400) == 0) {
+            if ((insn & 0x00010000) == 0) {
+              if ((insn & 0x00008000) == 0) {
+                if ((insn & 0x00004000) == 0) {
+                  if ((insn & 0x00002000) == 0) {
+                    undefinedInsn(insn);
+                  } else {
+                    if ((insn & 0x00001000) == 0) {
+                      undefinedInsn(insn);
+                    } else {
+                      ADDLV(insn);
+                    }
+                  }
+                } else {
+                  undefinedInsn(insn);
+                }
+              } else {
+                if ((insn & 0x00004000) == 0) {
+                  if ((insn & 0x00002000) == 0) {
+                    undefinedInsn(insn);
+                  } else {
+                    if ((insn & 0x00001000) == 0) {
+                      MAXV(insn);
+                    } else {
+                      undefinedInsn(insn);
+                    }
+                  }
+                } else {
+                  if ((insn & 0x00002000) == 0) {
+                    if ((insn & 0x00001000) == 0) {
+                      FMINMAXV(insn);
+                    } else {
+                      undefinedInsn(insn);
+                    }
+                  } else {
+                    if ((insn & 0x00001000) == 0) {
+                      undefinedInsn(insn);
+                    } else {
+                      FMINMAXV(insn);
+                    }
+                  }
+                }
+              }
+            } else {
+              if ((insn & 0x00008000) == 0) {
+                undefinedInsn(insn);
+              } else {
+                if ((insn & 0x00004000) == 0) {
+                  if ((insn & 0x00002000) == 0) {
+                    undefinedInsn(insn);
+                  } else {
+                    if ((insn & 0x00001000) == 0) {
+                      MINV(insn);
+                    } else {
+                      undefinedInsn(insn);
+                    }
+                  }
+                } else {
+                  undefinedInsn(insn);
+                }
+              }
+            }
+          } else {
+            SIMD_FP(insn);
+          }
+        }
+      } else {
+        SIMD_FP(insn);
+      }
+    } else {
+      SIMD_FP(insn);
+    }
+  } else {
+    SIMD_FP(insn);
+  }
+}
+function d39(insn: u32): void {
   if ((insn & 0x00080000) == 0) {
     if ((insn & 0x00000400) == 0) {
       SIMD_FP(insn);
@@ -1725,7 +2133,7 @@ function d33(insn: u32): void {
     SIMD_FP(insn);
   }
 }
-function d34(insn: u32): void {
+function d40(insn: u32): void {
   if ((insn & 0x00008000) == 0) {
     if ((insn & 0x00000400) == 0) {
       SIMD_FP(insn);
@@ -1736,7 +2144,7 @@ function d34(insn: u32): void {
     SIMD_FP(insn);
   }
 }
-function d35(insn: u32): void {
+function d41(insn: u32): void {
   if ((insn & 0x00080000) == 0) {
     if ((insn & 0x00040000) == 0) {
       if ((insn & 0x00020000) == 0) {
@@ -1751,7 +2159,7 @@ function d35(insn: u32): void {
     undefinedInsn(insn);
   }
 }
-function d36(insn: u32): void {
+function d42(insn: u32): void {
   if ((insn & 0x00080000) == 0) {
     undefinedInsn(insn);
   } else {
@@ -1766,7 +2174,7 @@ function d36(insn: u32): void {
     }
   }
 }
-function d37(insn: u32): void {
+function d43(insn: u32): void {
   if ((insn & 0x00040000) == 0) {
     if ((insn & 0x00020000) == 0) {
       if ((insn & 0x00008000) == 0) {
@@ -1861,7 +2269,7 @@ function d37(insn: u32): void {
     }
   }
 }
-function d38(insn: u32): void {
+function d44(insn: u32): void {
   if ((insn & 0x00040000) == 0) {
     if ((insn & 0x00020000) == 0) {
       if ((insn & 0x00008000) == 0) {
@@ -1896,7 +2304,7 @@ function d38(insn: u32): void {
     undefinedInsn(insn);
   }
 }
-function d39(insn: u32): void {
+function d45(insn: u32): void {
   if ((insn & 0x00040000) == 0) {
     if ((insn & 0x00020000) == 0) {
       if ((insn & 0x00008000) == 0) {
@@ -2015,7 +2423,7 @@ function d39(insn: u32): void {
     }
   }
 }
-function d40(insn: u32): void {
+function d46(insn: u32): void {
   if ((insn & 0x00080000) == 0) {
     undefinedInsn(insn);
   } else {
