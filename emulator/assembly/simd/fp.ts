@@ -186,10 +186,10 @@ export function FP_ccmp(insn: u32): void {
 // FCSEL
 export function FP_csel(insn: u32): void {
   if (!checkFpEnabled()) return;
-  const N = precision(insn);
   const cond = (insn >> 12) & 15;
   const src = condHolds(cond, getNZCVFlags()) ? rn(insn) : rm(insn);
-  writeF(rd(insn), N, readF(src, N));
+  if ((insn & (1 << 22)) != 0) { stD(rd(insn), ldD(src)); return; } // D: one 64-bit copy
+  writeF(rd(insn), 32, readF(src, 32));
 }
 
 function writeGeneral(d: u32, sf: u32, v: u64): void {
