@@ -1,5 +1,5 @@
 // Micro-benchmark of the wasm core alone (no host devices): the integer and
-// memory loops of the kernel's `bench` command (as clang -O2 emits them),
+// memory loops and the FP loop of the kernel's `bench` command (as clang -O2 emits them),
 // assembled with llvm-mc-19 and run with the MMU off. Compares core builds
 // back to back, alternating, and prints the best of several rounds in MIPS
 // per CPU-second (process CPU time, not wall time).
@@ -63,6 +63,39 @@ const LOOPS: Record<string, string> = {
     add x21, x10, x21
     b.ne 1b
     hlt #0`,
+  // the kernel's bench_fp loop as clang -O2 emits it (constants from FMOV immediates here);
+  // CPACR_EL1.FPEN first, or every FP instruction traps
+  fp: `
+    mov x0, #0x300000
+    msr cpacr_el1, x0
+    isb
+    mov x11, #0x848000000000
+    movk x11, #16686, lsl #48
+    fmov d16, x11
+    movi d0, #0
+    fmov d2, #1.0
+    fmov d1, #0.5
+    fmov d3, #0.25
+    fmov d4, #1.0
+    fmov d5, #0.125
+    fmov d6, #0.125
+    fmov d7, #0.125
+    mov x8, xzr
+1:  fdiv d17, d3, d2
+    and x9, x8, #0x3ff
+    add x8, x8, #1
+    add x9, x9, #1
+    fmadd d1, d1, d4, d17
+    ucvtf d17, x9
+    fdiv d17, d1, d17
+    fadd d2, d2, d17
+    fmul d17, d2, d5
+    fcmp d2, d16
+    fcsel d2, d17, d2, gt
+    fmul d17, d2, d6
+    fmadd d17, d1, d7, d17
+    fadd d0, d0, d17
+    b 1b`,
   call: `
     mov x1, #0x40200000
     mov sp, x1

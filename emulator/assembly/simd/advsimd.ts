@@ -1,7 +1,9 @@
 // Advanced SIMD data processing (vector and scalar forms). Decoding follows
 // the Arm ARM "Data Processing -- Scalar Floating-Point and Advanced SIMD"
 // table: one function per encoding class, each returning false for an
-// unallocated or unimplemented pattern (index.ts then raises UNDEF).
+// unallocated or unimplemented pattern (index.ts then raises UNDEF). The copy
+// and modified immediate groups are decoded by the decoding table instead
+// (emulator/decode/a64.decode): their handlers are the exported ones below.
 //
 // Every handler computes into the scratch register RES (lanes.ts) and
 // commits it at the end; Q=0 vector results and scalar results zero the rest
@@ -9,7 +11,7 @@
 //
 // Not implemented (UNDEF): SM3/SM4, BF16, FJCVTZS. See README.md.
 
-import { xreg, setXreg } from "../cpu";
+import { xreg, setXreg, checkFpEnabled } from "../cpu";
 import { vaddr, raiseFP, FPSR_QC } from "./regs";
 import { RES, rd, rn, rm, getE, getSE, setR, emask, clearRes, copyToRes, commit } from "./lanes";
 import { aes, sha3, sha3reg, sha2reg } from "./crypto";
@@ -43,8 +45,6 @@ export function execAdvSimd(insn: u32): bool {
       if (((insn >> 21) & 3) == 2 && ((insn >> 14) & 3) == 0 && (insn & (1 << 10)) != 0) return threeSameFp16(insn, true);
       if ((insn >> 21) == 0b01011110000 && (insn & (1 << 15)) == 0 && ((insn >> 10) & 3) == 0) return sha3reg(insn);
       if ((insn & (1 << 15)) != 0 && (insn & (1 << 10)) != 0) return threeSameExtra(insn, true);
-      if ((insn & (1 << 15)) == 0 && (insn & (1 << 10)) != 0 && (insn & (1 << 29)) == 0 &&
-          ((insn >> 11) & 15) == 0 && ((insn >> 22) & 3) == 0) return scalarDup(insn);
       return false;
     }
     if (b2824 == 0b11111) {
@@ -62,7 +62,6 @@ export function execAdvSimd(insn: u32): bool {
       if (((insn >> 10) & 3) == 2) {
         const t = (insn >> 17) & 15;
         if (t == 0) return twoMisc(insn, false);
-        if (t == 8) return acrossLanes(insn);
         if (t == 4 && (insn >> 22) == 0b0100111000) return aes(insn);
         if (t == 12 && (insn & (1 << 22)) != 0) return twoMiscFp16(insn, false);
         return false;
@@ -73,16 +72,11 @@ export function execAdvSimd(insn: u32): bool {
     if (((insn >> 21) & 3) == 2 && ((insn >> 14) & 3) == 0 && (insn & (1 << 10)) != 0) return threeSameFp16(insn, false);
     if ((insn & (1 << 15)) != 0) return (insn & (1 << 10)) != 0 ? threeSameExtra(insn, false) : false;
     const u = (insn >> 29) & 1;
-    if (((insn >> 21) & 7) == 0 && (insn & (1 << 10)) != 0) return copy(insn);
-    if (u == 0 && ((insn >> 10) & 3) == 2) return permute(insn);
-    if (u == 0 && ((insn >> 10) & 3) == 0 && ((insn >> 22) & 3) == 0) return tbl(insn);
-    if (u == 1 && (insn & (1 << 10)) == 0 && ((insn >> 22) & 3) == 0) return ext(insn);
     return false;
   }
   if (b2824 == 0b01111) {
     if ((insn & (1 << 10)) != 0) {
       if ((insn & (1 << 23)) != 0) return false;
-      if (((insn >> 19) & 15) == 0) return modImm(insn);
       return shiftImm(insn, false);
     }
     return byElement(insn, false);
@@ -90,91 +84,84 @@ export function execAdvSimd(insn: u32): bool {
   return false;
 }
 
-// ---- copy ---------------------------------------------------------------------------
+// ---- copy (decoding table: DUP_elem, DUP_gen, INS_gen, INS_elem, SMOV, UMOV, DUP_scalar) --
+// imm5 = index:1:0...0 gives the element size (its lowest set bit) and the index; the
+// table allows only the allocated sizes for each form, so the handlers decode no further.
 
-function copy(insn: u32): bool {
-  const q = (insn >> 30) & 1, op = (insn >> 29) & 1;
-  const imm5 = (insn >> 16) & 31, imm4 = (insn >> 11) & 15;
-  if ((imm5 & 15) == 0) return false;
-  const sz = ctz(imm5); // 0..3
+@inline function elemSize(insn: u32): u32 { return ctz((insn >> 16) & 31); } // 0..3
+@inline function elemIndex(insn: u32): u32 { return ((insn >> 16) & 31) >> (elemSize(insn) + 1); }
+
+// Vd.T = replicate v over the lanes of a 64- or 128-bit vector (Q, bit 30)
+function replicate(insn: u32, v: u64): void {
+  const q = (insn >> 30) & 1, sz = elemSize(insn);
   const es: u32 = 1 << sz;
-  const index = imm5 >> (sz + 1);
-  const n = rn(insn), d = rd(insn);
-  if (op == 1) {
-    if (q == 0) return false;
-    // INS (element): Vd[index] = Vn[imm4 >> sz]
-    copyToRes(d);
-    setR(index, es, getE(n, imm4 >> sz, es));
-    commit(d, 16);
-    return true;
-  }
-  switch (imm4) {
-    case 0b0000: { // DUP (element)
-      if (sz == 3 && q == 0) return false;
-      const v = getE(n, index, es);
-      const lanes: u32 = (q != 0 ? 16 : 8) >> sz;
-      for (let e: u32 = 0; e < lanes; e++) setR(e, es, v);
-      commit(d, q != 0 ? 16 : 8);
-      return true;
-    }
-    case 0b0001: { // DUP (general)
-      if (sz == 3 && q == 0) return false;
-      const v = xreg(n);
-      const lanes: u32 = (q != 0 ? 16 : 8) >> sz;
-      for (let e: u32 = 0; e < lanes; e++) setR(e, es, v);
-      commit(d, q != 0 ? 16 : 8);
-      return true;
-    }
-    case 0b0011: { // INS (general)
-      if (q == 0) return false;
-      copyToRes(d);
-      setR(index, es, xreg(n));
-      commit(d, 16);
-      return true;
-    }
-    case 0b0101: { // SMOV
-      if (sz == 3 || (sz == 2 && q == 0)) return false;
-      const v = <u64>getSE(n, index, es);
-      setXreg(d, q != 0 ? v : (v & 0xffff_ffff));
-      return true;
-    }
-    case 0b0111: { // UMOV
-      if ((q == 1) != (sz == 3)) return false;
-      setXreg(d, getE(n, index, es));
-      return true;
-    }
-  }
-  return false;
+  const lanes: u32 = (q != 0 ? 16 : 8) >> sz;
+  for (let e: u32 = 0; e < lanes; e++) setR(e, es, v);
+  commit(rd(insn), q != 0 ? 16 : 8);
 }
 
-function scalarDup(insn: u32): bool {
-  const imm5 = (insn >> 16) & 31;
-  if ((imm5 & 15) == 0) return false;
-  const sz = ctz(imm5);
+// DUP Vd.T, Vn.Ts[index]
+export function DUP_elem(insn: u32): void {
+  if (!checkFpEnabled()) return;
+  const es: u32 = 1 << elemSize(insn);
+  replicate(insn, getE(rn(insn), elemIndex(insn), es));
+}
+
+// DUP Vd.T, Rn
+export function DUP_gen(insn: u32): void {
+  if (!checkFpEnabled()) return;
+  replicate(insn, xreg(rn(insn)));
+}
+
+// INS Vd.Ts[index], Rn (the other lanes kept)
+export function INS_gen(insn: u32): void {
+  if (!checkFpEnabled()) return;
+  const d = rd(insn);
+  copyToRes(d);
+  setR(elemIndex(insn), 1 << elemSize(insn), xreg(rn(insn)));
+  commit(d, 16);
+}
+
+// INS Vd.Ts[index], Vn.Ts[index2]: index2 = imm4 >> size (its low bits are ignored)
+export function INS_elem(insn: u32): void {
+  if (!checkFpEnabled()) return;
+  const d = rd(insn), sz = elemSize(insn);
   const es: u32 = 1 << sz;
+  const v = getE(rn(insn), ((insn >> 11) & 15) >> sz, es);
+  copyToRes(d);
+  setR(elemIndex(insn), es, v);
+  commit(d, 16);
+}
+
+// SMOV Wd/Xd, Vn.Ts[index]: sign-extended to 32 (Q 0) or 64 bits (Q 1)
+export function SMOV(insn: u32): void {
+  if (!checkFpEnabled()) return;
+  const v = <u64>getSE(rn(insn), elemIndex(insn), 1 << elemSize(insn));
+  setXreg(rd(insn), (insn & (1 << 30)) != 0 ? v : (v & 0xffff_ffff));
+}
+
+// UMOV Wd, Vn.{B,H,S}[index] (Q 0) or Xd, Vn.D[index] (Q 1)
+export function UMOV(insn: u32): void {
+  if (!checkFpEnabled()) return;
+  setXreg(rd(insn), getE(rn(insn), elemIndex(insn), 1 << elemSize(insn)));
+}
+
+// DUP (scalar, element), alias MOV: Vd = Vn.Ts[index], the rest of Vd zeroed
+export function DUP_scalar(insn: u32): void {
+  if (!checkFpEnabled()) return;
+  const es: u32 = 1 << elemSize(insn);
   clearRes();
-  setR(0, es, getE(rn(insn), imm5 >> (sz + 1), es));
+  setR(0, es, getE(rn(insn), elemIndex(insn), es));
   commit(rd(insn), es);
-  return true;
 }
 
-// ---- modified immediate ------------------------------------------------------------
+// ---- modified immediate (decoding table: MOVI, ORR_vimm, BIC_vimm, FMOV_vimm) -----------
 
-function modImm(insn: u32): bool {
-  const q = (insn >> 30) & 1, op = (insn >> 29) & 1;
+// AdvSIMDExpandImm(op, cmode, imm8) for the MOVI/MVNI/ORR/BIC forms (cmode 0..14)
+function expandImm(insn: u32): u64 {
+  const op = (insn >> 29) & 1;
   const cmode = (insn >> 12) & 15;
   const imm8 = (((insn >> 16) & 7) << 5) | ((insn >> 5) & 31);
-  const d = rd(insn);
-  if ((insn & (1 << 11)) != 0) {
-    // o2 = 1: FMOV Vd.4H/8H, #imm (FEAT_FP16); only op 0, cmode 1111
-    if (op != 0 || cmode != 15) return false;
-    const h = expandFPImm(imm8, 16);
-    const v = h * 0x0001_0001_0001_0001;
-    store<u64>(RES, v);
-    store<u64>(RES + 8, v);
-    commit(d, q != 0 ? 16 : 8);
-    return true;
-  }
   let imm: u64;
   const c3 = cmode >> 1;
   if (cmode < 8) {
@@ -187,32 +174,54 @@ function modImm(insn: u32): bool {
   } else if (cmode == 12 || cmode == 13) {
     imm = cmode == 12 ? ((<u64>imm8 << 8) | 0xff) : ((<u64>imm8 << 16) | 0xffff);
     imm |= imm << 32;
-  } else if (cmode == 14) {
-    if (op == 0) {
-      imm = <u64>imm8 * 0x0101_0101_0101_0101;
-    } else {
-      imm = 0;
-      for (let i = 0; i < 8; i++) if (((imm8 >> i) & 1) != 0) imm |= <u64>0xff << (8 * i);
-    }
+  } else if (op == 0) { // cmode 1110
+    imm = <u64>imm8 * 0x0101_0101_0101_0101;
   } else {
-    if (op == 0) { imm = expandFPImm(imm8, 32); imm |= imm << 32; }
-    else { if (q == 0) return false; imm = expandFPImm(imm8, 64); }
+    imm = 0;
+    for (let i = 0; i < 8; i++) if (((imm8 >> i) & 1) != 0) imm |= <u64>0xff << (8 * i);
   }
-  const bytes: u32 = q != 0 ? 16 : 8;
-  // ORR/BIC: cmode 0xx1 and 10x1
-  const isLogic = cmode < 12 && (cmode & 1) == 1;
-  if (isLogic) {
-    const lo = getE(d, 0, 8), hi = getE(d, 1, 8);
-    if (op == 0) { store<u64>(RES, lo | imm); store<u64>(RES + 8, hi | imm); }
-    else { store<u64>(RES, lo & ~imm); store<u64>(RES + 8, hi & ~imm); }
-    commit(d, bytes);
-    return true;
-  }
-  if (op == 1 && cmode < 14) imm = ~imm; // MVNI
+  return imm;
+}
+
+function writeImm(insn: u32, imm: u64): void {
   store<u64>(RES, imm);
   store<u64>(RES + 8, imm);
-  commit(d, bytes);
-  return true;
+  commit(rd(insn), (insn & (1 << 30)) != 0 ? 16 : 8);
+}
+
+// MOVI, MVNI (op 1, cmode < 14: the complement), MOVI Dd / Vd.2D (op 1, cmode 1110)
+export function MOVI(insn: u32): void {
+  if (!checkFpEnabled()) return;
+  const imm = expandImm(insn);
+  writeImm(insn, (insn & (1 << 29)) != 0 && ((insn >> 12) & 15) < 14 ? ~imm : imm);
+}
+
+// ORR (vector, immediate): Vd |= imm, cmode 0xx1 / 10x1
+export function ORR_vimm(insn: u32): void {
+  if (!checkFpEnabled()) return;
+  const d = rd(insn), imm = expandImm(insn);
+  store<u64>(RES, getE(d, 0, 8) | imm);
+  store<u64>(RES + 8, getE(d, 1, 8) | imm);
+  commit(d, (insn & (1 << 30)) != 0 ? 16 : 8);
+}
+
+// BIC (vector, immediate): Vd &= ~imm
+export function BIC_vimm(insn: u32): void {
+  if (!checkFpEnabled()) return;
+  const d = rd(insn), imm = expandImm(insn);
+  store<u64>(RES, getE(d, 0, 8) & ~imm);
+  store<u64>(RES + 8, getE(d, 1, 8) & ~imm);
+  commit(d, (insn & (1 << 30)) != 0 ? 16 : 8);
+}
+
+// FMOV (vector, immediate): single precision lanes (op 0) or .2D (op 1, Q 1)
+export function FMOV_vimm(insn: u32): void {
+  if (!checkFpEnabled()) return;
+  const imm8 = (((insn >> 16) & 7) << 5) | ((insn >> 5) & 31);
+  let imm: u64;
+  if ((insn & (1 << 29)) == 0) { imm = expandFPImm(imm8, 32); imm |= imm << 32; }
+  else imm = expandFPImm(imm8, 64);
+  writeImm(insn, imm);
 }
 
 // ---- three same -----------------------------------------------------------------------
@@ -977,63 +986,58 @@ function fpPairOp(a: u64, b: u64, N: i32, kind: u32): u64 {
   return fpMinMax(a, b, N, (kind & 1) == 0, kind < 2);
 }
 
-function acrossLanes(insn: u32): bool {
+// (decoding table: ADDV, ADDLV, MAXV, MINV, FMINMAXV; the table leaves out 64-bit lanes, .4S
+// with Q 0 and the FP16 forms, which this CPU does not have)
+
+// Reduce the integer lanes of Vn: kind 0 add (result in the lane size), 1 add long (twice it),
+// 2 max, 3 min; bit 29 selects unsigned
+function intReduce(insn: u32, kind: u32): void {
+  if (!checkFpEnabled()) return;
   const q = (insn >> 30) & 1, u = (insn >> 29) & 1;
-  const size = (insn >> 22) & 3;
-  const opc = (insn >> 12) & 31;
-  const n = rn(insn), d = rd(insn);
-  const bytes: u32 = q != 0 ? 16 : 8;
-  clearRes();
-  if (opc == 0b01100 || opc == 0b01111) {
-    if ((size & 1) != 0) return false;
-    const kind: u32 = (opc == 0b01100 ? 0 : 2) + (size >> 1);
-    if (u == 0) { // FP16: 4 or 8 half lanes
-      setHalfArith(true);
-      setR(0, 2, fpReduce(n, 0, q != 0 ? 8 : 4, 2, 16, kind));
-      setHalfArith(false);
-      commit(d, 2);
-      return true;
-    }
-    if (q == 0) return false;
-    setR(0, 4, fpReduce(n, 0, 4, 4, 32, kind));
-    commit(d, 4);
-    return true;
-  }
-  if (size == 3 || (size == 2 && q == 0)) return false;
-  const es: u32 = 1 << size;
-  const lanes = bytes / es;
+  const es: u32 = 1 << ((insn >> 22) & 3);
+  const n = rn(insn);
+  const lanes: u32 = (q != 0 ? 16 : 8) / es;
   let r: u64 = 0;
   let rs: i64 = 0;
   let outEs = es;
-  switch ((u << 5) | opc) {
-    case 0b11011: return addv(insn);
-    case 0b111011: return false;
-    case 0b00011: for (let e: u32 = 0; e < lanes; e++) rs += getSE(n, e, es); r = <u64>rs; outEs = es * 2; break; // SADDLV
-    case 0b100011: for (let e: u32 = 0; e < lanes; e++) r += getE(n, e, es); outEs = es * 2; break;           // UADDLV
-    case 0b01010: { rs = getSE(n, 0, es); for (let e: u32 = 1; e < lanes; e++) { const v = getSE(n, e, es); if (v > rs) rs = v; } r = <u64>rs; break; }
-    case 0b11010: { rs = getSE(n, 0, es); for (let e: u32 = 1; e < lanes; e++) { const v = getSE(n, e, es); if (v < rs) rs = v; } r = <u64>rs; break; }
-    case 0b101010: { r = getE(n, 0, es); for (let e: u32 = 1; e < lanes; e++) { const v = getE(n, e, es); if (v > r) r = v; } break; }
-    case 0b111010: { r = getE(n, 0, es); for (let e: u32 = 1; e < lanes; e++) { const v = getE(n, e, es); if (v < r) r = v; } break; }
-    default: return false;
+  if (kind == 0) {
+    for (let e: u32 = 0; e < lanes; e++) r += getE(n, e, es);
+  } else if (kind == 1) {
+    if (u == 0) { for (let e: u32 = 0; e < lanes; e++) rs += getSE(n, e, es); r = <u64>rs; }
+    else for (let e: u32 = 0; e < lanes; e++) r += getE(n, e, es);
+    outEs = es * 2;
+  } else if (u == 0) {
+    rs = getSE(n, 0, es);
+    for (let e: u32 = 1; e < lanes; e++) {
+      const v = getSE(n, e, es);
+      if (kind == 2 ? v > rs : v < rs) rs = v;
+    }
+    r = <u64>rs;
+  } else {
+    r = getE(n, 0, es);
+    for (let e: u32 = 1; e < lanes; e++) {
+      const v = getE(n, e, es);
+      if (kind == 2 ? v > r : v < r) r = v;
+    }
   }
-  setR(0, outEs, r & emask(outEs));
-  commit(d, outEs);
-  return true;
-}
-
-// ADDV lives at opcode 11011 with U=0; handled here to keep acrossLanes short.
-function addv(insn: u32): bool {
-  const q = (insn >> 30) & 1;
-  const size = (insn >> 22) & 3;
-  if (size == 3 || (size == 2 && q == 0)) return false;
-  const es: u32 = 1 << size;
-  const lanes: u32 = (q != 0 ? 16 : 8) / es;
-  let r: u64 = 0;
-  for (let e: u32 = 0; e < lanes; e++) r += getE(rn(insn), e, es);
   clearRes();
-  setR(0, es, r & emask(es));
-  commit(rd(insn), es);
-  return true;
+  setR(0, outEs, r & emask(outEs));
+  commit(rd(insn), outEs);
+}
+export function ADDV(insn: u32): void { intReduce(insn, 0); }
+export function ADDLV(insn: u32): void { intReduce(insn, 1); }   // SADDLV, UADDLV
+export function MAXV(insn: u32): void { intReduce(insn, 2); }    // SMAXV, UMAXV
+export function MINV(insn: u32): void { intReduce(insn, 3); }    // SMINV, UMINV
+
+// FMAXNMV, FMINNMV (opcode 01100), FMAXV, FMINV (01111) over 4 single-precision lanes;
+// bit 23 selects min
+export function FMINMAXV(insn: u32): void {
+  if (!checkFpEnabled()) return;
+  const opc = (insn >> 12) & 31;
+  const kind: u32 = (opc == 0b01100 ? 0 : 2) + ((insn >> 23) & 1);
+  clearRes();
+  setR(0, 4, fpReduce(rn(insn), 0, 4, 4, 32, kind));
+  commit(rd(insn), 4);
 }
 
 function scalarPairwise(insn: u32): bool {
@@ -1067,46 +1071,47 @@ function scalarPairwise(insn: u32): bool {
 
 // ---- permute, EXT, TBL -------------------------------------------------------------------
 
-function permute(insn: u32): bool {
+// (decoding table: UZP, TRN, ZIP, EXT, TBL; the table leaves out size 11 with Q 0, EXT with Q 0
+// and imm4 >= 8, and the reserved opcodes)
+
+// UZP1/UZP2, TRN1/TRN2, ZIP1/ZIP2: bit 14 selects the second form
+function permute(insn: u32, kind: u32): void {
+  if (!checkFpEnabled()) return;
   const q = (insn >> 30) & 1;
   const size = (insn >> 22) & 3;
-  const opc = (insn >> 12) & 7;
-  if (size == 3 && q == 0) return false;
   const es: u32 = 1 << size;
   const bytes: u32 = q != 0 ? 16 : 8;
   const lanes: u32 = bytes / es, half: u32 = lanes / 2;
   const n = rn(insn), m = rm(insn), d = rd(insn);
-  const part: u32 = (opc >> 2) & 1;
+  const part: u32 = (insn >> 14) & 1;
   clearRes();
-  switch (opc & 3) {
-    case 1: // UZP
-      for (let e: u32 = 0; e < lanes; e++) {
-        const i: u32 = e * 2 + part;
-        setR(e, es, i < lanes ? getE(n, i, es) : getE(m, i - lanes, es));
-      }
-      break;
-    case 2: // TRN
-      for (let p: u32 = 0; p < half; p++) {
-        setR(2 * p, es, getE(n, 2 * p + part, es));
-        setR(2 * p + 1, es, getE(m, 2 * p + part, es));
-      }
-      break;
-    case 3: // ZIP
-      for (let p: u32 = 0; p < half; p++) {
-        setR(2 * p, es, getE(n, p + part * half, es));
-        setR(2 * p + 1, es, getE(m, p + part * half, es));
-      }
-      break;
-    default: return false;
+  if (kind == 1) { // UZP
+    for (let e: u32 = 0; e < lanes; e++) {
+      const i: u32 = e * 2 + part;
+      setR(e, es, i < lanes ? getE(n, i, es) : getE(m, i - lanes, es));
+    }
+  } else if (kind == 2) { // TRN
+    for (let p: u32 = 0; p < half; p++) {
+      setR(2 * p, es, getE(n, 2 * p + part, es));
+      setR(2 * p + 1, es, getE(m, 2 * p + part, es));
+    }
+  } else { // ZIP
+    for (let p: u32 = 0; p < half; p++) {
+      setR(2 * p, es, getE(n, p + part * half, es));
+      setR(2 * p + 1, es, getE(m, p + part * half, es));
+    }
   }
   commit(d, bytes);
-  return true;
 }
+export function UZP(insn: u32): void { permute(insn, 1); }
+export function TRN(insn: u32): void { permute(insn, 2); }
+export function ZIP(insn: u32): void { permute(insn, 3); }
 
-function ext(insn: u32): bool {
+// EXT Vd, Vn, Vm, #imm4: bytes imm4.. of Vm:Vn
+export function EXT(insn: u32): void {
+  if (!checkFpEnabled()) return;
   const q = (insn >> 30) & 1;
   const imm4 = (insn >> 11) & 15;
-  if (q == 0 && imm4 >= 8) return false;
   const bytes: u32 = q != 0 ? 16 : 8;
   const n = rn(insn), m = rm(insn), d = rd(insn);
   clearRes();
@@ -1115,10 +1120,11 @@ function ext(insn: u32): bool {
     setR(i, 1, j < bytes ? getE(n, j, 1) : getE(m, j - bytes, 1));
   }
   commit(d, bytes);
-  return true;
 }
 
-function tbl(insn: u32): bool {
+// TBL, TBX (bit 12) with a table of 1-4 registers (len, bits 14:13)
+export function TBL(insn: u32): void {
+  if (!checkFpEnabled()) return;
   const q = (insn >> 30) & 1;
   const len = ((insn >> 13) & 3) + 1;
   const isTbx = (insn & (1 << 12)) != 0;
@@ -1131,7 +1137,6 @@ function tbl(insn: u32): bool {
     else setR(i, 1, isTbx ? getE(d, i, 1) : 0);
   }
   commit(d, bytes);
-  return true;
 }
 
 // ---- shift by immediate ---------------------------------------------------------------------

@@ -286,19 +286,14 @@ class Gen {
    * 9:5, 14:10, 20:16), SP and NZCV are stored before and reloaded after.
    */
   private viaInterpreter(insn: number): boolean {
-    if (!VIA_INTERPRETER[D.decode(insn)]) return false;
-    if (this.fpNative(insn) || this.simdLoadStore(insn)) return true;
+    const id = D.decode(insn);
+    if (!VIA_INTERPRETER[id]) return false;
+    if (this.fpNative(insn, id) || this.simdLoadStore(insn, id)) return true;
     const c = this.c;
     const f = this.first;
     // scalar FP data processing that names only SIMD&FP registers (and maybe NZCV): no X sync
-    const fpOnly =
-      ((insn & 0xff200c00) >>> 0) === 0x1e200800 || // 2 source: FMUL, FDIV, FADD, FSUB, FMAX, ...
-      ((insn & 0xff000000) >>> 0) === 0x1f000000 || // 3 source: FMADD, FMSUB, FNMADD, FNMSUB
-      ((insn & 0xff207c00) >>> 0) === 0x1e204000 || // 1 source: FMOV, FABS, FNEG, FSQRT, FCVT, FRINT*
-      ((insn & 0xff201c00) >>> 0) === 0x1e201000; // FMOV (immediate)
-    const fpFlags =
-      ((insn & 0xff203c00) >>> 0) === 0x1e202000 || // FCMP, FCMPE
-      ((insn & 0xff200400) >>> 0) === 0x1e200400; // FCCMP, FCCMPE (01), FCSEL (11)
+    const fpOnly = id === D.FP_2src || id === D.FP_3src || id === D.FP_1src || id === D.FP_imm;
+    const fpFlags = id === D.FP_cmp || id === D.FP_ccmp || id === D.FP_csel;
     if (fpOnly || fpFlags) {
       this.flagsWritten();
       const native = (insn >>> 21) === 0x0f3 && ((insn >>> 10) & 3) === 2 && ((insn >>> 12) & 15) <= 3;
@@ -342,8 +337,7 @@ class Gen {
    * with Rt == Rt2 leaves the second value. Otherwise (a miss, a fault, SIMD&FP disabled) the
    * interpreter runs the instruction. false: not one of these forms (nothing emitted).
    */
-  private simdLoadStore(insn: number): boolean {
-    const id = D.decode(insn);
+  private simdLoadStore(insn: number, id: number): boolean {
     const rn = F.rn(insn), t = F.rt(insn);
     let bytes: number, load: boolean, pair = false, imm: number, mode: 'off' | 'pre' | 'post' = 'off';
     if (id === D.V_LDST_uimm || id === D.V_LDST_unscaled || id === D.V_LDST_post || id === D.V_LDST_pre) {
@@ -423,7 +417,10 @@ class Gen {
    * instruction, with the general registers it names and NZCV stored first. false: not one of
    * these forms (nothing emitted).
    */
-  private fpNative(insn: number): boolean {
+  private fpNative(insn: number, id: number): boolean {
+    // the table's pattern first (FCSEL, FCMP/FCMPE, FP<->integer, FMOV general); the bit tests pick the
+    // double-precision forms within it
+    if (id !== D.FP_csel && id !== D.FP_cmp && id !== D.FP_int && id !== D.FMOV_gen) return false;
     const hi = insn >>> 21;
     const d = insn & 31, n = (insn >>> 5) & 31, m = (insn >>> 16) & 31;
     const sel = (insn >>> 10) & 3;

@@ -7,7 +7,11 @@
 // - Random encodings no pattern takes (uniform words, one-bit near misses of every pattern,
 //   the UNALLOC carve-outs) are invalid for llvm-mc, except for the EXCEPTIONS below:
 //   encodings llvm decodes that this CPU does not implement, each with its reason.
-// The SIMD&FP space (the !subdecoder patterns) is not table-driven yet and not sampled.
+// The part of the SIMD&FP space still decoded by hand (words whose first match is the !subdecoder
+// pattern SIMD_FP: the Advanced SIMD and crypto groups not moved yet) is not sampled; the
+// table-driven groups (scalar FP, AdvSIMD copy, modified immediate, permute, EXT, TBL/TBX, across lanes) are,
+// with llvm's Armv8.0 features: half precision arithmetic (FEAT_FP16) and FRINT32/64 are invalid
+// for it and UNDEFINED here, as on the Cortex-A72 our ID registers describe.
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
@@ -71,8 +75,7 @@ const hex = (w: number) => '0x' + w.toString(16).padStart(8, '0');
 
 describe('decoding table vs llvm-mc', () => {
   const allocated = table.patterns.filter((p) => p.name !== 'UNALLOC' && !p.subdecoder);
-  const simd = table.patterns.filter((p) => p.subdecoder);
-  const inSimd = (w: number) => simd.some((p) => matches(p, w));
+  const inSimd = (w: number) => firstMatch(w)?.subdecoder === true;
 
   it('every pattern has an asm= list (the mnemonics llvm-mc may print for it)', () => {
     expect(allocated.filter((p) => !p.asm).map((p) => `${p.name} (line ${p.line})`)).toEqual([]);

@@ -24,7 +24,11 @@ describe('generated decoders', () => {
     expect(D.decode(0xf9400020)).toBe(D.LDST_uimm); // ldr x0, [x1]
     expect(D.decode(0x00000000)).toBe(D.UNDEF); // udf #0
     expect(D.decode(0x92400000 | (0x3f << 10) | (1 << 22))).toBe(D.UNDEF); // and x0, x0, reserved mask (N = 1, imms = 111111)
-    expect(D.decode(0x1e602820)).toBe(D.SIMD_FP); // fadd d0, d1, d0
+    expect(D.decode(0x1e602820)).toBe(D.FP_2src); // fadd d0, d1, d0
+    expect(D.decode(0x1ee02820)).toBe(D.UNDEF); // fadd h0, h1, h0: FEAT_FP16, not on this CPU
+    expect(D.decode(0x1e6843e0)).toBe(D.UNDEF); // frint32z d0, d31: FEAT_FRINTTS, not on this CPU
+    expect(D.decode(0x1ee2c020)).toBe(D.FP_1src); // fcvt d0, h1: Armv8.0
+    expect(D.decode(0x4e60d420)).toBe(D.SIMD_FP); // fadd v0.2d, v1.2d, v0.2d: still the hand decoder
     expect(D.F.tbzbit(0xb6f80000)).toBe(63); // tbz x0, #63
   });
 });

@@ -54,9 +54,9 @@ describe('scalar FP vs qemu-aarch64', () => {
       ...both('fcsel R0, R1, R2, ge'), ...both('fcsel R0, R1, R2, vs'),
     ], 4);
   });
-  it('round to integral: FRINTN/P/M/Z/A/X/I, FRINT32Z/X, FRINT64Z/X', async () => {
-    await check([...['n', 'p', 'm', 'z', 'a', 'x', 'i'].flatMap((m) => both(`frint${m} R0, R1`)),
-      ...['32z', '32x', '64z', '64x'].flatMap((m) => both(`frint${m} R0, R1`))], 5);
+  // (FRINT32/64 and half precision arithmetic are not on this CPU: UNDEFINED, unit.test.ts)
+  it('round to integral: FRINTN/P/M/Z/A/X/I', async () => {
+    await check([...['n', 'p', 'm', 'z', 'a', 'x', 'i'].flatMap((m) => both(`frint${m} R0, R1`))], 5);
   });
   it('precision conversions: FCVT between H, S and D', async () => {
     await check([
@@ -81,26 +81,10 @@ describe('scalar FP vs qemu-aarch64', () => {
     specs.push({ asm: 'scvtf d0, x1, #64', lanes: 0, xin: true }, { asm: 'ucvtf s0, w1, #32', lanes: 0, xin: true });
     await check(specs, 8);
   });
-  it('half precision (FEAT_FP16): arithmetic, fused, compares, rounding, conversions, with FZ16', async () => {
-    const h = (ops: string[]) => ops.map(H);
-    const specs: Spec[] = [
-      ...h(['fadd h0, h1, h2', 'fsub h0, h1, h2', 'fmul h0, h1, h2', 'fdiv h0, h1, h2', 'fnmul h0, h1, h2', 'fsqrt h0, h1',
-        'fmadd h0, h1, h2, h3', 'fmsub h0, h1, h2, h3', 'fnmadd h0, h1, h2, h3', 'fnmsub h0, h1, h2, h3',
-        'fmax h0, h1, h2', 'fmin h0, h1, h2', 'fmaxnm h0, h1, h2', 'fminnm h0, h1, h2', 'fabs h0, h1', 'fneg h0, h1', 'fmov h0, h1',
-        'fcmp h1, h2', 'fcmpe h1, #0.0', 'fccmpe h1, h2, #2, lt', 'fcsel h0, h1, h2, ne',
-        'frintn h0, h1', 'frinta h0, h1', 'frintx h0, h1', 'frinti h0, h1', 'frintm h0, h1',
-        'fcvtzs w0, h1', 'fcvtns x0, h1', 'fcvtau w0, h1', 'fcvtpu x0, h1', 'fcvtzu w0, h1, #3', 'fcvtzs x0, h1, #60']),
-      { asm: 'scvtf h0, w1', lanes: 0, xin: true }, { asm: 'ucvtf h0, x1', lanes: 0, xin: true },
-      { asm: 'scvtf h0, x1, #20', lanes: 0, xin: true }, { asm: 'ucvtf h0, w1, #32', lanes: 0, xin: true },
-      { asm: 'fmov h0, #-2.5', lanes: 0 }, { asm: 'fmov h0, #0.125', lanes: 0 },
-    ];
-    await check(specs, 10, FPCR_MODES.flatMap((m) => [m, m | (1 << 19)]));
-  });
   it('FMOV: immediate, general <-> FP, top half of Q', async () => {
     await check([
       { asm: 'fmov s0, w1', lanes: 0 }, { asm: 'fmov d0, x1', lanes: 0 }, { asm: 'fmov w0, s1', lanes: 32 },
       { asm: 'fmov x0, d1', lanes: 64 }, { asm: 'fmov v0.d[1], x1', lanes: 0 }, { asm: 'fmov x0, v1.d[1]', lanes: 0 },
-      { asm: 'fmov h0, w1', lanes: 0 }, { asm: 'fmov w0, h1', lanes: 16 }, { asm: 'fmov x0, h1', lanes: 16 },
       { asm: 'fmov s0, #1.0', lanes: 0 }, { asm: 'fmov d0, #-0.125', lanes: 0 }, { asm: 'fmov s0, #31.0', lanes: 0 },
       { asm: 'fmov d0, #0.1875', lanes: 0 }, { asm: 'fmov d0, #-15.5', lanes: 0 },
     ], 9);
