@@ -109,10 +109,10 @@ async function main() {
     await page.getByTestId('otlp-save').click();
     await until(async () => (await text('otlp-target')).includes(`${collector.url}/v1/traces`), 'OTLP endpoint set');
 
-    // Shadow: v1.1.0 beside production, compared decision by decision (the panel's buttons).
-    await page.getByTestId('shadow-candidate').selectOption('v1.1.0');
+    // Shadow: v1.0.0 (production is v1.1.0 since the swap above) beside production, compared decision by decision (the panel's buttons).
+    await page.getByTestId('shadow-candidate').selectOption('v1.0.0');
     await page.getByTestId('shadow-enable').click();
-    await until(async () => (await text('shadow-version')) === 'v1.1.0', 'shadow enabled');
+    await until(async () => (await text('shadow-version')) === 'v1.0.0', 'shadow enabled');
     await page.getByTestId('shadow-mode-compare').click();
     await until(async () => (await text('shadow-mode')) === 'compare', 'shadow in compare mode');
 
