@@ -149,6 +149,14 @@ async function main() {
     console.log(`OTLP: ${await deliveries.count()} batches in the panel, ${posts} POSTs received by the collector on ${collector.url}`);
     await page.getByTestId('otel-panel').screenshot({ path: join(OUT, 'otel-panel.png') });
 
+    // Promote the shadow by the panel's button (asks above 10%: then "promote anyway"), so
+    // production is v1.0.0, the model the kernel's drift case drives into an alert. No
+    // autorollback onto the old model while the alert is pictured.
+    await page.getByTestId('shadow-promote').click();
+    await until(async () => (await page.getByTestId('shadow-confirm').count()) > 0 || (await page.getByTestId('shadow-promoted').count()) > 0, 'promotion');
+    if (await page.getByTestId('shadow-confirm').count()) await page.getByTestId('shadow-confirm-force').click();
+    await until(async () => (await text('active-version')) === 'v1.0.0', 'v1.0.0 promoted', 60_000);
+    await term('autoctl autorollback off', /autorollback: off/);
     // Drift: a shifted latency input makes the model unsure; the confidence alert enters safe mode.
     await term('chaos shift network_latency 490', /chaos: .*shift network_latency/);
     await term('autoctl interval 10', /autoctl: interval 10 ms/);
