@@ -158,10 +158,15 @@ async function main() {
     await until(async () => (await text('active-version')) === 'v1.0.0', 'v1.0.0 promoted', 60_000);
     await term('autoctl autorollback off', /autorollback: off/);
     // Drift: a shifted latency input makes the model unsure; the confidence alert enters safe mode.
+    // On an idle machine, as in the kernel's own drift case: under the memory load the model
+    // stays sure of reclaim_caches whatever the latency input says.
+    await term('stress off', /stress: off/);
+    console.log(`drift before the shift: ${await text('drift-status')}`);
     await term('chaos shift network_latency 490', /chaos: .*shift network_latency/);
     await term('autoctl interval 10', /autoctl: interval 10 ms/);
     await term('autoctl on', /autoctl: on/);
     await until(async () => (await page.getByTestId('safe-banner').count()) > 0, 'drift alert: safe mode', 600_000);
+    console.log(`safe mode: ${await text('safe-reason')}`);
     // A load the model acts on: in safe mode its reclaims wait for an operator.
     await term('chaos off', /chaos: /);
     await term('stress mem 7000 1024', /stress: tasks .*mem 7000 KiB/);
