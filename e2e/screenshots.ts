@@ -167,9 +167,12 @@ async function main() {
     await term('autoctl on', /autoctl: on/);
     await until(async () => (await page.getByTestId('safe-banner').count()) > 0, 'drift alert: safe mode', 600_000);
     console.log(`safe mode: ${await text('safe-reason')}`);
+    // Stop at once, so the dip stays among the 600 decisions the drift charts keep.
+    await term('autoctl off', /autoctl: off/);
     // A load the model acts on: in safe mode its reclaims wait for an operator.
     await term('chaos off', /chaos: /);
     await term('stress mem 7000 1024', /stress: tasks .*mem 7000 KiB/);
+    await term('autoctl on', /autoctl: on/);
     const pending = () => page.locator('[data-testid^="pending-action-"]');
     await until(async () => (await pending().count()) >= 3, 'actions waiting for approval', 600_000);
     await term('autoctl off', /autoctl: off/);
