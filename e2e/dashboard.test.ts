@@ -5,39 +5,32 @@
 // after poweroff. One browser context throughout (one origin's IndexedDB).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { haveCore, haveKernel, REPO_ROOT } from '../emulator/src/node-files.ts';
+import { REPO_ROOT } from '../emulator/src/node-files.ts';
 import { readTar } from '../models/src/ustar.ts';
-import { buildSite, CHROMIUM, launch, saveFailure, screenText, serve, uartText } from './site.ts';
+import { CHROMIUM, openSite, requireBuilt, saveFailure, screenText, type SiteSession, uartText } from './site.ts';
 
-if (!haveCore()) throw new Error('no emulator/build/core.wasm: run npm run build:wasm');
-if (!haveKernel()) throw new Error('no kernel image: run npm run kernel');
+requireBuilt();
 const E2FSCK = ['/sbin/e2fsck', '/usr/sbin/e2fsck'].find(existsSync);
 const DEBUGFS = ['/sbin/debugfs', '/usr/sbin/debugfs'].find(existsSync);
 
 const BOOT_MS = 240_000;
 
 describe.skipIf(!existsSync(CHROMIUM))('dashboard in Chromium', () => {
+  let session: SiteSession;
   let browser: Browser;
   let context: BrowserContext;
   let page: Page;
-  let server: Server;
   let url = '';
-  let site = '';
   const work = mkdtempSync(join(tmpdir(), 'sis-e2e-'));
   const pageErrors: string[] = [];
 
   beforeAll(async () => {
-    site = await buildSite();
-    ({ server, url } = await serve(site));
-    browser = await launch();
-    context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1500, height: 1000 } });
-    page = await context.newPage();
-    page.on('pageerror', (e) => pageErrors.push(e.message));
+    session = await openSite({ acceptDownloads: true, viewport: { width: 1500, height: 1000 } }, pageErrors);
+    ({ browser, context, page, url } = session);
   }, 120_000);
 
   afterEach(async (ctx) => {
@@ -45,10 +38,8 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard in Chromium', () => {
   });
 
   afterAll(async () => {
-    await browser?.close();
-    server?.close();
+    await session?.close();
     rmSync(work, { recursive: true, force: true });
-    rmSync(site, { recursive: true, force: true });
   });
 
   const power = () => page.getByTestId('power').textContent();

@@ -7,15 +7,13 @@
 // and one that sends no CORS header. The batches the collector receives are
 // checked with the kernel tests' OTLP/JSON field-table decoder.
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import { haveCore, haveKernel } from '../emulator/src/node-files.ts';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { decodeOtlpJson } from '../kernel-image/tests/otlp-json.ts';
-import { buildSite, CHROMIUM, launch, saveFailure, serve, uartText } from './site.ts';
+import { CHROMIUM, openSite, requireBuilt, saveFailure, type SiteSession, uartText } from './site.ts';
 
-if (!haveCore()) throw new Error('no emulator/build/core.wasm: run npm run build:wasm');
-if (!haveKernel()) throw new Error('no kernel image: run npm run kernel');
+requireBuilt();
 
 const BOOT_MS = 240_000;
 const LOOP_MS = 240_000;
@@ -50,22 +48,17 @@ function collector(mode: 'accept' | 'refuse' | 'no-cors', origin: string): Promi
 }
 
 describe.skipIf(!existsSync(CHROMIUM))('drift and OpenTelemetry panels in Chromium', () => {
+  let session: SiteSession;
   let browser: Browser;
+  let context: BrowserContext;
   let page: Page;
-  let server: Server;
   let url = '';
-  let site = '';
   const collectors: Server[] = [];
   const pageErrors: string[] = [];
 
   beforeAll(async () => {
-    site = await buildSite();
-    ({ server, url } = await serve(site));
-    browser = await launch();
-    const context = await browser.newContext({ viewport: { width: 1500, height: 1000 } });
-    page = await context.newPage();
-    page.on('pageerror', (e) => pageErrors.push(e.message));
-    page.on('crash', () => pageErrors.push('the page crashed'));
+    session = await openSite({ viewport: { width: 1500, height: 1000 } }, pageErrors);
+    ({ browser, context, page, url } = session);
   }, 120_000);
 
   afterEach(async (ctx) => {
@@ -75,10 +68,8 @@ describe.skipIf(!existsSync(CHROMIUM))('drift and OpenTelemetry panels in Chromi
   });
 
   afterAll(async () => {
-    await browser?.close();
-    server?.close();
+    await session?.close();
     for (const c of collectors) c.close();
-    rmSync(site, { recursive: true, force: true });
   });
 
   /** Types a command into the shell, as the panels' buttons do. */

@@ -8,35 +8,27 @@
 // shifted to 500 ms, v1.0.0 and v1.1.0 disagree on the action (the shadow case
 // table, kernel-image/tests/shadow-otel-cases.ts, promote case).
 // Figures are read from data-testid attributes, never from pixels.
-import { existsSync, rmSync } from 'node:fs';
-import type { Server } from 'node:http';
+import { existsSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { haveCore, haveKernel } from '../emulator/src/node-files.ts';
-import { buildSite, CHROMIUM, launch, saveFailure, screenText, serve, uartText } from './site.ts';
+import { CHROMIUM, openSite, requireBuilt, saveFailure, screenText, type SiteSession, uartText } from './site.ts';
 
-if (!haveCore()) throw new Error('no emulator/build/core.wasm: run npm run build:wasm');
-if (!haveKernel()) throw new Error('no kernel image: run npm run kernel');
+requireBuilt();
 
 const BOOT_MS = 240_000;
 const CMD_MS = 60_000;
 
 describe.skipIf(!existsSync(CHROMIUM))('shadow and canary panel in Chromium', () => {
+  let session: SiteSession;
   let browser: Browser;
   let context: BrowserContext;
   let page: Page;
-  let server: Server;
   let url = '';
-  let site = '';
   const pageErrors: string[] = [];
 
   beforeAll(async () => {
-    site = await buildSite();
-    ({ server, url } = await serve(site));
-    browser = await launch();
-    context = await browser.newContext({ viewport: { width: 1500, height: 1400 } });
-    page = await context.newPage();
-    page.on('pageerror', (e) => pageErrors.push(e.message));
+    session = await openSite({ viewport: { width: 1500, height: 1400 } }, pageErrors);
+    ({ browser, context, page, url } = session);
   }, 120_000);
 
   afterEach(async (ctx) => {
@@ -44,9 +36,7 @@ describe.skipIf(!existsSync(CHROMIUM))('shadow and canary panel in Chromium', ()
   });
 
   afterAll(async () => {
-    await browser?.close();
-    server?.close();
-    rmSync(site, { recursive: true, force: true });
+    await session?.close();
   });
 
   const testId = (id: string) => page.getByTestId(id);

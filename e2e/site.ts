@@ -2,12 +2,12 @@
 // static site `npm run build` makes), a tiny static server serves it on
 // 127.0.0.1, and Debian's Chromium runs it (never `playwright install`).
 import { createServer, type Server } from 'node:http';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { extname, join, normalize, resolve } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
 import { build } from 'vite';
-import { REPO_ROOT } from '../emulator/src/node-files.ts';
+import { haveCore, haveKernel, REPO_ROOT } from '../emulator/src/node-files.ts';
 
 export const CHROMIUM = '/usr/bin/chromium';
 export const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
@@ -45,6 +45,45 @@ export async function buildSite(): Promise<string> {
 
 export function launch(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
+}
+
+/** Stops an e2e file early, in words, when what the site is built from is missing. */
+export function requireBuilt(): void {
+  if (!haveCore()) throw new Error('no emulator/build/core.wasm: run npm run build:wasm');
+  if (!haveKernel()) throw new Error('no kernel image: run npm run kernel');
+}
+
+/** One e2e file's browser: the built site served, Chromium with one context and one page. */
+export interface SiteSession {
+  browser: Browser;
+  context: BrowserContext;
+  page: Page;
+  /** The site's root URL. */
+  url: string;
+  /** Stops the browser and the server and removes the built site. */
+  close(): Promise<void>;
+}
+
+/**
+ * Builds and serves the site and opens a page in a fresh context (its own
+ * IndexedDB); uncaught page errors and a page crash are pushed to `pageErrors`.
+ */
+export async function openSite(options: BrowserContextOptions, pageErrors: string[]): Promise<SiteSession> {
+  const site = await buildSite();
+  const { server, url } = await serve(site);
+  const browser = await launch();
+  const context = await browser.newContext(options);
+  const page = await context.newPage();
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+  page.on('crash', () => pageErrors.push('the page crashed'));
+  return {
+    browser, context, page, url,
+    async close() {
+      await browser.close();
+      server.close();
+      rmSync(site, { recursive: true, force: true });
+    },
+  };
 }
 
 /**

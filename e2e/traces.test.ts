@@ -6,44 +6,36 @@
 // validates against docs/schemas/incident-bundle.v1.json (ajv); refusals
 // say why. The kernel's own text answers (tracectl list, cat) are the
 // oracle for what the panel shows.
-import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
-import type { Server } from 'node:http';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { Ajv } from 'ajv';
-import { haveCore, haveKernel, REPO_ROOT } from '../emulator/src/node-files.ts';
+import { REPO_ROOT } from '../emulator/src/node-files.ts';
 import { polar, slotAngles, slotAt, slotOf, type RingGeometry } from '../web/lib/ring-layout.ts';
-import { buildSite, CHROMIUM, launch, saveFailure, serve, uartText } from './site.ts';
-import { existsSync } from 'node:fs';
+import { CHROMIUM, openSite, requireBuilt, saveFailure, type SiteSession, uartText } from './site.ts';
 
-if (!haveCore()) throw new Error('no emulator/build/core.wasm: run npm run build:wasm');
-if (!haveKernel()) throw new Error('no kernel image: run npm run kernel');
+requireBuilt();
 
 const BOOT_MS = 240_000;
 /** The ring's drawing (TraceRing.svelte): viewBox 400 x 400. */
 const G: RingGeometry = { cx: 200, cy: 200, inner: 120, outer: 178 };
 
 describe.skipIf(!existsSync(CHROMIUM))('trace ring panel in Chromium', () => {
+  let session: SiteSession;
   let browser: Browser;
   let context: BrowserContext;
   let page: Page;
-  let server: Server;
   let url = '';
-  let site = '';
   const work = mkdtempSync(join(tmpdir(), 'sis-e2e-traces-'));
   const pageErrors: string[] = [];
   /** The decisions' ids and actions as the kernel listed them (tracectl list). */
   let listed: { id: number; action: string; executed: string }[] = [];
 
   beforeAll(async () => {
-    site = await buildSite();
-    ({ server, url } = await serve(site));
-    browser = await launch();
-    context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1500, height: 1100 } });
-    page = await context.newPage();
-    page.on('pageerror', (e) => pageErrors.push(e.message));
+    session = await openSite({ acceptDownloads: true, viewport: { width: 1500, height: 1100 } }, pageErrors);
+    ({ browser, context, page, url } = session);
   }, 120_000);
 
   afterEach(async (ctx) => {
@@ -51,10 +43,8 @@ describe.skipIf(!existsSync(CHROMIUM))('trace ring panel in Chromium', () => {
   });
 
   afterAll(async () => {
-    await browser?.close();
-    server?.close();
+    await session?.close();
     rmSync(work, { recursive: true, force: true });
-    rmSync(site, { recursive: true, force: true });
   });
 
   const power = () => page.getByTestId('power').textContent();

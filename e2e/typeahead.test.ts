@@ -4,15 +4,12 @@
 // the worker refuses (web/lib/input-queue.ts), shows "N bytes queued" meanwhile,
 // and sends it on as the guest reads: every echo must come back, once, in order,
 // and nothing may be reported as an error. Own browser context, own boot.
-import { existsSync, rmSync } from 'node:fs';
-import type { Server } from 'node:http';
+import { existsSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import { haveCore, haveKernel } from '../emulator/src/node-files.ts';
-import { buildSite, CHROMIUM, launch, saveFailure, screenText, serve, uartText } from './site.ts';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { CHROMIUM, openSite, requireBuilt, saveFailure, screenText, type SiteSession, uartText } from './site.ts';
 
-if (!haveCore()) throw new Error('no emulator/build/core.wasm: run npm run build:wasm');
-if (!haveKernel()) throw new Error('no kernel image: run npm run kernel');
+requireBuilt();
 
 const BOOT_MS = 240_000;
 const RUN_MS = 1_200_000; // the guest runs ~5100 commands in the interpreter on a shared host
@@ -20,20 +17,16 @@ const LINES = 5100;
 const line = (i: number) => `ta-${String(i).padStart(5, '0')} the quick brown fox jumps`;
 
 describe.skipIf(!existsSync(CHROMIUM))('typing ahead in the terminal', () => {
+  let session: SiteSession;
   let browser: Browser;
+  let context: BrowserContext;
   let page: Page;
-  let server: Server;
-  let site = '';
   let url = '';
   const pageErrors: string[] = [];
 
   beforeAll(async () => {
-    site = await buildSite();
-    ({ server, url } = await serve(site));
-    browser = await launch();
-    const context = await browser.newContext({ viewport: { width: 1500, height: 1000 } });
-    page = await context.newPage();
-    page.on('pageerror', (e) => pageErrors.push(e.message));
+    session = await openSite({ viewport: { width: 1500, height: 1000 } }, pageErrors);
+    ({ browser, context, page, url } = session);
   }, 120_000);
 
   afterEach(async (ctx) => {
@@ -41,9 +34,7 @@ describe.skipIf(!existsSync(CHROMIUM))('typing ahead in the terminal', () => {
   });
 
   afterAll(async () => {
-    await browser?.close();
-    server?.close();
-    rmSync(site, { recursive: true, force: true });
+    await session?.close();
   });
 
   it('a 200 KB paste of echo lines: every echo comes back in order, nothing lost', async () => {
