@@ -418,6 +418,12 @@ function promoteCase(): ModelCase {
         cmd('autoctl off', 'autoctl: off'),
         { unchanged: 'shadowctl promote', expect: [/^shadowctl: promote: divergence rate above 10%: refused \(use --force/m] },
         cmd('chaos off'),
+        // The baseline adopted at promotion is the shadow's last 100 confidences. Fill them
+        // with calm decisions in log mode (it keeps the compare counts): otherwise how many of
+        // them fell under the 500 ms shift depends on how fast the host typed the commands,
+        // and the baseline (~900 instead of ~999) could leave the 505 ms drop below the alert.
+        cmd('shadowctl mode log', 'Shadow mode: log'), cmd('autoctl on', 'autoctl: on'), cmd('sleep 1500'),
+        cmd('autoctl off', 'autoctl: off'),
         cmd('shadowctl promote --force', /^Promoting shadow v1\.1\.0 to production \(--force\)/m, /^Promotion complete: v1\.1\.0 is now active .*rollback slot v1\.0\.0; watching 1000 decisions$/m),
         cmd('modelctl status', /^active: +v1\.1\.0$/m, /^shadow: +none$/m, /^rollback: +v1\.0\.0$/m),
         cmd('shadowctl enable v2.0.0-shifted', /mode log$/m),
