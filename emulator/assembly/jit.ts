@@ -50,13 +50,14 @@ export let jitStatus: i32 = 0;
 let codeChanged: bool = false;
 
 // ---- block cache ----------------------------------------------------------------
-const BLK_BITS: u32 = 12;
+const BLK_BITS: u32 = 16;
 const BLK_SIZE: u32 = 1 << BLK_BITS;
 // entry (32 bytes): host u32 (0 = empty), ctx u32, vpc u64, fn i32 (-1 = not translatable), n u32, pad
-const BLK: usize = memory.data(<i32>(BLK_SIZE * 32), 16);
-const HOT: usize = memory.data(<i32>(BLK_SIZE * 2), 16);
-export const MAX_FN: u32 = 8192;
-const HITS: usize = memory.data(<i32>(MAX_FN * 4), 16); // per table slot (profile)
+export const MAX_FN: u32 = 32768;
+// allocated when translation is first turned on (2 MiB + 128 KiB + 128 KiB: not in interp mode)
+let BLK: usize = 0;
+let HOT: usize = 0;  // per cache entry: times its start was reached untranslated (u16)
+let HITS: usize = 0; // per table slot (profile)
 
 let codePages: usize = 0;   // one byte per RAM page: 1 = holds translated code
 let pageInval: usize = 0;   // invalidations per RAM page (saturating)
@@ -76,17 +77,27 @@ export function jitSetMode(on: u32, threshold: u32, profile: u32): void {
   jitThreshold = threshold == 0 ? 1 : threshold;
   jitProfile = profile != 0;
   if (on != 0 && codePages == 0 && M.ramBytes != 0) {
+    // The translator's tables, taken from memory.grow past guest RAM like RAM itself (mem.ts
+    // allocRam): the stub runtime's bump allocator would hand out blocks beyond its initial
+    // memory that overlap RAM. Grown memory is zero.
     const pages = <usize>(M.ramBytes >> 12);
-    codePages = heap.alloc(pages);
-    pageInval = heap.alloc(pages);
-    memory.fill(codePages, 0, pages);
-    memory.fill(pageInval, 0, pages);
+    const blkBytes = <usize>(BLK_SIZE * 32), hotBytes = <usize>(BLK_SIZE * 2), hitBytes = <usize>(MAX_FN * 4);
+    const total = 2 * pages + blkBytes + hotBytes + hitBytes;
+    const before = memory.grow(<i32>((total + 0xffff) >> 16));
+    if (before < 0) return; // the engine refused: translation stays off
+    const base = <usize>before << 16;
+    BLK = base;
+    HOT = BLK + blkBytes;
+    HITS = HOT + hotBytes;
+    codePages = HITS + hitBytes;
+    pageInval = codePages + pages;
   }
   jitOn = on != 0 && codePages != 0;
   jitFlushAll();
 }
 
 export function jitFlushAll(): void {
+  if (BLK == 0) return;
   memory.fill(BLK, 0, <usize>(BLK_SIZE * 32));
   memory.fill(HOT, 0, <usize>(BLK_SIZE * 2));
   if (codePages != 0) memory.fill(codePages, 0, <usize>(M.ramBytes >> 12));
@@ -99,7 +110,7 @@ export function jitReset(): void {
   jitFlushAll();
   statBlocksRun = 0; statInsnsJit = 0; statInvalidations = 0; statPageInval = 0;
   statCompiles = 0; statRejected = 0; ticksInJit = 0;
-  memory.fill(HITS, 0, <usize>(MAX_FN * 4));
+  if (HITS != 0) memory.fill(HITS, 0, <usize>(MAX_FN * 4));
 }
 
 // P_CODE for a TLB fill of this physical page

@@ -12,7 +12,7 @@ export const CPU_MODES: CpuMode[] = ['interp', 'jit'];
 /** Translate a block once its start has been reached this many times (per block start). */
 export const DEFAULT_THRESHOLD = 256;
 /** Code cache bounds: blocks (table slots) and module bytes; either full -> flush everything. */
-const MAX_BLOCKS = 4096;
+const MAX_BLOCKS = 32768;
 const MAX_CODE_BYTES = 32 << 20;
 
 /** The core exports the translator uses (CORE-API.md "Translator"). */
@@ -114,7 +114,7 @@ export class Jit {
   private modules = 0;
   private insnsTranslated = 0;
   private readonly profile: boolean;
-  private readonly maxBlocks: number;
+  private maxBlocks: number;
 
   constructor(private readonly ex: JitCoreExports, opts: JitOptions = {}) {
     this.lay = { regs: ex.jitLayout(0), tlb: ex.jitLayout(1), vregs: ex.jitLayout(6) };
@@ -164,6 +164,12 @@ export class Jit {
     this.modules++;
     this.compileMs += performance.now() - t0;
     return answer;
+  }
+
+  /** Lowers the code cache's block bound (tests: fill it without translating 32768 blocks). */
+  limitBlocks(n: number): void {
+    if (!(Number.isInteger(n) && n >= 2 * MAX_REGION_BLOCKS)) throw new RangeError(`limitBlocks(${n}): give a whole number >= ${2 * MAX_REGION_BLOCKS}`);
+    this.maxBlocks = Math.min(this.maxBlocks, n);
   }
 
   /** Drops every translated block (code cache full). */

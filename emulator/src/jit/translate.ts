@@ -175,14 +175,17 @@ export function translateRegion(words: Uint32Array, index: number, vpc: bigint, 
 
 /**
  * Patterns an unknown-to-the-translator instruction may run through the interpreter inside a
- * block (jitExec): every allocated pattern except the branch, exception-generating and system
- * ones, which end the block instead (they change PC or PSTATE, or need the dispatcher).
+ * block (jitExec): every allocated pattern except the branch, exception-generating and the
+ * system ones that change PC, PSTATE or translation state or need the dispatcher (they end the
+ * block instead). MRS, CLREX, DC ZVA and DC CVAC/CVAU/CIVAC stay inside: they write at most a
+ * general register, the exclusive monitor or memory, and may fault or trap, which jitExec
+ * handles like any other instruction (DC ZVA writing translated code leaves the block).
  */
 const VIA_INTERPRETER: boolean[] = D.PATTERN_NAMES.map((_, id) => id !== D.UNDEF);
 for (const id of [
   D.B_BL, D.CBZ, D.TBZ, D.B_cond, D.BR, D.BLR, D.RET, D.ERET, D.SVC, D.HVC, D.BRK, D.HLT,
-  D.HINT, D.CLREX, D.DSB, D.DMB, D.ISB, D.MSR_SPSel, D.MSR_DAIF, D.MSR_reg, D.MRS,
-  D.TLBI, D.AT, D.IC_ALL, D.DC_SW, D.DC_ZVA, D.IC_IVAU, D.DC_VA,
+  D.HINT, D.DSB, D.DMB, D.ISB, D.MSR_SPSel, D.MSR_DAIF, D.MSR_reg,
+  D.TLBI, D.AT, D.IC_ALL, D.DC_SW, D.IC_IVAU,
 ]) VIA_INTERPRETER[id] = false;
 
 class Gen {
@@ -773,6 +776,11 @@ class Gen {
   // ---- decode ---------------------------------------------------------------------------
   private insn(insn: number): boolean {
     switch (D.decode(insn)) {
+      // no effect on this single CPU (system.ts): NOP, YIELD, the unallocated hints (incl. the
+      // PAC and BTI hints Linux puts in every function), DMB, DSB, ISB. WFE, WFI, SEV, SEVL wait
+      // or set the event register: they end the block.
+      case D.HINT: { const h = (insn >>> 5) & 0x7f; return h < 2 || h > 5; }
+      case D.DMB: case D.DSB: case D.ISB: return true;
       case D.ADR: return this.ADR(insn);
       case D.ADD_imm: return this.ADD_imm(insn);
       case D.LOGICAL_imm: return this.LOGICAL_imm(insn);

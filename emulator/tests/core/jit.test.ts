@@ -234,7 +234,7 @@ describe('translator vs interpreter (--cpu jit vs interp)', () => {
       subs x2, x2, #1
       b.ne again
       hlt #0`;
-    const { jit } = both(src);
+    const { jit } = both(src, undefined, (m) => m.jit?.limitBlocks(4096));
     expect(jit.jit!.stats().flushes).toBeGreaterThan(0);
     expect(jitShare(jit)).toBeGreaterThan(0.5);
   });
@@ -526,5 +526,49 @@ ${pairs}
     expect(jit.x(10)).toBe(0x43f0_0000_0000_0000n); // UCVTF 2^64 - 1 = 2^64
     expect(jit.x(11)).toBe(0xc000_0000_0000_0000n);
     expect(interp.x(11)).toBe(jit.x(11));
+  });
+  it('hints, barriers, MRS, CLREX and DC ZVA stay inside translated blocks: same state, counts and clock', () => {
+    // NOP, YIELD and the PAC/BTI hints (NOPs on this CPU), DMB/DSB/ISB: translated as nothing;
+    // MRS (incl. NZCV right after a compare, and the counter, which must see the exact count),
+    // CLREX (the STXR after it fails) and DC ZVA: run by the interpreter inside the block
+    const src = `
+      ldr x9, =${DATA}
+      ldr x0, =0x1234567
+      msr tpidr_el1, x0
+      mov x1, #1000
+      mov x2, #0
+    1: nop
+      hint #25                 // paciasp
+      add x2, x2, x1
+      hint #34                 // bti c
+      yield
+      dmb ish
+      cmp x2, #4000
+      mrs x4, nzcv
+      add x3, x3, x4, lsr #28
+      dsb sy
+      isb
+      mrs x5, tpidr_el1
+      add x3, x3, x5
+      mrs x6, cntvct_el0
+      eor x7, x7, x6
+      str x2, [x9, #64]
+      str x2, [x9, #128]
+      dc zva, x9               // zeroes [x9, x9 + 64) (DCZID: 64 bytes)
+      add x13, x9, #128
+      ldxr x10, [x13]
+      clrex
+      stxr w11, x10, [x13]
+      add x12, x12, x11
+      hint #29                 // autiasp
+      subs x1, x1, #1
+      b.ne 1b
+      hlt #0
+      .ltorg`;
+    const { interp, jit } = both(src, [1, 333, 5000, 1_000_000]);
+    expect(interp.x(12)).toBe(1000n); // every STXR after CLREX failed
+    expect(jitShare(jit)).toBeGreaterThan(0.9);
+    // one block per loop entry, not one per hint: far fewer block runs than iterations
+    expect(jit.core.jitStat(0)).toBeLessThan(200);
   });
 });
