@@ -1,9 +1,11 @@
 // Advanced SIMD data processing (vector and scalar forms). Decoding follows
 // the Arm ARM "Data Processing -- Scalar Floating-Point and Advanced SIMD"
-// table: one function per encoding class, each returning false for an
-// unallocated or unimplemented pattern (index.ts then raises UNDEF). The copy
-// and modified immediate groups are decoded by the decoding table instead
-// (emulator/decode/a64.decode): their handlers are the exported ones below.
+// table. The copy, modified immediate, permute, EXT, TBL, across lanes, shift
+// by immediate and x indexed element groups are decoded by the decoding table
+// (emulator/decode/a64.decode): their handlers are the exported ones below, one
+// per pattern, and never decide allocation. The rest is still hand-decoded
+// here: one function per encoding class, each returning false for an
+// unallocated or unimplemented pattern (index.ts then raises UNDEF).
 //
 // Every handler computes into the scratch register RES (lanes.ts) and
 // commits it at the end; Q=0 vector results and scalar results zero the rest
@@ -14,7 +16,7 @@
 import { xreg, setXreg, checkFpEnabled } from "../cpu";
 import { vaddr, raiseFP, FPSR_QC } from "./regs";
 import { RES, rd, rn, rm, getE, getSE, setR, emask, clearRes, copyToRes, commit } from "./lanes";
-import { aes, sha3, sha3reg, sha2reg } from "./crypto";
+import { aes, sha2reg } from "./crypto";
 import {
   fpAdd, fpMul, fpMulX, fpDiv, fpSqrt, fpMulAdd, fpMinMax, fpCompareOp, fpRoundInt,
   fpToFixed, fixedToFP, fpConvert, fpNeg, fpAbs, fpcrRounding, fpRecipStep, fpRSqrtStep,
@@ -25,10 +27,9 @@ import { expandFPImm } from "./fp";
 
 export function execAdvSimd(insn: u32): bool {
   const b2824 = (insn >> 24) & 31;
-  if ((insn >> 31) != 0) return sha3(insn);
+  if ((insn >> 31) != 0) return false;
   if ((insn & 0x4000_0000) != 0 && (b2824 & 0x10) != 0) {
-    // scalar forms: 01 U 1111x
-    if ((insn & 0x8000_0000) != 0) return false;
+    // scalar forms: 01 U 11110 (01 U 11111 is table-driven)
     if (b2824 == 0b11110) {
       if ((insn & (1 << 21)) != 0) {
         if ((insn & (1 << 10)) != 0) return threeSame(insn, true);
@@ -43,16 +44,7 @@ export function execAdvSimd(insn: u32): bool {
         return false;
       }
       if (((insn >> 21) & 3) == 2 && ((insn >> 14) & 3) == 0 && (insn & (1 << 10)) != 0) return threeSameFp16(insn, true);
-      if ((insn >> 21) == 0b01011110000 && (insn & (1 << 15)) == 0 && ((insn >> 10) & 3) == 0) return sha3reg(insn);
-      if ((insn & (1 << 15)) != 0 && (insn & (1 << 10)) != 0) return threeSameExtra(insn, true);
       return false;
-    }
-    if (b2824 == 0b11111) {
-      if ((insn & (1 << 10)) != 0) {
-        if ((insn & (1 << 23)) != 0 || ((insn >> 19) & 15) == 0) return false;
-        return shiftImm(insn, true);
-      }
-      return byElement(insn, true);
     }
     return false;
   }
@@ -70,16 +62,7 @@ export function execAdvSimd(insn: u32): bool {
       return false;
     }
     if (((insn >> 21) & 3) == 2 && ((insn >> 14) & 3) == 0 && (insn & (1 << 10)) != 0) return threeSameFp16(insn, false);
-    if ((insn & (1 << 15)) != 0) return (insn & (1 << 10)) != 0 ? threeSameExtra(insn, false) : false;
-    const u = (insn >> 29) & 1;
     return false;
-  }
-  if (b2824 == 0b01111) {
-    if ((insn & (1 << 10)) != 0) {
-      if ((insn & (1 << 23)) != 0) return false;
-      return shiftImm(insn, false);
-    }
-    return byElement(insn, false);
   }
   return false;
 }
@@ -1139,126 +1122,105 @@ export function TBL(insn: u32): void {
   commit(d, bytes);
 }
 
-// ---- shift by immediate ---------------------------------------------------------------------
+// ---- shift by immediate (decoding table: SHIFT_imm, SHIFT_narrow, SHIFT_long, SHIFT_fixed and the
+// scalar SHIFT_imm_s, SHIFT_narrow_s, SHIFT_fixed_s) ----------------------------------------------
+// immh (bits 22:19) has the lane size as its highest set bit (B 0001 ... D 1xxx); immh:immb
+// (bits 22:16) is 2*esize - shift for the right shifts and esize + shift for the left ones. The
+// table allows only the allocated sizes and opcodes (U = bit 29, opcode = bits 15:11).
 
-function shiftImm(insn: u32, scalar: bool): bool {
-  const q = (insn >> 30) & 1, u = (insn >> 29) & 1;
-  const immh = (insn >> 19) & 15;
-  const immhb = (insn >> 16) & 127;
-  const opc = (insn >> 11) & 31;
-  const n = rn(insn), d = rd(insn);
-  const hb = 31 - clz(immh); // 0..3
-  const es: u32 = 1 << hb;
-  const bits = <i32>es * 8;
-  const bytes: u32 = q != 0 ? 16 : 8;
-  const rsh = 2 * bits - <i32>immhb;
-  const lsh = <i32>immhb - bits;
-  const mk = emask(es);
-  // FP fixed-point conversions
-  if (opc == 0b11100 || opc == 0b11111) {
-    if (hb == 0) return false;
-    if (!scalar && hb == 3 && q == 0) return false;
-    const N: i32 = bits;
-    const lanes: u32 = scalar ? 1 : bytes / es;
-    clearRes();
-    setHalfArith(N == 16);
-    for (let e: u32 = 0; e < lanes; e++) {
-      const x = getE(n, e, es);
-      const r = opc == 0b11100 ? fixedToFP(x, N, u == 0, rsh, N, fpcrRounding()) : fpToFixed(x, N, rsh, u != 0, RZ, N);
-      setR(e, es, r);
-    }
-    setHalfArith(false);
-    commit(d, scalar ? es : bytes);
-    return true;
-  }
-  if (opc == 0b10100) { // SSHLL / USHLL (and SXTL/UXTL)
-    if (scalar || hb == 3) return false;
-    const part: u32 = q != 0 ? 8 / es : 0;
-    clearRes();
-    for (let e: u32 = 0; e < 8 / es; e++) {
-      const v: u64 = u != 0 ? getE(n, e + part, es) : <u64>getSE(n, e + part, es);
-      setR(e, es * 2, (v << <u64>lsh) & emask(es * 2));
-    }
-    commit(d, 16);
-    return true;
-  }
-  if (opc >= 0b10000 && opc <= 0b10011 && (u == 1 || opc >= 0b10010)) {
-    // [SU]Q[R]SHRN, SQ[R]SHRUN: narrow to es with saturation
-    if (hb == 3) return false;
-    const rounding = (opc & 1) != 0;
-    const signedIn = !(u == 1 && opc >= 0b10010);          // UQ[R]SHRN take unsigned input
-    const signedOut = u == 0;                                // SQ[R]SHRUN saturate to unsigned
-    return narrowShift(insn, scalar, es, rsh, rounding, signedIn, signedOut, q);
-  }
-  if (opc == 0b01100 || opc == 0b01110) {
-    // SQSHLU (U=1, 01100), SQSHL / UQSHL (immediate)
-    if (opc == 0b01100 && u == 0) return false;
-    if (!scalar && hb == 3 && q == 0) return false;
-    const lanes: u32 = scalar ? 1 : bytes / es;
-    clearRes();
-    for (let e: u32 = 0; e < lanes; e++) {
-      const a = getE(n, e, es), sa = getSE(n, e, es);
-      let r: u64;
-      if (opc == 0b01100) r = satShl(a, sa, lsh, es, false, false);
-      else r = satShl(a, sa, lsh, es, u != 0, u == 0);
-      setR(e, es, r);
-    }
-    commit(d, scalar ? es : bytes);
-    return true;
-  }
-  if (opc == 0b10000 || opc == 0b10001) { // SHRN / RSHRN
-    if (scalar || u != 0 || hb == 3) return false;
-    // immh selects the narrow size: source elements are 2*es
-    const sesz = es * 2;
-    const sh = 2 * bits - <i32>immhb; // shift in 1..bits
-    const base: u32 = q != 0 ? 8 / es : 0;
-    clearRes();
-    if (q != 0) store<u64>(RES, getE(d, 0, 8));
-    for (let e: u32 = 0; e < 8 / es; e++) {
-      let v = getE(n, e, sesz);
-      let r: u64;
-      if (opc == 0b10001) {
-        // rounding: add 2^(sh-1) in a 2*es+1-bit intermediate
-        const add = <u64>1 << <u64>(sh - 1);
-        if (sesz == 8) { const s = v + add; const carry: u64 = s < v ? 1 : 0; r = (s >> <u64>sh) | (carry << <u64>(64 - sh)); }
-        else r = (v + add) >> <u64>sh;
-      } else r = v >> <u64>sh;
-      setR(base + e, es, r & mk);
-    }
-    commit(d, q != 0 ? 16 : 8);
-    return true;
-  }
-  if (scalar) { if (hb != 3) return false; }
-  else if (hb == 3 && q == 0) return false;
-  const lanes: u32 = scalar ? 1 : bytes / es;
+@inline function shiftEs(insn: u32): u32 { return <u32>1 << (31 - clz((insn >> 19) & 15)); }
+@inline function shiftImmhb(insn: u32): i32 { return <i32>((insn >> 16) & 127); }
+
+// Same-width shifts: [SU]SHR, [SU]SRA, [SU]RSHR, [SU]RSRA, SRI, SHL, SLI, SQSHLU, SQSHL, UQSHL
+function shiftSame(insn: u32, scalar: bool): void {
+  if (!checkFpEnabled()) return;
+  const u = (insn >> 29) & 1, key = (u << 5) | ((insn >> 11) & 31);
+  const es = shiftEs(insn), bits = <i32>es * 8;
+  const rsh = 2 * bits - shiftImmhb(insn), lsh = shiftImmhb(insn) - bits;
+  const bytes: u32 = scalar ? es : ((insn >> 30) & 1) != 0 ? 16 : 8;
+  const n = rn(insn), d = rd(insn), mk = emask(es);
   clearRes();
-  for (let e: u32 = 0; e < lanes; e++) {
+  for (let e: u32 = 0; e < bytes / es; e++) {
     const a = getE(n, e, es), sa = getSE(n, e, es), dv = getE(d, e, es);
+    const sr = <u64>(sa >> <i64>(rsh >= bits ? bits - 1 : rsh)), ur = rsh >= bits ? 0 : a >> <u64>rsh;
     let r: u64;
-    switch ((u << 5) | opc) {
-      case 0b00000: r = <u64>(sa >> <i64>(rsh >= bits ? bits - 1 : rsh)); break;               // SSHR
-      case 0b100000: r = rsh >= bits ? 0 : a >> <u64>rsh; break;                               // USHR
-      case 0b00010: r = dv + <u64>(sa >> <i64>(rsh >= bits ? bits - 1 : rsh)); break;          // SSRA
-      case 0b100010: r = dv + (rsh >= bits ? 0 : a >> <u64>rsh); break;                        // USRA
-      case 0b00100: case 0b00110: case 0b100100: case 0b100110: {                              // [SU]RSHR, [SU]RSRA
-        r = roundShift(a, sa, rsh, bits, u != 0);
-        if ((opc & 2) != 0) r += dv;
-        break;
-      }
-      case 0b01010: r = a << <u64>lsh; break;                                                  // SHL
-      case 0b101010: { const msk = mk << <u64>lsh; r = (dv & ~msk) | ((a << <u64>lsh) & msk); break; } // SLI
-      case 0b101000: {                                                                         // SRI
-        const msk = rsh >= bits ? 0 : (mk >> <u64>rsh);
-        r = (dv & ~msk) | ((rsh >= bits ? 0 : a >> <u64>rsh) & msk);
-        break;
-      }
-      default: return false;
+    switch (key) {
+      case 0b000000: r = sr; break;                                                    // SSHR
+      case 0b100000: r = ur; break;                                                    // USHR
+      case 0b000010: r = dv + sr; break;                                               // SSRA
+      case 0b100010: r = dv + ur; break;                                               // USRA
+      case 0b000100: case 0b100100: r = roundShift(a, sa, rsh, bits, u != 0); break;   // [SU]RSHR
+      case 0b000110: case 0b100110: r = dv + roundShift(a, sa, rsh, bits, u != 0); break; // [SU]RSRA
+      case 0b101000: { const m = rsh >= bits ? 0 : mk >> <u64>rsh; r = (dv & ~m) | (ur & m); break; } // SRI
+      case 0b001010: r = a << <u64>lsh; break;                                         // SHL
+      case 0b101010: { const m = mk << <u64>lsh; r = (dv & ~m) | ((a << <u64>lsh) & m); break; } // SLI
+      case 0b101100: r = satShl(a, sa, lsh, es, false, false); break;                  // SQSHLU
+      case 0b001110: r = satShl(a, sa, lsh, es, false, true); break;                   // SQSHL
+      default: r = satShl(a, sa, lsh, es, true, false);                                // UQSHL
     }
     setR(e, es, r & mk);
   }
-  commit(d, scalar ? 8 : bytes);
-  return true;
+  commit(d, bytes);
 }
+export function SHIFT_imm(insn: u32): void { shiftSame(insn, false); }
+export function SHIFT_imm_s(insn: u32): void { shiftSame(insn, true); }
+
+// Narrowing right shifts into es-byte lanes (the lower half of Vd, or the upper half with Q 1 for
+// the "2" forms): SHRN, RSHRN (U 0, opcode 1000x) truncate; SQSHRUN, SQRSHRUN (U 1, 1000x),
+// SQSHRN, SQRSHRN (U 0, 1001x), UQSHRN, UQRSHRN (U 1, 1001x) saturate. Opcode bit 0 rounds.
+function shiftNarrow(insn: u32, scalar: bool): void {
+  if (!checkFpEnabled()) return;
+  const u = (insn >> 29) & 1, opc = (insn >> 11) & 31, q = (insn >> 30) & 1;
+  const es = shiftEs(insn), rounding = (opc & 1) != 0;
+  const sh = <i32>es * 16 - shiftImmhb(insn);
+  if (u == 0 && opc < 0b10010) { // SHRN, RSHRN (vector only)
+    const n = rn(insn), d = rd(insn), base: u32 = q != 0 ? 8 / es : 0;
+    clearRes();
+    if (q != 0) store<u64>(RES, getE(d, 0, 8));
+    for (let e: u32 = 0; e < 8 / es; e++) {
+      const a = getE(n, e, es * 2);
+      setR(base + e, es, rounding ? roundShift(a, 0, sh, <i32>es * 16, true) : a >> <u64>sh);
+    }
+    commit(d, q != 0 ? 16 : 8);
+    return;
+  }
+  narrowShift(insn, scalar, es, sh, rounding, !(u == 1 && opc >= 0b10010), u == 0, q);
+}
+export function SHIFT_narrow(insn: u32): void { shiftNarrow(insn, false); }
+export function SHIFT_narrow_s(insn: u32): void { shiftNarrow(insn, true); }
+
+// SSHLL, USHLL (U 1) {2}, alias SXTL/UXTL: widen the lower (Q 0) or upper half, shift left
+export function SHIFT_long(insn: u32): void {
+  if (!checkFpEnabled()) return;
+  const es = shiftEs(insn), lsh = <u64>(shiftImmhb(insn) - <i32>es * 8);
+  const uns = (insn & (1 << 29)) != 0, n = rn(insn);
+  const part: u32 = (insn & (1 << 30)) != 0 ? 8 / es : 0;
+  clearRes();
+  for (let e: u32 = 0; e < 8 / es; e++) {
+    const v: u64 = uns ? getE(n, e + part, es) : <u64>getSE(n, e + part, es);
+    setR(e, es * 2, v << lsh);
+  }
+  commit(rd(insn), 16);
+}
+
+// SCVTF, UCVTF (opcode 11100) and FCVTZS, FCVTZU (11111) with fbits = 2*esize - immh:immb, on S
+// or D lanes; U (bit 29) selects unsigned
+function shiftFixed(insn: u32, scalar: bool): void {
+  if (!checkFpEnabled()) return;
+  const uns = (insn & (1 << 29)) != 0, toFp = ((insn >> 11) & 31) == 0b11100;
+  const es = shiftEs(insn), N = <i32>es * 8;
+  const fbits = 2 * N - shiftImmhb(insn);
+  const bytes: u32 = scalar ? es : ((insn >> 30) & 1) != 0 ? 16 : 8;
+  const n = rn(insn);
+  clearRes();
+  for (let e: u32 = 0; e < bytes / es; e++) {
+    const x = getE(n, e, es);
+    setR(e, es, toFp ? fixedToFP(x, N, !uns, fbits, N, fpcrRounding()) : fpToFixed(x, N, fbits, uns, RZ, N));
+  }
+  commit(rd(insn), bytes);
+}
+export function SHIFT_fixed(insn: u32): void { shiftFixed(insn, false); }
+export function SHIFT_fixed_s(insn: u32): void { shiftFixed(insn, true); }
 
 function roundShift(a: u64, sa: i64, sh: i32, bits: i32, unsigned: bool): u64 {
   // (x + 2^(sh-1)) >> sh computed without losing the carry
@@ -1278,100 +1240,98 @@ function roundShift(a: u64, sa: i64, sh: i32, bits: i32, unsigned: bool): u64 {
   return <u64>r;
 }
 
-// ---- by element -------------------------------------------------------------------------------
+// ---- x indexed element (decoding table: MUL_elem, MULL_elem, SQDMULL_elem, SQDMULH_elem,
+// FMUL_elem and the scalar SQDMULL_elem_s, SQDMULH_elem_s, FMUL_elem_s) ------------------------
+// Integer forms take H lanes (size 01: index H:L:M, Vm is V0-V15) or S lanes (size 10: index
+// H:L, Vm = M:Rm); the table allows no other size.
 
-function byElement(insn: u32, scalar: bool): bool {
-  const q = (insn >> 30) & 1, u = (insn >> 29) & 1;
-  const size = (insn >> 22) & 3;
-  const L = (insn >> 21) & 1, M = (insn >> 20) & 1, H = (insn >> 11) & 1;
-  const opc = (insn >> 12) & 15;
-  const n = rn(insn), d = rd(insn);
-  const bytes: u32 = q != 0 ? 16 : 8;
-  // FP: FMLA 0001, FMLS 0101, FMUL 1001 (U0), FMULX 1001 (U1)
-  if (!scalar && size == 2 && ((u == 0 && (opc == 0b0000 || opc == 0b0100)) || (u == 1 && (opc == 0b1000 || opc == 0b1100)))) {
-    return fmlal(insn, (opc & 0b0100) != 0, u, (H << 2) | (L << 1) | M); // FMLAL{2}/FMLSL{2} (by element)
-  }
-  if (!scalar && u == 1 && (opc & 0b1001) == 0b0001) {
-    // FCMLA (by element): H lanes index H:L, S lanes index H (L must be 0)
-    if (size == 1 && (q == 1 || H == 0)) return complexArith(insn, true, (H << 1) | L);
-    if (size == 2 && L == 0 && q == 1) return complexArith(insn, true, H);
-    return false;
-  }
-  if (opc == 0b0001 || opc == 0b0101 || opc == 0b1001) {
-    if (u == 1 && opc != 0b1001) return false;
-    if (size == 1) return false;
-    const fp16 = size == 0;
-    const sz = size & 1;
-    if (sz == 1 && (L != 0 || (!scalar && q == 0))) return false;
-    const N: i32 = fp16 ? 16 : (sz != 0 ? 64 : 32);
-    const es: u32 = <u32>N >> 3;
-    const index: u32 = fp16 ? (H << 2) | (L << 1) | M : (sz != 0 ? H : (H << 1) | L);
-    const m = fp16 ? rm(insn) & 15 : (M << 4) | rm(insn) & 15;
-    setHalfArith(fp16);
-    const y = getE(m, index, es);
-    const lanes: u32 = scalar ? 1 : bytes / es;
-    clearRes();
-    for (let e: u32 = 0; e < lanes; e++) {
-      const x = getE(n, e, es);
-      let r: u64;
-      if (opc == 0b0001) r = fpMulAdd(getE(d, e, es), x, y, N);
-      else if (opc == 0b0101) r = fpMulAdd(getE(d, e, es), fpNeg(x, N), y, N);
-      else r = u != 0 ? fpMulX(x, y, N) : fpMul(x, y, N);
-      setR(e, es, r);
-    }
-    setHalfArith(false);
-    commit(d, scalar ? es : bytes);
-    return true;
-  }
-  if (!scalar && opc == 0b1110 && size == 2) { dot(insn, u, index4(insn)); return true; }        // SDOT/UDOT by element
-  if (!scalar && opc == 0b1111 && u == 0 && (size == 0 || size == 2)) {                    // SUDOT/USDOT by element
-    dot(insn, size == 0 ? 3 : 2, index4(insn));
-    return true;
-  }
-  {
-    const k = (u << 4) | opc;
-    if (k == 0b00011 || k == 0b00111 || k == 0b01011 || k == 0b01100 || k == 0b01101 || k == 0b11101 || k == 0b11111) {
-      return satDoublingByElement(insn, scalar);
-    }
-  }
-  if (scalar) return false;
-  if (size == 0 || size == 3) return false;
-  const es: u32 = 1 << size;
-  const index: u32 = size == 1 ? (H << 2) | (L << 1) | M : (H << 1) | L;
-  const m: u32 = size == 1 ? rm(insn) & 15 : ((M << 4) | (rm(insn) & 15));
-  const mk = emask(es);
-  clearRes();
-  const key = (u << 4) | opc;
-  if (key == 0b01000 || key == 0b10000 || key == 0b10100) { // MUL, MLA, MLS
-    const y = getE(m, index, es);
-    const lanes = bytes / es;
-    for (let e: u32 = 0; e < lanes; e++) {
-      const x = getE(n, e, es);
-      let r = x * y;
-      if (key == 0b10000) r = getE(d, e, es) + r;
-      else if (key == 0b10100) r = getE(d, e, es) - r;
-      setR(e, es, r & mk);
-    }
-    commit(d, bytes);
-    return true;
-  }
-  if (opc == 0b1010 || opc == 0b0010 || opc == 0b0110) { // [SU]MULL, [SU]MLAL, [SU]MLSL
-    const es2 = es * 2;
-    const part: u32 = q != 0 ? 8 / es : 0;
-    const y: u64 = u != 0 ? getE(m, index, es) : <u64>getSE(m, index, es);
-    for (let e: u32 = 0; e < 8 / es; e++) {
-      const x: u64 = u != 0 ? getE(n, e + part, es) : <u64>getSE(n, e + part, es);
-      let r = x * y;
-      if (opc == 0b0010) r = getE(d, e, es2) + r;
-      else if (opc == 0b0110) r = getE(d, e, es2) - r;
-      setR(e, es2, r & emask(es2));
-    }
-    commit(d, 16);
-    return true;
-  }
-  return false;
+// The Vm lane an integer by-element form multiplies by (sign-extended when signed)
+function elemLane(insn: u32, es: u32, signed: bool): u64 {
+  const idx: u32 = es == 2 ? ((insn >> 9) & 4) | ((insn >> 20) & 3) : ((insn >> 10) & 2) | ((insn >> 21) & 1);
+  const m = es == 2 ? rm(insn) & 15 : rm(insn);
+  return signed ? <u64>getSE(m, idx, es) : getE(m, idx, es);
 }
 
+// MUL (U 0, opcode 1000), MLA (U 1, 0000), MLS (U 1, 0100)
+export function MUL_elem(insn: u32): void {
+  if (!checkFpEnabled()) return;
+  const es: u32 = 1 << ((insn >> 22) & 3), bytes: u32 = (insn & (1 << 30)) != 0 ? 16 : 8;
+  const acc = (insn & (1 << 29)) != 0, sub = (insn & (1 << 14)) != 0;
+  const n = rn(insn), d = rd(insn), y = elemLane(insn, es, false);
+  clearRes();
+  for (let e: u32 = 0; e < bytes / es; e++) {
+    const p = getE(n, e, es) * y;
+    setR(e, es, acc ? (sub ? getE(d, e, es) - p : getE(d, e, es) + p) : p);
+  }
+  commit(d, bytes);
+}
+
+// [SU]MLAL (opcode 0010), [SU]MLSL (0110), [SU]MULL (1010) {2}: U (bit 29) selects unsigned
+export function MULL_elem(insn: u32): void {
+  if (!checkFpEnabled()) return;
+  const es: u32 = 1 << ((insn >> 22) & 3), es2 = es * 2;
+  const uns = (insn & (1 << 29)) != 0, mull = (insn & (1 << 15)) != 0, sub = (insn & (1 << 14)) != 0;
+  const part: u32 = (insn & (1 << 30)) != 0 ? 8 / es : 0;
+  const n = rn(insn), d = rd(insn), y = elemLane(insn, es, !uns);
+  clearRes();
+  for (let e: u32 = 0; e < 8 / es; e++) {
+    const p = (uns ? getE(n, e + part, es) : <u64>getSE(n, e + part, es)) * y;
+    setR(e, es2, mull ? p : (sub ? getE(d, e, es2) - p : getE(d, e, es2) + p));
+  }
+  commit(d, 16);
+}
+
+// SQDMLAL (opcode 0011), SQDMLSL (0111), SQDMULL (1011) {2}, vector and scalar
+function sqdmullElem(insn: u32, scalar: bool): void {
+  if (!checkFpEnabled()) return;
+  const es: u32 = 1 << ((insn >> 22) & 3), es2 = es * 2;
+  const kind: u32 = (insn & (1 << 15)) != 0 ? 0 : ((insn & (1 << 14)) != 0 ? 2 : 1);
+  const count: u32 = scalar ? 1 : 8 / es;
+  const part: u32 = !scalar && (insn & (1 << 30)) != 0 ? 8 / es : 0;
+  const n = rn(insn), d = rd(insn), y = <i64>elemLane(insn, es, true);
+  clearRes();
+  for (let e: u32 = 0; e < count; e++) setR(e, es2, sqdmlalLane(getE(d, e, es2), getSE(n, e + part, es), y, es, kind));
+  commit(d, scalar ? es2 : 16);
+}
+export function SQDMULL_elem(insn: u32): void { sqdmullElem(insn, false); }
+export function SQDMULL_elem_s(insn: u32): void { sqdmullElem(insn, true); }
+
+// SQDMULH (opcode 1100), SQRDMULH (1101), vector and scalar
+function sqdmulhElem(insn: u32, scalar: bool): void {
+  if (!checkFpEnabled()) return;
+  const es: u32 = 1 << ((insn >> 22) & 3);
+  const bytes: u32 = scalar ? es : (insn & (1 << 30)) != 0 ? 16 : 8;
+  const round = (insn & (1 << 12)) != 0;
+  const n = rn(insn), y = <i64>elemLane(insn, es, true);
+  clearRes();
+  for (let e: u32 = 0; e < bytes / es; e++) setR(e, es, sqdmulh(getSE(n, e, es), y, es, round));
+  commit(rd(insn), bytes);
+}
+export function SQDMULH_elem(insn: u32): void { sqdmulhElem(insn, false); }
+export function SQDMULH_elem_s(insn: u32): void { sqdmulhElem(insn, true); }
+
+// FMLA (U 0, opcode 0001), FMLS (U 0, 0101), FMUL (U 0, 1001), FMULX (U 1, 1001), vector and
+// scalar: S lanes (size 10, index H:L, Vm = M:Rm) or D lanes (size 11, index H)
+function fmulElem(insn: u32, scalar: bool): void {
+  if (!checkFpEnabled()) return;
+  const sz = (insn >> 22) & 1, opc = (insn >> 12) & 15, mulx = (insn & (1 << 29)) != 0;
+  const N: i32 = sz != 0 ? 64 : 32, es: u32 = 4 << sz;
+  const idx: u32 = sz != 0 ? (insn >> 11) & 1 : ((insn >> 10) & 2) | ((insn >> 21) & 1);
+  const y = getE(rm(insn), idx, es);
+  const bytes: u32 = scalar ? es : (insn & (1 << 30)) != 0 ? 16 : 8;
+  const n = rn(insn), d = rd(insn);
+  clearRes();
+  for (let e: u32 = 0; e < bytes / es; e++) {
+    const x = getE(n, e, es);
+    let r: u64;
+    if (opc == 0b1001) r = mulx ? fpMulX(x, y, N) : fpMul(x, y, N);
+    else r = fpMulAdd(getE(d, e, es), opc == 0b0101 ? fpNeg(x, N) : x, y, N);
+    setR(e, es, r);
+  }
+  commit(d, bytes);
+}
+export function FMUL_elem(insn: u32): void { fmulElem(insn, false); }
+export function FMUL_elem_s(insn: u32): void { fmulElem(insn, true); }
 
 // ---- saturating doubling multiplies ------------------------------------------------------
 
@@ -1387,18 +1347,6 @@ function sqdmlalLane(acc: u64, a: i64, b: i64, es: u32, kind: u32): u64 {
   const sacc: i64 = es2 == 8 ? <i64>acc : (<i64>(acc << 32)) >> 32;
   const sprod: i64 = es2 == 8 ? <i64>prod : (<i64>(prod << 32)) >> 32;
   return (kind == 1 ? sqAdd(sacc, sprod, es2) : sqSub(sacc, sprod, es2)) & emask(es2);
-}
-
-// SQ[R]DMULH and SQRDML[AS]H on one lane (es = 2 or 4): high half of
-// acc*2^bits +- 2*a*b (+ rounding), saturated. Computed as
-// acc + ((+-p + round/2) >> (bits-1)) so nothing exceeds 64 bits.
-function sqrdmlahLane(acc: i64, a: i64, b: i64, es: u32, round: bool, kind: u32): u64 {
-  const bits = <i64>(es * 8);
-  let p = a * b;
-  if (kind == 2) p = -p;
-  if (round) p += <i64>1 << (bits - 2);
-  const hi = p >> (bits - 1);
-  return satS(kind == 0 ? hi : acc + hi, es);
 }
 
 // Three different (vector, {2}) and scalar: SQDMLAL 1001, SQDMLSL 1011, SQDMULL 1101.
@@ -1418,150 +1366,6 @@ function satDoublingLong(insn: u32, scalar: bool): bool {
     setR(e, es2, sqdmlalLane(getE(d, e, es2), getSE(n, e + part, es), getSE(m, e + part, es), es, kind));
   }
   commit(d, scalar ? es2 : 16);
-  return true;
-}
-
-// By element: SQDMLAL 0011, SQDMLSL 0111, SQDMULL 1011, SQDMULH 1100,
-// SQRDMULH 1101 (U=0); SQRDMLAH 1101, SQRDMLSH 1111 (U=1). Vector and scalar.
-function satDoublingByElement(insn: u32, scalar: bool): bool {
-  const q = (insn >> 30) & 1, u = (insn >> 29) & 1;
-  const size = (insn >> 22) & 3;
-  if (size != 1 && size != 2) return false;
-  const L = (insn >> 21) & 1, M = (insn >> 20) & 1, H = (insn >> 11) & 1;
-  const opc = (insn >> 12) & 15;
-  const es: u32 = 1 << size;
-  const index: u32 = size == 1 ? (H << 2) | (L << 1) | M : (H << 1) | L;
-  const m: u32 = size == 1 ? rm(insn) & 15 : ((M << 4) | (rm(insn) & 15));
-  const n = rn(insn), d = rd(insn);
-  const y = getSE(m, index, es);
-  clearRes();
-  if (u == 0 && (opc == 0b0011 || opc == 0b0111 || opc == 0b1011)) {
-    const es2 = es * 2;
-    const kind: u32 = opc == 0b1011 ? 0 : (opc == 0b0011 ? 1 : 2);
-    const count: u32 = scalar ? 1 : 8 / es;
-    const part: u32 = (!scalar && q != 0) ? 8 / es : 0;
-    for (let e: u32 = 0; e < count; e++) setR(e, es2, sqdmlalLane(getE(d, e, es2), getSE(n, e + part, es), y, es, kind));
-    commit(d, scalar ? es2 : 16);
-    return true;
-  }
-  const bytes: u32 = q != 0 ? 16 : 8;
-  const lanes: u32 = scalar ? 1 : bytes / es;
-  const round = opc != 0b1100;
-  const kind: u32 = u == 0 ? 0 : (opc == 0b1101 ? 1 : 2);
-  for (let e: u32 = 0; e < lanes; e++) setR(e, es, sqrdmlahLane(getSE(d, e, es), getSE(n, e, es), y, es, round, kind));
-  commit(d, scalar ? es : bytes);
-  return true;
-}
-
-// Three same extra (FEAT_RDM): SQRDMLAH 0000, SQRDMLSH 0001 (U=1), vector and scalar.
-function threeSameExtra(insn: u32, scalar: bool): bool {
-  const q = (insn >> 30) & 1, u = (insn >> 29) & 1;
-  const size = (insn >> 22) & 3;
-  const opc = (insn >> 11) & 15;
-  if (!scalar && size == 2 && (opc == 0b0010 || (opc == 0b0011 && u == 0))) {
-    // SDOT / UDOT (FEAT_DotProd), USDOT (FEAT_I8MM)
-    const kind: u32 = opc == 0b0011 ? 2 : u; // 0 signed, 1 unsigned, 2 unsigned x signed
-    dot(insn, kind, 0xff);
-    return true;
-  }
-  if (!scalar && q == 1 && size == 2 && (opc == 0b0100 || (opc == 0b0101 && u == 0))) {
-    // SMMLA / UMMLA / USMMLA (FEAT_I8MM): 2x8 by 8x2 byte matrices into 2x2 int32
-    const n = rn(insn), m = rm(insn), d = rd(insn);
-    clearRes();
-    for (let i: u32 = 0; i < 2; i++) {
-      for (let j: u32 = 0; j < 2; j++) {
-        let acc = <i64>getE(d, 2 * i + j, 4);
-        for (let k: u32 = 0; k < 8; k++) {
-          const a: i64 = u == 1 || opc == 0b0101 ? <i64>getE(n, 8 * i + k, 1) : getSE(n, 8 * i + k, 1);
-          const b: i64 = u == 1 ? <i64>getE(m, 8 * j + k, 1) : getSE(m, 8 * j + k, 1);
-          acc += a * b;
-        }
-        setR(2 * i + j, 4, <u64>acc & 0xffff_ffff);
-      }
-    }
-    commit(d, 16);
-    return true;
-  }
-  if (!scalar && u == 1 && size != 0 && ((opc & 0b1101) == 0b1100 || (opc & 0b1100) == 0b1000)) {
-    return complexArith(insn, (opc & 0b1100) == 0b1000, 0xff);
-  }
-  if (u == 0 || opc > 1 || (size != 1 && size != 2)) return false;
-  const es: u32 = 1 << size;
-  const n = rn(insn), m = rm(insn), d = rd(insn);
-  const bytes: u32 = q != 0 ? 16 : 8;
-  const lanes: u32 = scalar ? 1 : bytes / es;
-  clearRes();
-  for (let e: u32 = 0; e < lanes; e++) {
-    setR(e, es, sqrdmlahLane(getSE(d, e, es), getSE(n, e, es), getSE(m, e, es), es, true, opc == 0 ? 1 : 2));
-  }
-  commit(d, scalar ? es : bytes);
-  return true;
-}
-
-// ---- dot products -----------------------------------------------------------------------
-
-@inline function index4(insn: u32): u32 { return (((insn >> 11) & 1) << 1) | ((insn >> 21) & 1); }
-
-// Four-way byte dot products into 32-bit lanes. kind: 0 SDOT, 1 UDOT,
-// 2 USDOT (Vn unsigned, Vm signed), 3 SUDOT (Vn signed, Vm unsigned).
-// idx 0xff = vector form, else the 32-bit group index of Vm (by element,
-// Rm is M:Rm).
-function dot(insn: u32, kind: u32, idx: u32): void {
-  const q = (insn >> 30) & 1;
-  const n = rn(insn), m = rm(insn), d = rd(insn);
-  const lanes: u32 = q != 0 ? 4 : 2;
-  clearRes();
-  for (let e: u32 = 0; e < lanes; e++) {
-    let acc = <i64>getE(d, e, 4);
-    const g = idx == 0xff ? e : idx;
-    for (let j: u32 = 0; j < 4; j++) {
-      const a: i64 = (kind == 1 || kind == 2) ? <i64>getE(n, 4 * e + j, 1) : getSE(n, 4 * e + j, 1);
-      const b: i64 = (kind == 1 || kind == 3) ? <i64>getE(m, 4 * g + j, 1) : getSE(m, 4 * g + j, 1);
-      acc += a * b;
-    }
-    setR(e, 4, <u64>acc & 0xffff_ffff);
-  }
-  commit(d, q != 0 ? 16 : 8);
-}
-
-// ---- complex arithmetic (FEAT_FCMA): FCADD, FCMLA ----------------------------------------
-
-// Lanes are (real, imaginary) pairs. FCADD adds Vm rotated by 90 or 270
-// degrees to Vn; FCMLA multiply-accumulates one rotation's half of the
-// complex product into Vd. pairIdx 0xff = vector form, else the pair of Vm
-// used for every lane (by element; Rm is then M:Rm).
-function complexArith(insn: u32, mla: bool, pairIdx: u32): bool {
-  const q = (insn >> 30) & 1;
-  const size = (insn >> 22) & 3;
-  if (size == 0 || (size == 3 && q == 0)) return false;
-  const N: i32 = 8 << size;
-  const es: u32 = 1 << size;
-  const n = rn(insn), m = rm(insn), d = rd(insn);
-  const pairs: u32 = (q != 0 ? 16 : 8) / es / 2;
-  clearRes();
-  setHalfArith(N == 16);
-  for (let p: u32 = 0; p < pairs; p++) {
-    const ie = 2 * p, io = 2 * p + 1;
-    const me = pairIdx == 0xff ? ie : 2 * pairIdx, mo = me + 1;
-    if (!mla) {
-      const rot = (insn >> 12) & 1;
-      const el1 = rot == 0 ? fpNeg(getE(m, mo, es), N) : getE(m, mo, es);
-      const el3 = rot == 0 ? getE(m, me, es) : fpNeg(getE(m, me, es), N);
-      setR(ie, es, fpAdd(getE(n, ie, es), el1, N, false));
-      setR(io, es, fpAdd(getE(n, io, es), el3, N, false));
-    } else {
-      const rot = pairIdx == 0xff ? (insn >> 11) & 3 : (insn >> 13) & 3;
-      let e1: u64, e2: u64, e3: u64, e4: u64;
-      if (rot == 0) { e1 = getE(m, me, es); e2 = getE(n, ie, es); e3 = getE(m, mo, es); e4 = getE(n, ie, es); }
-      else if (rot == 1) { e1 = fpNeg(getE(m, mo, es), N); e2 = getE(n, io, es); e3 = getE(m, me, es); e4 = getE(n, io, es); }
-      else if (rot == 2) { e1 = fpNeg(getE(m, me, es), N); e2 = getE(n, ie, es); e3 = fpNeg(getE(m, mo, es), N); e4 = getE(n, ie, es); }
-      else { e1 = getE(m, mo, es); e2 = getE(n, io, es); e3 = fpNeg(getE(m, me, es), N); e4 = getE(n, io, es); }
-      setR(ie, es, fpMulAdd(getE(d, ie, es), e2, e1, N));
-      setR(io, es, fpMulAdd(getE(d, io, es), e4, e3, N));
-    }
-  }
-  setHalfArith(false);
-  commit(d, q != 0 ? 16 : 8);
   return true;
 }
 

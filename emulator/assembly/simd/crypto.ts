@@ -1,60 +1,12 @@
-// Cryptographic extensions of Advanced SIMD, as qemu-aarch64 -cpu max has
-// them: AES (AESE/AESD/AESMC/AESIMC), SHA1, SHA256, SHA512 and SHA3 (EOR3,
-// BCAX, XAR, RAX1). Each returns false for an encoding it does not decode.
+// Cryptographic extensions of Advanced SIMD the Cortex-A72 has: AES
+// (AESE/AESD/AESMC/AESIMC), SHA1 and SHA256 (SHA512, SHA3, SM3 and SM4 are not
+// on this CPU: UNDEFINED, left out of the decoding table). SHA_3reg is the
+// decoding table's handler (crypto three-register SHA); aes and sha2reg are
+// still hand-decoded and return false for an encoding they do not decode.
 
+import { checkFpEnabled } from "../cpu";
 import { vaddr } from "./regs";
 import { RES, rd, rn, rm, getE, setR, clearRes, commit } from "./lanes";
-
-// ---- SHA3 and SHA512 (bit 31 set: 1100 1110 ...) ---------------------------------------------
-
-@inline function rotr64(x: u64, r: u64): u64 { return (x >> r) | (x << ((64 - r) & 63)); }
-
-// FEAT_SHA3: EOR3, BCAX (four-register), XAR, RAX1.
-export function sha3(insn: u32): bool {
-  const n = rn(insn), m = rm(insn), d = rd(insn), a = (insn >> 10) & 31;
-  const hi11 = insn >> 21;
-  let lo: u64, hi: u64;
-  if ((insn >> 23) == 0b110011100 && (insn & (1 << 15)) == 0 && ((insn >> 21) & 3) < 2) {
-    const x0 = getE(n, 0, 8), x1 = getE(n, 1, 8), y0 = getE(m, 0, 8), y1 = getE(m, 1, 8);
-    const z0 = getE(a, 0, 8), z1 = getE(a, 1, 8);
-    if (((insn >> 21) & 3) == 0) { lo = x0 ^ y0 ^ z0; hi = x1 ^ y1 ^ z1; }      // EOR3
-    else { lo = x0 ^ (y0 & ~z0); hi = x1 ^ (y1 & ~z1); }                          // BCAX
-  } else if (hi11 == 0b11001110100) {                                              // XAR
-    const r = <u64>((insn >> 10) & 63);
-    lo = rotr64(getE(n, 0, 8) ^ getE(m, 0, 8), r);
-    hi = rotr64(getE(n, 1, 8) ^ getE(m, 1, 8), r);
-  } else if (hi11 == 0b11001110011 && ((insn >> 10) & 63) == 0b100011) {          // RAX1
-    lo = getE(n, 0, 8) ^ rotr64(getE(m, 0, 8), 63);
-    hi = getE(n, 1, 8) ^ rotr64(getE(m, 1, 8), 63);
-  } else if (hi11 == 0b11001110011 && ((insn >> 12) & 15) == 0b1000) {             // SHA512H/H2/SU1
-    const x0 = getE(n, 0, 8), x1 = getE(n, 1, 8), y0 = getE(m, 0, 8), y1 = getE(m, 1, 8);
-    const w0 = getE(d, 0, 8), w1 = getE(d, 1, 8);
-    const op = (insn >> 10) & 3;
-    if (op == 0) { // SHA512H
-      let s1 = rotr64(y1, 14) ^ rotr64(y1, 18) ^ rotr64(y1, 41);
-      hi = ((y1 & x0) ^ (~y1 & x1)) + s1 + w1;
-      const t = hi + y0;
-      s1 = rotr64(t, 14) ^ rotr64(t, 18) ^ rotr64(t, 41);
-      lo = ((t & y1) ^ (~t & x0)) + s1 + w0;
-    } else if (op == 1) { // SHA512H2
-      let s0 = rotr64(y0, 28) ^ rotr64(y0, 34) ^ rotr64(y0, 39);
-      hi = ((x0 & y1) ^ (x0 & y0) ^ (y1 & y0)) + s0 + w1;
-      s0 = rotr64(hi, 28) ^ rotr64(hi, 34) ^ rotr64(hi, 39);
-      lo = ((hi & y0) ^ (hi & y1) ^ (y1 & y0)) + s0 + w0;
-    } else { // SHA512SU1
-      hi = w1 + (rotr64(x1, 19) ^ rotr64(x1, 61) ^ (x1 >> 6)) + y1;
-      lo = w0 + (rotr64(x0, 19) ^ rotr64(x0, 61) ^ (x0 >> 6)) + y0;
-    }
-  } else if ((insn >> 10) == 0b1100111011000000100000) {                           // SHA512SU0
-    const w0 = getE(d, 0, 8), w1 = getE(d, 1, 8), x0 = getE(n, 0, 8);
-    lo = w0 + (rotr64(w1, 1) ^ rotr64(w1, 8) ^ (w1 >> 7));
-    hi = w1 + (rotr64(x0, 1) ^ rotr64(x0, 8) ^ (x0 >> 7));
-  } else return false;
-  store<u64>(RES, lo);
-  store<u64>(RES + 8, hi);
-  commit(d, 16);
-  return true;
-}
 
 // ---- AES (FEAT_AES): AESE, AESD, AESMC, AESIMC ----------------------------------------------
 // The S-boxes are computed once from their definition (FIPS-197: inverse in
@@ -155,7 +107,9 @@ function sha256hash(wReg: u32, part1: bool): void {
   memory.copy(RES, part1 ? SX : SY, 16);
 }
 
-export function sha3reg(insn: u32): bool {
+// SHA1C, SHA1P, SHA1M (opcode 000-010), SHA1SU0 (011), SHA256H, SHA256H2 (10x), SHA256SU1 (110)
+export function SHA_3reg(insn: u32): void {
+  if (!checkFpEnabled()) return;
   const opc = (insn >> 12) & 7;
   const n = rn(insn), m = rm(insn), d = rd(insn);
   clearRes();
@@ -176,20 +130,19 @@ export function sha3reg(insn: u32): bool {
     const d0 = getE(d, 0, 8), d1 = getE(d, 1, 8), n0 = getE(n, 0, 8);
     store<u64>(RES, d1 ^ d0 ^ getE(m, 0, 8));
     store<u64>(RES + 8, n0 ^ d1 ^ getE(m, 1, 8));
-  } else if (opc == 4 || opc == 5) { // SHA256H / SHA256H2
+  } else if (opc != 6) { // SHA256H / SHA256H2
     memory.copy(SX, vaddr(opc == 4 ? d : n), 16);
     memory.copy(SY, vaddr(opc == 4 ? n : d), 16);
     sha256hash(m, opc == 4);
-  } else if (opc == 6) { // SHA256SU1
+  } else { // SHA256SU1
     // T0 = Vm<31:0> : Vn<127:32>; T1 = Vm<127:64>
     const r0 = su1(<u32>getE(m, 2, 4)) + <u32>getE(d, 0, 4) + <u32>getE(n, 1, 4);
     const r1 = su1(<u32>getE(m, 3, 4)) + <u32>getE(d, 1, 4) + <u32>getE(n, 2, 4);
     const r2 = su1(r0) + <u32>getE(d, 2, 4) + <u32>getE(n, 3, 4);
     const r3 = su1(r1) + <u32>getE(d, 3, 4) + <u32>getE(m, 0, 4);
     sw32(RES, 0, r0); sw32(RES, 1, r1); sw32(RES, 2, r2); sw32(RES, 3, r3);
-  } else return false;
+  }
   commit(d, 16);
-  return true;
 }
 
 @inline function su1(x: u32): u32 { return ror32(x, 17) ^ ror32(x, 19) ^ (x >> 10); }

@@ -3,7 +3,8 @@
 // Change the table and run `npx tsx emulator/scripts/gen-decode.ts` (build:wasm runs it too).
 
 import { undefinedInsn } from "../cpu";
-import { ADDLV, ADDV, BIC_vimm, DUP_elem, DUP_gen, DUP_scalar, EXT, FMINMAXV, FMOV_vimm, INS_elem, INS_gen, MAXV, MINV, MOVI, ORR_vimm, SMOV, TBL, TRN, UMOV, UZP, ZIP } from "./advsimd";
+import { ADDLV, ADDV, BIC_vimm, DUP_elem, DUP_gen, DUP_scalar, EXT, FMINMAXV, FMOV_vimm, FMUL_elem, FMUL_elem_s, INS_elem, INS_gen, MAXV, MINV, MOVI, MULL_elem, MUL_elem, ORR_vimm, SHIFT_fixed, SHIFT_fixed_s, SHIFT_imm, SHIFT_imm_s, SHIFT_long, SHIFT_narrow, SHIFT_narrow_s, SMOV, SQDMULH_elem, SQDMULH_elem_s, SQDMULL_elem, SQDMULL_elem_s, TBL, TRN, UMOV, UZP, ZIP } from "./advsimd";
+import { SHA_3reg } from "./crypto";
 import { FMOV_gen, FP_1src, FP_2src, FP_3src, FP_ccmp, FP_cmp, FP_csel, FP_fixed, FP_imm, FP_int } from "./fp";
 import { SIMD_FP } from "./index";
 import { V_LDR_lit, V_LDST_multi, V_LDST_post, V_LDST_pre, V_LDST_reg, V_LDST_single, V_LDST_uimm, V_LDST_unscaled, V_PAIR } from "./loadstore";
@@ -16,30 +17,30 @@ const L1: usize = memory.data<u8>([
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   1, 0, 0, 0, 1, 0, 0, 0, 2, 2, 0, 0, 2, 2, 0, 0, 3, 0, 3, 0, 4, 0, 4, 0, 5, 5, 5, 5, 6, 6, 6, 6,
-  7, 7, 8, 9, 10, 10, 8, 9, 11, 11, 8, 12, 13, 13, 8, 12, 14, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8,
+  7, 7, 8, 9, 10, 10, 8, 9, 11, 11, 8, 12, 13, 13, 8, 12, 14, 15, 16, 16, 17, 17, 17, 17, 18, 18, 18, 18, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  16, 17, 18, 19, 16, 17, 20, 19, 0, 0, 0, 0, 0, 0, 21, 0, 22, 22, 22, 22, 22, 22, 22, 22, 0, 0, 0, 0, 0, 0, 0, 0,
+  19, 19, 19, 19, 19, 19, 19, 19, 19, 19, 19, 19, 19, 19, 19, 19, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  20, 21, 22, 23, 20, 21, 24, 23, 0, 0, 0, 0, 0, 0, 25, 0, 26, 26, 26, 26, 26, 26, 26, 26, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23,
-  24, 24, 8, 25, 13, 13, 8, 25, 13, 13, 8, 12, 13, 13, 8, 12, 26, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8,
+  27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27,
+  28, 28, 8, 29, 13, 13, 8, 29, 13, 13, 8, 12, 13, 13, 8, 12, 30, 31, 32, 32, 33, 33, 33, 33, 34, 34, 34, 34, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  27, 27, 28, 28, 27, 27, 28, 28, 27, 27, 28, 28, 27, 27, 28, 28, 29, 29, 29, 29, 29, 29, 29, 29, 29, 29, 29, 29, 29, 29, 29, 29,
+  35, 35, 36, 36, 35, 35, 36, 36, 35, 35, 36, 36, 35, 35, 36, 36, 37, 37, 37, 37, 37, 37, 37, 37, 37, 37, 37, 37, 37, 37, 37, 37,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
@@ -47,32 +48,32 @@ const L1: usize = memory.data<u8>([
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  30, 0, 0, 0, 30, 0, 0, 0, 31, 31, 0, 0, 31, 31, 0, 0, 3, 0, 3, 0, 4, 0, 4, 0, 5, 5, 5, 5, 6, 6, 6, 6,
-  32, 32, 8, 9, 10, 10, 8, 9, 11, 11, 8, 33, 34, 34, 8, 12, 14, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8,
+  38, 0, 0, 0, 38, 0, 0, 0, 39, 39, 0, 0, 39, 39, 0, 0, 3, 0, 3, 0, 4, 0, 4, 0, 5, 5, 5, 5, 6, 6, 6, 6,
+  40, 40, 8, 9, 10, 10, 8, 9, 11, 11, 8, 41, 42, 42, 8, 12, 14, 15, 16, 16, 43, 43, 43, 43, 18, 18, 18, 18, 44, 44, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  35, 35, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8,
+  19, 19, 19, 19, 19, 19, 19, 19, 19, 19, 19, 19, 19, 19, 19, 19, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  45, 45, 8, 8, 46, 46, 8, 8, 46, 46, 8, 8, 46, 46, 8, 8, 47, 48, 49, 49, 50, 50, 50, 50, 51, 51, 51, 51, 52, 52, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23,
-  36, 36, 8, 37, 13, 13, 8, 25, 13, 13, 8, 38, 13, 13, 8, 12, 39, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8,
+  27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27,
+  53, 53, 8, 54, 13, 13, 8, 29, 13, 13, 8, 55, 13, 13, 8, 12, 56, 31, 32, 32, 57, 57, 57, 57, 34, 34, 34, 34, 58, 58, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  27, 27, 28, 28, 27, 27, 28, 28, 0, 0, 0, 0, 0, 0, 0, 0, 29, 29, 29, 29, 29, 29, 29, 29, 0, 0, 0, 0, 0, 0, 0, 0,
-  40, 40, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8,
+  35, 35, 36, 36, 35, 35, 36, 36, 0, 0, 0, 0, 0, 0, 0, 0, 37, 37, 37, 37, 37, 37, 37, 37, 0, 0, 0, 0, 0, 0, 0, 0,
+  59, 59, 8, 8, 46, 46, 8, 8, 46, 46, 8, 8, 46, 46, 8, 8, 60, 61, 62, 62, 63, 63, 63, 63, 64, 64, 64, 64, 65, 65, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
@@ -80,39 +81,36 @@ const L1: usize = memory.data<u8>([
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  41, 42, 43, 44, 41, 42, 45, 44, 0, 0, 46, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  19, 19, 19, 19, 19, 19, 19, 19, 19, 19, 19, 19, 19, 19, 19, 19, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  66, 67, 68, 69, 66, 67, 70, 69, 0, 0, 71, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23,
-  8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  27, 27, 28, 28, 27, 27, 28, 28, 0, 0, 0, 0, 0, 0, 0, 0, 29, 29, 29, 29, 29, 29, 29, 29, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  35, 35, 36, 36, 35, 35, 36, 36, 0, 0, 0, 0, 0, 0, 0, 0, 37, 37, 37, 37, 37, 37, 37, 37, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
@@ -120,7 +118,6 @@ const L1: usize = memory.data<u8>([
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
@@ -128,15 +125,19 @@ const L1: usize = memory.data<u8>([
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  27, 27, 28, 28, 27, 27, 28, 28, 0, 0, 0, 0, 0, 0, 0, 0, 29, 29, 29, 29, 29, 29, 29, 29, 0, 0, 0, 0, 0, 0, 0, 0,
-  8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8,
+  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  35, 35, 36, 36, 35, 35, 36, 36, 0, 0, 0, 0, 0, 0, 0, 0, 37, 37, 37, 37, 37, 37, 37, 37, 0, 0, 0, 0, 0, 0, 0, 0,
+  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
 ]);
 
 // Execute one instruction: the handler its pattern names, or UNDEFINED.
@@ -157,21 +158,21 @@ const L1: usize = memory.data<u8>([
     case 12: d12(insn); return;
     case 13: d13(insn); return;
     case 14: d14(insn); return;
-    case 15: V_LDR_lit(insn); return;
+    case 15: d15(insn); return;
     case 16: d16(insn); return;
     case 17: d17(insn); return;
     case 18: d18(insn); return;
-    case 19: d19(insn); return;
+    case 19: V_LDR_lit(insn); return;
     case 20: d20(insn); return;
     case 21: d21(insn); return;
-    case 22: FP_3src(insn); return;
-    case 23: V_PAIR(insn); return;
+    case 22: d22(insn); return;
+    case 23: d23(insn); return;
     case 24: d24(insn); return;
     case 25: d25(insn); return;
-    case 26: d26(insn); return;
-    case 27: d27(insn); return;
+    case 26: FP_3src(insn); return;
+    case 27: V_PAIR(insn); return;
     case 28: d28(insn); return;
-    case 29: V_LDST_uimm(insn); return;
+    case 29: d29(insn); return;
     case 30: d30(insn); return;
     case 31: d31(insn); return;
     case 32: d32(insn); return;
@@ -179,7 +180,7 @@ const L1: usize = memory.data<u8>([
     case 34: d34(insn); return;
     case 35: d35(insn); return;
     case 36: d36(insn); return;
-    case 37: d37(insn); return;
+    case 37: V_LDST_uimm(insn); return;
     case 38: d38(insn); return;
     case 39: d39(insn); return;
     case 40: d40(insn); return;
@@ -189,6 +190,31 @@ const L1: usize = memory.data<u8>([
     case 44: d44(insn); return;
     case 45: d45(insn); return;
     case 46: d46(insn); return;
+    case 47: d47(insn); return;
+    case 48: d48(insn); return;
+    case 49: d49(insn); return;
+    case 50: d50(insn); return;
+    case 51: d51(insn); return;
+    case 52: d52(insn); return;
+    case 53: d53(insn); return;
+    case 54: d54(insn); return;
+    case 55: d55(insn); return;
+    case 56: d56(insn); return;
+    case 57: d57(insn); return;
+    case 58: d58(insn); return;
+    case 59: d59(insn); return;
+    case 60: d60(insn); return;
+    case 61: d61(insn); return;
+    case 62: d62(insn); return;
+    case 63: d63(insn); return;
+    case 64: d64(insn); return;
+    case 65: d65(insn); return;
+    case 66: d66(insn); return;
+    case 67: d67(insn); return;
+    case 68: d68(insn); return;
+    case 69: d69(insn); return;
+    case 70: d70(insn); return;
+    case 71: d71(insn); return;
     default: undefinedInsn(insn);
   }
 }
@@ -587,7 +613,11 @@ function d7(insn: u32): void {
       }
     }
   } else {
-    SIMD_FP(insn);
+    if ((insn & 0x00000400) == 0) {
+      SIMD_FP(insn);
+    } else {
+      undefinedInsn(insn);
+    }
   }
 }
 function d9(insn: u32): void {
@@ -689,7 +719,11 @@ function d10(insn: u32): void {
       }
     }
   } else {
-    SIMD_FP(insn);
+    if ((insn & 0x00000400) == 0) {
+      SIMD_FP(insn);
+    } else {
+      undefinedInsn(insn);
+    }
   }
 }
 function d11(insn: u32): void {
@@ -720,7 +754,11 @@ function d11(insn: u32): void {
       }
     }
   } else {
-    SIMD_FP(insn);
+    if ((insn & 0x00000400) == 0) {
+      SIMD_FP(insn);
+    } else {
+      undefinedInsn(insn);
+    }
   }
 }
 function d12(insn: u32): void {
@@ -754,30 +792,42 @@ function d13(insn: u32): void {
       SIMD_FP(insn);
     }
   } else {
-    SIMD_FP(insn);
-  }
-}
-function d14(insn: u32): void {
-  if ((insn & 0x00080000) == 0) {
     if ((insn & 0x00000400) == 0) {
       SIMD_FP(insn);
     } else {
-      if ((insn & 0x00008000) == 0) {
-        if ((insn & 0x00001000) == 0) {
-          if ((insn & 0x00000800) == 0) {
+      undefinedInsn(insn);
+    }
+  }
+}
+function d14(insn: u32): void {
+  if ((insn & 0x00000400) == 0) {
+    undefinedInsn(insn);
+  } else {
+    if ((insn & 0x00008000) == 0) {
+      if ((insn & 0x00000800) == 0) {
+        if ((insn & 0x00080000) == 0) {
+          if ((insn & 0x00001000) == 0) {
             MOVI(insn);
           } else {
-            undefinedInsn(insn);
+            ORR_vimm(insn);
           }
         } else {
-          if ((insn & 0x00000800) == 0) {
-            ORR_vimm(insn);
+          if ((insn & 0x00004000) == 0) {
+            SHIFT_imm(insn);
           } else {
-            undefinedInsn(insn);
+            if ((insn & 0x00001000) == 0) {
+              undefinedInsn(insn);
+            } else {
+              SHIFT_imm(insn);
+            }
           }
         }
       } else {
-        if ((insn & 0x00004000) == 0) {
+        undefinedInsn(insn);
+      }
+    } else {
+      if ((insn & 0x00004000) == 0) {
+        if ((insn & 0x00080000) == 0) {
           if ((insn & 0x00001000) == 0) {
             if ((insn & 0x00000800) == 0) {
               MOVI(insn);
@@ -793,53 +843,261 @@ function d14(insn: u32): void {
           }
         } else {
           if ((insn & 0x00002000) == 0) {
+            SHIFT_narrow(insn);
+          } else {
+            if ((insn & 0x00001000) == 0) {
+              if ((insn & 0x00000800) == 0) {
+                SHIFT_long(insn);
+              } else {
+                undefinedInsn(insn);
+              }
+            } else {
+              undefinedInsn(insn);
+            }
+          }
+        }
+      } else {
+        if ((insn & 0x00002000) == 0) {
+          if ((insn & 0x00080000) == 0) {
             if ((insn & 0x00000800) == 0) {
               MOVI(insn);
             } else {
               undefinedInsn(insn);
             }
           } else {
-            if ((insn & 0x00001000) == 0) {
+            undefinedInsn(insn);
+          }
+        } else {
+          if ((insn & 0x00001000) == 0) {
+            if ((insn & 0x00080000) == 0) {
               if ((insn & 0x00000800) == 0) {
                 MOVI(insn);
               } else {
                 undefinedInsn(insn);
               }
             } else {
+              undefinedInsn(insn);
+            }
+          } else {
+            if ((insn & 0x00080000) == 0) {
               if ((insn & 0x00000800) == 0) {
                 FMOV_vimm(insn);
               } else {
                 undefinedInsn(insn);
               }
+            } else {
+              undefinedInsn(insn);
             }
           }
         }
       }
     }
+  }
+}
+function d15(insn: u32): void {
+  if ((insn & 0x00000400) == 0) {
+    undefinedInsn(insn);
   } else {
-    SIMD_FP(insn);
+    if ((insn & 0x00008000) == 0) {
+      if ((insn & 0x00004000) == 0) {
+        if ((insn & 0x00000800) == 0) {
+          SHIFT_imm(insn);
+        } else {
+          undefinedInsn(insn);
+        }
+      } else {
+        if ((insn & 0x00001000) == 0) {
+          undefinedInsn(insn);
+        } else {
+          if ((insn & 0x00000800) == 0) {
+            SHIFT_imm(insn);
+          } else {
+            undefinedInsn(insn);
+          }
+        }
+      }
+    } else {
+      if ((insn & 0x00004000) == 0) {
+        if ((insn & 0x00002000) == 0) {
+          SHIFT_narrow(insn);
+        } else {
+          if ((insn & 0x00001000) == 0) {
+            if ((insn & 0x00000800) == 0) {
+              SHIFT_long(insn);
+            } else {
+              undefinedInsn(insn);
+            }
+          } else {
+            undefinedInsn(insn);
+          }
+        }
+      } else {
+        undefinedInsn(insn);
+      }
+    }
   }
 }
 function d16(insn: u32): void {
-  if ((insn & 0x00080000) == 0) {
-    if ((insn & 0x00040000) == 0) {
-      if ((insn & 0x00020000) == 0) {
-        undefinedInsn(insn);
+  if ((insn & 0x00000400) == 0) {
+    undefinedInsn(insn);
+  } else {
+    if ((insn & 0x00008000) == 0) {
+      if ((insn & 0x00004000) == 0) {
+        if ((insn & 0x00000800) == 0) {
+          SHIFT_imm(insn);
+        } else {
+          undefinedInsn(insn);
+        }
       } else {
-        if ((insn & 0x00008000) == 0) {
+        if ((insn & 0x00001000) == 0) {
           undefinedInsn(insn);
         } else {
-          FP_fixed(insn);
+          if ((insn & 0x00000800) == 0) {
+            SHIFT_imm(insn);
+          } else {
+            undefinedInsn(insn);
+          }
         }
       }
     } else {
-      undefinedInsn(insn);
+      if ((insn & 0x00004000) == 0) {
+        if ((insn & 0x00002000) == 0) {
+          SHIFT_narrow(insn);
+        } else {
+          if ((insn & 0x00001000) == 0) {
+            if ((insn & 0x00000800) == 0) {
+              SHIFT_long(insn);
+            } else {
+              undefinedInsn(insn);
+            }
+          } else {
+            undefinedInsn(insn);
+          }
+        }
+      } else {
+        if ((insn & 0x00002000) == 0) {
+          undefinedInsn(insn);
+        } else {
+          if ((insn & 0x00001000) == 0) {
+            if ((insn & 0x00000800) == 0) {
+              SHIFT_fixed(insn);
+            } else {
+              undefinedInsn(insn);
+            }
+          } else {
+            if ((insn & 0x00000800) == 0) {
+              undefinedInsn(insn);
+            } else {
+              SHIFT_fixed(insn);
+            }
+          }
+        }
+      }
     }
-  } else {
-    undefinedInsn(insn);
   }
 }
 function d17(insn: u32): void {
+  if ((insn & 0x00000400) == 0) {
+    if ((insn & 0x00008000) == 0) {
+      if ((insn & 0x00002000) == 0) {
+        undefinedInsn(insn);
+      } else {
+        if ((insn & 0x00001000) == 0) {
+          MULL_elem(insn);
+        } else {
+          SQDMULL_elem(insn);
+        }
+      }
+    } else {
+      if ((insn & 0x00004000) == 0) {
+        if ((insn & 0x00002000) == 0) {
+          if ((insn & 0x00001000) == 0) {
+            MUL_elem(insn);
+          } else {
+            undefinedInsn(insn);
+          }
+        } else {
+          if ((insn & 0x00001000) == 0) {
+            MULL_elem(insn);
+          } else {
+            SQDMULL_elem(insn);
+          }
+        }
+      } else {
+        if ((insn & 0x00002000) == 0) {
+          SQDMULH_elem(insn);
+        } else {
+          undefinedInsn(insn);
+        }
+      }
+    }
+  } else {
+    undefinedInsn(insn);
+  }
+}
+function d18(insn: u32): void {
+  if ((insn & 0x00000400) == 0) {
+    if ((insn & 0x00008000) == 0) {
+      if ((insn & 0x00002000) == 0) {
+        if ((insn & 0x00001000) == 0) {
+          undefinedInsn(insn);
+        } else {
+          FMUL_elem(insn);
+        }
+      } else {
+        if ((insn & 0x00001000) == 0) {
+          MULL_elem(insn);
+        } else {
+          SQDMULL_elem(insn);
+        }
+      }
+    } else {
+      if ((insn & 0x00004000) == 0) {
+        if ((insn & 0x00002000) == 0) {
+          if ((insn & 0x00001000) == 0) {
+            MUL_elem(insn);
+          } else {
+            FMUL_elem(insn);
+          }
+        } else {
+          if ((insn & 0x00001000) == 0) {
+            MULL_elem(insn);
+          } else {
+            SQDMULL_elem(insn);
+          }
+        }
+      } else {
+        if ((insn & 0x00002000) == 0) {
+          SQDMULH_elem(insn);
+        } else {
+          undefinedInsn(insn);
+        }
+      }
+    }
+  } else {
+    undefinedInsn(insn);
+  }
+}
+function d20(insn: u32): void {
+  if ((insn & 0x00080000) == 0) {
+    if ((insn & 0x00040000) == 0) {
+      if ((insn & 0x00020000) == 0) {
+        undefinedInsn(insn);
+      } else {
+        if ((insn & 0x00008000) == 0) {
+          undefinedInsn(insn);
+        } else {
+          FP_fixed(insn);
+        }
+      }
+    } else {
+      undefinedInsn(insn);
+    }
+  } else {
+    undefinedInsn(insn);
+  }
+}
+function d21(insn: u32): void {
   if ((insn & 0x00080000) == 0) {
     undefinedInsn(insn);
   } else {
@@ -858,7 +1116,7 @@ function d17(insn: u32): void {
     }
   }
 }
-function d18(insn: u32): void {
+function d22(insn: u32): void {
   if ((insn & 0x00000800) == 0) {
     if ((insn & 0x00000400) == 0) {
       if ((insn & 0x00001000) == 0) {
@@ -1017,7 +1275,7 @@ function d18(insn: u32): void {
     }
   }
 }
-function d19(insn: u32): void {
+function d23(insn: u32): void {
   if ((insn & 0x00000800) == 0) {
     if ((insn & 0x00000400) == 0) {
       if ((insn & 0x00001000) == 0) {
@@ -1104,7 +1362,7 @@ function d19(insn: u32): void {
     }
   }
 }
-function d20(insn: u32): void {
+function d24(insn: u32): void {
   if ((insn & 0x00000800) == 0) {
     if ((insn & 0x00000400) == 0) {
       if ((insn & 0x00001000) == 0) {
@@ -1263,7 +1521,7 @@ function d20(insn: u32): void {
     }
   }
 }
-function d21(insn: u32): void {
+function d25(insn: u32): void {
   if ((insn & 0x00080000) == 0) {
     if ((insn & 0x00040000) == 0) {
       if ((insn & 0x00020000) == 0) {
@@ -1302,7 +1560,7 @@ function d21(insn: u32): void {
     undefinedInsn(insn);
   }
 }
-function d24(insn: u32): void {
+function d28(insn: u32): void {
   if ((insn & 0x00008000) == 0) {
     if ((insn & 0x00000400) == 0) {
       if ((insn & 0x00004000) == 0) {
@@ -1314,10 +1572,14 @@ function d24(insn: u32): void {
       undefinedInsn(insn);
     }
   } else {
-    SIMD_FP(insn);
+    if ((insn & 0x00000400) == 0) {
+      SIMD_FP(insn);
+    } else {
+      undefinedInsn(insn);
+    }
   }
 }
-function d25(insn: u32): void {
+function d29(insn: u32): void {
   if ((insn & 0x00080000) == 0) {
     if ((insn & 0x00040000) == 0) {
       if ((insn & 0x00020000) == 0) {
@@ -1388,27 +1650,39 @@ function d25(insn: u32): void {
     SIMD_FP(insn);
   }
 }
-function d26(insn: u32): void {
-  if ((insn & 0x00080000) == 0) {
-    if ((insn & 0x00000400) == 0) {
-      SIMD_FP(insn);
-    } else {
-      if ((insn & 0x00008000) == 0) {
+function d30(insn: u32): void {
+  if ((insn & 0x00000400) == 0) {
+    undefinedInsn(insn);
+  } else {
+    if ((insn & 0x00008000) == 0) {
+      if ((insn & 0x00000800) == 0) {
         if ((insn & 0x00001000) == 0) {
-          if ((insn & 0x00000800) == 0) {
+          if ((insn & 0x00080000) == 0) {
             MOVI(insn);
           } else {
-            undefinedInsn(insn);
+            if ((insn & 0x00004000) == 0) {
+              SHIFT_imm(insn);
+            } else {
+              SHIFT_imm(insn);
+            }
           }
         } else {
-          if ((insn & 0x00000800) == 0) {
+          if ((insn & 0x00080000) == 0) {
             BIC_vimm(insn);
           } else {
-            undefinedInsn(insn);
+            if ((insn & 0x00004000) == 0) {
+              SHIFT_imm(insn);
+            } else {
+              SHIFT_imm(insn);
+            }
           }
         }
       } else {
-        if ((insn & 0x00004000) == 0) {
+        undefinedInsn(insn);
+      }
+    } else {
+      if ((insn & 0x00004000) == 0) {
+        if ((insn & 0x00080000) == 0) {
           if ((insn & 0x00001000) == 0) {
             if ((insn & 0x00000800) == 0) {
               MOVI(insn);
@@ -1424,15 +1698,11 @@ function d26(insn: u32): void {
           }
         } else {
           if ((insn & 0x00002000) == 0) {
-            if ((insn & 0x00000800) == 0) {
-              MOVI(insn);
-            } else {
-              undefinedInsn(insn);
-            }
+            SHIFT_narrow(insn);
           } else {
             if ((insn & 0x00001000) == 0) {
               if ((insn & 0x00000800) == 0) {
-                MOVI(insn);
+                SHIFT_long(insn);
               } else {
                 undefinedInsn(insn);
               }
@@ -1441,13 +1711,221 @@ function d26(insn: u32): void {
             }
           }
         }
+      } else {
+        if ((insn & 0x00002000) == 0) {
+          if ((insn & 0x00080000) == 0) {
+            if ((insn & 0x00000800) == 0) {
+              MOVI(insn);
+            } else {
+              undefinedInsn(insn);
+            }
+          } else {
+            undefinedInsn(insn);
+          }
+        } else {
+          if ((insn & 0x00001000) == 0) {
+            if ((insn & 0x00080000) == 0) {
+              if ((insn & 0x00000800) == 0) {
+                MOVI(insn);
+              } else {
+                undefinedInsn(insn);
+              }
+            } else {
+              undefinedInsn(insn);
+            }
+          } else {
+            undefinedInsn(insn);
+          }
+        }
+      }
+    }
+  }
+}
+function d31(insn: u32): void {
+  if ((insn & 0x00000400) == 0) {
+    undefinedInsn(insn);
+  } else {
+    if ((insn & 0x00008000) == 0) {
+      if ((insn & 0x00004000) == 0) {
+        if ((insn & 0x00000800) == 0) {
+          SHIFT_imm(insn);
+        } else {
+          undefinedInsn(insn);
+        }
+      } else {
+        if ((insn & 0x00001000) == 0) {
+          if ((insn & 0x00000800) == 0) {
+            SHIFT_imm(insn);
+          } else {
+            undefinedInsn(insn);
+          }
+        } else {
+          if ((insn & 0x00000800) == 0) {
+            SHIFT_imm(insn);
+          } else {
+            undefinedInsn(insn);
+          }
+        }
+      }
+    } else {
+      if ((insn & 0x00004000) == 0) {
+        if ((insn & 0x00002000) == 0) {
+          SHIFT_narrow(insn);
+        } else {
+          if ((insn & 0x00001000) == 0) {
+            if ((insn & 0x00000800) == 0) {
+              SHIFT_long(insn);
+            } else {
+              undefinedInsn(insn);
+            }
+          } else {
+            undefinedInsn(insn);
+          }
+        }
+      } else {
+        undefinedInsn(insn);
+      }
+    }
+  }
+}
+function d32(insn: u32): void {
+  if ((insn & 0x00000400) == 0) {
+    undefinedInsn(insn);
+  } else {
+    if ((insn & 0x00008000) == 0) {
+      if ((insn & 0x00004000) == 0) {
+        if ((insn & 0x00000800) == 0) {
+          SHIFT_imm(insn);
+        } else {
+          undefinedInsn(insn);
+        }
+      } else {
+        if ((insn & 0x00001000) == 0) {
+          if ((insn & 0x00000800) == 0) {
+            SHIFT_imm(insn);
+          } else {
+            undefinedInsn(insn);
+          }
+        } else {
+          if ((insn & 0x00000800) == 0) {
+            SHIFT_imm(insn);
+          } else {
+            undefinedInsn(insn);
+          }
+        }
+      }
+    } else {
+      if ((insn & 0x00004000) == 0) {
+        if ((insn & 0x00002000) == 0) {
+          SHIFT_narrow(insn);
+        } else {
+          if ((insn & 0x00001000) == 0) {
+            if ((insn & 0x00000800) == 0) {
+              SHIFT_long(insn);
+            } else {
+              undefinedInsn(insn);
+            }
+          } else {
+            undefinedInsn(insn);
+          }
+        }
+      } else {
+        if ((insn & 0x00002000) == 0) {
+          undefinedInsn(insn);
+        } else {
+          if ((insn & 0x00001000) == 0) {
+            if ((insn & 0x00000800) == 0) {
+              SHIFT_fixed(insn);
+            } else {
+              undefinedInsn(insn);
+            }
+          } else {
+            if ((insn & 0x00000800) == 0) {
+              undefinedInsn(insn);
+            } else {
+              SHIFT_fixed(insn);
+            }
+          }
+        }
+      }
+    }
+  }
+}
+function d33(insn: u32): void {
+  if ((insn & 0x00000400) == 0) {
+    if ((insn & 0x00008000) == 0) {
+      if ((insn & 0x00002000) == 0) {
+        if ((insn & 0x00001000) == 0) {
+          MUL_elem(insn);
+        } else {
+          undefinedInsn(insn);
+        }
+      } else {
+        if ((insn & 0x00001000) == 0) {
+          MULL_elem(insn);
+        } else {
+          undefinedInsn(insn);
+        }
+      }
+    } else {
+      if ((insn & 0x00004000) == 0) {
+        if ((insn & 0x00002000) == 0) {
+          undefinedInsn(insn);
+        } else {
+          if ((insn & 0x00001000) == 0) {
+            MULL_elem(insn);
+          } else {
+            undefinedInsn(insn);
+          }
+        }
+      } else {
+        undefinedInsn(insn);
       }
     }
   } else {
-    SIMD_FP(insn);
+    undefinedInsn(insn);
   }
 }
-function d27(insn: u32): void {
+function d34(insn: u32): void {
+  if ((insn & 0x00000400) == 0) {
+    if ((insn & 0x00008000) == 0) {
+      if ((insn & 0x00002000) == 0) {
+        if ((insn & 0x00001000) == 0) {
+          MUL_elem(insn);
+        } else {
+          undefinedInsn(insn);
+        }
+      } else {
+        if ((insn & 0x00001000) == 0) {
+          MULL_elem(insn);
+        } else {
+          undefinedInsn(insn);
+        }
+      }
+    } else {
+      if ((insn & 0x00004000) == 0) {
+        if ((insn & 0x00002000) == 0) {
+          if ((insn & 0x00001000) == 0) {
+            undefinedInsn(insn);
+          } else {
+            FMUL_elem(insn);
+          }
+        } else {
+          if ((insn & 0x00001000) == 0) {
+            MULL_elem(insn);
+          } else {
+            undefinedInsn(insn);
+          }
+        }
+      } else {
+        undefinedInsn(insn);
+      }
+    }
+  } else {
+    undefinedInsn(insn);
+  }
+}
+function d35(insn: u32): void {
   if ((insn & 0x00000800) == 0) {
     if ((insn & 0x00000400) == 0) {
       V_LDST_unscaled(insn);
@@ -1462,7 +1940,7 @@ function d27(insn: u32): void {
     }
   }
 }
-function d28(insn: u32): void {
+function d36(insn: u32): void {
   if ((insn & 0x00000800) == 0) {
     undefinedInsn(insn);
   } else {
@@ -1477,7 +1955,7 @@ function d28(insn: u32): void {
     }
   }
 }
-function d30(insn: u32): void {
+function d38(insn: u32): void {
   if ((insn & 0x00080000) == 0) {
     if ((insn & 0x00040000) == 0) {
       if ((insn & 0x00020000) == 0) {
@@ -1511,7 +1989,7 @@ function d30(insn: u32): void {
     undefinedInsn(insn);
   }
 }
-function d31(insn: u32): void {
+function d39(insn: u32): void {
   if ((insn & 0x00008000) == 0) {
     if ((insn & 0x00002000) == 0) {
       if ((insn & 0x00001000) == 0x00000000) V_LDST_multi(insn);
@@ -1529,7 +2007,7 @@ function d31(insn: u32): void {
     else undefinedInsn(insn);
   }
 }
-function d32(insn: u32): void {
+function d40(insn: u32): void {
   if ((insn & 0x00008000) == 0) {
     if ((insn & 0x00000400) == 0) {
       if ((insn & 0x00000800) == 0) {
@@ -1681,10 +2159,14 @@ function d32(insn: u32): void {
       }
     }
   } else {
-    SIMD_FP(insn);
+    if ((insn & 0x00000400) == 0) {
+      SIMD_FP(insn);
+    } else {
+      undefinedInsn(insn);
+    }
   }
 }
-function d33(insn: u32): void {
+function d41(insn: u32): void {
   if ((insn & 0x00080000) == 0) {
     if ((insn & 0x00040000) == 0) {
       if ((insn & 0x00020000) == 0) {
@@ -1755,7 +2237,7 @@ function d33(insn: u32): void {
     SIMD_FP(insn);
   }
 }
-function d34(insn: u32): void {
+function d42(insn: u32): void {
   if ((insn & 0x00008000) == 0) {
     if ((insn & 0x00000800) == 0) {
       if ((insn & 0x00000400) == 0) {
@@ -1783,13 +2265,143 @@ function d34(insn: u32): void {
       }
     }
   } else {
-    SIMD_FP(insn);
-  }
-}
-function d35(insn: u32): void {
-  if ((insn & 0x00008000) == 0) {
     if ((insn & 0x00000400) == 0) {
       SIMD_FP(insn);
+    } else {
+      undefinedInsn(insn);
+    }
+  }
+}
+function d43(insn: u32): void {
+  if ((insn & 0x00000400) == 0) {
+    if ((insn & 0x00008000) == 0) {
+      if ((insn & 0x00002000) == 0) {
+        undefinedInsn(insn);
+      } else {
+        if ((insn & 0x00001000) == 0) {
+          MULL_elem(insn);
+        } else {
+          SQDMULL_elem(insn);
+        }
+      }
+    } else {
+      if ((insn & 0x00004000) == 0) {
+        if ((insn & 0x00002000) == 0) {
+          if ((insn & 0x00001000) == 0) {
+            MUL_elem(insn);
+          } else {
+            undefinedInsn(insn);
+          }
+        } else {
+          if ((insn & 0x00001000) == 0) {
+            MULL_elem(insn);
+          } else {
+            SQDMULL_elem(insn);
+          }
+        }
+      } else {
+        if ((insn & 0x00002000) == 0) {
+          SQDMULH_elem(insn);
+        } else {
+          undefinedInsn(insn);
+        }
+      }
+    }
+  } else {
+    if ((insn & 0x00008000) == 0) {
+      if ((insn & 0x00004000) == 0) {
+        if ((insn & 0x00000800) == 0) {
+          SHIFT_imm(insn);
+        } else {
+          undefinedInsn(insn);
+        }
+      } else {
+        if ((insn & 0x00001000) == 0) {
+          undefinedInsn(insn);
+        } else {
+          if ((insn & 0x00000800) == 0) {
+            SHIFT_imm(insn);
+          } else {
+            undefinedInsn(insn);
+          }
+        }
+      }
+    } else {
+      if ((insn & 0x00004000) == 0) {
+        undefinedInsn(insn);
+      } else {
+        if ((insn & 0x00002000) == 0) {
+          undefinedInsn(insn);
+        } else {
+          if ((insn & 0x00001000) == 0) {
+            if ((insn & 0x00000800) == 0) {
+              SHIFT_fixed(insn);
+            } else {
+              undefinedInsn(insn);
+            }
+          } else {
+            if ((insn & 0x00000800) == 0) {
+              undefinedInsn(insn);
+            } else {
+              SHIFT_fixed(insn);
+            }
+          }
+        }
+      }
+    }
+  }
+}
+function d44(insn: u32): void {
+  if ((insn & 0x00000400) == 0) {
+    if ((insn & 0x00008000) == 0) {
+      if ((insn & 0x00002000) == 0) {
+        if ((insn & 0x00001000) == 0) {
+          undefinedInsn(insn);
+        } else {
+          FMUL_elem(insn);
+        }
+      } else {
+        undefinedInsn(insn);
+      }
+    } else {
+      if ((insn & 0x00004000) == 0) {
+        if ((insn & 0x00002000) == 0) {
+          if ((insn & 0x00001000) == 0) {
+            undefinedInsn(insn);
+          } else {
+            FMUL_elem(insn);
+          }
+        } else {
+          undefinedInsn(insn);
+        }
+      } else {
+        undefinedInsn(insn);
+      }
+    }
+  } else {
+    undefinedInsn(insn);
+  }
+}
+function d45(insn: u32): void {
+  if ((insn & 0x00008000) == 0) {
+    if ((insn & 0x00000400) == 0) {
+      if ((insn & 0x00000800) == 0) {
+        if ((insn & 0x00004000) == 0) {
+          SHA_3reg(insn);
+        } else {
+          if ((insn & 0x00002000) == 0) {
+            SHA_3reg(insn);
+          } else {
+            if ((insn & 0x00001000) == 0) {
+              SHA_3reg(insn);
+            } else {
+              undefinedInsn(insn);
+            }
+          }
+        }
+      } else {
+        SIMD_FP(insn);
+      }
     } else {
       if ((insn & 0x00010000) == 0) {
         if ((insn & 0x00020000) == 0) {
@@ -1874,10 +2486,335 @@ function d35(insn: u32): void {
       }
     }
   } else {
-    SIMD_FP(insn);
+    if ((insn & 0x00000400) == 0) {
+      SIMD_FP(insn);
+    } else {
+      undefinedInsn(insn);
+    }
   }
 }
-function d36(insn: u32): void {
+function d46(insn: u32): void {
+  if ((insn & 0x00008000) == 0) {
+    if ((insn & 0x00000800) == 0) {
+      if ((insn & 0x00000400) == 0) {
+        undefinedInsn(insn);
+      } else {
+        SIMD_FP(insn);
+      }
+    } else {
+      SIMD_FP(insn);
+    }
+  } else {
+    if ((insn & 0x00000400) == 0) {
+      SIMD_FP(insn);
+    } else {
+      undefinedInsn(insn);
+    }
+  }
+}
+function d47(insn: u32): void {
+  if ((insn & 0x00000400) == 0) {
+    undefinedInsn(insn);
+  } else {
+    if ((insn & 0x00008000) == 0) {
+      if ((insn & 0x00080000) == 0) {
+        undefinedInsn(insn);
+      } else {
+        if ((insn & 0x00004000) == 0) {
+          undefinedInsn(insn);
+        } else {
+          if ((insn & 0x00002000) == 0) {
+            undefinedInsn(insn);
+          } else {
+            if ((insn & 0x00001000) == 0) {
+              undefinedInsn(insn);
+            } else {
+              if ((insn & 0x00000800) == 0) {
+                SHIFT_imm_s(insn);
+              } else {
+                undefinedInsn(insn);
+              }
+            }
+          }
+        }
+      }
+    } else {
+      if ((insn & 0x00004000) == 0) {
+        if ((insn & 0x00080000) == 0) {
+          undefinedInsn(insn);
+        } else {
+          if ((insn & 0x00002000) == 0) {
+            if ((insn & 0x00001000) == 0) {
+              undefinedInsn(insn);
+            } else {
+              SHIFT_narrow_s(insn);
+            }
+          } else {
+            undefinedInsn(insn);
+          }
+        }
+      } else {
+        undefinedInsn(insn);
+      }
+    }
+  }
+}
+function d48(insn: u32): void {
+  if ((insn & 0x00000400) == 0) {
+    undefinedInsn(insn);
+  } else {
+    if ((insn & 0x00008000) == 0) {
+      if ((insn & 0x00004000) == 0) {
+        undefinedInsn(insn);
+      } else {
+        if ((insn & 0x00002000) == 0) {
+          undefinedInsn(insn);
+        } else {
+          if ((insn & 0x00001000) == 0) {
+            undefinedInsn(insn);
+          } else {
+            if ((insn & 0x00000800) == 0) {
+              SHIFT_imm_s(insn);
+            } else {
+              undefinedInsn(insn);
+            }
+          }
+        }
+      }
+    } else {
+      if ((insn & 0x00004000) == 0) {
+        if ((insn & 0x00002000) == 0) {
+          if ((insn & 0x00001000) == 0) {
+            undefinedInsn(insn);
+          } else {
+            SHIFT_narrow_s(insn);
+          }
+        } else {
+          undefinedInsn(insn);
+        }
+      } else {
+        undefinedInsn(insn);
+      }
+    }
+  }
+}
+function d49(insn: u32): void {
+  if ((insn & 0x00000400) == 0) {
+    undefinedInsn(insn);
+  } else {
+    if ((insn & 0x00008000) == 0) {
+      if ((insn & 0x00004000) == 0) {
+        undefinedInsn(insn);
+      } else {
+        if ((insn & 0x00002000) == 0) {
+          undefinedInsn(insn);
+        } else {
+          if ((insn & 0x00001000) == 0) {
+            undefinedInsn(insn);
+          } else {
+            if ((insn & 0x00000800) == 0) {
+              SHIFT_imm_s(insn);
+            } else {
+              undefinedInsn(insn);
+            }
+          }
+        }
+      }
+    } else {
+      if ((insn & 0x00004000) == 0) {
+        if ((insn & 0x00002000) == 0) {
+          if ((insn & 0x00001000) == 0) {
+            undefinedInsn(insn);
+          } else {
+            SHIFT_narrow_s(insn);
+          }
+        } else {
+          undefinedInsn(insn);
+        }
+      } else {
+        if ((insn & 0x00002000) == 0) {
+          undefinedInsn(insn);
+        } else {
+          if ((insn & 0x00001000) == 0) {
+            if ((insn & 0x00000800) == 0) {
+              SHIFT_fixed_s(insn);
+            } else {
+              undefinedInsn(insn);
+            }
+          } else {
+            if ((insn & 0x00000800) == 0) {
+              undefinedInsn(insn);
+            } else {
+              SHIFT_fixed_s(insn);
+            }
+          }
+        }
+      }
+    }
+  }
+}
+function d50(insn: u32): void {
+  if ((insn & 0x00000400) == 0) {
+    if ((insn & 0x00008000) == 0) {
+      if ((insn & 0x00002000) == 0) {
+        undefinedInsn(insn);
+      } else {
+        if ((insn & 0x00001000) == 0) {
+          undefinedInsn(insn);
+        } else {
+          SQDMULL_elem_s(insn);
+        }
+      }
+    } else {
+      if ((insn & 0x00004000) == 0) {
+        if ((insn & 0x00002000) == 0) {
+          undefinedInsn(insn);
+        } else {
+          if ((insn & 0x00001000) == 0) {
+            undefinedInsn(insn);
+          } else {
+            SQDMULL_elem_s(insn);
+          }
+        }
+      } else {
+        if ((insn & 0x00002000) == 0) {
+          SQDMULH_elem_s(insn);
+        } else {
+          undefinedInsn(insn);
+        }
+      }
+    }
+  } else {
+    if ((insn & 0x00008000) == 0) {
+      if ((insn & 0x00004000) == 0) {
+        if ((insn & 0x00000800) == 0) {
+          SHIFT_imm_s(insn);
+        } else {
+          undefinedInsn(insn);
+        }
+      } else {
+        if ((insn & 0x00002000) == 0) {
+          if ((insn & 0x00001000) == 0) {
+            undefinedInsn(insn);
+          } else {
+            if ((insn & 0x00000800) == 0) {
+              SHIFT_imm_s(insn);
+            } else {
+              undefinedInsn(insn);
+            }
+          }
+        } else {
+          if ((insn & 0x00001000) == 0) {
+            undefinedInsn(insn);
+          } else {
+            if ((insn & 0x00000800) == 0) {
+              SHIFT_imm_s(insn);
+            } else {
+              undefinedInsn(insn);
+            }
+          }
+        }
+      }
+    } else {
+      if ((insn & 0x00004000) == 0) {
+        undefinedInsn(insn);
+      } else {
+        if ((insn & 0x00002000) == 0) {
+          undefinedInsn(insn);
+        } else {
+          if ((insn & 0x00001000) == 0) {
+            if ((insn & 0x00000800) == 0) {
+              SHIFT_fixed_s(insn);
+            } else {
+              undefinedInsn(insn);
+            }
+          } else {
+            if ((insn & 0x00000800) == 0) {
+              undefinedInsn(insn);
+            } else {
+              SHIFT_fixed_s(insn);
+            }
+          }
+        }
+      }
+    }
+  }
+}
+function d51(insn: u32): void {
+  if ((insn & 0x00000400) == 0) {
+    if ((insn & 0x00008000) == 0) {
+      if ((insn & 0x00002000) == 0) {
+        if ((insn & 0x00001000) == 0) {
+          undefinedInsn(insn);
+        } else {
+          FMUL_elem_s(insn);
+        }
+      } else {
+        if ((insn & 0x00001000) == 0) {
+          undefinedInsn(insn);
+        } else {
+          SQDMULL_elem_s(insn);
+        }
+      }
+    } else {
+      if ((insn & 0x00004000) == 0) {
+        if ((insn & 0x00002000) == 0) {
+          if ((insn & 0x00001000) == 0) {
+            undefinedInsn(insn);
+          } else {
+            FMUL_elem_s(insn);
+          }
+        } else {
+          if ((insn & 0x00001000) == 0) {
+            undefinedInsn(insn);
+          } else {
+            SQDMULL_elem_s(insn);
+          }
+        }
+      } else {
+        if ((insn & 0x00002000) == 0) {
+          SQDMULH_elem_s(insn);
+        } else {
+          undefinedInsn(insn);
+        }
+      }
+    }
+  } else {
+    undefinedInsn(insn);
+  }
+}
+function d52(insn: u32): void {
+  if ((insn & 0x00000400) == 0) {
+    if ((insn & 0x00008000) == 0) {
+      if ((insn & 0x00002000) == 0) {
+        if ((insn & 0x00001000) == 0) {
+          undefinedInsn(insn);
+        } else {
+          FMUL_elem_s(insn);
+        }
+      } else {
+        undefinedInsn(insn);
+      }
+    } else {
+      if ((insn & 0x00004000) == 0) {
+        if ((insn & 0x00002000) == 0) {
+          if ((insn & 0x00001000) == 0) {
+            undefinedInsn(insn);
+          } else {
+            FMUL_elem_s(insn);
+          }
+        } else {
+          undefinedInsn(insn);
+        }
+      } else {
+        undefinedInsn(insn);
+      }
+    }
+  } else {
+    undefinedInsn(insn);
+  }
+}
+function d53(insn: u32): void {
   if ((insn & 0x00008000) == 0) {
     if ((insn & 0x00000400) == 0) {
       EXT(insn);
@@ -1901,196 +2838,212 @@ function d36(insn: u32): void {
       }
     }
   } else {
-    SIMD_FP(insn);
-  }
-}
-function d37(insn: u32): void {
-  if ((insn & 0x00080000) == 0) {
-    if ((insn & 0x00040000) == 0) {
-      if ((insn & 0x00020000) == 0) {
-        if ((insn & 0x00000800) == 0) {
-          SIMD_FP(insn);
-        } else {
-          if ((insn & 0x00000400) == 0) {
-            if ((insn & 0x00010000) == 0) {
-              if ((insn & 0x00008000) == 0) {
-                if ((insn & 0x00004000) == 0) {
-                  if ((insn & 0x00002000) == 0) {
-                    undefinedInsn(insn);
-                  } else {
-                    if ((insn & 0x00001000) == 0) {
-                      undefinedInsn(insn);
-                    } else {
-                      ADDLV(insn);
-                    }
-                  }
-                } else {
-                  undefinedInsn(insn);
-                }
-              } else {
-                if ((insn & 0x00004000) == 0) {
-                  if ((insn & 0x00002000) == 0) {
-                    undefinedInsn(insn);
-                  } else {
-                    if ((insn & 0x00001000) == 0) {
-                      MAXV(insn);
-                    } else {
-                      undefinedInsn(insn);
-                    }
-                  }
-                } else {
-                  if ((insn & 0x00002000) == 0) {
-                    if ((insn & 0x00001000) == 0) {
-                      FMINMAXV(insn);
-                    } else {
-                      undefinedInsn(insn);
-                    }
-                  } else {
-                    if ((insn & 0x00001000) == 0) {
-                      undefinedInsn(insn);
-                    } else {
-                      FMINMAXV(insn);
-                    }
-                  }
-                }
-              }
-            } else {
-              if ((insn & 0x00008000) == 0) {
-                undefinedInsn(insn);
-              } else {
-                if ((insn & 0x00004000) == 0) {
-                  if ((insn & 0x00002000) == 0) {
-                    undefinedInsn(insn);
-                  } else {
-                    if ((insn & 0x00001000) == 0) {
-                      MINV(insn);
-                    } else {
-                      undefinedInsn(insn);
-                    }
-                  }
-                } else {
-                  undefinedInsn(insn);
-                }
-              }
-            }
-          } else {
-            SIMD_FP(insn);
-          }
-        }
-      } else {
-        SIMD_FP(insn);
-      }
-    } else {
-      SIMD_FP(insn);
-    }
-  } else {
-    SIMD_FP(insn);
-  }
-}
-function d38(insn: u32): void {
-  if ((insn & 0x00080000) == 0) {
-    if ((insn & 0x00040000) == 0) {
-      if ((insn & 0x00020000) == 0) {
-        if ((insn & 0x00000800) == 0) {
-          SIMD_FP(insn);
-        } else {
-          if ((insn & 0x00000400) == 0) {
-            if ((insn & 0x00010000) == 0) {
-              if ((insn & 0x00008000) == 0) {
-                if ((insn & 0x00004000) == 0) {
-                  if ((insn & 0x00002000) == 0) {
-                    undefinedInsn(insn);
-                  } else {
-                    if ((insn & 0x00001000) == 0) {
-                      undefinedInsn(insn);
-                    } else {
-                      ADDLV(insn);
-                    }
-                  }
-                } else {
-                  undefinedInsn(insn);
-                }
-              } else {
-                if ((insn & 0x00004000) == 0) {
-                  if ((insn & 0x00002000) == 0) {
-                    undefinedInsn(insn);
-                  } else {
-                    if ((insn & 0x00001000) == 0) {
-                      MAXV(insn);
-                    } else {
-                      undefinedInsn(insn);
-                    }
-                  }
-                } else {
-                  if ((insn & 0x00002000) == 0) {
-                    if ((insn & 0x00001000) == 0) {
-                      FMINMAXV(insn);
-                    } else {
-                      undefinedInsn(insn);
-                    }
-                  } else {
-                    if ((insn & 0x00001000) == 0) {
-                      undefinedInsn(insn);
-                    } else {
-                      FMINMAXV(insn);
-                    }
-                  }
-                }
-              }
-            } else {
-              if ((insn & 0x00008000) == 0) {
-                undefinedInsn(insn);
-              } else {
-                if ((insn & 0x00004000) == 0) {
-                  if ((insn & 0x00002000) == 0) {
-                    undefinedInsn(insn);
-                  } else {
-                    if ((insn & 0x00001000) == 0) {
-                      MINV(insn);
-                    } else {
-                      undefinedInsn(insn);
-                    }
-                  }
-                } else {
-                  undefinedInsn(insn);
-                }
-              }
-            }
-          } else {
-            SIMD_FP(insn);
-          }
-        }
-      } else {
-        SIMD_FP(insn);
-      }
-    } else {
-      SIMD_FP(insn);
-    }
-  } else {
-    SIMD_FP(insn);
-  }
-}
-function d39(insn: u32): void {
-  if ((insn & 0x00080000) == 0) {
     if ((insn & 0x00000400) == 0) {
       SIMD_FP(insn);
     } else {
-      if ((insn & 0x00008000) == 0) {
-        if ((insn & 0x00001000) == 0) {
-          if ((insn & 0x00000800) == 0) {
-            MOVI(insn);
-          } else {
-            undefinedInsn(insn);
-          }
+      undefinedInsn(insn);
+    }
+  }
+}
+function d54(insn: u32): void {
+  if ((insn & 0x00080000) == 0) {
+    if ((insn & 0x00040000) == 0) {
+      if ((insn & 0x00020000) == 0) {
+        if ((insn & 0x00000800) == 0) {
+          SIMD_FP(insn);
         } else {
-          if ((insn & 0x00000800) == 0) {
-            BIC_vimm(insn);
+          if ((insn & 0x00000400) == 0) {
+            if ((insn & 0x00010000) == 0) {
+              if ((insn & 0x00008000) == 0) {
+                if ((insn & 0x00004000) == 0) {
+                  if ((insn & 0x00002000) == 0) {
+                    undefinedInsn(insn);
+                  } else {
+                    if ((insn & 0x00001000) == 0) {
+                      undefinedInsn(insn);
+                    } else {
+                      ADDLV(insn);
+                    }
+                  }
+                } else {
+                  undefinedInsn(insn);
+                }
+              } else {
+                if ((insn & 0x00004000) == 0) {
+                  if ((insn & 0x00002000) == 0) {
+                    undefinedInsn(insn);
+                  } else {
+                    if ((insn & 0x00001000) == 0) {
+                      MAXV(insn);
+                    } else {
+                      undefinedInsn(insn);
+                    }
+                  }
+                } else {
+                  if ((insn & 0x00002000) == 0) {
+                    if ((insn & 0x00001000) == 0) {
+                      FMINMAXV(insn);
+                    } else {
+                      undefinedInsn(insn);
+                    }
+                  } else {
+                    if ((insn & 0x00001000) == 0) {
+                      undefinedInsn(insn);
+                    } else {
+                      FMINMAXV(insn);
+                    }
+                  }
+                }
+              }
+            } else {
+              if ((insn & 0x00008000) == 0) {
+                undefinedInsn(insn);
+              } else {
+                if ((insn & 0x00004000) == 0) {
+                  if ((insn & 0x00002000) == 0) {
+                    undefinedInsn(insn);
+                  } else {
+                    if ((insn & 0x00001000) == 0) {
+                      MINV(insn);
+                    } else {
+                      undefinedInsn(insn);
+                    }
+                  }
+                } else {
+                  undefinedInsn(insn);
+                }
+              }
+            }
           } else {
-            undefinedInsn(insn);
+            SIMD_FP(insn);
           }
         }
       } else {
-        if ((insn & 0x00004000) == 0) {
+        SIMD_FP(insn);
+      }
+    } else {
+      SIMD_FP(insn);
+    }
+  } else {
+    SIMD_FP(insn);
+  }
+}
+function d55(insn: u32): void {
+  if ((insn & 0x00080000) == 0) {
+    if ((insn & 0x00040000) == 0) {
+      if ((insn & 0x00020000) == 0) {
+        if ((insn & 0x00000800) == 0) {
+          SIMD_FP(insn);
+        } else {
+          if ((insn & 0x00000400) == 0) {
+            if ((insn & 0x00010000) == 0) {
+              if ((insn & 0x00008000) == 0) {
+                if ((insn & 0x00004000) == 0) {
+                  if ((insn & 0x00002000) == 0) {
+                    undefinedInsn(insn);
+                  } else {
+                    if ((insn & 0x00001000) == 0) {
+                      undefinedInsn(insn);
+                    } else {
+                      ADDLV(insn);
+                    }
+                  }
+                } else {
+                  undefinedInsn(insn);
+                }
+              } else {
+                if ((insn & 0x00004000) == 0) {
+                  if ((insn & 0x00002000) == 0) {
+                    undefinedInsn(insn);
+                  } else {
+                    if ((insn & 0x00001000) == 0) {
+                      MAXV(insn);
+                    } else {
+                      undefinedInsn(insn);
+                    }
+                  }
+                } else {
+                  if ((insn & 0x00002000) == 0) {
+                    if ((insn & 0x00001000) == 0) {
+                      FMINMAXV(insn);
+                    } else {
+                      undefinedInsn(insn);
+                    }
+                  } else {
+                    if ((insn & 0x00001000) == 0) {
+                      undefinedInsn(insn);
+                    } else {
+                      FMINMAXV(insn);
+                    }
+                  }
+                }
+              }
+            } else {
+              if ((insn & 0x00008000) == 0) {
+                undefinedInsn(insn);
+              } else {
+                if ((insn & 0x00004000) == 0) {
+                  if ((insn & 0x00002000) == 0) {
+                    undefinedInsn(insn);
+                  } else {
+                    if ((insn & 0x00001000) == 0) {
+                      MINV(insn);
+                    } else {
+                      undefinedInsn(insn);
+                    }
+                  }
+                } else {
+                  undefinedInsn(insn);
+                }
+              }
+            }
+          } else {
+            SIMD_FP(insn);
+          }
+        }
+      } else {
+        SIMD_FP(insn);
+      }
+    } else {
+      SIMD_FP(insn);
+    }
+  } else {
+    SIMD_FP(insn);
+  }
+}
+function d56(insn: u32): void {
+  if ((insn & 0x00000400) == 0) {
+    undefinedInsn(insn);
+  } else {
+    if ((insn & 0x00008000) == 0) {
+      if ((insn & 0x00000800) == 0) {
+        if ((insn & 0x00001000) == 0) {
+          if ((insn & 0x00080000) == 0) {
+            MOVI(insn);
+          } else {
+            if ((insn & 0x00004000) == 0) {
+              SHIFT_imm(insn);
+            } else {
+              SHIFT_imm(insn);
+            }
+          }
+        } else {
+          if ((insn & 0x00080000) == 0) {
+            BIC_vimm(insn);
+          } else {
+            if ((insn & 0x00004000) == 0) {
+              SHIFT_imm(insn);
+            } else {
+              SHIFT_imm(insn);
+            }
+          }
+        }
+      } else {
+        undefinedInsn(insn);
+      }
+    } else {
+      if ((insn & 0x00004000) == 0) {
+        if ((insn & 0x00080000) == 0) {
           if ((insn & 0x00001000) == 0) {
             if ((insn & 0x00000800) == 0) {
               MOVI(insn);
@@ -2106,21 +3059,205 @@ function d39(insn: u32): void {
           }
         } else {
           if ((insn & 0x00002000) == 0) {
+            SHIFT_narrow(insn);
+          } else {
+            if ((insn & 0x00001000) == 0) {
+              if ((insn & 0x00000800) == 0) {
+                SHIFT_long(insn);
+              } else {
+                undefinedInsn(insn);
+              }
+            } else {
+              undefinedInsn(insn);
+            }
+          }
+        }
+      } else {
+        if ((insn & 0x00002000) == 0) {
+          if ((insn & 0x00080000) == 0) {
             if ((insn & 0x00000800) == 0) {
               MOVI(insn);
             } else {
               undefinedInsn(insn);
             }
           } else {
-            if ((insn & 0x00001000) == 0) {
+            undefinedInsn(insn);
+          }
+        } else {
+          if ((insn & 0x00001000) == 0) {
+            if ((insn & 0x00080000) == 0) {
               if ((insn & 0x00000800) == 0) {
                 MOVI(insn);
               } else {
                 undefinedInsn(insn);
               }
             } else {
+              undefinedInsn(insn);
+            }
+          } else {
+            if ((insn & 0x00080000) == 0) {
               if ((insn & 0x00000800) == 0) {
                 FMOV_vimm(insn);
+              } else {
+                undefinedInsn(insn);
+              }
+            } else {
+              undefinedInsn(insn);
+            }
+          }
+        }
+      }
+    }
+  }
+}
+function d57(insn: u32): void {
+  if ((insn & 0x00000400) == 0) {
+    if ((insn & 0x00008000) == 0) {
+      if ((insn & 0x00002000) == 0) {
+        if ((insn & 0x00001000) == 0) {
+          MUL_elem(insn);
+        } else {
+          undefinedInsn(insn);
+        }
+      } else {
+        if ((insn & 0x00001000) == 0) {
+          MULL_elem(insn);
+        } else {
+          undefinedInsn(insn);
+        }
+      }
+    } else {
+      if ((insn & 0x00004000) == 0) {
+        if ((insn & 0x00002000) == 0) {
+          undefinedInsn(insn);
+        } else {
+          if ((insn & 0x00001000) == 0) {
+            MULL_elem(insn);
+          } else {
+            undefinedInsn(insn);
+          }
+        }
+      } else {
+        undefinedInsn(insn);
+      }
+    }
+  } else {
+    if ((insn & 0x00008000) == 0) {
+      if ((insn & 0x00004000) == 0) {
+        if ((insn & 0x00000800) == 0) {
+          SHIFT_imm(insn);
+        } else {
+          undefinedInsn(insn);
+        }
+      } else {
+        if ((insn & 0x00001000) == 0) {
+          if ((insn & 0x00000800) == 0) {
+            SHIFT_imm(insn);
+          } else {
+            undefinedInsn(insn);
+          }
+        } else {
+          if ((insn & 0x00000800) == 0) {
+            SHIFT_imm(insn);
+          } else {
+            undefinedInsn(insn);
+          }
+        }
+      }
+    } else {
+      if ((insn & 0x00004000) == 0) {
+        undefinedInsn(insn);
+      } else {
+        if ((insn & 0x00002000) == 0) {
+          undefinedInsn(insn);
+        } else {
+          if ((insn & 0x00001000) == 0) {
+            if ((insn & 0x00000800) == 0) {
+              SHIFT_fixed(insn);
+            } else {
+              undefinedInsn(insn);
+            }
+          } else {
+            if ((insn & 0x00000800) == 0) {
+              undefinedInsn(insn);
+            } else {
+              SHIFT_fixed(insn);
+            }
+          }
+        }
+      }
+    }
+  }
+}
+function d58(insn: u32): void {
+  if ((insn & 0x00000400) == 0) {
+    if ((insn & 0x00008000) == 0) {
+      undefinedInsn(insn);
+    } else {
+      if ((insn & 0x00004000) == 0) {
+        if ((insn & 0x00002000) == 0) {
+          if ((insn & 0x00001000) == 0) {
+            undefinedInsn(insn);
+          } else {
+            FMUL_elem(insn);
+          }
+        } else {
+          undefinedInsn(insn);
+        }
+      } else {
+        undefinedInsn(insn);
+      }
+    }
+  } else {
+    undefinedInsn(insn);
+  }
+}
+function d59(insn: u32): void {
+  if ((insn & 0x00008000) == 0) {
+    if ((insn & 0x00000400) == 0) {
+      if ((insn & 0x00000800) == 0) {
+        undefinedInsn(insn);
+      } else {
+        SIMD_FP(insn);
+      }
+    } else {
+      undefinedInsn(insn);
+    }
+  } else {
+    if ((insn & 0x00000400) == 0) {
+      SIMD_FP(insn);
+    } else {
+      undefinedInsn(insn);
+    }
+  }
+}
+function d60(insn: u32): void {
+  if ((insn & 0x00000400) == 0) {
+    undefinedInsn(insn);
+  } else {
+    if ((insn & 0x00008000) == 0) {
+      if ((insn & 0x00004000) == 0) {
+        undefinedInsn(insn);
+      } else {
+        if ((insn & 0x00002000) == 0) {
+          undefinedInsn(insn);
+        } else {
+          if ((insn & 0x00001000) == 0) {
+            if ((insn & 0x00080000) == 0) {
+              undefinedInsn(insn);
+            } else {
+              if ((insn & 0x00000800) == 0) {
+                SHIFT_imm_s(insn);
+              } else {
+                undefinedInsn(insn);
+              }
+            }
+          } else {
+            if ((insn & 0x00080000) == 0) {
+              undefinedInsn(insn);
+            } else {
+              if ((insn & 0x00000800) == 0) {
+                SHIFT_imm_s(insn);
               } else {
                 undefinedInsn(insn);
               }
@@ -2128,23 +3265,247 @@ function d39(insn: u32): void {
           }
         }
       }
-    }
-  } else {
-    SIMD_FP(insn);
-  }
-}
-function d40(insn: u32): void {
-  if ((insn & 0x00008000) == 0) {
-    if ((insn & 0x00000400) == 0) {
-      SIMD_FP(insn);
     } else {
-      undefinedInsn(insn);
+      if ((insn & 0x00004000) == 0) {
+        if ((insn & 0x00002000) == 0) {
+          if ((insn & 0x00001000) == 0) {
+            if ((insn & 0x00080000) == 0) {
+              undefinedInsn(insn);
+            } else {
+              SHIFT_narrow_s(insn);
+            }
+          } else {
+            if ((insn & 0x00080000) == 0) {
+              undefinedInsn(insn);
+            } else {
+              SHIFT_narrow_s(insn);
+            }
+          }
+        } else {
+          undefinedInsn(insn);
+        }
+      } else {
+        undefinedInsn(insn);
+      }
     }
-  } else {
-    SIMD_FP(insn);
   }
 }
-function d41(insn: u32): void {
+function d61(insn: u32): void {
+  if ((insn & 0x00000400) == 0) {
+    undefinedInsn(insn);
+  } else {
+    if ((insn & 0x00008000) == 0) {
+      if ((insn & 0x00004000) == 0) {
+        undefinedInsn(insn);
+      } else {
+        if ((insn & 0x00002000) == 0) {
+          undefinedInsn(insn);
+        } else {
+          if ((insn & 0x00001000) == 0) {
+            if ((insn & 0x00000800) == 0) {
+              SHIFT_imm_s(insn);
+            } else {
+              undefinedInsn(insn);
+            }
+          } else {
+            if ((insn & 0x00000800) == 0) {
+              SHIFT_imm_s(insn);
+            } else {
+              undefinedInsn(insn);
+            }
+          }
+        }
+      }
+    } else {
+      if ((insn & 0x00004000) == 0) {
+        if ((insn & 0x00002000) == 0) {
+          if ((insn & 0x00001000) == 0) {
+            SHIFT_narrow_s(insn);
+          } else {
+            SHIFT_narrow_s(insn);
+          }
+        } else {
+          undefinedInsn(insn);
+        }
+      } else {
+        undefinedInsn(insn);
+      }
+    }
+  }
+}
+function d62(insn: u32): void {
+  if ((insn & 0x00000400) == 0) {
+    undefinedInsn(insn);
+  } else {
+    if ((insn & 0x00008000) == 0) {
+      if ((insn & 0x00004000) == 0) {
+        undefinedInsn(insn);
+      } else {
+        if ((insn & 0x00002000) == 0) {
+          undefinedInsn(insn);
+        } else {
+          if ((insn & 0x00001000) == 0) {
+            if ((insn & 0x00000800) == 0) {
+              SHIFT_imm_s(insn);
+            } else {
+              undefinedInsn(insn);
+            }
+          } else {
+            if ((insn & 0x00000800) == 0) {
+              SHIFT_imm_s(insn);
+            } else {
+              undefinedInsn(insn);
+            }
+          }
+        }
+      }
+    } else {
+      if ((insn & 0x00004000) == 0) {
+        if ((insn & 0x00002000) == 0) {
+          if ((insn & 0x00001000) == 0) {
+            SHIFT_narrow_s(insn);
+          } else {
+            SHIFT_narrow_s(insn);
+          }
+        } else {
+          undefinedInsn(insn);
+        }
+      } else {
+        if ((insn & 0x00002000) == 0) {
+          undefinedInsn(insn);
+        } else {
+          if ((insn & 0x00001000) == 0) {
+            if ((insn & 0x00000800) == 0) {
+              SHIFT_fixed_s(insn);
+            } else {
+              undefinedInsn(insn);
+            }
+          } else {
+            if ((insn & 0x00000800) == 0) {
+              undefinedInsn(insn);
+            } else {
+              SHIFT_fixed_s(insn);
+            }
+          }
+        }
+      }
+    }
+  }
+}
+function d63(insn: u32): void {
+  if ((insn & 0x00000400) == 0) {
+    undefinedInsn(insn);
+  } else {
+    if ((insn & 0x00008000) == 0) {
+      if ((insn & 0x00004000) == 0) {
+        if ((insn & 0x00000800) == 0) {
+          SHIFT_imm_s(insn);
+        } else {
+          undefinedInsn(insn);
+        }
+      } else {
+        if ((insn & 0x00002000) == 0) {
+          if ((insn & 0x00001000) == 0) {
+            if ((insn & 0x00000800) == 0) {
+              SHIFT_imm_s(insn);
+            } else {
+              undefinedInsn(insn);
+            }
+          } else {
+            if ((insn & 0x00000800) == 0) {
+              SHIFT_imm_s(insn);
+            } else {
+              undefinedInsn(insn);
+            }
+          }
+        } else {
+          if ((insn & 0x00001000) == 0) {
+            if ((insn & 0x00000800) == 0) {
+              SHIFT_imm_s(insn);
+            } else {
+              undefinedInsn(insn);
+            }
+          } else {
+            if ((insn & 0x00000800) == 0) {
+              SHIFT_imm_s(insn);
+            } else {
+              undefinedInsn(insn);
+            }
+          }
+        }
+      }
+    } else {
+      if ((insn & 0x00004000) == 0) {
+        undefinedInsn(insn);
+      } else {
+        if ((insn & 0x00002000) == 0) {
+          undefinedInsn(insn);
+        } else {
+          if ((insn & 0x00001000) == 0) {
+            if ((insn & 0x00000800) == 0) {
+              SHIFT_fixed_s(insn);
+            } else {
+              undefinedInsn(insn);
+            }
+          } else {
+            if ((insn & 0x00000800) == 0) {
+              undefinedInsn(insn);
+            } else {
+              SHIFT_fixed_s(insn);
+            }
+          }
+        }
+      }
+    }
+  }
+}
+function d64(insn: u32): void {
+  if ((insn & 0x00000400) == 0) {
+    if ((insn & 0x00008000) == 0) {
+      undefinedInsn(insn);
+    } else {
+      if ((insn & 0x00004000) == 0) {
+        if ((insn & 0x00002000) == 0) {
+          if ((insn & 0x00001000) == 0) {
+            undefinedInsn(insn);
+          } else {
+            FMUL_elem_s(insn);
+          }
+        } else {
+          undefinedInsn(insn);
+        }
+      } else {
+        undefinedInsn(insn);
+      }
+    }
+  } else {
+    undefinedInsn(insn);
+  }
+}
+function d65(insn: u32): void {
+  if ((insn & 0x00000400) == 0) {
+    if ((insn & 0x00008000) == 0) {
+      undefinedInsn(insn);
+    } else {
+      if ((insn & 0x00004000) == 0) {
+        if ((insn & 0x00002000) == 0) {
+          if ((insn & 0x00001000) == 0) {
+            undefinedInsn(insn);
+          } else {
+            FMUL_elem_s(insn);
+          }
+        } else {
+          undefinedInsn(insn);
+        }
+      } else {
+        undefinedInsn(insn);
+      }
+    }
+  } else {
+    undefinedInsn(insn);
+  }
+}
+function d66(insn: u32): void {
   if ((insn & 0x00080000) == 0) {
     if ((insn & 0x00040000) == 0) {
       if ((insn & 0x00020000) == 0) {
@@ -2159,7 +3520,7 @@ function d41(insn: u32): void {
     undefinedInsn(insn);
   }
 }
-function d42(insn: u32): void {
+function d67(insn: u32): void {
   if ((insn & 0x00080000) == 0) {
     undefinedInsn(insn);
   } else {
@@ -2174,7 +3535,7 @@ function d42(insn: u32): void {
     }
   }
 }
-function d43(insn: u32): void {
+function d68(insn: u32): void {
   if ((insn & 0x00040000) == 0) {
     if ((insn & 0x00020000) == 0) {
       if ((insn & 0x00008000) == 0) {
@@ -2269,7 +3630,7 @@ function d43(insn: u32): void {
     }
   }
 }
-function d44(insn: u32): void {
+function d69(insn: u32): void {
   if ((insn & 0x00040000) == 0) {
     if ((insn & 0x00020000) == 0) {
       if ((insn & 0x00008000) == 0) {
@@ -2304,7 +3665,7 @@ function d44(insn: u32): void {
     undefinedInsn(insn);
   }
 }
-function d45(insn: u32): void {
+function d70(insn: u32): void {
   if ((insn & 0x00040000) == 0) {
     if ((insn & 0x00020000) == 0) {
       if ((insn & 0x00008000) == 0) {
@@ -2423,7 +3784,7 @@ function d45(insn: u32): void {
     }
   }
 }
-function d46(insn: u32): void {
+function d71(insn: u32): void {
   if ((insn & 0x00080000) == 0) {
     undefinedInsn(insn);
   } else {
