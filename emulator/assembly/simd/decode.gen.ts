@@ -3,7 +3,7 @@
 // Change the table and run `npx tsx emulator/scripts/gen-decode.ts` (build:wasm runs it too).
 
 import { undefinedInsn } from "../cpu";
-import { ADDLV, ADDV, BIC_vimm, DUP_elem, DUP_gen, DUP_scalar, EXT, FMINMAXV, FMOV_vimm, INS_elem, INS_gen, MAXV, MINV, MOVI, ORR_vimm, SMOV, TBL, TRN, UMOV, UZP, ZIP } from "./advsimd";
+import { ADDHN, ADDLV, ADDV, BIC_vimm, DUP_elem, DUP_gen, DUP_scalar, EXT, FMINMAXV, FMOV_vimm, INS_elem, INS_gen, MAXV, MINV, MOVI, ORR_vimm, PMULL, SMOV, SQDMULL, TBL, THREE_DIFF, THREE_SAME_fp, THREE_SAME_int, THREE_SAME_log, TRN, UMOV, UZP, ZIP } from "./advsimd";
 import { FMOV_gen, FP_1src, FP_2src, FP_3src, FP_ccmp, FP_cmp, FP_csel, FP_fixed, FP_imm, FP_int } from "./fp";
 import { SIMD_FP } from "./index";
 import { V_LDR_lit, V_LDST_multi, V_LDST_post, V_LDST_pre, V_LDST_reg, V_LDST_single, V_LDST_uimm, V_LDST_unscaled, V_PAIR } from "./loadstore";
@@ -16,30 +16,30 @@ const L1: usize = memory.data<u8>([
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   1, 0, 0, 0, 1, 0, 0, 0, 2, 2, 0, 0, 2, 2, 0, 0, 3, 0, 3, 0, 4, 0, 4, 0, 5, 5, 5, 5, 6, 6, 6, 6,
-  7, 7, 8, 9, 10, 10, 8, 9, 11, 11, 8, 12, 13, 13, 8, 12, 14, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8,
+  7, 7, 8, 9, 10, 10, 11, 12, 13, 13, 14, 15, 16, 16, 17, 18, 19, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  16, 17, 18, 19, 16, 17, 20, 19, 0, 0, 0, 0, 0, 0, 21, 0, 22, 22, 22, 22, 22, 22, 22, 22, 0, 0, 0, 0, 0, 0, 0, 0,
+  21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  22, 23, 24, 25, 22, 23, 26, 25, 0, 0, 0, 0, 0, 0, 27, 0, 28, 28, 28, 28, 28, 28, 28, 28, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23,
-  24, 24, 8, 25, 13, 13, 8, 25, 13, 13, 8, 12, 13, 13, 8, 12, 26, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8,
+  29, 29, 29, 29, 29, 29, 29, 29, 29, 29, 29, 29, 29, 29, 29, 29, 29, 29, 29, 29, 29, 29, 29, 29, 29, 29, 29, 29, 29, 29, 29, 29,
+  30, 30, 31, 32, 16, 16, 33, 34, 35, 35, 36, 37, 16, 16, 38, 39, 40, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  27, 27, 28, 28, 27, 27, 28, 28, 27, 27, 28, 28, 27, 27, 28, 28, 29, 29, 29, 29, 29, 29, 29, 29, 29, 29, 29, 29, 29, 29, 29, 29,
+  41, 41, 42, 42, 41, 41, 42, 42, 41, 41, 42, 42, 41, 41, 42, 42, 43, 43, 43, 43, 43, 43, 43, 43, 43, 43, 43, 43, 43, 43, 43, 43,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
@@ -47,32 +47,32 @@ const L1: usize = memory.data<u8>([
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  30, 0, 0, 0, 30, 0, 0, 0, 31, 31, 0, 0, 31, 31, 0, 0, 3, 0, 3, 0, 4, 0, 4, 0, 5, 5, 5, 5, 6, 6, 6, 6,
-  32, 32, 8, 9, 10, 10, 8, 9, 11, 11, 8, 33, 34, 34, 8, 12, 14, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8,
+  44, 0, 0, 0, 44, 0, 0, 0, 45, 45, 0, 0, 45, 45, 0, 0, 3, 0, 3, 0, 4, 0, 4, 0, 5, 5, 5, 5, 6, 6, 6, 6,
+  46, 46, 8, 9, 10, 10, 47, 48, 13, 13, 14, 49, 10, 10, 50, 51, 19, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  35, 35, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8,
+  21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  52, 52, 53, 53, 54, 54, 55, 55, 20, 20, 56, 56, 54, 54, 57, 57, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23,
-  36, 36, 8, 37, 13, 13, 8, 25, 13, 13, 8, 38, 13, 13, 8, 12, 39, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8,
+  29, 29, 29, 29, 29, 29, 29, 29, 29, 29, 29, 29, 29, 29, 29, 29, 29, 29, 29, 29, 29, 29, 29, 29, 29, 29, 29, 29, 29, 29, 29, 29,
+  58, 58, 31, 59, 16, 16, 60, 61, 35, 35, 36, 62, 16, 16, 63, 64, 65, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  27, 27, 28, 28, 27, 27, 28, 28, 0, 0, 0, 0, 0, 0, 0, 0, 29, 29, 29, 29, 29, 29, 29, 29, 0, 0, 0, 0, 0, 0, 0, 0,
-  40, 40, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8,
+  41, 41, 42, 42, 41, 41, 42, 42, 0, 0, 0, 0, 0, 0, 0, 0, 43, 43, 43, 43, 43, 43, 43, 43, 0, 0, 0, 0, 0, 0, 0, 0,
+  66, 66, 67, 67, 54, 54, 68, 68, 20, 20, 69, 69, 54, 54, 70, 70, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
@@ -80,30 +80,30 @@ const L1: usize = memory.data<u8>([
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8,
+  20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  41, 42, 43, 44, 41, 42, 45, 44, 0, 0, 46, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  71, 72, 73, 74, 71, 72, 75, 74, 0, 0, 76, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23, 23,
-  8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8,
+  29, 29, 29, 29, 29, 29, 29, 29, 29, 29, 29, 29, 29, 29, 29, 29, 29, 29, 29, 29, 29, 29, 29, 29, 29, 29, 29, 29, 29, 29, 29, 29,
+  20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  27, 27, 28, 28, 27, 27, 28, 28, 0, 0, 0, 0, 0, 0, 0, 0, 29, 29, 29, 29, 29, 29, 29, 29, 0, 0, 0, 0, 0, 0, 0, 0,
+  41, 41, 42, 42, 41, 41, 42, 42, 0, 0, 0, 0, 0, 0, 0, 0, 43, 43, 43, 43, 43, 43, 43, 43, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
@@ -112,7 +112,7 @@ const L1: usize = memory.data<u8>([
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8,
+  20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
@@ -120,7 +120,7 @@ const L1: usize = memory.data<u8>([
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8,
+  20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
@@ -128,15 +128,15 @@ const L1: usize = memory.data<u8>([
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8,
+  20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  27, 27, 28, 28, 27, 27, 28, 28, 0, 0, 0, 0, 0, 0, 0, 0, 29, 29, 29, 29, 29, 29, 29, 29, 0, 0, 0, 0, 0, 0, 0, 0,
-  8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8,
+  41, 41, 42, 42, 41, 41, 42, 42, 0, 0, 0, 0, 0, 0, 0, 0, 43, 43, 43, 43, 43, 43, 43, 43, 0, 0, 0, 0, 0, 0, 0, 0,
+  20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20,
 ]);
 
 // Execute one instruction: the handler its pattern names, or UNDEFINED.
@@ -147,31 +147,31 @@ const L1: usize = memory.data<u8>([
     case 2: d2(insn); return;
     case 3: d3(insn); return;
     case 4: d4(insn); return;
-    case 5: d5(insn); return;
-    case 6: d6(insn); return;
+    case 5: s0(insn); return;
+    case 6: s1(insn); return;
     case 7: d7(insn); return;
-    case 8: SIMD_FP(insn); return;
+    case 8: d8(insn); return;
     case 9: d9(insn); return;
     case 10: d10(insn); return;
     case 11: d11(insn); return;
     case 12: d12(insn); return;
     case 13: d13(insn); return;
     case 14: d14(insn); return;
-    case 15: V_LDR_lit(insn); return;
+    case 15: d15(insn); return;
     case 16: d16(insn); return;
     case 17: d17(insn); return;
     case 18: d18(insn); return;
     case 19: d19(insn); return;
-    case 20: d20(insn); return;
-    case 21: d21(insn); return;
-    case 22: FP_3src(insn); return;
-    case 23: V_PAIR(insn); return;
+    case 20: SIMD_FP(insn); return;
+    case 21: V_LDR_lit(insn); return;
+    case 22: d22(insn); return;
+    case 23: d23(insn); return;
     case 24: d24(insn); return;
     case 25: d25(insn); return;
     case 26: d26(insn); return;
     case 27: d27(insn); return;
-    case 28: d28(insn); return;
-    case 29: V_LDST_uimm(insn); return;
+    case 28: FP_3src(insn); return;
+    case 29: V_PAIR(insn); return;
     case 30: d30(insn); return;
     case 31: d31(insn); return;
     case 32: d32(insn); return;
@@ -185,10 +185,40 @@ const L1: usize = memory.data<u8>([
     case 40: d40(insn); return;
     case 41: d41(insn); return;
     case 42: d42(insn); return;
-    case 43: d43(insn); return;
+    case 43: V_LDST_uimm(insn); return;
     case 44: d44(insn); return;
     case 45: d45(insn); return;
     case 46: d46(insn); return;
+    case 47: d47(insn); return;
+    case 48: d48(insn); return;
+    case 49: d49(insn); return;
+    case 50: d50(insn); return;
+    case 51: d51(insn); return;
+    case 52: d52(insn); return;
+    case 53: d53(insn); return;
+    case 54: d54(insn); return;
+    case 55: d55(insn); return;
+    case 56: d56(insn); return;
+    case 57: d57(insn); return;
+    case 58: d58(insn); return;
+    case 59: d59(insn); return;
+    case 60: d60(insn); return;
+    case 61: d61(insn); return;
+    case 62: d62(insn); return;
+    case 63: d63(insn); return;
+    case 64: d64(insn); return;
+    case 65: d65(insn); return;
+    case 66: d66(insn); return;
+    case 67: d67(insn); return;
+    case 68: d68(insn); return;
+    case 69: d69(insn); return;
+    case 70: d70(insn); return;
+    case 71: d71(insn); return;
+    case 72: d72(insn); return;
+    case 73: d73(insn); return;
+    case 74: d74(insn); return;
+    case 75: d75(insn); return;
+    case 76: d76(insn); return;
     default: undefinedInsn(insn);
   }
 }
@@ -342,29 +372,7 @@ function d3(insn: u32): void {
     if ((insn & 0x00040000) == 0) {
       if ((insn & 0x00020000) == 0) {
         if ((insn & 0x00010000) == 0) {
-          if ((insn & 0x00008000) == 0) {
-            if ((insn & 0x00004000) == 0) {
-              V_LDST_single(insn);
-            } else {
-              if ((insn & 0x00000400) == 0x00000000) V_LDST_single(insn);
-              else undefinedInsn(insn);
-            }
-          } else {
-            if ((insn & 0x00004000) == 0) {
-              if ((insn & 0x00000800) == 0) {
-                if ((insn & 0x00000400) == 0) {
-                  V_LDST_single(insn);
-                } else {
-                  if ((insn & 0x00001000) == 0x00000000) V_LDST_single(insn);
-                  else undefinedInsn(insn);
-                }
-              } else {
-                undefinedInsn(insn);
-              }
-            } else {
-              undefinedInsn(insn);
-            }
-          }
+          s0(insn);
         } else {
           undefinedInsn(insn);
         }
@@ -383,30 +391,7 @@ function d4(insn: u32): void {
     if ((insn & 0x00040000) == 0) {
       if ((insn & 0x00020000) == 0) {
         if ((insn & 0x00010000) == 0) {
-          if ((insn & 0x00008000) == 0) {
-            if ((insn & 0x00004000) == 0) {
-              V_LDST_single(insn);
-            } else {
-              if ((insn & 0x00000400) == 0x00000000) V_LDST_single(insn);
-              else undefinedInsn(insn);
-            }
-          } else {
-            if ((insn & 0x00004000) == 0) {
-              if ((insn & 0x00000800) == 0) {
-                if ((insn & 0x00000400) == 0) {
-                  V_LDST_single(insn);
-                } else {
-                  if ((insn & 0x00001000) == 0x00000000) V_LDST_single(insn);
-                  else undefinedInsn(insn);
-                }
-              } else {
-                undefinedInsn(insn);
-              }
-            } else {
-              if ((insn & 0x00001000) == 0x00000000) V_LDST_single(insn);
-              else undefinedInsn(insn);
-            }
-          }
+          s1(insn);
         } else {
           undefinedInsn(insn);
         }
@@ -418,57 +403,6 @@ function d4(insn: u32): void {
     }
   } else {
     undefinedInsn(insn);
-  }
-}
-function d5(insn: u32): void {
-  if ((insn & 0x00008000) == 0) {
-    if ((insn & 0x00004000) == 0) {
-      V_LDST_single(insn);
-    } else {
-      if ((insn & 0x00000400) == 0x00000000) V_LDST_single(insn);
-      else undefinedInsn(insn);
-    }
-  } else {
-    if ((insn & 0x00004000) == 0) {
-      if ((insn & 0x00000800) == 0) {
-        if ((insn & 0x00000400) == 0) {
-          V_LDST_single(insn);
-        } else {
-          if ((insn & 0x00001000) == 0x00000000) V_LDST_single(insn);
-          else undefinedInsn(insn);
-        }
-      } else {
-        undefinedInsn(insn);
-      }
-    } else {
-      undefinedInsn(insn);
-    }
-  }
-}
-function d6(insn: u32): void {
-  if ((insn & 0x00008000) == 0) {
-    if ((insn & 0x00004000) == 0) {
-      V_LDST_single(insn);
-    } else {
-      if ((insn & 0x00000400) == 0x00000000) V_LDST_single(insn);
-      else undefinedInsn(insn);
-    }
-  } else {
-    if ((insn & 0x00004000) == 0) {
-      if ((insn & 0x00000800) == 0) {
-        if ((insn & 0x00000400) == 0) {
-          V_LDST_single(insn);
-        } else {
-          if ((insn & 0x00001000) == 0x00000000) V_LDST_single(insn);
-          else undefinedInsn(insn);
-        }
-      } else {
-        undefinedInsn(insn);
-      }
-    } else {
-      if ((insn & 0x00001000) == 0x00000000) V_LDST_single(insn);
-      else undefinedInsn(insn);
-    }
   }
 }
 function d7(insn: u32): void {
@@ -524,153 +458,44 @@ function d7(insn: u32): void {
             }
           }
         } else {
-          if ((insn & 0x00004000) == 0) {
-            if ((insn & 0x00002000) == 0) {
-              if ((insn & 0x00001000) == 0) {
-                if ((insn & 0x00000800) == 0) {
-                  DUP_elem(insn);
-                } else {
-                  DUP_gen(insn);
-                }
-              } else {
-                undefinedInsn(insn);
-              }
-            } else {
-              if ((insn & 0x00001000) == 0) {
-                if ((insn & 0x00000800) == 0) {
-                  undefinedInsn(insn);
-                } else {
-                  SMOV(insn);
-                }
-              } else {
-                if ((insn & 0x00000800) == 0) {
-                  undefinedInsn(insn);
-                } else {
-                  UMOV(insn);
-                }
-              }
-            }
-          } else {
-            undefinedInsn(insn);
-          }
+          s2(insn);
         }
       } else {
-        if ((insn & 0x00004000) == 0) {
-          if ((insn & 0x00002000) == 0) {
-            if ((insn & 0x00001000) == 0) {
-              if ((insn & 0x00000800) == 0) {
-                DUP_elem(insn);
-              } else {
-                DUP_gen(insn);
-              }
-            } else {
-              undefinedInsn(insn);
-            }
-          } else {
-            if ((insn & 0x00001000) == 0) {
-              if ((insn & 0x00000800) == 0) {
-                undefinedInsn(insn);
-              } else {
-                SMOV(insn);
-              }
-            } else {
-              if ((insn & 0x00000800) == 0) {
-                undefinedInsn(insn);
-              } else {
-                UMOV(insn);
-              }
-            }
-          }
-        } else {
-          undefinedInsn(insn);
-        }
+        s2(insn);
       }
     }
   } else {
     SIMD_FP(insn);
   }
 }
-function d9(insn: u32): void {
-  if ((insn & 0x00080000) == 0) {
-    if ((insn & 0x00040000) == 0) {
-      if ((insn & 0x00020000) == 0) {
-        if ((insn & 0x00000800) == 0) {
-          SIMD_FP(insn);
-        } else {
-          if ((insn & 0x00000400) == 0) {
-            if ((insn & 0x00010000) == 0) {
-              if ((insn & 0x00008000) == 0) {
-                if ((insn & 0x00004000) == 0) {
-                  if ((insn & 0x00002000) == 0) {
-                    undefinedInsn(insn);
-                  } else {
-                    if ((insn & 0x00001000) == 0) {
-                      undefinedInsn(insn);
-                    } else {
-                      ADDLV(insn);
-                    }
-                  }
-                } else {
-                  undefinedInsn(insn);
-                }
-              } else {
-                if ((insn & 0x00004000) == 0) {
-                  if ((insn & 0x00002000) == 0) {
-                    undefinedInsn(insn);
-                  } else {
-                    if ((insn & 0x00001000) == 0) {
-                      MAXV(insn);
-                    } else {
-                      undefinedInsn(insn);
-                    }
-                  }
-                } else {
-                  undefinedInsn(insn);
-                }
-              }
-            } else {
-              if ((insn & 0x00008000) == 0) {
-                undefinedInsn(insn);
-              } else {
-                if ((insn & 0x00004000) == 0) {
-                  if ((insn & 0x00002000) == 0) {
-                    undefinedInsn(insn);
-                  } else {
-                    if ((insn & 0x00001000) == 0) {
-                      MINV(insn);
-                    } else {
-                      ADDV(insn);
-                    }
-                  }
-                } else {
-                  undefinedInsn(insn);
-                }
-              }
-            }
-          } else {
-            SIMD_FP(insn);
-          }
-        }
-      } else {
-        SIMD_FP(insn);
-      }
+function d8(insn: u32): void {
+  if ((insn & 0x00000400) == 0) {
+    if ((insn & 0x00000800) == 0) {
+      s3(insn);
     } else {
       SIMD_FP(insn);
     }
   } else {
-    SIMD_FP(insn);
+    s4(insn);
+  }
+}
+function d9(insn: u32): void {
+  if ((insn & 0x00000400) == 0) {
+    if ((insn & 0x00000800) == 0) {
+      s3(insn);
+    } else {
+      s5(insn);
+    }
+  } else {
+    s4(insn);
   }
 }
 function d10(insn: u32): void {
   if ((insn & 0x00008000) == 0) {
-    if ((insn & 0x00000800) == 0) {
-      if ((insn & 0x00000400) == 0) {
+    if ((insn & 0x00000400) == 0) {
+      if ((insn & 0x00000800) == 0) {
         undefinedInsn(insn);
       } else {
-        SIMD_FP(insn);
-      }
-    } else {
-      if ((insn & 0x00000400) == 0) {
         if ((insn & 0x00002000) == 0) {
           if ((insn & 0x00001000) == 0) {
             undefinedInsn(insn);
@@ -684,6 +509,10 @@ function d10(insn: u32): void {
             ZIP(insn);
           }
         }
+      }
+    } else {
+      if ((insn & 0x00004000) == 0) {
+        undefinedInsn(insn);
       } else {
         SIMD_FP(insn);
       }
@@ -693,6 +522,20 @@ function d10(insn: u32): void {
   }
 }
 function d11(insn: u32): void {
+  if ((insn & 0x00000400) == 0) {
+    s7(insn);
+  } else {
+    s9(insn);
+  }
+}
+function d12(insn: u32): void {
+  if ((insn & 0x00000400) == 0) {
+    s10(insn);
+  } else {
+    s9(insn);
+  }
+}
+function d13(insn: u32): void {
   if ((insn & 0x00008000) == 0) {
     if ((insn & 0x00000800) == 0) {
       if ((insn & 0x00000400) == 0) {
@@ -723,41 +566,66 @@ function d11(insn: u32): void {
     SIMD_FP(insn);
   }
 }
-function d12(insn: u32): void {
-  if ((insn & 0x00080000) == 0) {
-    if ((insn & 0x00040000) == 0) {
-      if ((insn & 0x00020000) == 0) {
-        if ((insn & 0x00000800) == 0) {
-          SIMD_FP(insn);
-        } else {
-          if ((insn & 0x00000400) == 0) {
+function d14(insn: u32): void {
+  if ((insn & 0x00000400) == 0) {
+    s7(insn);
+  } else {
+    s11(insn);
+  }
+}
+function d15(insn: u32): void {
+  if ((insn & 0x00000400) == 0) {
+    if ((insn & 0x00000800) == 0) {
+      s8(insn);
+    } else {
+      if ((insn & 0x00080000) == 0) {
+        if ((insn & 0x00040000) == 0) {
+          if ((insn & 0x00020000) == 0) {
             undefinedInsn(insn);
           } else {
             SIMD_FP(insn);
           }
+        } else {
+          SIMD_FP(insn);
         }
       } else {
         SIMD_FP(insn);
       }
-    } else {
-      SIMD_FP(insn);
     }
   } else {
-    SIMD_FP(insn);
+    s11(insn);
   }
 }
-function d13(insn: u32): void {
+function d16(insn: u32): void {
   if ((insn & 0x00008000) == 0) {
     if ((insn & 0x00000400) == 0) {
       undefinedInsn(insn);
     } else {
-      SIMD_FP(insn);
+      if ((insn & 0x00004000) == 0) {
+        undefinedInsn(insn);
+      } else {
+        SIMD_FP(insn);
+      }
     }
   } else {
     SIMD_FP(insn);
   }
 }
-function d14(insn: u32): void {
+function d17(insn: u32): void {
+  if ((insn & 0x00000400) == 0) {
+    s12(insn);
+  } else {
+    s13(insn);
+  }
+}
+function d18(insn: u32): void {
+  if ((insn & 0x00000400) == 0) {
+    s14(insn);
+  } else {
+    s13(insn);
+  }
+}
+function d19(insn: u32): void {
   if ((insn & 0x00080000) == 0) {
     if ((insn & 0x00000400) == 0) {
       SIMD_FP(insn);
@@ -792,27 +660,7 @@ function d14(insn: u32): void {
             }
           }
         } else {
-          if ((insn & 0x00002000) == 0) {
-            if ((insn & 0x00000800) == 0) {
-              MOVI(insn);
-            } else {
-              undefinedInsn(insn);
-            }
-          } else {
-            if ((insn & 0x00001000) == 0) {
-              if ((insn & 0x00000800) == 0) {
-                MOVI(insn);
-              } else {
-                undefinedInsn(insn);
-              }
-            } else {
-              if ((insn & 0x00000800) == 0) {
-                FMOV_vimm(insn);
-              } else {
-                undefinedInsn(insn);
-              }
-            }
-          }
+          s15(insn);
         }
       }
     }
@@ -820,7 +668,7 @@ function d14(insn: u32): void {
     SIMD_FP(insn);
   }
 }
-function d16(insn: u32): void {
+function d22(insn: u32): void {
   if ((insn & 0x00080000) == 0) {
     if ((insn & 0x00040000) == 0) {
       if ((insn & 0x00020000) == 0) {
@@ -839,7 +687,7 @@ function d16(insn: u32): void {
     undefinedInsn(insn);
   }
 }
-function d17(insn: u32): void {
+function d23(insn: u32): void {
   if ((insn & 0x00080000) == 0) {
     undefinedInsn(insn);
   } else {
@@ -858,7 +706,7 @@ function d17(insn: u32): void {
     }
   }
 }
-function d18(insn: u32): void {
+function d24(insn: u32): void {
   if ((insn & 0x00000800) == 0) {
     if ((insn & 0x00000400) == 0) {
       if ((insn & 0x00001000) == 0) {
@@ -914,46 +762,8 @@ function d18(insn: u32): void {
                   undefinedInsn(insn);
                 }
               } else {
-                if ((insn & 0x00010000) == 0) {
-                  if ((insn & 0x00008000) == 0) {
-                    undefinedInsn(insn);
-                  } else {
-                    if ((insn & 0x00002000) == 0) {
-                      FP_1src(insn);
-                    } else {
-                      undefinedInsn(insn);
-                    }
-                  }
-                } else {
-                  if ((insn & 0x00008000) == 0) {
-                    undefinedInsn(insn);
-                  } else {
-                    if ((insn & 0x00002000) == 0) {
-                      FP_1src(insn);
-                    } else {
-                      undefinedInsn(insn);
-                    }
-                  }
-                }
-              }
-            } else {
-              if ((insn & 0x00020000) == 0) {
-                if ((insn & 0x00002000) == 0) {
-                  FP_1src(insn);
-                } else {
+                if ((insn & 0x00008000) == 0) {
                   undefinedInsn(insn);
-                }
-              } else {
-                if ((insn & 0x00010000) == 0) {
-                  if ((insn & 0x00008000) == 0) {
-                    if ((insn & 0x00002000) == 0) {
-                      FP_1src(insn);
-                    } else {
-                      undefinedInsn(insn);
-                    }
-                  } else {
-                    undefinedInsn(insn);
-                  }
                 } else {
                   if ((insn & 0x00002000) == 0) {
                     FP_1src(insn);
@@ -962,62 +772,24 @@ function d18(insn: u32): void {
                   }
                 }
               }
+            } else {
+              s16(insn);
             }
           } else {
             undefinedInsn(insn);
           }
         }
       } else {
-        if ((insn & 0x00000200) == 0) {
-          if ((insn & 0x00000100) == 0) {
-            if ((insn & 0x00000080) == 0) {
-              if ((insn & 0x00000040) == 0) {
-                if ((insn & 0x00000020) == 0) {
-                  FP_imm(insn);
-                } else {
-                  undefinedInsn(insn);
-                }
-              } else {
-                undefinedInsn(insn);
-              }
-            } else {
-              undefinedInsn(insn);
-            }
-          } else {
-            undefinedInsn(insn);
-          }
-        } else {
-          undefinedInsn(insn);
-        }
+        s17(insn);
       }
     } else {
       FP_ccmp(insn);
     }
   } else {
-    if ((insn & 0x00000400) == 0) {
-      if ((insn & 0x00008000) == 0) {
-        FP_2src(insn);
-      } else {
-        if ((insn & 0x00004000) == 0) {
-          if ((insn & 0x00002000) == 0) {
-            if ((insn & 0x00001000) == 0) {
-              FP_2src(insn);
-            } else {
-              undefinedInsn(insn);
-            }
-          } else {
-            undefinedInsn(insn);
-          }
-        } else {
-          undefinedInsn(insn);
-        }
-      }
-    } else {
-      FP_csel(insn);
-    }
+    s18(insn);
   }
 }
-function d19(insn: u32): void {
+function d25(insn: u32): void {
   if ((insn & 0x00000800) == 0) {
     if ((insn & 0x00000400) == 0) {
       if ((insn & 0x00001000) == 0) {
@@ -1055,56 +827,16 @@ function d19(insn: u32): void {
           undefinedInsn(insn);
         }
       } else {
-        if ((insn & 0x00000200) == 0) {
-          if ((insn & 0x00000100) == 0) {
-            if ((insn & 0x00000080) == 0) {
-              if ((insn & 0x00000040) == 0) {
-                if ((insn & 0x00000020) == 0) {
-                  FP_imm(insn);
-                } else {
-                  undefinedInsn(insn);
-                }
-              } else {
-                undefinedInsn(insn);
-              }
-            } else {
-              undefinedInsn(insn);
-            }
-          } else {
-            undefinedInsn(insn);
-          }
-        } else {
-          undefinedInsn(insn);
-        }
+        s17(insn);
       }
     } else {
       FP_ccmp(insn);
     }
   } else {
-    if ((insn & 0x00000400) == 0) {
-      if ((insn & 0x00008000) == 0) {
-        FP_2src(insn);
-      } else {
-        if ((insn & 0x00004000) == 0) {
-          if ((insn & 0x00002000) == 0) {
-            if ((insn & 0x00001000) == 0) {
-              FP_2src(insn);
-            } else {
-              undefinedInsn(insn);
-            }
-          } else {
-            undefinedInsn(insn);
-          }
-        } else {
-          undefinedInsn(insn);
-        }
-      }
-    } else {
-      FP_csel(insn);
-    }
+    s18(insn);
   }
 }
-function d20(insn: u32): void {
+function d26(insn: u32): void {
   if ((insn & 0x00000800) == 0) {
     if ((insn & 0x00000400) == 0) {
       if ((insn & 0x00001000) == 0) {
@@ -1183,87 +915,23 @@ function d20(insn: u32): void {
                 }
               }
             } else {
-              if ((insn & 0x00020000) == 0) {
-                if ((insn & 0x00002000) == 0) {
-                  FP_1src(insn);
-                } else {
-                  undefinedInsn(insn);
-                }
-              } else {
-                if ((insn & 0x00010000) == 0) {
-                  if ((insn & 0x00008000) == 0) {
-                    if ((insn & 0x00002000) == 0) {
-                      FP_1src(insn);
-                    } else {
-                      undefinedInsn(insn);
-                    }
-                  } else {
-                    undefinedInsn(insn);
-                  }
-                } else {
-                  if ((insn & 0x00002000) == 0) {
-                    FP_1src(insn);
-                  } else {
-                    undefinedInsn(insn);
-                  }
-                }
-              }
+              s16(insn);
             }
           } else {
             undefinedInsn(insn);
           }
         }
       } else {
-        if ((insn & 0x00000200) == 0) {
-          if ((insn & 0x00000100) == 0) {
-            if ((insn & 0x00000080) == 0) {
-              if ((insn & 0x00000040) == 0) {
-                if ((insn & 0x00000020) == 0) {
-                  FP_imm(insn);
-                } else {
-                  undefinedInsn(insn);
-                }
-              } else {
-                undefinedInsn(insn);
-              }
-            } else {
-              undefinedInsn(insn);
-            }
-          } else {
-            undefinedInsn(insn);
-          }
-        } else {
-          undefinedInsn(insn);
-        }
+        s17(insn);
       }
     } else {
       FP_ccmp(insn);
     }
   } else {
-    if ((insn & 0x00000400) == 0) {
-      if ((insn & 0x00008000) == 0) {
-        FP_2src(insn);
-      } else {
-        if ((insn & 0x00004000) == 0) {
-          if ((insn & 0x00002000) == 0) {
-            if ((insn & 0x00001000) == 0) {
-              FP_2src(insn);
-            } else {
-              undefinedInsn(insn);
-            }
-          } else {
-            undefinedInsn(insn);
-          }
-        } else {
-          undefinedInsn(insn);
-        }
-      }
-    } else {
-      FP_csel(insn);
-    }
+    s18(insn);
   }
 }
-function d21(insn: u32): void {
+function d27(insn: u32): void {
   if ((insn & 0x00080000) == 0) {
     if ((insn & 0x00040000) == 0) {
       if ((insn & 0x00020000) == 0) {
@@ -1302,7 +970,7 @@ function d21(insn: u32): void {
     undefinedInsn(insn);
   }
 }
-function d24(insn: u32): void {
+function d30(insn: u32): void {
   if ((insn & 0x00008000) == 0) {
     if ((insn & 0x00000400) == 0) {
       if ((insn & 0x00004000) == 0) {
@@ -1317,70 +985,38 @@ function d24(insn: u32): void {
     SIMD_FP(insn);
   }
 }
-function d25(insn: u32): void {
-  if ((insn & 0x00080000) == 0) {
-    if ((insn & 0x00040000) == 0) {
-      if ((insn & 0x00020000) == 0) {
-        if ((insn & 0x00000800) == 0) {
-          SIMD_FP(insn);
-        } else {
-          if ((insn & 0x00000400) == 0) {
-            if ((insn & 0x00010000) == 0) {
-              if ((insn & 0x00008000) == 0) {
-                if ((insn & 0x00004000) == 0) {
-                  if ((insn & 0x00002000) == 0) {
-                    undefinedInsn(insn);
-                  } else {
-                    if ((insn & 0x00001000) == 0) {
-                      undefinedInsn(insn);
-                    } else {
-                      ADDLV(insn);
-                    }
-                  }
-                } else {
-                  undefinedInsn(insn);
-                }
-              } else {
-                if ((insn & 0x00004000) == 0) {
-                  if ((insn & 0x00002000) == 0) {
-                    undefinedInsn(insn);
-                  } else {
-                    if ((insn & 0x00001000) == 0) {
-                      MAXV(insn);
-                    } else {
-                      undefinedInsn(insn);
-                    }
-                  }
-                } else {
-                  undefinedInsn(insn);
-                }
-              }
-            } else {
-              if ((insn & 0x00008000) == 0) {
-                undefinedInsn(insn);
-              } else {
-                if ((insn & 0x00004000) == 0) {
-                  if ((insn & 0x00002000) == 0) {
-                    undefinedInsn(insn);
-                  } else {
-                    if ((insn & 0x00001000) == 0) {
-                      MINV(insn);
-                    } else {
-                      undefinedInsn(insn);
-                    }
-                  }
-                } else {
-                  undefinedInsn(insn);
-                }
-              }
-            }
-          } else {
-            SIMD_FP(insn);
-          }
-        }
-      } else {
-        SIMD_FP(insn);
-      }
+function d31(insn: u32): void {
+  if ((insn & 0x00000400) == 0) {
+    s19(insn);
+  } else {
+    s21(insn);
+  }
+}
+function d32(insn: u32): void {
+  if ((insn & 0x00000400) == 0) {
+    s22(insn);
+  } else {
+    s21(insn);
+  }
+}
+function d33(insn: u32): void {
+  if ((insn & 0x00000400) == 0) {
+    s19(insn);
+  } else {
+    s23(insn);
+  }
+}
+function d34(insn: u32): void {
+  if ((insn & 0x00000400) == 0) {
+    s22(insn);
+  } else {
+    s23(insn);
+  }
+}
+function d35(insn: u32): void {
+  if ((insn & 0x00008000) == 0) {
+    if ((insn & 0x00000400) == 0) {
+      undefinedInsn(insn);
     } else {
       SIMD_FP(insn);
     }
@@ -1388,7 +1024,71 @@ function d25(insn: u32): void {
     SIMD_FP(insn);
   }
 }
-function d26(insn: u32): void {
+function d36(insn: u32): void {
+  if ((insn & 0x00000400) == 0) {
+    s19(insn);
+  } else {
+    s24(insn);
+  }
+}
+function d37(insn: u32): void {
+  if ((insn & 0x00000400) == 0) {
+    if ((insn & 0x00000800) == 0) {
+      s20(insn);
+    } else {
+      if ((insn & 0x00080000) == 0) {
+        if ((insn & 0x00040000) == 0) {
+          if ((insn & 0x00020000) == 0) {
+            undefinedInsn(insn);
+          } else {
+            SIMD_FP(insn);
+          }
+        } else {
+          SIMD_FP(insn);
+        }
+      } else {
+        SIMD_FP(insn);
+      }
+    }
+  } else {
+    s24(insn);
+  }
+}
+function d38(insn: u32): void {
+  if ((insn & 0x00000400) == 0) {
+    if ((insn & 0x00000800) == 0) {
+      undefinedInsn(insn);
+    } else {
+      SIMD_FP(insn);
+    }
+  } else {
+    s13(insn);
+  }
+}
+function d39(insn: u32): void {
+  if ((insn & 0x00000400) == 0) {
+    if ((insn & 0x00000800) == 0) {
+      undefinedInsn(insn);
+    } else {
+      if ((insn & 0x00080000) == 0) {
+        if ((insn & 0x00040000) == 0) {
+          if ((insn & 0x00020000) == 0) {
+            undefinedInsn(insn);
+          } else {
+            SIMD_FP(insn);
+          }
+        } else {
+          SIMD_FP(insn);
+        }
+      } else {
+        SIMD_FP(insn);
+      }
+    }
+  } else {
+    s13(insn);
+  }
+}
+function d40(insn: u32): void {
   if ((insn & 0x00080000) == 0) {
     if ((insn & 0x00000400) == 0) {
       SIMD_FP(insn);
@@ -1447,7 +1147,7 @@ function d26(insn: u32): void {
     SIMD_FP(insn);
   }
 }
-function d27(insn: u32): void {
+function d41(insn: u32): void {
   if ((insn & 0x00000800) == 0) {
     if ((insn & 0x00000400) == 0) {
       V_LDST_unscaled(insn);
@@ -1462,7 +1162,7 @@ function d27(insn: u32): void {
     }
   }
 }
-function d28(insn: u32): void {
+function d42(insn: u32): void {
   if ((insn & 0x00000800) == 0) {
     undefinedInsn(insn);
   } else {
@@ -1477,7 +1177,7 @@ function d28(insn: u32): void {
     }
   }
 }
-function d30(insn: u32): void {
+function d44(insn: u32): void {
   if ((insn & 0x00080000) == 0) {
     if ((insn & 0x00040000) == 0) {
       if ((insn & 0x00020000) == 0) {
@@ -1511,7 +1211,7 @@ function d30(insn: u32): void {
     undefinedInsn(insn);
   }
 }
-function d31(insn: u32): void {
+function d45(insn: u32): void {
   if ((insn & 0x00008000) == 0) {
     if ((insn & 0x00002000) == 0) {
       if ((insn & 0x00001000) == 0x00000000) V_LDST_multi(insn);
@@ -1529,7 +1229,7 @@ function d31(insn: u32): void {
     else undefinedInsn(insn);
   }
 }
-function d32(insn: u32): void {
+function d46(insn: u32): void {
   if ((insn & 0x00008000) == 0) {
     if ((insn & 0x00000400) == 0) {
       if ((insn & 0x00000800) == 0) {
@@ -1587,206 +1287,55 @@ function d32(insn: u32): void {
               }
             }
           } else {
-            if ((insn & 0x00004000) == 0) {
-              if ((insn & 0x00002000) == 0) {
-                if ((insn & 0x00001000) == 0) {
-                  if ((insn & 0x00000800) == 0) {
-                    DUP_elem(insn);
-                  } else {
-                    DUP_gen(insn);
-                  }
-                } else {
-                  if ((insn & 0x00000800) == 0) {
-                    undefinedInsn(insn);
-                  } else {
-                    INS_gen(insn);
-                  }
-                }
-              } else {
-                if ((insn & 0x00001000) == 0) {
-                  if ((insn & 0x00000800) == 0) {
-                    undefinedInsn(insn);
-                  } else {
-                    SMOV(insn);
-                  }
-                } else {
-                  undefinedInsn(insn);
-                }
-              }
-            } else {
-              undefinedInsn(insn);
-            }
+            s25(insn);
           }
         } else {
-          if ((insn & 0x00004000) == 0) {
-            if ((insn & 0x00002000) == 0) {
-              if ((insn & 0x00001000) == 0) {
-                if ((insn & 0x00000800) == 0) {
-                  DUP_elem(insn);
-                } else {
-                  DUP_gen(insn);
-                }
-              } else {
-                if ((insn & 0x00000800) == 0) {
-                  undefinedInsn(insn);
-                } else {
-                  INS_gen(insn);
-                }
-              }
-            } else {
-              if ((insn & 0x00001000) == 0) {
-                if ((insn & 0x00000800) == 0) {
-                  undefinedInsn(insn);
-                } else {
-                  SMOV(insn);
-                }
-              } else {
-                undefinedInsn(insn);
-              }
-            }
-          } else {
-            undefinedInsn(insn);
-          }
+          s25(insn);
         }
       } else {
-        if ((insn & 0x00004000) == 0) {
-          if ((insn & 0x00002000) == 0) {
-            if ((insn & 0x00001000) == 0) {
-              if ((insn & 0x00000800) == 0) {
-                DUP_elem(insn);
-              } else {
-                DUP_gen(insn);
-              }
-            } else {
-              if ((insn & 0x00000800) == 0) {
-                undefinedInsn(insn);
-              } else {
-                INS_gen(insn);
-              }
-            }
-          } else {
-            if ((insn & 0x00001000) == 0) {
-              if ((insn & 0x00000800) == 0) {
-                undefinedInsn(insn);
-              } else {
-                SMOV(insn);
-              }
-            } else {
-              undefinedInsn(insn);
-            }
-          }
-        } else {
-          undefinedInsn(insn);
-        }
+        s25(insn);
       }
     }
   } else {
     SIMD_FP(insn);
   }
 }
-function d33(insn: u32): void {
-  if ((insn & 0x00080000) == 0) {
-    if ((insn & 0x00040000) == 0) {
-      if ((insn & 0x00020000) == 0) {
-        if ((insn & 0x00000800) == 0) {
-          SIMD_FP(insn);
-        } else {
-          if ((insn & 0x00000400) == 0) {
-            if ((insn & 0x00010000) == 0) {
-              if ((insn & 0x00008000) == 0) {
-                if ((insn & 0x00004000) == 0) {
-                  if ((insn & 0x00002000) == 0) {
-                    undefinedInsn(insn);
-                  } else {
-                    if ((insn & 0x00001000) == 0) {
-                      undefinedInsn(insn);
-                    } else {
-                      ADDLV(insn);
-                    }
-                  }
-                } else {
-                  undefinedInsn(insn);
-                }
-              } else {
-                if ((insn & 0x00004000) == 0) {
-                  if ((insn & 0x00002000) == 0) {
-                    undefinedInsn(insn);
-                  } else {
-                    if ((insn & 0x00001000) == 0) {
-                      MAXV(insn);
-                    } else {
-                      undefinedInsn(insn);
-                    }
-                  }
-                } else {
-                  undefinedInsn(insn);
-                }
-              }
-            } else {
-              if ((insn & 0x00008000) == 0) {
-                undefinedInsn(insn);
-              } else {
-                if ((insn & 0x00004000) == 0) {
-                  if ((insn & 0x00002000) == 0) {
-                    undefinedInsn(insn);
-                  } else {
-                    if ((insn & 0x00001000) == 0) {
-                      MINV(insn);
-                    } else {
-                      ADDV(insn);
-                    }
-                  }
-                } else {
-                  undefinedInsn(insn);
-                }
-              }
-            }
-          } else {
-            SIMD_FP(insn);
-          }
-        }
-      } else {
-        SIMD_FP(insn);
-      }
-    } else {
-      SIMD_FP(insn);
-    }
+function d47(insn: u32): void {
+  if ((insn & 0x00000400) == 0) {
+    s7(insn);
   } else {
-    SIMD_FP(insn);
+    s26(insn);
   }
 }
-function d34(insn: u32): void {
-  if ((insn & 0x00008000) == 0) {
-    if ((insn & 0x00000800) == 0) {
-      if ((insn & 0x00000400) == 0) {
-        undefinedInsn(insn);
-      } else {
-        SIMD_FP(insn);
-      }
-    } else {
-      if ((insn & 0x00000400) == 0) {
-        if ((insn & 0x00002000) == 0) {
-          if ((insn & 0x00001000) == 0) {
-            undefinedInsn(insn);
-          } else {
-            UZP(insn);
-          }
-        } else {
-          if ((insn & 0x00001000) == 0) {
-            TRN(insn);
-          } else {
-            ZIP(insn);
-          }
-        }
-      } else {
-        SIMD_FP(insn);
-      }
-    }
+function d48(insn: u32): void {
+  if ((insn & 0x00000400) == 0) {
+    s10(insn);
   } else {
-    SIMD_FP(insn);
+    s26(insn);
   }
 }
-function d35(insn: u32): void {
+function d49(insn: u32): void {
+  if ((insn & 0x00000400) == 0) {
+    s10(insn);
+  } else {
+    s11(insn);
+  }
+}
+function d50(insn: u32): void {
+  if ((insn & 0x00000400) == 0) {
+    s12(insn);
+  } else {
+    s27(insn);
+  }
+}
+function d51(insn: u32): void {
+  if ((insn & 0x00000400) == 0) {
+    s14(insn);
+  } else {
+    s27(insn);
+  }
+}
+function d52(insn: u32): void {
   if ((insn & 0x00008000) == 0) {
     if ((insn & 0x00000400) == 0) {
       SIMD_FP(insn);
@@ -1877,7 +1426,146 @@ function d35(insn: u32): void {
     SIMD_FP(insn);
   }
 }
-function d36(insn: u32): void {
+function d53(insn: u32): void {
+  if ((insn & 0x00000400) == 0) {
+    if ((insn & 0x00000800) == 0) {
+      undefinedInsn(insn);
+    } else {
+      SIMD_FP(insn);
+    }
+  } else {
+    if ((insn & 0x00008000) == 0) {
+      s29(insn);
+    } else {
+      if ((insn & 0x00004000) == 0) {
+        undefinedInsn(insn);
+      } else {
+        s30(insn);
+      }
+    }
+  }
+}
+function d54(insn: u32): void {
+  if ((insn & 0x00008000) == 0) {
+    if ((insn & 0x00004000) == 0) {
+      if ((insn & 0x00000400) == 0) {
+        SIMD_FP(insn);
+      } else {
+        undefinedInsn(insn);
+      }
+    } else {
+      SIMD_FP(insn);
+    }
+  } else {
+    SIMD_FP(insn);
+  }
+}
+function d55(insn: u32): void {
+  if ((insn & 0x00000400) == 0) {
+    s31(insn);
+  } else {
+    if ((insn & 0x00008000) == 0) {
+      s29(insn);
+    } else {
+      if ((insn & 0x00004000) == 0) {
+        if ((insn & 0x00002000) == 0) {
+          undefinedInsn(insn);
+        } else {
+          if ((insn & 0x00001000) == 0) {
+            undefinedInsn(insn);
+          } else {
+            if ((insn & 0x00000800) == 0) {
+              THREE_SAME_int(insn);
+            } else {
+              undefinedInsn(insn);
+            }
+          }
+        }
+      } else {
+        s30(insn);
+      }
+    }
+  }
+}
+function d56(insn: u32): void {
+  if ((insn & 0x00000400) == 0) {
+    s31(insn);
+  } else {
+    if ((insn & 0x00008000) == 0) {
+      s29(insn);
+    } else {
+      if ((insn & 0x00004000) == 0) {
+        if ((insn & 0x00002000) == 0) {
+          undefinedInsn(insn);
+        } else {
+          if ((insn & 0x00001000) == 0) {
+            undefinedInsn(insn);
+          } else {
+            if ((insn & 0x00000800) == 0) {
+              THREE_SAME_int(insn);
+            } else {
+              undefinedInsn(insn);
+            }
+          }
+        }
+      } else {
+        if ((insn & 0x00002000) == 0) {
+          undefinedInsn(insn);
+        } else {
+          if ((insn & 0x00001000) == 0) {
+            undefinedInsn(insn);
+          } else {
+            if ((insn & 0x00000800) == 0) {
+              undefinedInsn(insn);
+            } else {
+              THREE_SAME_fp(insn);
+            }
+          }
+        }
+      }
+    }
+  }
+}
+function d57(insn: u32): void {
+  if ((insn & 0x00000400) == 0) {
+    if ((insn & 0x00000800) == 0) {
+      undefinedInsn(insn);
+    } else {
+      SIMD_FP(insn);
+    }
+  } else {
+    if ((insn & 0x00008000) == 0) {
+      s32(insn);
+    } else {
+      if ((insn & 0x00004000) == 0) {
+        if ((insn & 0x00002000) == 0) {
+          if ((insn & 0x00001000) == 0) {
+            THREE_SAME_int(insn);
+          } else {
+            undefinedInsn(insn);
+          }
+        } else {
+          undefinedInsn(insn);
+        }
+      } else {
+        if ((insn & 0x00002000) == 0) {
+          undefinedInsn(insn);
+        } else {
+          if ((insn & 0x00001000) == 0) {
+            undefinedInsn(insn);
+          } else {
+            if ((insn & 0x00000800) == 0) {
+              undefinedInsn(insn);
+            } else {
+              THREE_SAME_fp(insn);
+            }
+          }
+        }
+      }
+    }
+  }
+}
+function d58(insn: u32): void {
   if ((insn & 0x00008000) == 0) {
     if ((insn & 0x00000400) == 0) {
       EXT(insn);
@@ -1904,173 +1592,69 @@ function d36(insn: u32): void {
     SIMD_FP(insn);
   }
 }
-function d37(insn: u32): void {
-  if ((insn & 0x00080000) == 0) {
-    if ((insn & 0x00040000) == 0) {
-      if ((insn & 0x00020000) == 0) {
-        if ((insn & 0x00000800) == 0) {
-          SIMD_FP(insn);
-        } else {
-          if ((insn & 0x00000400) == 0) {
-            if ((insn & 0x00010000) == 0) {
-              if ((insn & 0x00008000) == 0) {
-                if ((insn & 0x00004000) == 0) {
-                  if ((insn & 0x00002000) == 0) {
-                    undefinedInsn(insn);
-                  } else {
-                    if ((insn & 0x00001000) == 0) {
-                      undefinedInsn(insn);
-                    } else {
-                      ADDLV(insn);
-                    }
-                  }
-                } else {
-                  undefinedInsn(insn);
-                }
-              } else {
-                if ((insn & 0x00004000) == 0) {
-                  if ((insn & 0x00002000) == 0) {
-                    undefinedInsn(insn);
-                  } else {
-                    if ((insn & 0x00001000) == 0) {
-                      MAXV(insn);
-                    } else {
-                      undefinedInsn(insn);
-                    }
-                  }
-                } else {
-                  if ((insn & 0x00002000) == 0) {
-                    if ((insn & 0x00001000) == 0) {
-                      FMINMAXV(insn);
-                    } else {
-                      undefinedInsn(insn);
-                    }
-                  } else {
-                    if ((insn & 0x00001000) == 0) {
-                      undefinedInsn(insn);
-                    } else {
-                      FMINMAXV(insn);
-                    }
-                  }
-                }
-              }
-            } else {
-              if ((insn & 0x00008000) == 0) {
-                undefinedInsn(insn);
-              } else {
-                if ((insn & 0x00004000) == 0) {
-                  if ((insn & 0x00002000) == 0) {
-                    undefinedInsn(insn);
-                  } else {
-                    if ((insn & 0x00001000) == 0) {
-                      MINV(insn);
-                    } else {
-                      undefinedInsn(insn);
-                    }
-                  }
-                } else {
-                  undefinedInsn(insn);
-                }
-              }
-            }
-          } else {
-            SIMD_FP(insn);
-          }
-        }
-      } else {
-        SIMD_FP(insn);
-      }
+function d59(insn: u32): void {
+  if ((insn & 0x00000400) == 0) {
+    s33(insn);
+  } else {
+    s21(insn);
+  }
+}
+function d60(insn: u32): void {
+  if ((insn & 0x00000400) == 0) {
+    s19(insn);
+  } else {
+    s34(insn);
+  }
+}
+function d61(insn: u32): void {
+  if ((insn & 0x00000400) == 0) {
+    s22(insn);
+  } else {
+    s34(insn);
+  }
+}
+function d62(insn: u32): void {
+  if ((insn & 0x00000400) == 0) {
+    s33(insn);
+  } else {
+    s24(insn);
+  }
+}
+function d63(insn: u32): void {
+  if ((insn & 0x00000400) == 0) {
+    if ((insn & 0x00000800) == 0) {
+      undefinedInsn(insn);
     } else {
       SIMD_FP(insn);
     }
   } else {
-    SIMD_FP(insn);
+    s35(insn);
   }
 }
-function d38(insn: u32): void {
-  if ((insn & 0x00080000) == 0) {
-    if ((insn & 0x00040000) == 0) {
-      if ((insn & 0x00020000) == 0) {
-        if ((insn & 0x00000800) == 0) {
-          SIMD_FP(insn);
-        } else {
-          if ((insn & 0x00000400) == 0) {
-            if ((insn & 0x00010000) == 0) {
-              if ((insn & 0x00008000) == 0) {
-                if ((insn & 0x00004000) == 0) {
-                  if ((insn & 0x00002000) == 0) {
-                    undefinedInsn(insn);
-                  } else {
-                    if ((insn & 0x00001000) == 0) {
-                      undefinedInsn(insn);
-                    } else {
-                      ADDLV(insn);
-                    }
-                  }
-                } else {
-                  undefinedInsn(insn);
-                }
-              } else {
-                if ((insn & 0x00004000) == 0) {
-                  if ((insn & 0x00002000) == 0) {
-                    undefinedInsn(insn);
-                  } else {
-                    if ((insn & 0x00001000) == 0) {
-                      MAXV(insn);
-                    } else {
-                      undefinedInsn(insn);
-                    }
-                  }
-                } else {
-                  if ((insn & 0x00002000) == 0) {
-                    if ((insn & 0x00001000) == 0) {
-                      FMINMAXV(insn);
-                    } else {
-                      undefinedInsn(insn);
-                    }
-                  } else {
-                    if ((insn & 0x00001000) == 0) {
-                      undefinedInsn(insn);
-                    } else {
-                      FMINMAXV(insn);
-                    }
-                  }
-                }
-              }
-            } else {
-              if ((insn & 0x00008000) == 0) {
-                undefinedInsn(insn);
-              } else {
-                if ((insn & 0x00004000) == 0) {
-                  if ((insn & 0x00002000) == 0) {
-                    undefinedInsn(insn);
-                  } else {
-                    if ((insn & 0x00001000) == 0) {
-                      MINV(insn);
-                    } else {
-                      undefinedInsn(insn);
-                    }
-                  }
-                } else {
-                  undefinedInsn(insn);
-                }
-              }
-            }
+function d64(insn: u32): void {
+  if ((insn & 0x00000400) == 0) {
+    if ((insn & 0x00000800) == 0) {
+      undefinedInsn(insn);
+    } else {
+      if ((insn & 0x00080000) == 0) {
+        if ((insn & 0x00040000) == 0) {
+          if ((insn & 0x00020000) == 0) {
+            undefinedInsn(insn);
           } else {
             SIMD_FP(insn);
           }
+        } else {
+          SIMD_FP(insn);
         }
       } else {
         SIMD_FP(insn);
       }
-    } else {
-      SIMD_FP(insn);
     }
   } else {
-    SIMD_FP(insn);
+    s35(insn);
   }
 }
-function d39(insn: u32): void {
+function d65(insn: u32): void {
   if ((insn & 0x00080000) == 0) {
     if ((insn & 0x00000400) == 0) {
       SIMD_FP(insn);
@@ -2105,27 +1689,7 @@ function d39(insn: u32): void {
             }
           }
         } else {
-          if ((insn & 0x00002000) == 0) {
-            if ((insn & 0x00000800) == 0) {
-              MOVI(insn);
-            } else {
-              undefinedInsn(insn);
-            }
-          } else {
-            if ((insn & 0x00001000) == 0) {
-              if ((insn & 0x00000800) == 0) {
-                MOVI(insn);
-              } else {
-                undefinedInsn(insn);
-              }
-            } else {
-              if ((insn & 0x00000800) == 0) {
-                FMOV_vimm(insn);
-              } else {
-                undefinedInsn(insn);
-              }
-            }
-          }
+          s15(insn);
         }
       }
     }
@@ -2133,7 +1697,7 @@ function d39(insn: u32): void {
     SIMD_FP(insn);
   }
 }
-function d40(insn: u32): void {
+function d66(insn: u32): void {
   if ((insn & 0x00008000) == 0) {
     if ((insn & 0x00000400) == 0) {
       SIMD_FP(insn);
@@ -2144,7 +1708,163 @@ function d40(insn: u32): void {
     SIMD_FP(insn);
   }
 }
-function d41(insn: u32): void {
+function d67(insn: u32): void {
+  if ((insn & 0x00000400) == 0) {
+    if ((insn & 0x00000800) == 0) {
+      undefinedInsn(insn);
+    } else {
+      SIMD_FP(insn);
+    }
+  } else {
+    if ((insn & 0x00008000) == 0) {
+      s29(insn);
+    } else {
+      if ((insn & 0x00004000) == 0) {
+        undefinedInsn(insn);
+      } else {
+        if ((insn & 0x00002000) == 0) {
+          undefinedInsn(insn);
+        } else {
+          if ((insn & 0x00001000) == 0) {
+            THREE_SAME_fp(insn);
+          } else {
+            undefinedInsn(insn);
+          }
+        }
+      }
+    }
+  }
+}
+function d68(insn: u32): void {
+  if ((insn & 0x00000400) == 0) {
+    if ((insn & 0x00000800) == 0) {
+      undefinedInsn(insn);
+    } else {
+      SIMD_FP(insn);
+    }
+  } else {
+    if ((insn & 0x00008000) == 0) {
+      s29(insn);
+    } else {
+      if ((insn & 0x00004000) == 0) {
+        if ((insn & 0x00002000) == 0) {
+          undefinedInsn(insn);
+        } else {
+          if ((insn & 0x00001000) == 0) {
+            undefinedInsn(insn);
+          } else {
+            if ((insn & 0x00000800) == 0) {
+              THREE_SAME_int(insn);
+            } else {
+              undefinedInsn(insn);
+            }
+          }
+        }
+      } else {
+        if ((insn & 0x00002000) == 0) {
+          undefinedInsn(insn);
+        } else {
+          if ((insn & 0x00001000) == 0) {
+            THREE_SAME_fp(insn);
+          } else {
+            undefinedInsn(insn);
+          }
+        }
+      }
+    }
+  }
+}
+function d69(insn: u32): void {
+  if ((insn & 0x00000400) == 0) {
+    if ((insn & 0x00000800) == 0) {
+      undefinedInsn(insn);
+    } else {
+      SIMD_FP(insn);
+    }
+  } else {
+    if ((insn & 0x00008000) == 0) {
+      s29(insn);
+    } else {
+      if ((insn & 0x00004000) == 0) {
+        if ((insn & 0x00002000) == 0) {
+          undefinedInsn(insn);
+        } else {
+          if ((insn & 0x00001000) == 0) {
+            undefinedInsn(insn);
+          } else {
+            if ((insn & 0x00000800) == 0) {
+              THREE_SAME_int(insn);
+            } else {
+              undefinedInsn(insn);
+            }
+          }
+        }
+      } else {
+        if ((insn & 0x00002000) == 0) {
+          if ((insn & 0x00001000) == 0) {
+            undefinedInsn(insn);
+          } else {
+            if ((insn & 0x00000800) == 0) {
+              THREE_SAME_fp(insn);
+            } else {
+              undefinedInsn(insn);
+            }
+          }
+        } else {
+          if ((insn & 0x00001000) == 0) {
+            THREE_SAME_fp(insn);
+          } else {
+            undefinedInsn(insn);
+          }
+        }
+      }
+    }
+  }
+}
+function d70(insn: u32): void {
+  if ((insn & 0x00000400) == 0) {
+    if ((insn & 0x00000800) == 0) {
+      undefinedInsn(insn);
+    } else {
+      SIMD_FP(insn);
+    }
+  } else {
+    if ((insn & 0x00008000) == 0) {
+      s32(insn);
+    } else {
+      if ((insn & 0x00004000) == 0) {
+        if ((insn & 0x00002000) == 0) {
+          if ((insn & 0x00001000) == 0) {
+            THREE_SAME_int(insn);
+          } else {
+            undefinedInsn(insn);
+          }
+        } else {
+          undefinedInsn(insn);
+        }
+      } else {
+        if ((insn & 0x00002000) == 0) {
+          if ((insn & 0x00001000) == 0) {
+            undefinedInsn(insn);
+          } else {
+            if ((insn & 0x00000800) == 0) {
+              THREE_SAME_fp(insn);
+            } else {
+              undefinedInsn(insn);
+            }
+          }
+        } else {
+          if ((insn & 0x00001000) == 0) {
+            THREE_SAME_fp(insn);
+          } else {
+            undefinedInsn(insn);
+          }
+        }
+      }
+    }
+  }
+}
+function d71(insn: u32): void {
   if ((insn & 0x00080000) == 0) {
     if ((insn & 0x00040000) == 0) {
       if ((insn & 0x00020000) == 0) {
@@ -2159,7 +1879,7 @@ function d41(insn: u32): void {
     undefinedInsn(insn);
   }
 }
-function d42(insn: u32): void {
+function d72(insn: u32): void {
   if ((insn & 0x00080000) == 0) {
     undefinedInsn(insn);
   } else {
@@ -2174,256 +1894,40 @@ function d42(insn: u32): void {
     }
   }
 }
-function d43(insn: u32): void {
+function d73(insn: u32): void {
   if ((insn & 0x00040000) == 0) {
-    if ((insn & 0x00020000) == 0) {
-      if ((insn & 0x00008000) == 0) {
-        if ((insn & 0x00004000) == 0) {
-          if ((insn & 0x00002000) == 0) {
-            if ((insn & 0x00001000) == 0) {
-              if ((insn & 0x00000800) == 0) {
-                if ((insn & 0x00000400) == 0) {
-                  FP_int(insn);
-                } else {
-                  undefinedInsn(insn);
-                }
-              } else {
-                undefinedInsn(insn);
-              }
-            } else {
-              undefinedInsn(insn);
-            }
-          } else {
-            undefinedInsn(insn);
-          }
-        } else {
-          undefinedInsn(insn);
-        }
-      } else {
-        undefinedInsn(insn);
-      }
-    } else {
-      if ((insn & 0x00080000) == 0) {
-        if ((insn & 0x00008000) == 0) {
-          if ((insn & 0x00004000) == 0) {
-            if ((insn & 0x00002000) == 0) {
-              if ((insn & 0x00001000) == 0) {
-                if ((insn & 0x00000800) == 0) {
-                  if ((insn & 0x00000400) == 0) {
-                    FP_int(insn);
-                  } else {
-                    undefinedInsn(insn);
-                  }
-                } else {
-                  undefinedInsn(insn);
-                }
-              } else {
-                undefinedInsn(insn);
-              }
-            } else {
-              undefinedInsn(insn);
-            }
-          } else {
-            undefinedInsn(insn);
-          }
-        } else {
-          undefinedInsn(insn);
-        }
-      } else {
-        undefinedInsn(insn);
-      }
-    }
+    s36(insn);
   } else {
     if ((insn & 0x00080000) == 0) {
-      if ((insn & 0x00020000) == 0) {
-        if ((insn & 0x00008000) == 0) {
-          if ((insn & 0x00004000) == 0) {
-            if ((insn & 0x00002000) == 0) {
-              if ((insn & 0x00001000) == 0) {
-                if ((insn & 0x00000800) == 0) {
-                  if ((insn & 0x00000400) == 0) {
-                    FP_int(insn);
-                  } else {
-                    undefinedInsn(insn);
-                  }
-                } else {
-                  undefinedInsn(insn);
-                }
-              } else {
-                undefinedInsn(insn);
-              }
-            } else {
-              undefinedInsn(insn);
-            }
-          } else {
-            undefinedInsn(insn);
-          }
-        } else {
-          undefinedInsn(insn);
-        }
-      } else {
-        undefinedInsn(insn);
-      }
+      s38(insn);
     } else {
       undefinedInsn(insn);
     }
   }
 }
-function d44(insn: u32): void {
+function d74(insn: u32): void {
   if ((insn & 0x00040000) == 0) {
-    if ((insn & 0x00020000) == 0) {
-      if ((insn & 0x00008000) == 0) {
-        if ((insn & 0x00004000) == 0) {
-          if ((insn & 0x00002000) == 0) {
-            if ((insn & 0x00001000) == 0) {
-              if ((insn & 0x00000800) == 0) {
-                if ((insn & 0x00000400) == 0) {
-                  FP_int(insn);
-                } else {
-                  undefinedInsn(insn);
-                }
-              } else {
-                undefinedInsn(insn);
-              }
-            } else {
-              undefinedInsn(insn);
-            }
-          } else {
-            undefinedInsn(insn);
-          }
-        } else {
-          undefinedInsn(insn);
-        }
-      } else {
-        undefinedInsn(insn);
-      }
-    } else {
-      undefinedInsn(insn);
-    }
+    s38(insn);
   } else {
     undefinedInsn(insn);
   }
 }
-function d45(insn: u32): void {
+function d75(insn: u32): void {
   if ((insn & 0x00040000) == 0) {
-    if ((insn & 0x00020000) == 0) {
-      if ((insn & 0x00008000) == 0) {
-        if ((insn & 0x00004000) == 0) {
-          if ((insn & 0x00002000) == 0) {
-            if ((insn & 0x00001000) == 0) {
-              if ((insn & 0x00000800) == 0) {
-                if ((insn & 0x00000400) == 0) {
-                  FP_int(insn);
-                } else {
-                  undefinedInsn(insn);
-                }
-              } else {
-                undefinedInsn(insn);
-              }
-            } else {
-              undefinedInsn(insn);
-            }
-          } else {
-            undefinedInsn(insn);
-          }
-        } else {
-          undefinedInsn(insn);
-        }
-      } else {
-        undefinedInsn(insn);
-      }
-    } else {
-      if ((insn & 0x00080000) == 0) {
-        if ((insn & 0x00008000) == 0) {
-          if ((insn & 0x00004000) == 0) {
-            if ((insn & 0x00002000) == 0) {
-              if ((insn & 0x00001000) == 0) {
-                if ((insn & 0x00000800) == 0) {
-                  if ((insn & 0x00000400) == 0) {
-                    FP_int(insn);
-                  } else {
-                    undefinedInsn(insn);
-                  }
-                } else {
-                  undefinedInsn(insn);
-                }
-              } else {
-                undefinedInsn(insn);
-              }
-            } else {
-              undefinedInsn(insn);
-            }
-          } else {
-            undefinedInsn(insn);
-          }
-        } else {
-          undefinedInsn(insn);
-        }
-      } else {
-        undefinedInsn(insn);
-      }
-    }
+    s36(insn);
   } else {
     if ((insn & 0x00080000) == 0) {
       if ((insn & 0x00020000) == 0) {
-        if ((insn & 0x00008000) == 0) {
-          if ((insn & 0x00004000) == 0) {
-            if ((insn & 0x00002000) == 0) {
-              if ((insn & 0x00001000) == 0) {
-                if ((insn & 0x00000800) == 0) {
-                  if ((insn & 0x00000400) == 0) {
-                    FP_int(insn);
-                  } else {
-                    undefinedInsn(insn);
-                  }
-                } else {
-                  undefinedInsn(insn);
-                }
-              } else {
-                undefinedInsn(insn);
-              }
-            } else {
-              undefinedInsn(insn);
-            }
-          } else {
-            undefinedInsn(insn);
-          }
-        } else {
-          undefinedInsn(insn);
-        }
+        s37(insn);
       } else {
-        if ((insn & 0x00008000) == 0) {
-          if ((insn & 0x00004000) == 0) {
-            if ((insn & 0x00002000) == 0) {
-              if ((insn & 0x00001000) == 0) {
-                if ((insn & 0x00000800) == 0) {
-                  if ((insn & 0x00000400) == 0) {
-                    FMOV_gen(insn);
-                  } else {
-                    undefinedInsn(insn);
-                  }
-                } else {
-                  undefinedInsn(insn);
-                }
-              } else {
-                undefinedInsn(insn);
-              }
-            } else {
-              undefinedInsn(insn);
-            }
-          } else {
-            undefinedInsn(insn);
-          }
-        } else {
-          undefinedInsn(insn);
-        }
+        s39(insn);
       }
     } else {
       undefinedInsn(insn);
     }
   }
 }
-function d46(insn: u32): void {
+function d76(insn: u32): void {
   if ((insn & 0x00080000) == 0) {
     undefinedInsn(insn);
   } else {
@@ -2433,22 +1937,1171 @@ function d46(insn: u32): void {
       if ((insn & 0x00020000) == 0) {
         undefinedInsn(insn);
       } else {
-        if ((insn & 0x00008000) == 0) {
-          if ((insn & 0x00004000) == 0) {
-            if ((insn & 0x00002000) == 0) {
-              if ((insn & 0x00001000) == 0) {
-                if ((insn & 0x00000800) == 0) {
-                  if ((insn & 0x00000400) == 0) {
-                    FMOV_gen(insn);
+        s39(insn);
+      }
+    }
+  }
+}
+function s0(insn: u32): void {
+  if ((insn & 0x00008000) == 0) {
+    if ((insn & 0x00004000) == 0) {
+      V_LDST_single(insn);
+    } else {
+      if ((insn & 0x00000400) == 0x00000000) V_LDST_single(insn);
+      else undefinedInsn(insn);
+    }
+  } else {
+    if ((insn & 0x00004000) == 0) {
+      if ((insn & 0x00000800) == 0) {
+        if ((insn & 0x00000400) == 0) {
+          V_LDST_single(insn);
+        } else {
+          if ((insn & 0x00001000) == 0x00000000) V_LDST_single(insn);
+          else undefinedInsn(insn);
+        }
+      } else {
+        undefinedInsn(insn);
+      }
+    } else {
+      undefinedInsn(insn);
+    }
+  }
+}
+function s1(insn: u32): void {
+  if ((insn & 0x00008000) == 0) {
+    if ((insn & 0x00004000) == 0) {
+      V_LDST_single(insn);
+    } else {
+      if ((insn & 0x00000400) == 0x00000000) V_LDST_single(insn);
+      else undefinedInsn(insn);
+    }
+  } else {
+    if ((insn & 0x00004000) == 0) {
+      if ((insn & 0x00000800) == 0) {
+        if ((insn & 0x00000400) == 0) {
+          V_LDST_single(insn);
+        } else {
+          if ((insn & 0x00001000) == 0x00000000) V_LDST_single(insn);
+          else undefinedInsn(insn);
+        }
+      } else {
+        undefinedInsn(insn);
+      }
+    } else {
+      if ((insn & 0x00001000) == 0x00000000) V_LDST_single(insn);
+      else undefinedInsn(insn);
+    }
+  }
+}
+function s2(insn: u32): void {
+  if ((insn & 0x00004000) == 0) {
+    if ((insn & 0x00002000) == 0) {
+      if ((insn & 0x00001000) == 0) {
+        if ((insn & 0x00000800) == 0) {
+          DUP_elem(insn);
+        } else {
+          DUP_gen(insn);
+        }
+      } else {
+        undefinedInsn(insn);
+      }
+    } else {
+      if ((insn & 0x00001000) == 0) {
+        if ((insn & 0x00000800) == 0) {
+          undefinedInsn(insn);
+        } else {
+          SMOV(insn);
+        }
+      } else {
+        if ((insn & 0x00000800) == 0) {
+          undefinedInsn(insn);
+        } else {
+          UMOV(insn);
+        }
+      }
+    }
+  } else {
+    undefinedInsn(insn);
+  }
+}
+function s3(insn: u32): void {
+  if ((insn & 0x00008000) == 0) {
+    if ((insn & 0x00004000) == 0) {
+      THREE_DIFF(insn);
+    } else {
+      if ((insn & 0x00001000) == 0) {
+        ADDHN(insn);
+      } else {
+        THREE_DIFF(insn);
+      }
+    }
+  } else {
+    if ((insn & 0x00004000) == 0) {
+      if ((insn & 0x00001000) == 0) {
+        THREE_DIFF(insn);
+      } else {
+        undefinedInsn(insn);
+      }
+    } else {
+      if ((insn & 0x00002000) == 0) {
+        if ((insn & 0x00001000) == 0) {
+          THREE_DIFF(insn);
+        } else {
+          undefinedInsn(insn);
+        }
+      } else {
+        if ((insn & 0x00001000) == 0) {
+          PMULL(insn);
+        } else {
+          undefinedInsn(insn);
+        }
+      }
+    }
+  }
+}
+function s4(insn: u32): void {
+  if ((insn & 0x00008000) == 0) {
+    if ((insn & 0x00004000) == 0) {
+      if ((insn & 0x00002000) == 0) {
+        if ((insn & 0x00000800) == 0) {
+          THREE_SAME_int(insn);
+        } else {
+          if ((insn & 0x00001000) == 0) {
+            THREE_SAME_int(insn);
+          } else {
+            THREE_SAME_log(insn);
+          }
+        }
+      } else {
+        THREE_SAME_int(insn);
+      }
+    } else {
+      THREE_SAME_int(insn);
+    }
+  } else {
+    if ((insn & 0x00004000) == 0) {
+      if ((insn & 0x00002000) == 0) {
+        THREE_SAME_int(insn);
+      } else {
+        if ((insn & 0x00001000) == 0) {
+          THREE_SAME_int(insn);
+        } else {
+          if ((insn & 0x00000800) == 0) {
+            undefinedInsn(insn);
+          } else {
+            THREE_SAME_int(insn);
+          }
+        }
+      }
+    } else {
+      if ((insn & 0x00002000) == 0) {
+        THREE_SAME_fp(insn);
+      } else {
+        if ((insn & 0x00001000) == 0) {
+          if ((insn & 0x00000800) == 0) {
+            THREE_SAME_fp(insn);
+          } else {
+            undefinedInsn(insn);
+          }
+        } else {
+          THREE_SAME_fp(insn);
+        }
+      }
+    }
+  }
+}
+function s5(insn: u32): void {
+  if ((insn & 0x00080000) == 0) {
+    if ((insn & 0x00040000) == 0) {
+      if ((insn & 0x00020000) == 0) {
+        if ((insn & 0x00010000) == 0) {
+          s6(insn);
+        } else {
+          if ((insn & 0x00008000) == 0) {
+            undefinedInsn(insn);
+          } else {
+            if ((insn & 0x00004000) == 0) {
+              if ((insn & 0x00002000) == 0) {
+                undefinedInsn(insn);
+              } else {
+                if ((insn & 0x00001000) == 0) {
+                  MINV(insn);
+                } else {
+                  ADDV(insn);
+                }
+              }
+            } else {
+              undefinedInsn(insn);
+            }
+          }
+        }
+      } else {
+        SIMD_FP(insn);
+      }
+    } else {
+      SIMD_FP(insn);
+    }
+  } else {
+    SIMD_FP(insn);
+  }
+}
+function s6(insn: u32): void {
+  if ((insn & 0x00008000) == 0) {
+    if ((insn & 0x00004000) == 0) {
+      if ((insn & 0x00002000) == 0) {
+        undefinedInsn(insn);
+      } else {
+        if ((insn & 0x00001000) == 0) {
+          undefinedInsn(insn);
+        } else {
+          ADDLV(insn);
+        }
+      }
+    } else {
+      undefinedInsn(insn);
+    }
+  } else {
+    if ((insn & 0x00004000) == 0) {
+      if ((insn & 0x00002000) == 0) {
+        undefinedInsn(insn);
+      } else {
+        if ((insn & 0x00001000) == 0) {
+          MAXV(insn);
+        } else {
+          undefinedInsn(insn);
+        }
+      }
+    } else {
+      undefinedInsn(insn);
+    }
+  }
+}
+function s7(insn: u32): void {
+  if ((insn & 0x00000800) == 0) {
+    s8(insn);
+  } else {
+    SIMD_FP(insn);
+  }
+}
+function s8(insn: u32): void {
+  if ((insn & 0x00008000) == 0) {
+    if ((insn & 0x00004000) == 0) {
+      THREE_DIFF(insn);
+    } else {
+      if ((insn & 0x00001000) == 0) {
+        ADDHN(insn);
+      } else {
+        THREE_DIFF(insn);
+      }
+    }
+  } else {
+    if ((insn & 0x00004000) == 0) {
+      if ((insn & 0x00001000) == 0) {
+        THREE_DIFF(insn);
+      } else {
+        SQDMULL(insn);
+      }
+    } else {
+      if ((insn & 0x00002000) == 0) {
+        if ((insn & 0x00001000) == 0) {
+          THREE_DIFF(insn);
+        } else {
+          SQDMULL(insn);
+        }
+      } else {
+        undefinedInsn(insn);
+      }
+    }
+  }
+}
+function s9(insn: u32): void {
+  if ((insn & 0x00008000) == 0) {
+    if ((insn & 0x00004000) == 0) {
+      if ((insn & 0x00002000) == 0) {
+        if ((insn & 0x00000800) == 0) {
+          THREE_SAME_int(insn);
+        } else {
+          if ((insn & 0x00001000) == 0) {
+            THREE_SAME_int(insn);
+          } else {
+            THREE_SAME_log(insn);
+          }
+        }
+      } else {
+        THREE_SAME_int(insn);
+      }
+    } else {
+      THREE_SAME_int(insn);
+    }
+  } else {
+    if ((insn & 0x00004000) == 0) {
+      THREE_SAME_int(insn);
+    } else {
+      undefinedInsn(insn);
+    }
+  }
+}
+function s10(insn: u32): void {
+  if ((insn & 0x00000800) == 0) {
+    s8(insn);
+  } else {
+    s5(insn);
+  }
+}
+function s11(insn: u32): void {
+  if ((insn & 0x00008000) == 0) {
+    if ((insn & 0x00004000) == 0) {
+      if ((insn & 0x00002000) == 0) {
+        if ((insn & 0x00000800) == 0) {
+          THREE_SAME_int(insn);
+        } else {
+          if ((insn & 0x00001000) == 0) {
+            THREE_SAME_int(insn);
+          } else {
+            THREE_SAME_log(insn);
+          }
+        }
+      } else {
+        THREE_SAME_int(insn);
+      }
+    } else {
+      THREE_SAME_int(insn);
+    }
+  } else {
+    if ((insn & 0x00004000) == 0) {
+      THREE_SAME_int(insn);
+    } else {
+      if ((insn & 0x00002000) == 0) {
+        if ((insn & 0x00001000) == 0) {
+          THREE_SAME_fp(insn);
+        } else {
+          if ((insn & 0x00000800) == 0) {
+            THREE_SAME_fp(insn);
+          } else {
+            undefinedInsn(insn);
+          }
+        }
+      } else {
+        if ((insn & 0x00001000) == 0) {
+          undefinedInsn(insn);
+        } else {
+          THREE_SAME_fp(insn);
+        }
+      }
+    }
+  }
+}
+function s12(insn: u32): void {
+  if ((insn & 0x00000800) == 0) {
+    if ((insn & 0x00008000) == 0) {
+      undefinedInsn(insn);
+    } else {
+      if ((insn & 0x00004000) == 0) {
+        undefinedInsn(insn);
+      } else {
+        if ((insn & 0x00002000) == 0) {
+          undefinedInsn(insn);
+        } else {
+          if ((insn & 0x00001000) == 0) {
+            PMULL(insn);
+          } else {
+            undefinedInsn(insn);
+          }
+        }
+      }
+    }
+  } else {
+    SIMD_FP(insn);
+  }
+}
+function s13(insn: u32): void {
+  if ((insn & 0x00008000) == 0) {
+    if ((insn & 0x00004000) == 0) {
+      if ((insn & 0x00002000) == 0) {
+        if ((insn & 0x00000800) == 0) {
+          undefinedInsn(insn);
+        } else {
+          if ((insn & 0x00001000) == 0) {
+            undefinedInsn(insn);
+          } else {
+            THREE_SAME_log(insn);
+          }
+        }
+      } else {
+        undefinedInsn(insn);
+      }
+    } else {
+      undefinedInsn(insn);
+    }
+  } else {
+    undefinedInsn(insn);
+  }
+}
+function s14(insn: u32): void {
+  if ((insn & 0x00000800) == 0) {
+    if ((insn & 0x00008000) == 0) {
+      undefinedInsn(insn);
+    } else {
+      if ((insn & 0x00004000) == 0) {
+        undefinedInsn(insn);
+      } else {
+        if ((insn & 0x00002000) == 0) {
+          undefinedInsn(insn);
+        } else {
+          if ((insn & 0x00001000) == 0) {
+            PMULL(insn);
+          } else {
+            undefinedInsn(insn);
+          }
+        }
+      }
+    }
+  } else {
+    if ((insn & 0x00080000) == 0) {
+      if ((insn & 0x00040000) == 0) {
+        if ((insn & 0x00020000) == 0) {
+          undefinedInsn(insn);
+        } else {
+          SIMD_FP(insn);
+        }
+      } else {
+        SIMD_FP(insn);
+      }
+    } else {
+      SIMD_FP(insn);
+    }
+  }
+}
+function s15(insn: u32): void {
+  if ((insn & 0x00002000) == 0) {
+    if ((insn & 0x00000800) == 0) {
+      MOVI(insn);
+    } else {
+      undefinedInsn(insn);
+    }
+  } else {
+    if ((insn & 0x00001000) == 0) {
+      if ((insn & 0x00000800) == 0) {
+        MOVI(insn);
+      } else {
+        undefinedInsn(insn);
+      }
+    } else {
+      if ((insn & 0x00000800) == 0) {
+        FMOV_vimm(insn);
+      } else {
+        undefinedInsn(insn);
+      }
+    }
+  }
+}
+function s16(insn: u32): void {
+  if ((insn & 0x00020000) == 0) {
+    if ((insn & 0x00002000) == 0) {
+      FP_1src(insn);
+    } else {
+      undefinedInsn(insn);
+    }
+  } else {
+    if ((insn & 0x00010000) == 0) {
+      if ((insn & 0x00008000) == 0) {
+        if ((insn & 0x00002000) == 0) {
+          FP_1src(insn);
+        } else {
+          undefinedInsn(insn);
+        }
+      } else {
+        undefinedInsn(insn);
+      }
+    } else {
+      if ((insn & 0x00002000) == 0) {
+        FP_1src(insn);
+      } else {
+        undefinedInsn(insn);
+      }
+    }
+  }
+}
+function s17(insn: u32): void {
+  if ((insn & 0x00000200) == 0) {
+    if ((insn & 0x00000100) == 0) {
+      if ((insn & 0x00000080) == 0) {
+        if ((insn & 0x00000040) == 0) {
+          if ((insn & 0x00000020) == 0) {
+            FP_imm(insn);
+          } else {
+            undefinedInsn(insn);
+          }
+        } else {
+          undefinedInsn(insn);
+        }
+      } else {
+        undefinedInsn(insn);
+      }
+    } else {
+      undefinedInsn(insn);
+    }
+  } else {
+    undefinedInsn(insn);
+  }
+}
+function s18(insn: u32): void {
+  if ((insn & 0x00000400) == 0) {
+    if ((insn & 0x00008000) == 0) {
+      FP_2src(insn);
+    } else {
+      if ((insn & 0x00004000) == 0) {
+        if ((insn & 0x00002000) == 0) {
+          if ((insn & 0x00001000) == 0) {
+            FP_2src(insn);
+          } else {
+            undefinedInsn(insn);
+          }
+        } else {
+          undefinedInsn(insn);
+        }
+      } else {
+        undefinedInsn(insn);
+      }
+    }
+  } else {
+    FP_csel(insn);
+  }
+}
+function s19(insn: u32): void {
+  if ((insn & 0x00000800) == 0) {
+    s20(insn);
+  } else {
+    SIMD_FP(insn);
+  }
+}
+function s20(insn: u32): void {
+  if ((insn & 0x00008000) == 0) {
+    if ((insn & 0x00004000) == 0) {
+      THREE_DIFF(insn);
+    } else {
+      if ((insn & 0x00001000) == 0) {
+        ADDHN(insn);
+      } else {
+        THREE_DIFF(insn);
+      }
+    }
+  } else {
+    if ((insn & 0x00004000) == 0) {
+      if ((insn & 0x00001000) == 0) {
+        THREE_DIFF(insn);
+      } else {
+        undefinedInsn(insn);
+      }
+    } else {
+      if ((insn & 0x00002000) == 0) {
+        if ((insn & 0x00001000) == 0) {
+          THREE_DIFF(insn);
+        } else {
+          undefinedInsn(insn);
+        }
+      } else {
+        undefinedInsn(insn);
+      }
+    }
+  }
+}
+function s21(insn: u32): void {
+  if ((insn & 0x00008000) == 0) {
+    if ((insn & 0x00004000) == 0) {
+      if ((insn & 0x00002000) == 0) {
+        if ((insn & 0x00000800) == 0) {
+          THREE_SAME_int(insn);
+        } else {
+          if ((insn & 0x00001000) == 0) {
+            THREE_SAME_int(insn);
+          } else {
+            THREE_SAME_log(insn);
+          }
+        }
+      } else {
+        THREE_SAME_int(insn);
+      }
+    } else {
+      THREE_SAME_int(insn);
+    }
+  } else {
+    if ((insn & 0x00004000) == 0) {
+      if ((insn & 0x00002000) == 0) {
+        THREE_SAME_int(insn);
+      } else {
+        if ((insn & 0x00001000) == 0) {
+          THREE_SAME_int(insn);
+        } else {
+          undefinedInsn(insn);
+        }
+      }
+    } else {
+      if ((insn & 0x00002000) == 0) {
+        if ((insn & 0x00001000) == 0) {
+          if ((insn & 0x00000800) == 0) {
+            THREE_SAME_fp(insn);
+          } else {
+            undefinedInsn(insn);
+          }
+        } else {
+          THREE_SAME_fp(insn);
+        }
+      } else {
+        THREE_SAME_fp(insn);
+      }
+    }
+  }
+}
+function s22(insn: u32): void {
+  if ((insn & 0x00000800) == 0) {
+    s20(insn);
+  } else {
+    if ((insn & 0x00080000) == 0) {
+      if ((insn & 0x00040000) == 0) {
+        if ((insn & 0x00020000) == 0) {
+          if ((insn & 0x00010000) == 0) {
+            s6(insn);
+          } else {
+            if ((insn & 0x00008000) == 0) {
+              undefinedInsn(insn);
+            } else {
+              if ((insn & 0x00004000) == 0) {
+                if ((insn & 0x00002000) == 0) {
+                  undefinedInsn(insn);
+                } else {
+                  if ((insn & 0x00001000) == 0) {
+                    MINV(insn);
                   } else {
                     undefinedInsn(insn);
                   }
-                } else {
-                  undefinedInsn(insn);
                 }
               } else {
                 undefinedInsn(insn);
               }
+            }
+          }
+        } else {
+          SIMD_FP(insn);
+        }
+      } else {
+        SIMD_FP(insn);
+      }
+    } else {
+      SIMD_FP(insn);
+    }
+  }
+}
+function s23(insn: u32): void {
+  if ((insn & 0x00008000) == 0) {
+    if ((insn & 0x00004000) == 0) {
+      if ((insn & 0x00002000) == 0) {
+        if ((insn & 0x00000800) == 0) {
+          THREE_SAME_int(insn);
+        } else {
+          if ((insn & 0x00001000) == 0) {
+            THREE_SAME_int(insn);
+          } else {
+            THREE_SAME_log(insn);
+          }
+        }
+      } else {
+        THREE_SAME_int(insn);
+      }
+    } else {
+      THREE_SAME_int(insn);
+    }
+  } else {
+    if ((insn & 0x00004000) == 0) {
+      if ((insn & 0x00001000) == 0) {
+        THREE_SAME_int(insn);
+      } else {
+        if ((insn & 0x00000800) == 0) {
+          THREE_SAME_int(insn);
+        } else {
+          undefinedInsn(insn);
+        }
+      }
+    } else {
+      undefinedInsn(insn);
+    }
+  }
+}
+function s24(insn: u32): void {
+  if ((insn & 0x00008000) == 0) {
+    if ((insn & 0x00004000) == 0) {
+      if ((insn & 0x00002000) == 0) {
+        if ((insn & 0x00000800) == 0) {
+          THREE_SAME_int(insn);
+        } else {
+          if ((insn & 0x00001000) == 0) {
+            THREE_SAME_int(insn);
+          } else {
+            THREE_SAME_log(insn);
+          }
+        }
+      } else {
+        THREE_SAME_int(insn);
+      }
+    } else {
+      THREE_SAME_int(insn);
+    }
+  } else {
+    if ((insn & 0x00004000) == 0) {
+      if ((insn & 0x00001000) == 0) {
+        THREE_SAME_int(insn);
+      } else {
+        if ((insn & 0x00000800) == 0) {
+          THREE_SAME_int(insn);
+        } else {
+          undefinedInsn(insn);
+        }
+      }
+    } else {
+      if ((insn & 0x00002000) == 0) {
+        if ((insn & 0x00000800) == 0) {
+          THREE_SAME_fp(insn);
+        } else {
+          undefinedInsn(insn);
+        }
+      } else {
+        if ((insn & 0x00001000) == 0) {
+          THREE_SAME_fp(insn);
+        } else {
+          if ((insn & 0x00000800) == 0) {
+            THREE_SAME_fp(insn);
+          } else {
+            undefinedInsn(insn);
+          }
+        }
+      }
+    }
+  }
+}
+function s25(insn: u32): void {
+  if ((insn & 0x00004000) == 0) {
+    if ((insn & 0x00002000) == 0) {
+      if ((insn & 0x00001000) == 0) {
+        if ((insn & 0x00000800) == 0) {
+          DUP_elem(insn);
+        } else {
+          DUP_gen(insn);
+        }
+      } else {
+        if ((insn & 0x00000800) == 0) {
+          undefinedInsn(insn);
+        } else {
+          INS_gen(insn);
+        }
+      }
+    } else {
+      if ((insn & 0x00001000) == 0) {
+        if ((insn & 0x00000800) == 0) {
+          undefinedInsn(insn);
+        } else {
+          SMOV(insn);
+        }
+      } else {
+        undefinedInsn(insn);
+      }
+    }
+  } else {
+    undefinedInsn(insn);
+  }
+}
+function s26(insn: u32): void {
+  if ((insn & 0x00008000) == 0) {
+    if ((insn & 0x00004000) == 0) {
+      if ((insn & 0x00002000) == 0) {
+        if ((insn & 0x00000800) == 0) {
+          THREE_SAME_int(insn);
+        } else {
+          if ((insn & 0x00001000) == 0) {
+            THREE_SAME_int(insn);
+          } else {
+            THREE_SAME_log(insn);
+          }
+        }
+      } else {
+        THREE_SAME_int(insn);
+      }
+    } else {
+      THREE_SAME_int(insn);
+    }
+  } else {
+    if ((insn & 0x00004000) == 0) {
+      THREE_SAME_int(insn);
+    } else {
+      if ((insn & 0x00002000) == 0) {
+        THREE_SAME_fp(insn);
+      } else {
+        if ((insn & 0x00001000) == 0) {
+          if ((insn & 0x00000800) == 0) {
+            THREE_SAME_fp(insn);
+          } else {
+            undefinedInsn(insn);
+          }
+        } else {
+          THREE_SAME_fp(insn);
+        }
+      }
+    }
+  }
+}
+function s27(insn: u32): void {
+  if ((insn & 0x00008000) == 0) {
+    s28(insn);
+  } else {
+    if ((insn & 0x00004000) == 0) {
+      if ((insn & 0x00002000) == 0) {
+        if ((insn & 0x00001000) == 0) {
+          THREE_SAME_int(insn);
+        } else {
+          undefinedInsn(insn);
+        }
+      } else {
+        if ((insn & 0x00001000) == 0) {
+          undefinedInsn(insn);
+        } else {
+          if ((insn & 0x00000800) == 0) {
+            undefinedInsn(insn);
+          } else {
+            THREE_SAME_int(insn);
+          }
+        }
+      }
+    } else {
+      if ((insn & 0x00002000) == 0) {
+        if ((insn & 0x00001000) == 0) {
+          THREE_SAME_fp(insn);
+        } else {
+          if ((insn & 0x00000800) == 0) {
+            THREE_SAME_fp(insn);
+          } else {
+            undefinedInsn(insn);
+          }
+        }
+      } else {
+        if ((insn & 0x00001000) == 0) {
+          undefinedInsn(insn);
+        } else {
+          THREE_SAME_fp(insn);
+        }
+      }
+    }
+  }
+}
+function s28(insn: u32): void {
+  if ((insn & 0x00004000) == 0) {
+    if ((insn & 0x00002000) == 0) {
+      if ((insn & 0x00000800) == 0) {
+        undefinedInsn(insn);
+      } else {
+        if ((insn & 0x00001000) == 0) {
+          THREE_SAME_int(insn);
+        } else {
+          THREE_SAME_log(insn);
+        }
+      }
+    } else {
+      if ((insn & 0x00001000) == 0) {
+        if ((insn & 0x00000800) == 0) {
+          undefinedInsn(insn);
+        } else {
+          THREE_SAME_int(insn);
+        }
+      } else {
+        THREE_SAME_int(insn);
+      }
+    }
+  } else {
+    if ((insn & 0x00002000) == 0) {
+      THREE_SAME_int(insn);
+    } else {
+      undefinedInsn(insn);
+    }
+  }
+}
+function s29(insn: u32): void {
+  if ((insn & 0x00004000) == 0) {
+    if ((insn & 0x00001000) == 0) {
+      if ((insn & 0x00000800) == 0) {
+        undefinedInsn(insn);
+      } else {
+        THREE_SAME_int(insn);
+      }
+    } else {
+      undefinedInsn(insn);
+    }
+  } else {
+    if ((insn & 0x00002000) == 0) {
+      if ((insn & 0x00000800) == 0) {
+        undefinedInsn(insn);
+      } else {
+        THREE_SAME_int(insn);
+      }
+    } else {
+      undefinedInsn(insn);
+    }
+  }
+}
+function s30(insn: u32): void {
+  if ((insn & 0x00002000) == 0) {
+    if ((insn & 0x00001000) == 0) {
+      undefinedInsn(insn);
+    } else {
+      if ((insn & 0x00000800) == 0) {
+        undefinedInsn(insn);
+      } else {
+        THREE_SAME_fp(insn);
+      }
+    }
+  } else {
+    if ((insn & 0x00001000) == 0) {
+      if ((insn & 0x00000800) == 0) {
+        THREE_SAME_fp(insn);
+      } else {
+        undefinedInsn(insn);
+      }
+    } else {
+      if ((insn & 0x00000800) == 0) {
+        undefinedInsn(insn);
+      } else {
+        THREE_SAME_fp(insn);
+      }
+    }
+  }
+}
+function s31(insn: u32): void {
+  if ((insn & 0x00000800) == 0) {
+    if ((insn & 0x00008000) == 0) {
+      undefinedInsn(insn);
+    } else {
+      if ((insn & 0x00004000) == 0) {
+        if ((insn & 0x00001000) == 0) {
+          undefinedInsn(insn);
+        } else {
+          SQDMULL(insn);
+        }
+      } else {
+        if ((insn & 0x00002000) == 0) {
+          if ((insn & 0x00001000) == 0) {
+            undefinedInsn(insn);
+          } else {
+            SQDMULL(insn);
+          }
+        } else {
+          undefinedInsn(insn);
+        }
+      }
+    }
+  } else {
+    SIMD_FP(insn);
+  }
+}
+function s32(insn: u32): void {
+  if ((insn & 0x00004000) == 0) {
+    if ((insn & 0x00001000) == 0) {
+      if ((insn & 0x00000800) == 0) {
+        undefinedInsn(insn);
+      } else {
+        THREE_SAME_int(insn);
+      }
+    } else {
+      if ((insn & 0x00002000) == 0) {
+        undefinedInsn(insn);
+      } else {
+        THREE_SAME_int(insn);
+      }
+    }
+  } else {
+    if ((insn & 0x00002000) == 0) {
+      THREE_SAME_int(insn);
+    } else {
+      undefinedInsn(insn);
+    }
+  }
+}
+function s33(insn: u32): void {
+  if ((insn & 0x00000800) == 0) {
+    s20(insn);
+  } else {
+    if ((insn & 0x00080000) == 0) {
+      if ((insn & 0x00040000) == 0) {
+        if ((insn & 0x00020000) == 0) {
+          if ((insn & 0x00010000) == 0) {
+            if ((insn & 0x00008000) == 0) {
+              if ((insn & 0x00004000) == 0) {
+                if ((insn & 0x00002000) == 0) {
+                  undefinedInsn(insn);
+                } else {
+                  if ((insn & 0x00001000) == 0) {
+                    undefinedInsn(insn);
+                  } else {
+                    ADDLV(insn);
+                  }
+                }
+              } else {
+                undefinedInsn(insn);
+              }
+            } else {
+              if ((insn & 0x00004000) == 0) {
+                if ((insn & 0x00002000) == 0) {
+                  undefinedInsn(insn);
+                } else {
+                  if ((insn & 0x00001000) == 0) {
+                    MAXV(insn);
+                  } else {
+                    undefinedInsn(insn);
+                  }
+                }
+              } else {
+                if ((insn & 0x00002000) == 0) {
+                  if ((insn & 0x00001000) == 0) {
+                    FMINMAXV(insn);
+                  } else {
+                    undefinedInsn(insn);
+                  }
+                } else {
+                  if ((insn & 0x00001000) == 0) {
+                    undefinedInsn(insn);
+                  } else {
+                    FMINMAXV(insn);
+                  }
+                }
+              }
+            }
+          } else {
+            if ((insn & 0x00008000) == 0) {
+              undefinedInsn(insn);
+            } else {
+              if ((insn & 0x00004000) == 0) {
+                if ((insn & 0x00002000) == 0) {
+                  undefinedInsn(insn);
+                } else {
+                  if ((insn & 0x00001000) == 0) {
+                    MINV(insn);
+                  } else {
+                    undefinedInsn(insn);
+                  }
+                }
+              } else {
+                undefinedInsn(insn);
+              }
+            }
+          }
+        } else {
+          SIMD_FP(insn);
+        }
+      } else {
+        SIMD_FP(insn);
+      }
+    } else {
+      SIMD_FP(insn);
+    }
+  }
+}
+function s34(insn: u32): void {
+  if ((insn & 0x00008000) == 0) {
+    if ((insn & 0x00004000) == 0) {
+      if ((insn & 0x00002000) == 0) {
+        if ((insn & 0x00000800) == 0) {
+          THREE_SAME_int(insn);
+        } else {
+          if ((insn & 0x00001000) == 0) {
+            THREE_SAME_int(insn);
+          } else {
+            THREE_SAME_log(insn);
+          }
+        }
+      } else {
+        THREE_SAME_int(insn);
+      }
+    } else {
+      THREE_SAME_int(insn);
+    }
+  } else {
+    if ((insn & 0x00004000) == 0) {
+      if ((insn & 0x00001000) == 0) {
+        THREE_SAME_int(insn);
+      } else {
+        if ((insn & 0x00000800) == 0) {
+          THREE_SAME_int(insn);
+        } else {
+          undefinedInsn(insn);
+        }
+      }
+    } else {
+      if ((insn & 0x00002000) == 0) {
+        if ((insn & 0x00001000) == 0) {
+          if ((insn & 0x00000800) == 0) {
+            THREE_SAME_fp(insn);
+          } else {
+            undefinedInsn(insn);
+          }
+        } else {
+          THREE_SAME_fp(insn);
+        }
+      } else {
+        THREE_SAME_fp(insn);
+      }
+    }
+  }
+}
+function s35(insn: u32): void {
+  if ((insn & 0x00008000) == 0) {
+    s28(insn);
+  } else {
+    if ((insn & 0x00004000) == 0) {
+      if ((insn & 0x00002000) == 0) {
+        if ((insn & 0x00001000) == 0) {
+          THREE_SAME_int(insn);
+        } else {
+          undefinedInsn(insn);
+        }
+      } else {
+        undefinedInsn(insn);
+      }
+    } else {
+      if ((insn & 0x00002000) == 0) {
+        if ((insn & 0x00000800) == 0) {
+          THREE_SAME_fp(insn);
+        } else {
+          undefinedInsn(insn);
+        }
+      } else {
+        if ((insn & 0x00001000) == 0) {
+          THREE_SAME_fp(insn);
+        } else {
+          if ((insn & 0x00000800) == 0) {
+            THREE_SAME_fp(insn);
+          } else {
+            undefinedInsn(insn);
+          }
+        }
+      }
+    }
+  }
+}
+function s36(insn: u32): void {
+  if ((insn & 0x00020000) == 0) {
+    s37(insn);
+  } else {
+    if ((insn & 0x00080000) == 0) {
+      s37(insn);
+    } else {
+      undefinedInsn(insn);
+    }
+  }
+}
+function s37(insn: u32): void {
+  if ((insn & 0x00008000) == 0) {
+    if ((insn & 0x00004000) == 0) {
+      if ((insn & 0x00002000) == 0) {
+        if ((insn & 0x00001000) == 0) {
+          if ((insn & 0x00000800) == 0) {
+            if ((insn & 0x00000400) == 0) {
+              FP_int(insn);
             } else {
               undefinedInsn(insn);
             }
@@ -2458,7 +3111,47 @@ function d46(insn: u32): void {
         } else {
           undefinedInsn(insn);
         }
+      } else {
+        undefinedInsn(insn);
       }
+    } else {
+      undefinedInsn(insn);
     }
+  } else {
+    undefinedInsn(insn);
+  }
+}
+function s38(insn: u32): void {
+  if ((insn & 0x00020000) == 0) {
+    s37(insn);
+  } else {
+    undefinedInsn(insn);
+  }
+}
+function s39(insn: u32): void {
+  if ((insn & 0x00008000) == 0) {
+    if ((insn & 0x00004000) == 0) {
+      if ((insn & 0x00002000) == 0) {
+        if ((insn & 0x00001000) == 0) {
+          if ((insn & 0x00000800) == 0) {
+            if ((insn & 0x00000400) == 0) {
+              FMOV_gen(insn);
+            } else {
+              undefinedInsn(insn);
+            }
+          } else {
+            undefinedInsn(insn);
+          }
+        } else {
+          undefinedInsn(insn);
+        }
+      } else {
+        undefinedInsn(insn);
+      }
+    } else {
+      undefinedInsn(insn);
+    }
+  } else {
+    undefinedInsn(insn);
   }
 }

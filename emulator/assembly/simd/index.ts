@@ -3,7 +3,8 @@
 // that the decoding table does not decode yet - Advanced SIMD and crypto - plus the
 // V register file and FPCR/FPSR accessors the core re-exports to the host.
 // Scalar FP (fp.ts, FP_* patterns) and the V-bit loads and stores (loadstore.ts,
-// V_* patterns) are table-driven.
+// V_* patterns) are table-driven, and so are the Advanced SIMD copy, modified immediate,
+// permute, EXT, TBL, across-lanes, three-same and three-different groups (advsimd.ts).
 //
 // Layout: regs.ts (state), softfloat.ts (IEEE arithmetic with exact flags),
 // fp.ts (scalar FP encodings), advsimd.ts (Advanced SIMD encodings),
