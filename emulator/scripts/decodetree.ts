@@ -295,9 +295,9 @@ export function generateAS(t: Table, modules: Map<string, string>, o: ASOptions 
   const wide = l1.nodes.length > 256;
   out.push('', `const L1: usize = memory.data<${wide ? 'u16' : 'u8'}>([`, numbers(l1.entries), ']);', '');
   // A subtree that occurs in several level-1 trees (which share only whole trees) and has at
-  // least SHARE_LEAVES leaves becomes a function of its own (sN), called where it occurs: the
-  // dN functions have one caller each and are inlined into the interpreter's step function, so
-  // this keeps that function small.
+  // least SHARE_LEAVES leaves becomes a function of its own (sN), called where it occurs, rather
+  // than being emitted again in each: e.g. one Advanced SIMD tree for Rm bit 20 = 0 and 1, or
+  // for Q = 0 and 1. Leaves merge by handler name (nodeKey), not by table line.
   const keys = new Map<Node, string>();
   const key = (n: Node): string => {
     let k = keys.get(n);
