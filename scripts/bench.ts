@@ -8,7 +8,14 @@
 // --no-qemu, --fs-kib N (default 1024), --cpu interp,jit (the emulator's CPU
 // modes to measure, default both; the storage rows use the first),
 // --no-browser (skip the browser section), --only browser (only the browser
-// section, with QEMU's `bench N` for its ratios unless --no-qemu).
+// section, with QEMU's `bench N` for its ratios unless --no-qemu), --no-linux
+// (skip the Linux section).
+//
+// Linux (before the browser): Debian's arm64 cloud kernel with a busybox
+// initramfs (fetched with apt-get into a cache, emulator/tests/linux/debian.ts)
+// boots to the shell prompt on QEMU and on the emulator in each CPU mode, on the
+// realtime clock like QEMU; wall time from start to the prompt, and for the
+// emulator the instructions it took and the translator's compile time.
 //
 // Browser (scripts/bench-browser.ts, last): the built site in Debian Chromium:
 // bundle size, the dashboard's boot to `sis> ` from a cold and a warm load,
@@ -67,6 +74,9 @@ import { join } from 'node:path';
 import type { CpuMode } from '../emulator/src/jit/jit.ts';
 import { runScript } from '../emulator/src/jit/script-run.ts';
 import { benchBrowser, browserLines } from './bench-browser.ts';
+import { haveQemu, linuxOnEmulator, linuxOnQemu } from '../emulator/tests/linux/boot.ts';
+import { fetchDebianLinux, haveApt } from '../emulator/tests/linux/debian.ts';
+import { busyboxInitramfs } from '../emulator/tests/linux/initramfs.ts';
 
 interface Result {
   bootMs: number;
@@ -104,6 +114,7 @@ if (process.argv.includes('--only') && only !== 'browser') {
   process.exit(64);
 }
 const withBrowser = !process.argv.includes('--no-browser');
+const withLinux = !process.argv.includes('--no-linux');
 if (only === 'browser' && !withBrowser) {
   console.error('bench: --only browser and --no-browser leave nothing to measure');
   process.exit(64);
@@ -427,6 +438,39 @@ if (withQemu) {
   }
 }
 
+interface LinuxResult {
+  version: string;
+  emu: Record<string, { promptMs: number; instret: number; compileMs?: number }>;
+  qemuMs?: number;
+}
+
+/** Boots Debian's kernel to the busybox prompt on each machine; a string says why not. */
+async function measureLinux(): Promise<LinuxResult | string> {
+  if (!haveApt) return "no apt-get here to fetch Debian's arm64 kernel and busybox";
+  process.stderr.write('bench: linux: fetching the Debian kernel and busybox (cached)...\n');
+  const deb = fetchDebianLinux();
+  const initrd = busyboxInitramfs(deb.busybox);
+  const out: LinuxResult = { version: deb.kernelVersion, emu: {} };
+  for (const cpu of cpus) {
+    process.stderr.write(`bench: linux: emulator --cpu ${cpu} to the shell prompt...\n`);
+    const e = await linuxOnEmulator(deb.kernel, initrd, [], { cpu, clock: 'realtime' });
+    out.emu[cpu] = { promptMs: e.promptMs, instret: e.instret, compileMs: e.profile?.compileMs };
+  }
+  if (withQemu && haveQemu) {
+    const dir = mkdtempSync(join(tmpdir(), 'sis-bench-linux-'));
+    try {
+      writeFileSync(join(dir, 'Image'), deb.kernel);
+      writeFileSync(join(dir, 'initrd'), initrd);
+      process.stderr.write('bench: linux: QEMU to the shell prompt...\n');
+      out.qemuMs = (await linuxOnQemu(join(dir, 'Image'), join(dir, 'initrd'), [])).promptMs;
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  return out;
+}
+const linux = withLinux ? await measureLinux() : null;
+
 const f = (x: number, d = 0) => x.toFixed(d).padStart(10);
 const lines: string[] = [];
 lines.push(`SIS bench, ${iters} iterations, kernel ${kernelPath}`);
@@ -542,6 +586,13 @@ if (typeof emuFs === 'string') {
 if (qemu) {
   const same = cpus.every((c) => Object.keys(emus[c].checks).every((k) => emus[c].checks[k] === qemu.checks[k]));
   lines.push(`check values ${same ? 'identical' : 'DIFFER'} on both machines`);
+}
+if (typeof linux === 'string') {
+  lines.push(`linux: not measured: ${linux}`);
+} else if (linux) {
+  lines.push(`linux ${linux.version} + busybox initramfs to the shell prompt (wall time, realtime clock):`);
+  rowN('linux boot to prompt', cpus.map((c) => linux.emu[c].promptMs), linux.qemuMs, 'ms');
+  lines.push(`  emulator: ${cpus.map((c) => `${c} ${(linux.emu[c].instret / 1e6).toFixed(0)} M instructions${linux.emu[c].compileMs !== undefined ? `, ${linux.emu[c].compileMs!.toFixed(0)} ms compiling` : ''}`).join('; ')}`);
 }
 if (withBrowser) {
   const b = await benchBrowser({ iters, cpus, log: browserLog });

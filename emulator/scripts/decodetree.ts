@@ -213,9 +213,13 @@ function tree(cands: Pattern[], known: number): Node {
   return { k: 'split', bit: best, zero, one };
 }
 
+/** Subtrees of at least this many leaves that occur more than once are emitted once (generateAS). */
+const SHARE_LEAVES = 6;
+const leaves = (n: Node): number => (n.k === 'split' ? leaves(n.zero) + leaves(n.one) : 1);
+
 function nodeKey(n: Node): string {
   if (n.k === 'undef') return 'u';
-  if (n.k === 'leaf') return `l${n.p.order}/${n.mask}/${n.value}`;
+  if (n.k === 'leaf') return `l${n.p.name}/${n.mask}/${n.value}`;
   return `s${n.bit}(${nodeKey(n.zero)},${nodeKey(n.one)})`;
 }
 
@@ -290,13 +294,42 @@ export function generateAS(t: Table, modules: Map<string, string>, o: ASOptions 
   for (const [m, ns] of [...byModule].sort()) out.push(`import { ${ns.sort().join(', ')} } from "${m}";`);
   const wide = l1.nodes.length > 256;
   out.push('', `const L1: usize = memory.data<${wide ? 'u16' : 'u8'}>([`, numbers(l1.entries), ']);', '');
-  const body = (n: Node, ind: string): string[] => {
+  // A subtree that occurs in several level-1 trees (which share only whole trees) and has at
+  // least SHARE_LEAVES leaves becomes a function of its own (sN), called where it occurs, rather
+  // than being emitted again in each: e.g. one Advanced SIMD tree for Rm bit 20 = 0 and 1, or
+  // for Q = 0 and 1. Leaves merge by handler name (nodeKey), not by table line.
+  const keys = new Map<Node, string>();
+  const key = (n: Node): string => {
+    let k = keys.get(n);
+    if (k === undefined) { k = n.k === 'split' ? `s${n.bit}(${key(n.zero)},${key(n.one)})` : nodeKey(n); keys.set(n, k); }
+    return k;
+  };
+  const uses = new Map<string, number>();
+  const count = (n: Node): void => {
+    if (n.k !== 'split') return;
+    const k = key(n), c = (uses.get(k) ?? 0) + 1;
+    uses.set(k, c);
+    if (c === 1) { count(n.zero); count(n.one); } // inside a repeated subtree, only its own uses count
+  };
+  l1.nodes.forEach(count);
+  const shared = new Map<string, number>(); // key -> N of sN
+  const sharedNodes: Node[] = [];
+  const pick = (n: Node): void => {
+    if (n.k !== 'split') return;
+    const k = key(n);
+    if (uses.get(k)! > 1 && leaves(n) >= SHARE_LEAVES && !shared.has(k)) { shared.set(k, sharedNodes.length); sharedNodes.push(n); }
+    pick(n.zero); pick(n.one);
+  };
+  l1.nodes.forEach(pick);
+  const body = (n: Node, ind: string, self = ''): string[] => {
     if (n.k === 'undef') return [`${ind}undefinedInsn(insn);`];
     if (n.k === 'leaf') {
       const call = n.p.name === UNALLOC ? 'undefinedInsn(insn);' : `${n.p.name}(insn);`;
       if (!n.mask) return [`${ind}${call}`];
       return [`${ind}if (${cond(n.mask, n.value, 'insn')}) ${call}`, `${ind}else undefinedInsn(insn);`];
     }
+    const k = key(n);
+    if (k !== self && shared.has(k)) return [`${ind}s${shared.get(k)}(insn);`];
     return [`${ind}if ((insn & ${hex(1 << n.bit)}) == 0) {`, ...body(n.zero, ind + '  '), `${ind}} else {`, ...body(n.one, ind + '  '), `${ind}}`];
   };
   const cases: string[] = [];
@@ -304,11 +337,13 @@ export function generateAS(t: Table, modules: Map<string, string>, o: ASOptions 
   l1.nodes.forEach((n, i) => {
     if (n.k === 'leaf' && !n.mask) cases.push(`    case ${i}: ${n.p.name === UNALLOC ? 'undefinedInsn' : n.p.name}(insn); return;`);
     else if (n.k === 'undef') cases.push(`    case ${i}: undefinedInsn(insn); return;`);
+    else if (shared.has(key(n))) cases.push(`    case ${i}: s${shared.get(key(n))}(insn); return;`);
     else {
       cases.push(`    case ${i}: d${i}(insn); return;`);
       fns.push(`function d${i}(insn: u32): void {`, ...body(n, '  '), '}');
     }
   });
+  sharedNodes.forEach((n, i) => fns.push(`function s${i}(insn: u32): void {`, ...body(n, '  ', key(n)), '}'));
   out.push('// Execute one instruction: the handler its pattern names, or UNDEFINED.');
   out.push(`@inline export function ${o.fn}(insn: u32): void {`);
   out.push(`  switch (load<${wide ? 'u16' : 'u8'}>(L1 + (<usize>(insn >> 20) << ${wide ? 1 : 0}))) {`);

@@ -1,7 +1,8 @@
 // Advanced SIMD data processing (vector and scalar forms). Decoding follows
 // the Arm ARM "Data Processing -- Scalar Floating-Point and Advanced SIMD"
 // table. The copy, modified immediate, permute, EXT, TBL, across lanes, shift
-// by immediate and x indexed element groups are decoded by the decoding table
+// by immediate, x indexed element, three same and three different groups
+// (vector and scalar) are decoded by the decoding table
 // (emulator/decode/a64.decode): their handlers are the exported ones below, one
 // per pattern, and never decide allocation. The rest is still hand-decoded
 // here: one function per encoding class, each returning false for an
@@ -32,7 +33,6 @@ export function execAdvSimd(insn: u32): bool {
     // scalar forms: 01 U 11110 (01 U 11111 is table-driven)
     if (b2824 == 0b11110) {
       if ((insn & (1 << 21)) != 0) {
-        if ((insn & (1 << 10)) != 0) return threeSame(insn, true);
         if (((insn >> 10) & 3) == 2) {
           const t = (insn >> 17) & 15;
           if (t == 0) return twoMisc(insn, true);
@@ -40,17 +40,14 @@ export function execAdvSimd(insn: u32): bool {
           if (t == 12 && (insn & (1 << 22)) != 0) return twoMiscFp16(insn, true);
           if (t == 4 && (insn >> 22) == 0b0101111000) return sha2reg(insn);
         }
-        if (((insn >> 10) & 3) == 0) return satDoublingLong(insn, true);
         return false;
       }
-      if (((insn >> 21) & 3) == 2 && ((insn >> 14) & 3) == 0 && (insn & (1 << 10)) != 0) return threeSameFp16(insn, true);
       return false;
     }
     return false;
   }
   if (b2824 == 0b01110) {
     if ((insn & (1 << 21)) != 0) {
-      if ((insn & (1 << 10)) != 0) return threeSame(insn, false);
       if (((insn >> 10) & 3) == 2) {
         const t = (insn >> 17) & 15;
         if (t == 0) return twoMisc(insn, false);
@@ -58,10 +55,8 @@ export function execAdvSimd(insn: u32): bool {
         if (t == 12 && (insn & (1 << 22)) != 0) return twoMiscFp16(insn, false);
         return false;
       }
-      if (((insn >> 10) & 3) == 0) return threeDifferent(insn);
       return false;
     }
-    if (((insn >> 21) & 3) == 2 && ((insn >> 14) & 3) == 0 && (insn & (1 << 10)) != 0) return threeSameFp16(insn, false);
     return false;
   }
   return false;
@@ -207,7 +202,7 @@ export function FMOV_vimm(insn: u32): void {
   writeImm(insn, imm);
 }
 
-// ---- three same -----------------------------------------------------------------------
+// ---- three same: the integer lane operations ----------------------------------------
 
 @inline function ssat(v: i64, es: u32): u64 { return <u64>v & emask(es); }
 
@@ -393,199 +388,162 @@ function fpThreeSame(opc: u32, u: u32, a1: u32, N: i32, x: u64, y: u64, dv: u64)
   return 0;
 }
 
-// Which FP three-same (opc, U, a) combinations exist; pairwise ones too.
-function fpThreeSameValid(opc: u32, u: u32, a1: u32, scalar: bool): bool {
-  const k = (opc << 2) | (u << 1) | a1;
-  if (scalar) {
-    return k == ((0b11011 << 2) | 0) || k == ((0b11100 << 2) | 0) || k == ((0b11100 << 2) | 2) ||
-      k == ((0b11100 << 2) | 3) || k == ((0b11101 << 2) | 2) || k == ((0b11101 << 2) | 3) ||
-      k == ((0b11010 << 2) | 3) || k == ((0b11111 << 2) | 0) || k == ((0b11111 << 2) | 1);
-  }
-  if (u == 1 && (opc == 0b11000 || opc == 0b11110 || (opc == 0b11010 && a1 == 0))) return true; // pairwise
-  return k == ((0b11000 << 2) | 0) || k == ((0b11000 << 2) | 1) || k == ((0b11001 << 2) | 0) ||
-    k == ((0b11001 << 2) | 1) || k == ((0b11010 << 2) | 0) || k == ((0b11010 << 2) | 1) ||
-    k == ((0b11010 << 2) | 3) || k == ((0b11011 << 2) | 0) || k == ((0b11011 << 2) | 2) ||
-    k == ((0b11100 << 2) | 0) || k == ((0b11100 << 2) | 2) || k == ((0b11100 << 2) | 3) ||
-    k == ((0b11101 << 2) | 2) || k == ((0b11101 << 2) | 3) || k == ((0b11110 << 2) | 0) ||
-    k == ((0b11110 << 2) | 1) || k == ((0b11111 << 2) | 0) || k == ((0b11111 << 2) | 1) ||
-    k == ((0b11111 << 2) | 2);
-}
+// ---- three same (decoding table: THREE_SAME_log, THREE_SAME_int, THREE_SAME_fp) ----------
+// Vector and scalar (bit 28) forms; the table admits only the allocated U / size / opcode / Q
+// combinations, so the handlers just take the operation from U (bit 29), size (23:22) and
+// opcode (15:11). Scalar results are one lane, the rest of Vd zeroed.
 
-// FEAT_FP16 "three same (FP16)": 0 Q U 01110 a 10 Rm 00 opc 1 Rn Rd (and the
-// scalar 01 U 11110 form). Same operation table as single/double with
-// opcode 11ooo, so it reuses threeSame's FP path with N = 16.
-function threeSameFp16(insn: u32, scalar: bool): bool {
-  setHalfArith(true);
-  const ok = threeSame(insn, scalar, true);
-  setHalfArith(false);
-  return ok;
-}
+@inline function isScalar(insn: u32): bool { return (insn & (1 << 28)) != 0; }
+@inline function vbytes(insn: u32, es: u32): u32 { return isScalar(insn) ? es : ((insn & (1 << 30)) != 0 ? 16 : 8); }
 
-function threeSame(insn: u32, scalar: bool, fp16: bool = false): bool {
-  const q = (insn >> 30) & 1, u = (insn >> 29) & 1;
-  const size = (insn >> 22) & 3;
-  const opc: u32 = fp16 ? 0b11000 | ((insn >> 11) & 7) : (insn >> 11) & 31;
+// AND BIC ORR ORN (U 0), EOR BSL BIT BIF (U 1): size picks the operation
+export function THREE_SAME_log(insn: u32): void {
+  if (!checkFpEnabled()) return;
   const n = rn(insn), m = rm(insn), d = rd(insn);
-  const bytes: u32 = scalar ? 0 : (q != 0 ? 16 : 8);
-  if (!scalar && !fp16 && (size & 1) == 0 && ((u == 0 && opc == 0b11101) || (u == 1 && opc == 0b11001))) {
-    return fmlal(insn, (size >> 1) != 0, u, 0xff); // FMLAL{2} / FMLSL{2}
+  const lo1 = getE(n, 0, 8), hi1 = getE(n, 1, 8), lo2 = getE(m, 0, 8), hi2 = getE(m, 1, 8);
+  const lod = getE(d, 0, 8), hid = getE(d, 1, 8);
+  let lo: u64, hi: u64;
+  switch ((((insn >> 29) & 1) << 2) | ((insn >> 22) & 3)) { // U:size
+    case 0: lo = lo1 & lo2; hi = hi1 & hi2; break;           // AND
+    case 1: lo = lo1 & ~lo2; hi = hi1 & ~hi2; break;         // BIC
+    case 2: lo = lo1 | lo2; hi = hi1 | hi2; break;           // ORR (MOV)
+    case 3: lo = lo1 | ~lo2; hi = hi1 | ~hi2; break;         // ORN
+    case 4: lo = lo1 ^ lo2; hi = hi1 ^ hi2; break;           // EOR
+    case 5: lo = (lod & lo1) | (~lod & lo2); hi = (hid & hi1) | (~hid & hi2); break; // BSL
+    case 6: lo = (lo1 & lo2) | (lod & ~lo2); hi = (hi1 & hi2) | (hid & ~hi2); break; // BIT
+    default: lo = (lo1 & ~lo2) | (lod & lo2); hi = (hi1 & ~hi2) | (hid & hi2);       // BIF
   }
-  if (opc >= 0b11000) {
-    const a1 = fp16 ? (insn >> 23) & 1 : size >> 1, sz = fp16 ? 0 : size & 1;
-    if (!scalar && sz == 1 && q == 0) return false;
-    if (!fpThreeSameValid(opc, u, a1, scalar)) return false;
-    const N: i32 = fp16 ? 16 : (sz != 0 ? 64 : 32);
-    const es: u32 = <u32>N >> 3;
-    const lanes: u32 = scalar ? 1 : bytes / es;
-    clearRes();
-    const pairwise = !scalar && u == 1 && (opc == 0b11000 || opc == 0b11110 || (opc == 0b11010 && a1 == 0));
-    if (pairwise) {
-      // concatenate Vm:Vn, operate on adjacent pairs
-      const half = lanes >> 1;
-      for (let e: u32 = 0; e < lanes; e++) {
-        const src = e < half ? n : m;
-        const i = (e < half ? e : e - half) * 2;
-        const x = getE(src, i, es), y = getE(src, i + 1, es);
-        setR(e, es, fpThreeSame(opc, 0, a1, N, x, y, 0));
-      }
-    } else {
-      for (let e: u32 = 0; e < lanes; e++) {
-        setR(e, es, fpThreeSame(opc, u, a1, N, getE(n, e, es), getE(m, e, es), getE(d, e, es)));
-      }
-    }
-    commit(d, scalar ? es : bytes);
-    return true;
-  }
-  if (opc == 0b00011) { // logical
-    if (scalar) return false;
-    const lo1 = getE(n, 0, 8), hi1 = getE(n, 1, 8), lo2 = getE(m, 0, 8), hi2 = getE(m, 1, 8);
-    const lod = getE(d, 0, 8), hid = getE(d, 1, 8);
-    let lo: u64, hi: u64;
-    switch ((u << 2) | size) {
-      case 0: lo = lo1 & lo2; hi = hi1 & hi2; break;           // AND
-      case 1: lo = lo1 & ~lo2; hi = hi1 & ~hi2; break;         // BIC
-      case 2: lo = lo1 | lo2; hi = hi1 | hi2; break;           // ORR (MOV)
-      case 3: lo = lo1 | ~lo2; hi = hi1 | ~hi2; break;         // ORN
-      case 4: lo = lo1 ^ lo2; hi = hi1 ^ hi2; break;           // EOR
-      case 5: lo = (lod & lo1) | (~lod & lo2); hi = (hid & hi1) | (~hid & hi2); break; // BSL
-      case 6: lo = (lo1 & lo2) | (lod & ~lo2); hi = (hi1 & hi2) | (hid & ~hi2); break; // BIT
-      default: lo = (lo1 & ~lo2) | (lod & lo2); hi = (hi1 & ~hi2) | (hid & hi2);       // BIF
-    }
-    store<u64>(RES, lo);
-    store<u64>(RES + 8, q != 0 ? hi : 0);
-    commit(d, bytes);
-    return true;
-  }
-  const es: u32 = 1 << size;
-  if (scalar) {
-    // scalar integer three-same: saturating ops at any size, the rest 64-bit only
-    if (opc == 0b00001 || opc == 0b00101 || opc == 0b01001 || opc == 0b01011) { /* any size */ }
-    else if (opc == 0b10110) { if (size != 1 && size != 2) return false; }
-    else {
-      if (size != 3) return false;
-      if (!(opc == 0b10000 || opc == 0b10001 || opc == 0b00110 || opc == 0b00111 || opc == 0b01000 || opc == 0b01010)) return false;
-    }
-  } else {
-    if (size == 3 && q == 0) return false;
-    switch (opc) {
-      case 0b00110: case 0b00111: case 0b01000: case 0b10000: case 0b10001: break;
-      case 0b00001: case 0b00101: case 0b01001: case 0b01010: case 0b01011: break;
-      case 0b00010: if (size == 3) return false; break;
-      case 0b10110: if (size != 1 && size != 2) return false; break;
-      case 0b01100: case 0b01101: case 0b01110: case 0b01111: case 0b00000: case 0b00100:
-      case 0b10010: case 0b10011:
-        if (size == 3) return false;
-        if (opc == 0b10011 && u == 1 && size != 0) return false; // PMUL is bytes only
-        break;
-      case 0b10100: case 0b10101: case 0b10111: break; // pairwise
-      default: return false;
-    }
-  }
-  const lanes: u32 = scalar ? 1 : bytes / es;
+  store<u64>(RES, lo);
+  store<u64>(RES + 8, hi);
+  commit(d, vbytes(insn, 8));
+}
+
+// Integer three same; opcodes 10100 (MAXP), 10101 (MINP), 10111 (ADDP) are pairwise: the
+// lanes of Vm:Vn concatenated, adjacent pairs combined.
+export function THREE_SAME_int(insn: u32): void {
+  if (!checkFpEnabled()) return;
+  const u = (insn >> 29) & 1, opc = (insn >> 11) & 31;
+  const es: u32 = 1 << ((insn >> 22) & 3);
+  const bytes = vbytes(insn, es), lanes = bytes / es;
+  const n = rn(insn), m = rm(insn), d = rd(insn);
   clearRes();
-  if (!scalar && (opc == 0b10100 || opc == 0b10101 || opc == 0b10111)) {
-    if (opc == 0b10111 && u == 1) return false;
-    if (opc != 0b10111 && size == 3) return false;
-    if (size == 3 && q == 0) return false;
+  if (opc >= 0b10100 && opc != 0b10110) {
     const half = lanes >> 1;
-    const mk = emask(es);
     for (let e: u32 = 0; e < lanes; e++) {
       const src = e < half ? n : m;
       const i = (e < half ? e : e - half) * 2;
       const x = getE(src, i, es), y = getE(src, i + 1, es);
       const sx = getSE(src, i, es), sy = getSE(src, i + 1, es);
       let r: u64;
-      if (opc == 0b10111) r = (x + y) & mk;
+      if (opc == 0b10111) r = (x + y) & emask(es);
       else if (opc == 0b10100) r = u != 0 ? (x > y ? x : y) : (sx > sy ? x : y);
       else r = u != 0 ? (x < y ? x : y) : (sx < sy ? x : y);
       setR(e, es, r);
     }
-    commit(d, bytes);
-    return true;
+  } else {
+    for (let e: u32 = 0; e < lanes; e++) {
+      setR(e, es, intThreeSame(opc, u, es, getE(n, e, es), getE(m, e, es), getSE(n, e, es), getSE(m, e, es), getE(d, e, es)));
+    }
   }
-  for (let e: u32 = 0; e < lanes; e++) {
-    setR(e, es, intThreeSame(opc, u, es, getE(n, e, es), getE(m, e, es), getSE(n, e, es), getSE(m, e, es), getE(d, e, es)));
-  }
-  commit(d, scalar ? es : bytes);
-  return true;
+  commit(d, bytes);
 }
 
-// ---- three different (long / wide) -------------------------------------------------
-
-function threeDifferent(insn: u32): bool {
-  const q = (insn >> 30) & 1, u = (insn >> 29) & 1;
-  const size = (insn >> 22) & 3;
-  const opc = (insn >> 12) & 15;
-  if (size == 3 && opc != 0b1110) return false;
-  const es: u32 = 1 << size, es2 = es * 2;
+// FP three same, single (sz 0) or double (sz 1); FMAXNMP FMINNMP FADDP FMAXP FMINP pairwise
+export function THREE_SAME_fp(insn: u32): void {
+  if (!checkFpEnabled()) return;
+  const u = (insn >> 29) & 1, opc = (insn >> 11) & 31, a1 = (insn >> 23) & 1;
+  const N: i32 = (insn & (1 << 22)) != 0 ? 64 : 32;
+  const es: u32 = <u32>N >> 3;
+  const bytes = vbytes(insn, es), lanes = bytes / es;
   const n = rn(insn), m = rm(insn), d = rd(insn);
-  const part: u32 = q != 0 ? 8 / es : 0; // element offset of the "2" half
-  const lanes: u32 = 8 / es;
-  const m2 = emask(es2);
-  if (opc == 0b0100 || opc == 0b0110) return highNarrow(insn, es, u != 0, opc == 0b0110);
-  if (opc == 0b1001 || opc == 0b1011 || opc == 0b1101) return satDoublingLong(insn, false);
-  if (opc == 0b1110) {
-    // PMULL{2}: bytes, or one 64x64 -> 128-bit product (FEAT_PMULL)
-    if (u != 0 || size == 1 || size == 2) return false;
-    if (size == 3) {
-      const a = getE(n, q, 8), b = getE(m, q, 8);
-      let lo: u64 = 0, hi: u64 = 0;
-      for (let i: u64 = 0; i < 64; i++) {
-        if (((b >> i) & 1) != 0) { lo ^= a << i; if (i != 0) hi ^= a >> (64 - i); }
-      }
-      store<u64>(RES, lo);
-      store<u64>(RES + 8, hi);
-      commit(d, 16);
-      return true;
+  clearRes();
+  if (!isScalar(insn) && u == 1 && (opc == 0b11000 || opc == 0b11110 || (opc == 0b11010 && a1 == 0))) {
+    const half = lanes >> 1;
+    for (let e: u32 = 0; e < lanes; e++) {
+      const src = e < half ? n : m;
+      const i = (e < half ? e : e - half) * 2;
+      setR(e, es, fpThreeSame(opc, 0, a1, N, getE(src, i, es), getE(src, i + 1, es), 0));
     }
-    clearRes();
-    for (let e: u32 = 0; e < 8; e++) setR(e, 2, clmul(getE(n, e + part, 1), getE(m, e + part, 1)));
-    commit(d, 16);
-    return true;
+  } else {
+    for (let e: u32 = 0; e < lanes; e++) {
+      setR(e, es, fpThreeSame(opc, u, a1, N, getE(n, e, es), getE(m, e, es), getE(d, e, es)));
+    }
   }
+  commit(d, bytes);
+}
+
+// ---- three different (decoding table: THREE_DIFF, ADDHN, PMULL, SQDMULL) ------------------
+// Q 1 ("2" forms) takes the upper halves of the narrow sources.
+
+// [SU]ADDL [SU]ADDW [SU]SUBL [SU]SUBW [SU]ABAL [SU]ABDL [SU]MLAL [SU]MLSL [SU]MULL: B, H, S sources
+export function THREE_DIFF(insn: u32): void {
+  if (!checkFpEnabled()) return;
+  const q = (insn >> 30) & 1, u = (insn >> 29) & 1, opc = (insn >> 12) & 15;
+  const es: u32 = 1 << ((insn >> 22) & 3), es2 = es * 2;
+  const n = rn(insn), m = rm(insn), d = rd(insn);
+  const lanes: u32 = 8 / es, part = q * lanes;
   clearRes();
   for (let e: u32 = 0; e < lanes; e++) {
     const a: u64 = u != 0 ? getE(n, e + part, es) : <u64>getSE(n, e + part, es);
     const b: u64 = u != 0 ? getE(m, e + part, es) : <u64>getSE(m, e + part, es);
-    const wa: u64 = u != 0 ? getE(n, e, es2) : <u64>getSE(n, e, es2);
-    const acc = getE(d, e, es2);
     let r: u64;
     switch (opc) {
-      case 0b0000: r = a + b; break;             // ADDL
-      case 0b0001: r = wa + b; break;            // ADDW
-      case 0b0010: r = a - b; break;             // SUBL
-      case 0b0011: r = wa - b; break;            // SUBW
-      case 0b0101: r = acc + absDiffL(a, b, u); break; // ABAL
-      case 0b0111: r = absDiffL(a, b, u); break;  // ABDL
-      case 0b1000: r = acc + a * b; break;       // MLAL
-      case 0b1010: r = acc - a * b; break;       // MLSL
-      case 0b1100: r = a * b; break;             // MULL
-      default: return false;
+      case 0b0000: r = a + b; break;                                                    // ADDL
+      case 0b0001: r = (u != 0 ? getE(n, e, es2) : <u64>getSE(n, e, es2)) + b; break;   // ADDW
+      case 0b0010: r = a - b; break;                                                    // SUBL
+      case 0b0011: r = (u != 0 ? getE(n, e, es2) : <u64>getSE(n, e, es2)) - b; break;   // SUBW
+      case 0b0101: r = getE(d, e, es2) + absDiffL(a, b, u); break;                      // ABAL
+      case 0b0111: r = absDiffL(a, b, u); break;                                        // ABDL
+      case 0b1000: r = getE(d, e, es2) + a * b; break;                                  // MLAL
+      case 0b1010: r = getE(d, e, es2) - a * b; break;                                  // MLSL
+      default: r = a * b;                                                               // MULL
     }
-    setR(e, es2, r & m2);
+    setR(e, es2, r & emask(es2));
   }
   commit(d, 16);
-  return true;
+}
+
+// ADDHN SUBHN RADDHN RSUBHN{2} (opcode 0100 / 0110, U 1 rounds): the high half of each
+// 2*es-byte sum or difference; the "2" forms fill the upper half of Vd and keep the lower.
+export function ADDHN(insn: u32): void {
+  if (!checkFpEnabled()) return;
+  const q = (insn >> 30) & 1;
+  const sub = (insn & (1 << 13)) != 0, round = (insn & (1 << 29)) != 0;
+  const es: u32 = 1 << ((insn >> 22) & 3), es2 = es * 2;
+  const n = rn(insn), m = rm(insn), d = rd(insn);
+  const bits = <u64>(es * 8);
+  const lanes: u32 = 8 / es, base = q * lanes;
+  clearRes();
+  if (q != 0) store<u64>(RES, getE(d, 0, 8));
+  for (let e: u32 = 0; e < lanes; e++) {
+    const a = getE(n, e, es2), b = getE(m, e, es2);
+    let r = sub ? a - b : a + b; // only the low 2*es bytes matter
+    if (round) r += <u64>1 << (bits - 1);
+    setR(base + e, es, (r >> bits) & emask(es));
+  }
+  commit(d, q != 0 ? 16 : 8);
+}
+
+// PMULL{2}: eight byte polynomial products (size 00), or one 64x64 -> 128-bit product
+// (size 11, FEAT_PMULL)
+export function PMULL(insn: u32): void {
+  if (!checkFpEnabled()) return;
+  const q = (insn >> 30) & 1;
+  const n = rn(insn), m = rm(insn), d = rd(insn);
+  if ((insn & (1 << 22)) != 0) {
+    const a = getE(n, q, 8), b = getE(m, q, 8);
+    let lo: u64 = 0, hi: u64 = 0;
+    for (let i: u64 = 0; i < 64; i++) {
+      if (((b >> i) & 1) != 0) { lo ^= a << i; if (i != 0) hi ^= a >> (64 - i); }
+    }
+    store<u64>(RES, lo);
+    store<u64>(RES + 8, hi);
+  } else {
+    clearRes();
+    const part = q * 8;
+    for (let e: u32 = 0; e < 8; e++) setR(e, 2, clmul(getE(n, e + part, 1), getE(m, e + part, 1)));
+  }
+  commit(d, 16);
 }
 
 // Carry-less multiply of two bytes (polynomial over GF(2)).
@@ -593,25 +551,6 @@ function clmul(a: u64, b: u64): u64 {
   let r: u64 = 0;
   for (let i: u64 = 0; i < 8; i++) if (((b >> i) & 1) != 0) r ^= a << i;
   return r;
-}
-
-// ADDHN/SUBHN/RADDHN/RSUBHN{2}: high half of each 2*es-byte sum/difference.
-function highNarrow(insn: u32, es: u32, round: bool, sub: bool): bool {
-  const q = (insn >> 30) & 1;
-  const n = rn(insn), m = rm(insn), d = rd(insn);
-  const es2 = es * 2;
-  const bits = <u64>(es * 8);
-  const base: u32 = q != 0 ? 8 / es : 0;
-  clearRes();
-  if (q != 0) store<u64>(RES, getE(d, 0, 8));
-  for (let e: u32 = 0; e < 8 / es; e++) {
-    const a = getE(n, e, es2), b = getE(m, e, es2);
-    let r = sub ? a - b : a + b; // modulo 2^(2*es*8) is all that matters below
-    if (round) r += <u64>1 << (bits - 1);
-    setR(base + e, es, (r >> bits) & emask(es));
-  }
-  commit(d, q != 0 ? 16 : 8);
-  return true;
 }
 
 @inline function absDiffL(a: u64, b: u64, u: u32): u64 {
@@ -1349,24 +1288,22 @@ function sqdmlalLane(acc: u64, a: i64, b: i64, es: u32, kind: u32): u64 {
   return (kind == 1 ? sqAdd(sacc, sprod, es2) : sqSub(sacc, sprod, es2)) & emask(es2);
 }
 
-// Three different (vector, {2}) and scalar: SQDMLAL 1001, SQDMLSL 1011, SQDMULL 1101.
-function satDoublingLong(insn: u32, scalar: bool): bool {
-  const q = (insn >> 30) & 1, u = (insn >> 29) & 1;
-  const size = (insn >> 22) & 3;
-  const opc = (insn >> 12) & 15;
-  if (u != 0 || (size != 1 && size != 2)) return false;
-  const kind: u32 = opc == 0b1101 ? 0 : (opc == 0b1001 ? 1 : (opc == 0b1011 ? 2 : 9));
-  if (kind == 9) return false;
-  const es: u32 = 1 << size, es2 = es * 2;
+// SQDMLAL 1001, SQDMLSL 1011, SQDMULL 1101 (decoding table: SQDMULL): three different,
+// vector ({2}: upper source halves) and scalar (bit 28), H or S sources
+export function SQDMULL(insn: u32): void {
+  if (!checkFpEnabled()) return;
+  const q = (insn >> 30) & 1, opc = (insn >> 12) & 15;
+  const kind: u32 = opc == 0b1101 ? 0 : (opc == 0b1001 ? 1 : 2);
+  const es: u32 = 1 << ((insn >> 22) & 3), es2 = es * 2;
   const n = rn(insn), m = rm(insn), d = rd(insn);
+  const scalar = isScalar(insn);
   const count: u32 = scalar ? 1 : 8 / es;
-  const part: u32 = (!scalar && q != 0) ? 8 / es : 0;
+  const part: u32 = scalar ? 0 : q * count;
   clearRes();
   for (let e: u32 = 0; e < count; e++) {
     setR(e, es2, sqdmlalLane(getE(d, e, es2), getSE(n, e + part, es), getSE(m, e + part, es), es, kind));
   }
   commit(d, scalar ? es2 : 16);
-  return true;
 }
 
 // ---- FMLAL / FMLSL (FEAT_FHM) ----------------------------------------------------------------

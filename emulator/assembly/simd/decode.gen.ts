@@ -3,7 +3,7 @@
 // Change the table and run `npx tsx emulator/scripts/gen-decode.ts` (build:wasm runs it too).
 
 import { undefinedInsn } from "../cpu";
-import { ADDLV, ADDV, BIC_vimm, DUP_elem, DUP_gen, DUP_scalar, EXT, FMINMAXV, FMOV_vimm, FMUL_elem, FMUL_elem_s, INS_elem, INS_gen, MAXV, MINV, MOVI, MULL_elem, MUL_elem, ORR_vimm, SHIFT_fixed, SHIFT_fixed_s, SHIFT_imm, SHIFT_imm_s, SHIFT_long, SHIFT_narrow, SHIFT_narrow_s, SMOV, SQDMULH_elem, SQDMULH_elem_s, SQDMULL_elem, SQDMULL_elem_s, TBL, TRN, UMOV, UZP, ZIP } from "./advsimd";
+import { ADDHN, ADDLV, ADDV, BIC_vimm, DUP_elem, DUP_gen, DUP_scalar, EXT, FMINMAXV, FMOV_vimm, FMUL_elem, FMUL_elem_s, INS_elem, INS_gen, MAXV, MINV, MOVI, MULL_elem, MUL_elem, ORR_vimm, PMULL, SHIFT_fixed, SHIFT_fixed_s, SHIFT_imm, SHIFT_imm_s, SHIFT_long, SHIFT_narrow, SHIFT_narrow_s, SMOV, SQDMULH_elem, SQDMULH_elem_s, SQDMULL, SQDMULL_elem, SQDMULL_elem_s, TBL, THREE_DIFF, THREE_SAME_fp, THREE_SAME_int, THREE_SAME_log, TRN, UMOV, UZP, ZIP } from "./advsimd";
 import { SHA_3reg } from "./crypto";
 import { FMOV_gen, FP_1src, FP_2src, FP_3src, FP_ccmp, FP_cmp, FP_csel, FP_fixed, FP_imm, FP_int } from "./fp";
 import { SIMD_FP } from "./index";
@@ -17,30 +17,30 @@ const L1: usize = memory.data<u8>([
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   1, 0, 0, 0, 1, 0, 0, 0, 2, 2, 0, 0, 2, 2, 0, 0, 3, 0, 3, 0, 4, 0, 4, 0, 5, 5, 5, 5, 6, 6, 6, 6,
-  7, 7, 8, 9, 10, 10, 8, 9, 11, 11, 8, 12, 13, 13, 8, 12, 14, 15, 16, 16, 17, 17, 17, 17, 18, 18, 18, 18, 0, 0, 0, 0,
+  7, 7, 8, 9, 10, 10, 11, 12, 13, 13, 14, 15, 16, 16, 17, 18, 19, 20, 21, 21, 22, 22, 22, 22, 23, 23, 23, 23, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  19, 19, 19, 19, 19, 19, 19, 19, 19, 19, 19, 19, 19, 19, 19, 19, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  20, 21, 22, 23, 20, 21, 24, 23, 0, 0, 0, 0, 0, 0, 25, 0, 26, 26, 26, 26, 26, 26, 26, 26, 0, 0, 0, 0, 0, 0, 0, 0,
+  24, 24, 24, 24, 24, 24, 24, 24, 24, 24, 24, 24, 24, 24, 24, 24, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  25, 26, 27, 28, 25, 26, 29, 28, 0, 0, 0, 0, 0, 0, 30, 0, 31, 31, 31, 31, 31, 31, 31, 31, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27,
-  28, 28, 8, 29, 13, 13, 8, 29, 13, 13, 8, 12, 13, 13, 8, 12, 30, 31, 32, 32, 33, 33, 33, 33, 34, 34, 34, 34, 0, 0, 0, 0,
+  32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32,
+  33, 33, 34, 35, 16, 16, 36, 37, 38, 38, 39, 40, 16, 16, 41, 42, 43, 44, 45, 45, 46, 46, 46, 46, 47, 47, 47, 47, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  35, 35, 36, 36, 35, 35, 36, 36, 35, 35, 36, 36, 35, 35, 36, 36, 37, 37, 37, 37, 37, 37, 37, 37, 37, 37, 37, 37, 37, 37, 37, 37,
+  48, 48, 49, 49, 48, 48, 49, 49, 48, 48, 49, 49, 48, 48, 49, 49, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
@@ -48,32 +48,32 @@ const L1: usize = memory.data<u8>([
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  38, 0, 0, 0, 38, 0, 0, 0, 39, 39, 0, 0, 39, 39, 0, 0, 3, 0, 3, 0, 4, 0, 4, 0, 5, 5, 5, 5, 6, 6, 6, 6,
-  40, 40, 8, 9, 10, 10, 8, 9, 11, 11, 8, 41, 42, 42, 8, 12, 14, 15, 16, 16, 43, 43, 43, 43, 18, 18, 18, 18, 44, 44, 0, 0,
+  51, 0, 0, 0, 51, 0, 0, 0, 52, 52, 0, 0, 52, 52, 0, 0, 3, 0, 3, 0, 4, 0, 4, 0, 5, 5, 5, 5, 6, 6, 6, 6,
+  53, 53, 8, 9, 10, 10, 54, 55, 13, 13, 14, 56, 10, 10, 57, 58, 19, 20, 21, 21, 59, 59, 59, 59, 23, 23, 23, 23, 60, 60, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  19, 19, 19, 19, 19, 19, 19, 19, 19, 19, 19, 19, 19, 19, 19, 19, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  45, 45, 8, 8, 46, 46, 8, 8, 46, 46, 8, 8, 46, 46, 8, 8, 47, 48, 49, 49, 50, 50, 50, 50, 51, 51, 51, 51, 52, 52, 0, 0,
+  24, 24, 24, 24, 24, 24, 24, 24, 24, 24, 24, 24, 24, 24, 24, 24, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  61, 61, 62, 62, 63, 63, 64, 64, 65, 65, 66, 66, 63, 63, 67, 67, 68, 69, 70, 70, 71, 71, 71, 71, 72, 72, 72, 72, 73, 73, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27,
-  53, 53, 8, 54, 13, 13, 8, 29, 13, 13, 8, 55, 13, 13, 8, 12, 56, 31, 32, 32, 57, 57, 57, 57, 34, 34, 34, 34, 58, 58, 0, 0,
+  32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32,
+  74, 74, 34, 75, 16, 16, 76, 77, 38, 38, 39, 78, 16, 16, 79, 80, 81, 44, 45, 45, 82, 82, 82, 82, 47, 47, 47, 47, 83, 83, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  35, 35, 36, 36, 35, 35, 36, 36, 0, 0, 0, 0, 0, 0, 0, 0, 37, 37, 37, 37, 37, 37, 37, 37, 0, 0, 0, 0, 0, 0, 0, 0,
-  59, 59, 8, 8, 46, 46, 8, 8, 46, 46, 8, 8, 46, 46, 8, 8, 60, 61, 62, 62, 63, 63, 63, 63, 64, 64, 64, 64, 65, 65, 0, 0,
+  48, 48, 49, 49, 48, 48, 49, 49, 0, 0, 0, 0, 0, 0, 0, 0, 50, 50, 50, 50, 50, 50, 50, 50, 0, 0, 0, 0, 0, 0, 0, 0,
+  84, 84, 85, 85, 63, 63, 86, 86, 65, 65, 87, 87, 63, 63, 88, 88, 89, 90, 91, 91, 92, 92, 92, 92, 93, 93, 93, 93, 93, 93, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
@@ -88,15 +88,15 @@ const L1: usize = memory.data<u8>([
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  19, 19, 19, 19, 19, 19, 19, 19, 19, 19, 19, 19, 19, 19, 19, 19, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  66, 67, 68, 69, 66, 67, 70, 69, 0, 0, 71, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  24, 24, 24, 24, 24, 24, 24, 24, 24, 24, 24, 24, 24, 24, 24, 24, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  94, 95, 96, 97, 94, 95, 98, 97, 0, 0, 99, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27, 27,
+  32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
@@ -104,7 +104,7 @@ const L1: usize = memory.data<u8>([
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  35, 35, 36, 36, 35, 35, 36, 36, 0, 0, 0, 0, 0, 0, 0, 0, 37, 37, 37, 37, 37, 37, 37, 37, 0, 0, 0, 0, 0, 0, 0, 0,
+  48, 48, 49, 49, 48, 48, 49, 49, 0, 0, 0, 0, 0, 0, 0, 0, 50, 50, 50, 50, 50, 50, 50, 50, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
@@ -136,7 +136,7 @@ const L1: usize = memory.data<u8>([
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  35, 35, 36, 36, 35, 35, 36, 36, 0, 0, 0, 0, 0, 0, 0, 0, 37, 37, 37, 37, 37, 37, 37, 37, 0, 0, 0, 0, 0, 0, 0, 0,
+  48, 48, 49, 49, 48, 48, 49, 49, 0, 0, 0, 0, 0, 0, 0, 0, 50, 50, 50, 50, 50, 50, 50, 50, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
 ]);
 
@@ -148,10 +148,10 @@ const L1: usize = memory.data<u8>([
     case 2: d2(insn); return;
     case 3: d3(insn); return;
     case 4: d4(insn); return;
-    case 5: d5(insn); return;
-    case 6: d6(insn); return;
+    case 5: s0(insn); return;
+    case 6: s1(insn); return;
     case 7: d7(insn); return;
-    case 8: SIMD_FP(insn); return;
+    case 8: d8(insn); return;
     case 9: d9(insn); return;
     case 10: d10(insn); return;
     case 11: d11(insn); return;
@@ -162,25 +162,25 @@ const L1: usize = memory.data<u8>([
     case 16: d16(insn); return;
     case 17: d17(insn); return;
     case 18: d18(insn); return;
-    case 19: V_LDR_lit(insn); return;
+    case 19: d19(insn); return;
     case 20: d20(insn); return;
     case 21: d21(insn); return;
     case 22: d22(insn); return;
     case 23: d23(insn); return;
-    case 24: d24(insn); return;
+    case 24: V_LDR_lit(insn); return;
     case 25: d25(insn); return;
-    case 26: FP_3src(insn); return;
-    case 27: V_PAIR(insn); return;
+    case 26: d26(insn); return;
+    case 27: d27(insn); return;
     case 28: d28(insn); return;
     case 29: d29(insn); return;
     case 30: d30(insn); return;
-    case 31: d31(insn); return;
-    case 32: d32(insn); return;
+    case 31: FP_3src(insn); return;
+    case 32: V_PAIR(insn); return;
     case 33: d33(insn); return;
     case 34: d34(insn); return;
     case 35: d35(insn); return;
     case 36: d36(insn); return;
-    case 37: V_LDST_uimm(insn); return;
+    case 37: d37(insn); return;
     case 38: d38(insn); return;
     case 39: d39(insn); return;
     case 40: d40(insn); return;
@@ -193,7 +193,7 @@ const L1: usize = memory.data<u8>([
     case 47: d47(insn); return;
     case 48: d48(insn); return;
     case 49: d49(insn); return;
-    case 50: d50(insn); return;
+    case 50: V_LDST_uimm(insn); return;
     case 51: d51(insn); return;
     case 52: d52(insn); return;
     case 53: d53(insn); return;
@@ -215,6 +215,34 @@ const L1: usize = memory.data<u8>([
     case 69: d69(insn); return;
     case 70: d70(insn); return;
     case 71: d71(insn); return;
+    case 72: d72(insn); return;
+    case 73: d73(insn); return;
+    case 74: d74(insn); return;
+    case 75: d75(insn); return;
+    case 76: d76(insn); return;
+    case 77: d77(insn); return;
+    case 78: d78(insn); return;
+    case 79: d79(insn); return;
+    case 80: d80(insn); return;
+    case 81: d81(insn); return;
+    case 82: d82(insn); return;
+    case 83: d83(insn); return;
+    case 84: d84(insn); return;
+    case 85: d85(insn); return;
+    case 86: d86(insn); return;
+    case 87: d87(insn); return;
+    case 88: d88(insn); return;
+    case 89: d89(insn); return;
+    case 90: d90(insn); return;
+    case 91: d91(insn); return;
+    case 92: d92(insn); return;
+    case 93: d93(insn); return;
+    case 94: d94(insn); return;
+    case 95: d95(insn); return;
+    case 96: d96(insn); return;
+    case 97: d97(insn); return;
+    case 98: d98(insn); return;
+    case 99: d99(insn); return;
     default: undefinedInsn(insn);
   }
 }
@@ -368,29 +396,7 @@ function d3(insn: u32): void {
     if ((insn & 0x00040000) == 0) {
       if ((insn & 0x00020000) == 0) {
         if ((insn & 0x00010000) == 0) {
-          if ((insn & 0x00008000) == 0) {
-            if ((insn & 0x00004000) == 0) {
-              V_LDST_single(insn);
-            } else {
-              if ((insn & 0x00000400) == 0x00000000) V_LDST_single(insn);
-              else undefinedInsn(insn);
-            }
-          } else {
-            if ((insn & 0x00004000) == 0) {
-              if ((insn & 0x00000800) == 0) {
-                if ((insn & 0x00000400) == 0) {
-                  V_LDST_single(insn);
-                } else {
-                  if ((insn & 0x00001000) == 0x00000000) V_LDST_single(insn);
-                  else undefinedInsn(insn);
-                }
-              } else {
-                undefinedInsn(insn);
-              }
-            } else {
-              undefinedInsn(insn);
-            }
-          }
+          s0(insn);
         } else {
           undefinedInsn(insn);
         }
@@ -409,30 +415,7 @@ function d4(insn: u32): void {
     if ((insn & 0x00040000) == 0) {
       if ((insn & 0x00020000) == 0) {
         if ((insn & 0x00010000) == 0) {
-          if ((insn & 0x00008000) == 0) {
-            if ((insn & 0x00004000) == 0) {
-              V_LDST_single(insn);
-            } else {
-              if ((insn & 0x00000400) == 0x00000000) V_LDST_single(insn);
-              else undefinedInsn(insn);
-            }
-          } else {
-            if ((insn & 0x00004000) == 0) {
-              if ((insn & 0x00000800) == 0) {
-                if ((insn & 0x00000400) == 0) {
-                  V_LDST_single(insn);
-                } else {
-                  if ((insn & 0x00001000) == 0x00000000) V_LDST_single(insn);
-                  else undefinedInsn(insn);
-                }
-              } else {
-                undefinedInsn(insn);
-              }
-            } else {
-              if ((insn & 0x00001000) == 0x00000000) V_LDST_single(insn);
-              else undefinedInsn(insn);
-            }
-          }
+          s1(insn);
         } else {
           undefinedInsn(insn);
         }
@@ -444,57 +427,6 @@ function d4(insn: u32): void {
     }
   } else {
     undefinedInsn(insn);
-  }
-}
-function d5(insn: u32): void {
-  if ((insn & 0x00008000) == 0) {
-    if ((insn & 0x00004000) == 0) {
-      V_LDST_single(insn);
-    } else {
-      if ((insn & 0x00000400) == 0x00000000) V_LDST_single(insn);
-      else undefinedInsn(insn);
-    }
-  } else {
-    if ((insn & 0x00004000) == 0) {
-      if ((insn & 0x00000800) == 0) {
-        if ((insn & 0x00000400) == 0) {
-          V_LDST_single(insn);
-        } else {
-          if ((insn & 0x00001000) == 0x00000000) V_LDST_single(insn);
-          else undefinedInsn(insn);
-        }
-      } else {
-        undefinedInsn(insn);
-      }
-    } else {
-      undefinedInsn(insn);
-    }
-  }
-}
-function d6(insn: u32): void {
-  if ((insn & 0x00008000) == 0) {
-    if ((insn & 0x00004000) == 0) {
-      V_LDST_single(insn);
-    } else {
-      if ((insn & 0x00000400) == 0x00000000) V_LDST_single(insn);
-      else undefinedInsn(insn);
-    }
-  } else {
-    if ((insn & 0x00004000) == 0) {
-      if ((insn & 0x00000800) == 0) {
-        if ((insn & 0x00000400) == 0) {
-          V_LDST_single(insn);
-        } else {
-          if ((insn & 0x00001000) == 0x00000000) V_LDST_single(insn);
-          else undefinedInsn(insn);
-        }
-      } else {
-        undefinedInsn(insn);
-      }
-    } else {
-      if ((insn & 0x00001000) == 0x00000000) V_LDST_single(insn);
-      else undefinedInsn(insn);
-    }
   }
 }
 function d7(insn: u32): void {
@@ -550,66 +482,10 @@ function d7(insn: u32): void {
             }
           }
         } else {
-          if ((insn & 0x00004000) == 0) {
-            if ((insn & 0x00002000) == 0) {
-              if ((insn & 0x00001000) == 0) {
-                if ((insn & 0x00000800) == 0) {
-                  DUP_elem(insn);
-                } else {
-                  DUP_gen(insn);
-                }
-              } else {
-                undefinedInsn(insn);
-              }
-            } else {
-              if ((insn & 0x00001000) == 0) {
-                if ((insn & 0x00000800) == 0) {
-                  undefinedInsn(insn);
-                } else {
-                  SMOV(insn);
-                }
-              } else {
-                if ((insn & 0x00000800) == 0) {
-                  undefinedInsn(insn);
-                } else {
-                  UMOV(insn);
-                }
-              }
-            }
-          } else {
-            undefinedInsn(insn);
-          }
+          s2(insn);
         }
       } else {
-        if ((insn & 0x00004000) == 0) {
-          if ((insn & 0x00002000) == 0) {
-            if ((insn & 0x00001000) == 0) {
-              if ((insn & 0x00000800) == 0) {
-                DUP_elem(insn);
-              } else {
-                DUP_gen(insn);
-              }
-            } else {
-              undefinedInsn(insn);
-            }
-          } else {
-            if ((insn & 0x00001000) == 0) {
-              if ((insn & 0x00000800) == 0) {
-                undefinedInsn(insn);
-              } else {
-                SMOV(insn);
-              }
-            } else {
-              if ((insn & 0x00000800) == 0) {
-                undefinedInsn(insn);
-              } else {
-                UMOV(insn);
-              }
-            }
-          }
-        } else {
-          undefinedInsn(insn);
-        }
+        s2(insn);
       }
     }
   } else {
@@ -620,87 +496,34 @@ function d7(insn: u32): void {
     }
   }
 }
-function d9(insn: u32): void {
-  if ((insn & 0x00080000) == 0) {
-    if ((insn & 0x00040000) == 0) {
-      if ((insn & 0x00020000) == 0) {
-        if ((insn & 0x00000800) == 0) {
-          SIMD_FP(insn);
-        } else {
-          if ((insn & 0x00000400) == 0) {
-            if ((insn & 0x00010000) == 0) {
-              if ((insn & 0x00008000) == 0) {
-                if ((insn & 0x00004000) == 0) {
-                  if ((insn & 0x00002000) == 0) {
-                    undefinedInsn(insn);
-                  } else {
-                    if ((insn & 0x00001000) == 0) {
-                      undefinedInsn(insn);
-                    } else {
-                      ADDLV(insn);
-                    }
-                  }
-                } else {
-                  undefinedInsn(insn);
-                }
-              } else {
-                if ((insn & 0x00004000) == 0) {
-                  if ((insn & 0x00002000) == 0) {
-                    undefinedInsn(insn);
-                  } else {
-                    if ((insn & 0x00001000) == 0) {
-                      MAXV(insn);
-                    } else {
-                      undefinedInsn(insn);
-                    }
-                  }
-                } else {
-                  undefinedInsn(insn);
-                }
-              }
-            } else {
-              if ((insn & 0x00008000) == 0) {
-                undefinedInsn(insn);
-              } else {
-                if ((insn & 0x00004000) == 0) {
-                  if ((insn & 0x00002000) == 0) {
-                    undefinedInsn(insn);
-                  } else {
-                    if ((insn & 0x00001000) == 0) {
-                      MINV(insn);
-                    } else {
-                      ADDV(insn);
-                    }
-                  }
-                } else {
-                  undefinedInsn(insn);
-                }
-              }
-            }
-          } else {
-            SIMD_FP(insn);
-          }
-        }
-      } else {
-        SIMD_FP(insn);
-      }
+function d8(insn: u32): void {
+  if ((insn & 0x00000400) == 0) {
+    if ((insn & 0x00000800) == 0) {
+      s3(insn);
     } else {
       SIMD_FP(insn);
     }
   } else {
-    SIMD_FP(insn);
+    s4(insn);
+  }
+}
+function d9(insn: u32): void {
+  if ((insn & 0x00000400) == 0) {
+    if ((insn & 0x00000800) == 0) {
+      s3(insn);
+    } else {
+      s5(insn);
+    }
+  } else {
+    s4(insn);
   }
 }
 function d10(insn: u32): void {
   if ((insn & 0x00008000) == 0) {
-    if ((insn & 0x00000800) == 0) {
-      if ((insn & 0x00000400) == 0) {
+    if ((insn & 0x00000400) == 0) {
+      if ((insn & 0x00000800) == 0) {
         undefinedInsn(insn);
       } else {
-        SIMD_FP(insn);
-      }
-    } else {
-      if ((insn & 0x00000400) == 0) {
         if ((insn & 0x00002000) == 0) {
           if ((insn & 0x00001000) == 0) {
             undefinedInsn(insn);
@@ -714,6 +537,10 @@ function d10(insn: u32): void {
             ZIP(insn);
           }
         }
+      }
+    } else {
+      if ((insn & 0x00004000) == 0) {
+        undefinedInsn(insn);
       } else {
         SIMD_FP(insn);
       }
@@ -727,6 +554,20 @@ function d10(insn: u32): void {
   }
 }
 function d11(insn: u32): void {
+  if ((insn & 0x00000400) == 0) {
+    s7(insn);
+  } else {
+    s9(insn);
+  }
+}
+function d12(insn: u32): void {
+  if ((insn & 0x00000400) == 0) {
+    s10(insn);
+  } else {
+    s9(insn);
+  }
+}
+function d13(insn: u32): void {
   if ((insn & 0x00008000) == 0) {
     if ((insn & 0x00000800) == 0) {
       if ((insn & 0x00000400) == 0) {
@@ -761,35 +602,46 @@ function d11(insn: u32): void {
     }
   }
 }
-function d12(insn: u32): void {
-  if ((insn & 0x00080000) == 0) {
-    if ((insn & 0x00040000) == 0) {
-      if ((insn & 0x00020000) == 0) {
-        if ((insn & 0x00000800) == 0) {
-          SIMD_FP(insn);
-        } else {
-          if ((insn & 0x00000400) == 0) {
+function d14(insn: u32): void {
+  if ((insn & 0x00000400) == 0) {
+    s7(insn);
+  } else {
+    s11(insn);
+  }
+}
+function d15(insn: u32): void {
+  if ((insn & 0x00000400) == 0) {
+    if ((insn & 0x00000800) == 0) {
+      s8(insn);
+    } else {
+      if ((insn & 0x00080000) == 0) {
+        if ((insn & 0x00040000) == 0) {
+          if ((insn & 0x00020000) == 0) {
             undefinedInsn(insn);
           } else {
             SIMD_FP(insn);
           }
+        } else {
+          SIMD_FP(insn);
         }
       } else {
         SIMD_FP(insn);
       }
-    } else {
-      SIMD_FP(insn);
     }
   } else {
-    SIMD_FP(insn);
+    s11(insn);
   }
 }
-function d13(insn: u32): void {
+function d16(insn: u32): void {
   if ((insn & 0x00008000) == 0) {
     if ((insn & 0x00000400) == 0) {
       undefinedInsn(insn);
     } else {
-      SIMD_FP(insn);
+      if ((insn & 0x00004000) == 0) {
+        undefinedInsn(insn);
+      } else {
+        SIMD_FP(insn);
+      }
     }
   } else {
     if ((insn & 0x00000400) == 0) {
@@ -799,7 +651,21 @@ function d13(insn: u32): void {
     }
   }
 }
-function d14(insn: u32): void {
+function d17(insn: u32): void {
+  if ((insn & 0x00000400) == 0) {
+    s12(insn);
+  } else {
+    s13(insn);
+  }
+}
+function d18(insn: u32): void {
+  if ((insn & 0x00000400) == 0) {
+    s14(insn);
+  } else {
+    s13(insn);
+  }
+}
+function d19(insn: u32): void {
   if ((insn & 0x00000400) == 0) {
     undefinedInsn(insn);
   } else {
@@ -857,44 +723,12 @@ function d14(insn: u32): void {
           }
         }
       } else {
-        if ((insn & 0x00002000) == 0) {
-          if ((insn & 0x00080000) == 0) {
-            if ((insn & 0x00000800) == 0) {
-              MOVI(insn);
-            } else {
-              undefinedInsn(insn);
-            }
-          } else {
-            undefinedInsn(insn);
-          }
-        } else {
-          if ((insn & 0x00001000) == 0) {
-            if ((insn & 0x00080000) == 0) {
-              if ((insn & 0x00000800) == 0) {
-                MOVI(insn);
-              } else {
-                undefinedInsn(insn);
-              }
-            } else {
-              undefinedInsn(insn);
-            }
-          } else {
-            if ((insn & 0x00080000) == 0) {
-              if ((insn & 0x00000800) == 0) {
-                FMOV_vimm(insn);
-              } else {
-                undefinedInsn(insn);
-              }
-            } else {
-              undefinedInsn(insn);
-            }
-          }
-        }
+        s15(insn);
       }
     }
   }
 }
-function d15(insn: u32): void {
+function d20(insn: u32): void {
   if ((insn & 0x00000400) == 0) {
     undefinedInsn(insn);
   } else {
@@ -937,7 +771,7 @@ function d15(insn: u32): void {
     }
   }
 }
-function d16(insn: u32): void {
+function d21(insn: u32): void {
   if ((insn & 0x00000400) == 0) {
     undefinedInsn(insn);
   } else {
@@ -960,82 +794,18 @@ function d16(insn: u32): void {
         }
       }
     } else {
-      if ((insn & 0x00004000) == 0) {
-        if ((insn & 0x00002000) == 0) {
-          SHIFT_narrow(insn);
-        } else {
-          if ((insn & 0x00001000) == 0) {
-            if ((insn & 0x00000800) == 0) {
-              SHIFT_long(insn);
-            } else {
-              undefinedInsn(insn);
-            }
-          } else {
-            undefinedInsn(insn);
-          }
-        }
-      } else {
-        if ((insn & 0x00002000) == 0) {
-          undefinedInsn(insn);
-        } else {
-          if ((insn & 0x00001000) == 0) {
-            if ((insn & 0x00000800) == 0) {
-              SHIFT_fixed(insn);
-            } else {
-              undefinedInsn(insn);
-            }
-          } else {
-            if ((insn & 0x00000800) == 0) {
-              undefinedInsn(insn);
-            } else {
-              SHIFT_fixed(insn);
-            }
-          }
-        }
-      }
+      s16(insn);
     }
   }
 }
-function d17(insn: u32): void {
+function d22(insn: u32): void {
   if ((insn & 0x00000400) == 0) {
-    if ((insn & 0x00008000) == 0) {
-      if ((insn & 0x00002000) == 0) {
-        undefinedInsn(insn);
-      } else {
-        if ((insn & 0x00001000) == 0) {
-          MULL_elem(insn);
-        } else {
-          SQDMULL_elem(insn);
-        }
-      }
-    } else {
-      if ((insn & 0x00004000) == 0) {
-        if ((insn & 0x00002000) == 0) {
-          if ((insn & 0x00001000) == 0) {
-            MUL_elem(insn);
-          } else {
-            undefinedInsn(insn);
-          }
-        } else {
-          if ((insn & 0x00001000) == 0) {
-            MULL_elem(insn);
-          } else {
-            SQDMULL_elem(insn);
-          }
-        }
-      } else {
-        if ((insn & 0x00002000) == 0) {
-          SQDMULH_elem(insn);
-        } else {
-          undefinedInsn(insn);
-        }
-      }
-    }
+    s17(insn);
   } else {
     undefinedInsn(insn);
   }
 }
-function d18(insn: u32): void {
+function d23(insn: u32): void {
   if ((insn & 0x00000400) == 0) {
     if ((insn & 0x00008000) == 0) {
       if ((insn & 0x00002000) == 0) {
@@ -1078,7 +848,7 @@ function d18(insn: u32): void {
     undefinedInsn(insn);
   }
 }
-function d20(insn: u32): void {
+function d25(insn: u32): void {
   if ((insn & 0x00080000) == 0) {
     if ((insn & 0x00040000) == 0) {
       if ((insn & 0x00020000) == 0) {
@@ -1097,7 +867,7 @@ function d20(insn: u32): void {
     undefinedInsn(insn);
   }
 }
-function d21(insn: u32): void {
+function d26(insn: u32): void {
   if ((insn & 0x00080000) == 0) {
     undefinedInsn(insn);
   } else {
@@ -1116,7 +886,7 @@ function d21(insn: u32): void {
     }
   }
 }
-function d22(insn: u32): void {
+function d27(insn: u32): void {
   if ((insn & 0x00000800) == 0) {
     if ((insn & 0x00000400) == 0) {
       if ((insn & 0x00001000) == 0) {
@@ -1172,46 +942,8 @@ function d22(insn: u32): void {
                   undefinedInsn(insn);
                 }
               } else {
-                if ((insn & 0x00010000) == 0) {
-                  if ((insn & 0x00008000) == 0) {
-                    undefinedInsn(insn);
-                  } else {
-                    if ((insn & 0x00002000) == 0) {
-                      FP_1src(insn);
-                    } else {
-                      undefinedInsn(insn);
-                    }
-                  }
-                } else {
-                  if ((insn & 0x00008000) == 0) {
-                    undefinedInsn(insn);
-                  } else {
-                    if ((insn & 0x00002000) == 0) {
-                      FP_1src(insn);
-                    } else {
-                      undefinedInsn(insn);
-                    }
-                  }
-                }
-              }
-            } else {
-              if ((insn & 0x00020000) == 0) {
-                if ((insn & 0x00002000) == 0) {
-                  FP_1src(insn);
-                } else {
+                if ((insn & 0x00008000) == 0) {
                   undefinedInsn(insn);
-                }
-              } else {
-                if ((insn & 0x00010000) == 0) {
-                  if ((insn & 0x00008000) == 0) {
-                    if ((insn & 0x00002000) == 0) {
-                      FP_1src(insn);
-                    } else {
-                      undefinedInsn(insn);
-                    }
-                  } else {
-                    undefinedInsn(insn);
-                  }
                 } else {
                   if ((insn & 0x00002000) == 0) {
                     FP_1src(insn);
@@ -1220,62 +952,24 @@ function d22(insn: u32): void {
                   }
                 }
               }
+            } else {
+              s18(insn);
             }
           } else {
             undefinedInsn(insn);
           }
         }
       } else {
-        if ((insn & 0x00000200) == 0) {
-          if ((insn & 0x00000100) == 0) {
-            if ((insn & 0x00000080) == 0) {
-              if ((insn & 0x00000040) == 0) {
-                if ((insn & 0x00000020) == 0) {
-                  FP_imm(insn);
-                } else {
-                  undefinedInsn(insn);
-                }
-              } else {
-                undefinedInsn(insn);
-              }
-            } else {
-              undefinedInsn(insn);
-            }
-          } else {
-            undefinedInsn(insn);
-          }
-        } else {
-          undefinedInsn(insn);
-        }
+        s19(insn);
       }
     } else {
       FP_ccmp(insn);
     }
   } else {
-    if ((insn & 0x00000400) == 0) {
-      if ((insn & 0x00008000) == 0) {
-        FP_2src(insn);
-      } else {
-        if ((insn & 0x00004000) == 0) {
-          if ((insn & 0x00002000) == 0) {
-            if ((insn & 0x00001000) == 0) {
-              FP_2src(insn);
-            } else {
-              undefinedInsn(insn);
-            }
-          } else {
-            undefinedInsn(insn);
-          }
-        } else {
-          undefinedInsn(insn);
-        }
-      }
-    } else {
-      FP_csel(insn);
-    }
+    s20(insn);
   }
 }
-function d23(insn: u32): void {
+function d28(insn: u32): void {
   if ((insn & 0x00000800) == 0) {
     if ((insn & 0x00000400) == 0) {
       if ((insn & 0x00001000) == 0) {
@@ -1313,56 +1007,16 @@ function d23(insn: u32): void {
           undefinedInsn(insn);
         }
       } else {
-        if ((insn & 0x00000200) == 0) {
-          if ((insn & 0x00000100) == 0) {
-            if ((insn & 0x00000080) == 0) {
-              if ((insn & 0x00000040) == 0) {
-                if ((insn & 0x00000020) == 0) {
-                  FP_imm(insn);
-                } else {
-                  undefinedInsn(insn);
-                }
-              } else {
-                undefinedInsn(insn);
-              }
-            } else {
-              undefinedInsn(insn);
-            }
-          } else {
-            undefinedInsn(insn);
-          }
-        } else {
-          undefinedInsn(insn);
-        }
+        s19(insn);
       }
     } else {
       FP_ccmp(insn);
     }
   } else {
-    if ((insn & 0x00000400) == 0) {
-      if ((insn & 0x00008000) == 0) {
-        FP_2src(insn);
-      } else {
-        if ((insn & 0x00004000) == 0) {
-          if ((insn & 0x00002000) == 0) {
-            if ((insn & 0x00001000) == 0) {
-              FP_2src(insn);
-            } else {
-              undefinedInsn(insn);
-            }
-          } else {
-            undefinedInsn(insn);
-          }
-        } else {
-          undefinedInsn(insn);
-        }
-      }
-    } else {
-      FP_csel(insn);
-    }
+    s20(insn);
   }
 }
-function d24(insn: u32): void {
+function d29(insn: u32): void {
   if ((insn & 0x00000800) == 0) {
     if ((insn & 0x00000400) == 0) {
       if ((insn & 0x00001000) == 0) {
@@ -1441,87 +1095,23 @@ function d24(insn: u32): void {
                 }
               }
             } else {
-              if ((insn & 0x00020000) == 0) {
-                if ((insn & 0x00002000) == 0) {
-                  FP_1src(insn);
-                } else {
-                  undefinedInsn(insn);
-                }
-              } else {
-                if ((insn & 0x00010000) == 0) {
-                  if ((insn & 0x00008000) == 0) {
-                    if ((insn & 0x00002000) == 0) {
-                      FP_1src(insn);
-                    } else {
-                      undefinedInsn(insn);
-                    }
-                  } else {
-                    undefinedInsn(insn);
-                  }
-                } else {
-                  if ((insn & 0x00002000) == 0) {
-                    FP_1src(insn);
-                  } else {
-                    undefinedInsn(insn);
-                  }
-                }
-              }
+              s18(insn);
             }
           } else {
             undefinedInsn(insn);
           }
         }
       } else {
-        if ((insn & 0x00000200) == 0) {
-          if ((insn & 0x00000100) == 0) {
-            if ((insn & 0x00000080) == 0) {
-              if ((insn & 0x00000040) == 0) {
-                if ((insn & 0x00000020) == 0) {
-                  FP_imm(insn);
-                } else {
-                  undefinedInsn(insn);
-                }
-              } else {
-                undefinedInsn(insn);
-              }
-            } else {
-              undefinedInsn(insn);
-            }
-          } else {
-            undefinedInsn(insn);
-          }
-        } else {
-          undefinedInsn(insn);
-        }
+        s19(insn);
       }
     } else {
       FP_ccmp(insn);
     }
   } else {
-    if ((insn & 0x00000400) == 0) {
-      if ((insn & 0x00008000) == 0) {
-        FP_2src(insn);
-      } else {
-        if ((insn & 0x00004000) == 0) {
-          if ((insn & 0x00002000) == 0) {
-            if ((insn & 0x00001000) == 0) {
-              FP_2src(insn);
-            } else {
-              undefinedInsn(insn);
-            }
-          } else {
-            undefinedInsn(insn);
-          }
-        } else {
-          undefinedInsn(insn);
-        }
-      }
-    } else {
-      FP_csel(insn);
-    }
+    s20(insn);
   }
 }
-function d25(insn: u32): void {
+function d30(insn: u32): void {
   if ((insn & 0x00080000) == 0) {
     if ((insn & 0x00040000) == 0) {
       if ((insn & 0x00020000) == 0) {
@@ -1560,7 +1150,7 @@ function d25(insn: u32): void {
     undefinedInsn(insn);
   }
 }
-function d28(insn: u32): void {
+function d33(insn: u32): void {
   if ((insn & 0x00008000) == 0) {
     if ((insn & 0x00000400) == 0) {
       if ((insn & 0x00004000) == 0) {
@@ -1579,78 +1169,114 @@ function d28(insn: u32): void {
     }
   }
 }
-function d29(insn: u32): void {
-  if ((insn & 0x00080000) == 0) {
-    if ((insn & 0x00040000) == 0) {
-      if ((insn & 0x00020000) == 0) {
-        if ((insn & 0x00000800) == 0) {
-          SIMD_FP(insn);
-        } else {
-          if ((insn & 0x00000400) == 0) {
-            if ((insn & 0x00010000) == 0) {
-              if ((insn & 0x00008000) == 0) {
-                if ((insn & 0x00004000) == 0) {
-                  if ((insn & 0x00002000) == 0) {
-                    undefinedInsn(insn);
-                  } else {
-                    if ((insn & 0x00001000) == 0) {
-                      undefinedInsn(insn);
-                    } else {
-                      ADDLV(insn);
-                    }
-                  }
-                } else {
-                  undefinedInsn(insn);
-                }
-              } else {
-                if ((insn & 0x00004000) == 0) {
-                  if ((insn & 0x00002000) == 0) {
-                    undefinedInsn(insn);
-                  } else {
-                    if ((insn & 0x00001000) == 0) {
-                      MAXV(insn);
-                    } else {
-                      undefinedInsn(insn);
-                    }
-                  }
-                } else {
-                  undefinedInsn(insn);
-                }
-              }
-            } else {
-              if ((insn & 0x00008000) == 0) {
-                undefinedInsn(insn);
-              } else {
-                if ((insn & 0x00004000) == 0) {
-                  if ((insn & 0x00002000) == 0) {
-                    undefinedInsn(insn);
-                  } else {
-                    if ((insn & 0x00001000) == 0) {
-                      MINV(insn);
-                    } else {
-                      undefinedInsn(insn);
-                    }
-                  }
-                } else {
-                  undefinedInsn(insn);
-                }
-              }
-            }
-          } else {
-            SIMD_FP(insn);
-          }
-        }
-      } else {
-        SIMD_FP(insn);
-      }
+function d34(insn: u32): void {
+  if ((insn & 0x00000400) == 0) {
+    s21(insn);
+  } else {
+    s23(insn);
+  }
+}
+function d35(insn: u32): void {
+  if ((insn & 0x00000400) == 0) {
+    s24(insn);
+  } else {
+    s23(insn);
+  }
+}
+function d36(insn: u32): void {
+  if ((insn & 0x00000400) == 0) {
+    s21(insn);
+  } else {
+    s25(insn);
+  }
+}
+function d37(insn: u32): void {
+  if ((insn & 0x00000400) == 0) {
+    s24(insn);
+  } else {
+    s25(insn);
+  }
+}
+function d38(insn: u32): void {
+  if ((insn & 0x00008000) == 0) {
+    if ((insn & 0x00000400) == 0) {
+      undefinedInsn(insn);
     } else {
       SIMD_FP(insn);
     }
   } else {
-    SIMD_FP(insn);
+    if ((insn & 0x00000400) == 0) {
+      SIMD_FP(insn);
+    } else {
+      undefinedInsn(insn);
+    }
   }
 }
-function d30(insn: u32): void {
+function d39(insn: u32): void {
+  if ((insn & 0x00000400) == 0) {
+    s21(insn);
+  } else {
+    s26(insn);
+  }
+}
+function d40(insn: u32): void {
+  if ((insn & 0x00000400) == 0) {
+    if ((insn & 0x00000800) == 0) {
+      s22(insn);
+    } else {
+      if ((insn & 0x00080000) == 0) {
+        if ((insn & 0x00040000) == 0) {
+          if ((insn & 0x00020000) == 0) {
+            undefinedInsn(insn);
+          } else {
+            SIMD_FP(insn);
+          }
+        } else {
+          SIMD_FP(insn);
+        }
+      } else {
+        SIMD_FP(insn);
+      }
+    }
+  } else {
+    s26(insn);
+  }
+}
+function d41(insn: u32): void {
+  if ((insn & 0x00000400) == 0) {
+    if ((insn & 0x00000800) == 0) {
+      undefinedInsn(insn);
+    } else {
+      SIMD_FP(insn);
+    }
+  } else {
+    s13(insn);
+  }
+}
+function d42(insn: u32): void {
+  if ((insn & 0x00000400) == 0) {
+    if ((insn & 0x00000800) == 0) {
+      undefinedInsn(insn);
+    } else {
+      if ((insn & 0x00080000) == 0) {
+        if ((insn & 0x00040000) == 0) {
+          if ((insn & 0x00020000) == 0) {
+            undefinedInsn(insn);
+          } else {
+            SIMD_FP(insn);
+          }
+        } else {
+          SIMD_FP(insn);
+        }
+      } else {
+        SIMD_FP(insn);
+      }
+    }
+  } else {
+    s13(insn);
+  }
+}
+function d43(insn: u32): void {
   if ((insn & 0x00000400) == 0) {
     undefinedInsn(insn);
   } else {
@@ -1660,21 +1286,13 @@ function d30(insn: u32): void {
           if ((insn & 0x00080000) == 0) {
             MOVI(insn);
           } else {
-            if ((insn & 0x00004000) == 0) {
-              SHIFT_imm(insn);
-            } else {
-              SHIFT_imm(insn);
-            }
+            SHIFT_imm(insn);
           }
         } else {
           if ((insn & 0x00080000) == 0) {
             BIC_vimm(insn);
           } else {
-            if ((insn & 0x00004000) == 0) {
-              SHIFT_imm(insn);
-            } else {
-              SHIFT_imm(insn);
-            }
+            SHIFT_imm(insn);
           }
         }
       } else {
@@ -1682,35 +1300,7 @@ function d30(insn: u32): void {
       }
     } else {
       if ((insn & 0x00004000) == 0) {
-        if ((insn & 0x00080000) == 0) {
-          if ((insn & 0x00001000) == 0) {
-            if ((insn & 0x00000800) == 0) {
-              MOVI(insn);
-            } else {
-              undefinedInsn(insn);
-            }
-          } else {
-            if ((insn & 0x00000800) == 0) {
-              BIC_vimm(insn);
-            } else {
-              undefinedInsn(insn);
-            }
-          }
-        } else {
-          if ((insn & 0x00002000) == 0) {
-            SHIFT_narrow(insn);
-          } else {
-            if ((insn & 0x00001000) == 0) {
-              if ((insn & 0x00000800) == 0) {
-                SHIFT_long(insn);
-              } else {
-                undefinedInsn(insn);
-              }
-            } else {
-              undefinedInsn(insn);
-            }
-          }
-        }
+        s27(insn);
       } else {
         if ((insn & 0x00002000) == 0) {
           if ((insn & 0x00080000) == 0) {
@@ -1741,31 +1331,15 @@ function d30(insn: u32): void {
     }
   }
 }
-function d31(insn: u32): void {
+function d44(insn: u32): void {
   if ((insn & 0x00000400) == 0) {
     undefinedInsn(insn);
   } else {
     if ((insn & 0x00008000) == 0) {
-      if ((insn & 0x00004000) == 0) {
-        if ((insn & 0x00000800) == 0) {
-          SHIFT_imm(insn);
-        } else {
-          undefinedInsn(insn);
-        }
+      if ((insn & 0x00000800) == 0) {
+        SHIFT_imm(insn);
       } else {
-        if ((insn & 0x00001000) == 0) {
-          if ((insn & 0x00000800) == 0) {
-            SHIFT_imm(insn);
-          } else {
-            undefinedInsn(insn);
-          }
-        } else {
-          if ((insn & 0x00000800) == 0) {
-            SHIFT_imm(insn);
-          } else {
-            undefinedInsn(insn);
-          }
-        }
+        undefinedInsn(insn);
       }
     } else {
       if ((insn & 0x00004000) == 0) {
@@ -1788,105 +1362,29 @@ function d31(insn: u32): void {
     }
   }
 }
-function d32(insn: u32): void {
+function d45(insn: u32): void {
   if ((insn & 0x00000400) == 0) {
     undefinedInsn(insn);
   } else {
     if ((insn & 0x00008000) == 0) {
-      if ((insn & 0x00004000) == 0) {
-        if ((insn & 0x00000800) == 0) {
-          SHIFT_imm(insn);
-        } else {
-          undefinedInsn(insn);
-        }
-      } else {
-        if ((insn & 0x00001000) == 0) {
-          if ((insn & 0x00000800) == 0) {
-            SHIFT_imm(insn);
-          } else {
-            undefinedInsn(insn);
-          }
-        } else {
-          if ((insn & 0x00000800) == 0) {
-            SHIFT_imm(insn);
-          } else {
-            undefinedInsn(insn);
-          }
-        }
-      }
-    } else {
-      if ((insn & 0x00004000) == 0) {
-        if ((insn & 0x00002000) == 0) {
-          SHIFT_narrow(insn);
-        } else {
-          if ((insn & 0x00001000) == 0) {
-            if ((insn & 0x00000800) == 0) {
-              SHIFT_long(insn);
-            } else {
-              undefinedInsn(insn);
-            }
-          } else {
-            undefinedInsn(insn);
-          }
-        }
-      } else {
-        if ((insn & 0x00002000) == 0) {
-          undefinedInsn(insn);
-        } else {
-          if ((insn & 0x00001000) == 0) {
-            if ((insn & 0x00000800) == 0) {
-              SHIFT_fixed(insn);
-            } else {
-              undefinedInsn(insn);
-            }
-          } else {
-            if ((insn & 0x00000800) == 0) {
-              undefinedInsn(insn);
-            } else {
-              SHIFT_fixed(insn);
-            }
-          }
-        }
-      }
-    }
-  }
-}
-function d33(insn: u32): void {
-  if ((insn & 0x00000400) == 0) {
-    if ((insn & 0x00008000) == 0) {
-      if ((insn & 0x00002000) == 0) {
-        if ((insn & 0x00001000) == 0) {
-          MUL_elem(insn);
-        } else {
-          undefinedInsn(insn);
-        }
-      } else {
-        if ((insn & 0x00001000) == 0) {
-          MULL_elem(insn);
-        } else {
-          undefinedInsn(insn);
-        }
-      }
-    } else {
-      if ((insn & 0x00004000) == 0) {
-        if ((insn & 0x00002000) == 0) {
-          undefinedInsn(insn);
-        } else {
-          if ((insn & 0x00001000) == 0) {
-            MULL_elem(insn);
-          } else {
-            undefinedInsn(insn);
-          }
-        }
+      if ((insn & 0x00000800) == 0) {
+        SHIFT_imm(insn);
       } else {
         undefinedInsn(insn);
       }
+    } else {
+      s16(insn);
     }
+  }
+}
+function d46(insn: u32): void {
+  if ((insn & 0x00000400) == 0) {
+    s28(insn);
   } else {
     undefinedInsn(insn);
   }
 }
-function d34(insn: u32): void {
+function d47(insn: u32): void {
   if ((insn & 0x00000400) == 0) {
     if ((insn & 0x00008000) == 0) {
       if ((insn & 0x00002000) == 0) {
@@ -1925,7 +1423,7 @@ function d34(insn: u32): void {
     undefinedInsn(insn);
   }
 }
-function d35(insn: u32): void {
+function d48(insn: u32): void {
   if ((insn & 0x00000800) == 0) {
     if ((insn & 0x00000400) == 0) {
       V_LDST_unscaled(insn);
@@ -1940,7 +1438,7 @@ function d35(insn: u32): void {
     }
   }
 }
-function d36(insn: u32): void {
+function d49(insn: u32): void {
   if ((insn & 0x00000800) == 0) {
     undefinedInsn(insn);
   } else {
@@ -1955,7 +1453,7 @@ function d36(insn: u32): void {
     }
   }
 }
-function d38(insn: u32): void {
+function d51(insn: u32): void {
   if ((insn & 0x00080000) == 0) {
     if ((insn & 0x00040000) == 0) {
       if ((insn & 0x00020000) == 0) {
@@ -1989,7 +1487,7 @@ function d38(insn: u32): void {
     undefinedInsn(insn);
   }
 }
-function d39(insn: u32): void {
+function d52(insn: u32): void {
   if ((insn & 0x00008000) == 0) {
     if ((insn & 0x00002000) == 0) {
       if ((insn & 0x00001000) == 0x00000000) V_LDST_multi(insn);
@@ -2007,7 +1505,7 @@ function d39(insn: u32): void {
     else undefinedInsn(insn);
   }
 }
-function d40(insn: u32): void {
+function d53(insn: u32): void {
   if ((insn & 0x00008000) == 0) {
     if ((insn & 0x00000400) == 0) {
       if ((insn & 0x00000800) == 0) {
@@ -2065,97 +1563,13 @@ function d40(insn: u32): void {
               }
             }
           } else {
-            if ((insn & 0x00004000) == 0) {
-              if ((insn & 0x00002000) == 0) {
-                if ((insn & 0x00001000) == 0) {
-                  if ((insn & 0x00000800) == 0) {
-                    DUP_elem(insn);
-                  } else {
-                    DUP_gen(insn);
-                  }
-                } else {
-                  if ((insn & 0x00000800) == 0) {
-                    undefinedInsn(insn);
-                  } else {
-                    INS_gen(insn);
-                  }
-                }
-              } else {
-                if ((insn & 0x00001000) == 0) {
-                  if ((insn & 0x00000800) == 0) {
-                    undefinedInsn(insn);
-                  } else {
-                    SMOV(insn);
-                  }
-                } else {
-                  undefinedInsn(insn);
-                }
-              }
-            } else {
-              undefinedInsn(insn);
-            }
+            s29(insn);
           }
         } else {
-          if ((insn & 0x00004000) == 0) {
-            if ((insn & 0x00002000) == 0) {
-              if ((insn & 0x00001000) == 0) {
-                if ((insn & 0x00000800) == 0) {
-                  DUP_elem(insn);
-                } else {
-                  DUP_gen(insn);
-                }
-              } else {
-                if ((insn & 0x00000800) == 0) {
-                  undefinedInsn(insn);
-                } else {
-                  INS_gen(insn);
-                }
-              }
-            } else {
-              if ((insn & 0x00001000) == 0) {
-                if ((insn & 0x00000800) == 0) {
-                  undefinedInsn(insn);
-                } else {
-                  SMOV(insn);
-                }
-              } else {
-                undefinedInsn(insn);
-              }
-            }
-          } else {
-            undefinedInsn(insn);
-          }
+          s29(insn);
         }
       } else {
-        if ((insn & 0x00004000) == 0) {
-          if ((insn & 0x00002000) == 0) {
-            if ((insn & 0x00001000) == 0) {
-              if ((insn & 0x00000800) == 0) {
-                DUP_elem(insn);
-              } else {
-                DUP_gen(insn);
-              }
-            } else {
-              if ((insn & 0x00000800) == 0) {
-                undefinedInsn(insn);
-              } else {
-                INS_gen(insn);
-              }
-            }
-          } else {
-            if ((insn & 0x00001000) == 0) {
-              if ((insn & 0x00000800) == 0) {
-                undefinedInsn(insn);
-              } else {
-                SMOV(insn);
-              }
-            } else {
-              undefinedInsn(insn);
-            }
-          }
-        } else {
-          undefinedInsn(insn);
-        }
+        s29(insn);
       }
     }
   } else {
@@ -2166,147 +1580,44 @@ function d40(insn: u32): void {
     }
   }
 }
-function d41(insn: u32): void {
-  if ((insn & 0x00080000) == 0) {
-    if ((insn & 0x00040000) == 0) {
-      if ((insn & 0x00020000) == 0) {
-        if ((insn & 0x00000800) == 0) {
-          SIMD_FP(insn);
-        } else {
-          if ((insn & 0x00000400) == 0) {
-            if ((insn & 0x00010000) == 0) {
-              if ((insn & 0x00008000) == 0) {
-                if ((insn & 0x00004000) == 0) {
-                  if ((insn & 0x00002000) == 0) {
-                    undefinedInsn(insn);
-                  } else {
-                    if ((insn & 0x00001000) == 0) {
-                      undefinedInsn(insn);
-                    } else {
-                      ADDLV(insn);
-                    }
-                  }
-                } else {
-                  undefinedInsn(insn);
-                }
-              } else {
-                if ((insn & 0x00004000) == 0) {
-                  if ((insn & 0x00002000) == 0) {
-                    undefinedInsn(insn);
-                  } else {
-                    if ((insn & 0x00001000) == 0) {
-                      MAXV(insn);
-                    } else {
-                      undefinedInsn(insn);
-                    }
-                  }
-                } else {
-                  undefinedInsn(insn);
-                }
-              }
-            } else {
-              if ((insn & 0x00008000) == 0) {
-                undefinedInsn(insn);
-              } else {
-                if ((insn & 0x00004000) == 0) {
-                  if ((insn & 0x00002000) == 0) {
-                    undefinedInsn(insn);
-                  } else {
-                    if ((insn & 0x00001000) == 0) {
-                      MINV(insn);
-                    } else {
-                      ADDV(insn);
-                    }
-                  }
-                } else {
-                  undefinedInsn(insn);
-                }
-              }
-            }
-          } else {
-            SIMD_FP(insn);
-          }
-        }
-      } else {
-        SIMD_FP(insn);
-      }
-    } else {
-      SIMD_FP(insn);
-    }
-  } else {
-    SIMD_FP(insn);
-  }
-}
-function d42(insn: u32): void {
-  if ((insn & 0x00008000) == 0) {
-    if ((insn & 0x00000800) == 0) {
-      if ((insn & 0x00000400) == 0) {
-        undefinedInsn(insn);
-      } else {
-        SIMD_FP(insn);
-      }
-    } else {
-      if ((insn & 0x00000400) == 0) {
-        if ((insn & 0x00002000) == 0) {
-          if ((insn & 0x00001000) == 0) {
-            undefinedInsn(insn);
-          } else {
-            UZP(insn);
-          }
-        } else {
-          if ((insn & 0x00001000) == 0) {
-            TRN(insn);
-          } else {
-            ZIP(insn);
-          }
-        }
-      } else {
-        SIMD_FP(insn);
-      }
-    }
-  } else {
-    if ((insn & 0x00000400) == 0) {
-      SIMD_FP(insn);
-    } else {
-      undefinedInsn(insn);
-    }
-  }
-}
-function d43(insn: u32): void {
+function d54(insn: u32): void {
   if ((insn & 0x00000400) == 0) {
-    if ((insn & 0x00008000) == 0) {
-      if ((insn & 0x00002000) == 0) {
-        undefinedInsn(insn);
-      } else {
-        if ((insn & 0x00001000) == 0) {
-          MULL_elem(insn);
-        } else {
-          SQDMULL_elem(insn);
-        }
-      }
-    } else {
-      if ((insn & 0x00004000) == 0) {
-        if ((insn & 0x00002000) == 0) {
-          if ((insn & 0x00001000) == 0) {
-            MUL_elem(insn);
-          } else {
-            undefinedInsn(insn);
-          }
-        } else {
-          if ((insn & 0x00001000) == 0) {
-            MULL_elem(insn);
-          } else {
-            SQDMULL_elem(insn);
-          }
-        }
-      } else {
-        if ((insn & 0x00002000) == 0) {
-          SQDMULH_elem(insn);
-        } else {
-          undefinedInsn(insn);
-        }
-      }
-    }
+    s7(insn);
+  } else {
+    s30(insn);
+  }
+}
+function d55(insn: u32): void {
+  if ((insn & 0x00000400) == 0) {
+    s10(insn);
+  } else {
+    s30(insn);
+  }
+}
+function d56(insn: u32): void {
+  if ((insn & 0x00000400) == 0) {
+    s10(insn);
+  } else {
+    s11(insn);
+  }
+}
+function d57(insn: u32): void {
+  if ((insn & 0x00000400) == 0) {
+    s12(insn);
+  } else {
+    s31(insn);
+  }
+}
+function d58(insn: u32): void {
+  if ((insn & 0x00000400) == 0) {
+    s14(insn);
+  } else {
+    s31(insn);
+  }
+}
+function d59(insn: u32): void {
+  if ((insn & 0x00000400) == 0) {
+    s17(insn);
   } else {
     if ((insn & 0x00008000) == 0) {
       if ((insn & 0x00004000) == 0) {
@@ -2327,31 +1638,11 @@ function d43(insn: u32): void {
         }
       }
     } else {
-      if ((insn & 0x00004000) == 0) {
-        undefinedInsn(insn);
-      } else {
-        if ((insn & 0x00002000) == 0) {
-          undefinedInsn(insn);
-        } else {
-          if ((insn & 0x00001000) == 0) {
-            if ((insn & 0x00000800) == 0) {
-              SHIFT_fixed(insn);
-            } else {
-              undefinedInsn(insn);
-            }
-          } else {
-            if ((insn & 0x00000800) == 0) {
-              undefinedInsn(insn);
-            } else {
-              SHIFT_fixed(insn);
-            }
-          }
-        }
-      }
+      s33(insn);
     }
   }
 }
-function d44(insn: u32): void {
+function d60(insn: u32): void {
   if ((insn & 0x00000400) == 0) {
     if ((insn & 0x00008000) == 0) {
       if ((insn & 0x00002000) == 0) {
@@ -2382,7 +1673,7 @@ function d44(insn: u32): void {
     undefinedInsn(insn);
   }
 }
-function d45(insn: u32): void {
+function d61(insn: u32): void {
   if ((insn & 0x00008000) == 0) {
     if ((insn & 0x00000400) == 0) {
       if ((insn & 0x00000800) == 0) {
@@ -2493,7 +1784,76 @@ function d45(insn: u32): void {
     }
   }
 }
-function d46(insn: u32): void {
+function d62(insn: u32): void {
+  if ((insn & 0x00000400) == 0) {
+    if ((insn & 0x00000800) == 0) {
+      undefinedInsn(insn);
+    } else {
+      SIMD_FP(insn);
+    }
+  } else {
+    if ((insn & 0x00008000) == 0) {
+      s34(insn);
+    } else {
+      if ((insn & 0x00004000) == 0) {
+        undefinedInsn(insn);
+      } else {
+        s35(insn);
+      }
+    }
+  }
+}
+function d63(insn: u32): void {
+  if ((insn & 0x00008000) == 0) {
+    if ((insn & 0x00000400) == 0) {
+      if ((insn & 0x00000800) == 0) {
+        undefinedInsn(insn);
+      } else {
+        SIMD_FP(insn);
+      }
+    } else {
+      if ((insn & 0x00004000) == 0) {
+        undefinedInsn(insn);
+      } else {
+        SIMD_FP(insn);
+      }
+    }
+  } else {
+    if ((insn & 0x00000400) == 0) {
+      SIMD_FP(insn);
+    } else {
+      undefinedInsn(insn);
+    }
+  }
+}
+function d64(insn: u32): void {
+  if ((insn & 0x00000400) == 0) {
+    s36(insn);
+  } else {
+    if ((insn & 0x00008000) == 0) {
+      s34(insn);
+    } else {
+      if ((insn & 0x00004000) == 0) {
+        if ((insn & 0x00002000) == 0) {
+          undefinedInsn(insn);
+        } else {
+          if ((insn & 0x00001000) == 0) {
+            undefinedInsn(insn);
+          } else {
+            if ((insn & 0x00000800) == 0) {
+              THREE_SAME_int(insn);
+            } else {
+              undefinedInsn(insn);
+            }
+          }
+        }
+      } else {
+        s35(insn);
+      }
+    }
+  }
+}
+function d65(insn: u32): void {
   if ((insn & 0x00008000) == 0) {
     if ((insn & 0x00000800) == 0) {
       if ((insn & 0x00000400) == 0) {
@@ -2512,7 +1872,85 @@ function d46(insn: u32): void {
     }
   }
 }
-function d47(insn: u32): void {
+function d66(insn: u32): void {
+  if ((insn & 0x00000400) == 0) {
+    s36(insn);
+  } else {
+    if ((insn & 0x00008000) == 0) {
+      s34(insn);
+    } else {
+      if ((insn & 0x00004000) == 0) {
+        if ((insn & 0x00002000) == 0) {
+          undefinedInsn(insn);
+        } else {
+          if ((insn & 0x00001000) == 0) {
+            undefinedInsn(insn);
+          } else {
+            if ((insn & 0x00000800) == 0) {
+              THREE_SAME_int(insn);
+            } else {
+              undefinedInsn(insn);
+            }
+          }
+        }
+      } else {
+        if ((insn & 0x00002000) == 0) {
+          undefinedInsn(insn);
+        } else {
+          if ((insn & 0x00001000) == 0) {
+            undefinedInsn(insn);
+          } else {
+            if ((insn & 0x00000800) == 0) {
+              undefinedInsn(insn);
+            } else {
+              THREE_SAME_fp(insn);
+            }
+          }
+        }
+      }
+    }
+  }
+}
+function d67(insn: u32): void {
+  if ((insn & 0x00000400) == 0) {
+    if ((insn & 0x00000800) == 0) {
+      undefinedInsn(insn);
+    } else {
+      SIMD_FP(insn);
+    }
+  } else {
+    if ((insn & 0x00008000) == 0) {
+      s37(insn);
+    } else {
+      if ((insn & 0x00004000) == 0) {
+        if ((insn & 0x00002000) == 0) {
+          if ((insn & 0x00001000) == 0) {
+            THREE_SAME_int(insn);
+          } else {
+            undefinedInsn(insn);
+          }
+        } else {
+          undefinedInsn(insn);
+        }
+      } else {
+        if ((insn & 0x00002000) == 0) {
+          undefinedInsn(insn);
+        } else {
+          if ((insn & 0x00001000) == 0) {
+            undefinedInsn(insn);
+          } else {
+            if ((insn & 0x00000800) == 0) {
+              undefinedInsn(insn);
+            } else {
+              THREE_SAME_fp(insn);
+            }
+          }
+        }
+      }
+    }
+  }
+}
+function d68(insn: u32): void {
   if ((insn & 0x00000400) == 0) {
     undefinedInsn(insn);
   } else {
@@ -2559,7 +1997,7 @@ function d47(insn: u32): void {
     }
   }
 }
-function d48(insn: u32): void {
+function d69(insn: u32): void {
   if ((insn & 0x00000400) == 0) {
     undefinedInsn(insn);
   } else {
@@ -2598,7 +2036,7 @@ function d48(insn: u32): void {
     }
   }
 }
-function d49(insn: u32): void {
+function d70(insn: u32): void {
   if ((insn & 0x00000400) == 0) {
     undefinedInsn(insn);
   } else {
@@ -2653,7 +2091,7 @@ function d49(insn: u32): void {
     }
   }
 }
-function d50(insn: u32): void {
+function d71(insn: u32): void {
   if ((insn & 0x00000400) == 0) {
     if ((insn & 0x00008000) == 0) {
       if ((insn & 0x00002000) == 0) {
@@ -2693,54 +2131,22 @@ function d50(insn: u32): void {
           undefinedInsn(insn);
         }
       } else {
-        if ((insn & 0x00002000) == 0) {
-          if ((insn & 0x00001000) == 0) {
-            undefinedInsn(insn);
-          } else {
-            if ((insn & 0x00000800) == 0) {
-              SHIFT_imm_s(insn);
-            } else {
-              undefinedInsn(insn);
-            }
-          }
+        if ((insn & 0x00001000) == 0) {
+          undefinedInsn(insn);
         } else {
-          if ((insn & 0x00001000) == 0) {
-            undefinedInsn(insn);
+          if ((insn & 0x00000800) == 0) {
+            SHIFT_imm_s(insn);
           } else {
-            if ((insn & 0x00000800) == 0) {
-              SHIFT_imm_s(insn);
-            } else {
-              undefinedInsn(insn);
-            }
+            undefinedInsn(insn);
           }
         }
       }
     } else {
-      if ((insn & 0x00004000) == 0) {
-        undefinedInsn(insn);
-      } else {
-        if ((insn & 0x00002000) == 0) {
-          undefinedInsn(insn);
-        } else {
-          if ((insn & 0x00001000) == 0) {
-            if ((insn & 0x00000800) == 0) {
-              SHIFT_fixed_s(insn);
-            } else {
-              undefinedInsn(insn);
-            }
-          } else {
-            if ((insn & 0x00000800) == 0) {
-              undefinedInsn(insn);
-            } else {
-              SHIFT_fixed_s(insn);
-            }
-          }
-        }
-      }
+      s38(insn);
     }
   }
 }
-function d51(insn: u32): void {
+function d72(insn: u32): void {
   if ((insn & 0x00000400) == 0) {
     if ((insn & 0x00008000) == 0) {
       if ((insn & 0x00002000) == 0) {
@@ -2783,7 +2189,7 @@ function d51(insn: u32): void {
     undefinedInsn(insn);
   }
 }
-function d52(insn: u32): void {
+function d73(insn: u32): void {
   if ((insn & 0x00000400) == 0) {
     if ((insn & 0x00008000) == 0) {
       if ((insn & 0x00002000) == 0) {
@@ -2814,7 +2220,7 @@ function d52(insn: u32): void {
     undefinedInsn(insn);
   }
 }
-function d53(insn: u32): void {
+function d74(insn: u32): void {
   if ((insn & 0x00008000) == 0) {
     if ((insn & 0x00000400) == 0) {
       EXT(insn);
@@ -2845,173 +2251,69 @@ function d53(insn: u32): void {
     }
   }
 }
-function d54(insn: u32): void {
-  if ((insn & 0x00080000) == 0) {
-    if ((insn & 0x00040000) == 0) {
-      if ((insn & 0x00020000) == 0) {
-        if ((insn & 0x00000800) == 0) {
-          SIMD_FP(insn);
-        } else {
-          if ((insn & 0x00000400) == 0) {
-            if ((insn & 0x00010000) == 0) {
-              if ((insn & 0x00008000) == 0) {
-                if ((insn & 0x00004000) == 0) {
-                  if ((insn & 0x00002000) == 0) {
-                    undefinedInsn(insn);
-                  } else {
-                    if ((insn & 0x00001000) == 0) {
-                      undefinedInsn(insn);
-                    } else {
-                      ADDLV(insn);
-                    }
-                  }
-                } else {
-                  undefinedInsn(insn);
-                }
-              } else {
-                if ((insn & 0x00004000) == 0) {
-                  if ((insn & 0x00002000) == 0) {
-                    undefinedInsn(insn);
-                  } else {
-                    if ((insn & 0x00001000) == 0) {
-                      MAXV(insn);
-                    } else {
-                      undefinedInsn(insn);
-                    }
-                  }
-                } else {
-                  if ((insn & 0x00002000) == 0) {
-                    if ((insn & 0x00001000) == 0) {
-                      FMINMAXV(insn);
-                    } else {
-                      undefinedInsn(insn);
-                    }
-                  } else {
-                    if ((insn & 0x00001000) == 0) {
-                      undefinedInsn(insn);
-                    } else {
-                      FMINMAXV(insn);
-                    }
-                  }
-                }
-              }
-            } else {
-              if ((insn & 0x00008000) == 0) {
-                undefinedInsn(insn);
-              } else {
-                if ((insn & 0x00004000) == 0) {
-                  if ((insn & 0x00002000) == 0) {
-                    undefinedInsn(insn);
-                  } else {
-                    if ((insn & 0x00001000) == 0) {
-                      MINV(insn);
-                    } else {
-                      undefinedInsn(insn);
-                    }
-                  }
-                } else {
-                  undefinedInsn(insn);
-                }
-              }
-            }
-          } else {
-            SIMD_FP(insn);
-          }
-        }
-      } else {
-        SIMD_FP(insn);
-      }
+function d75(insn: u32): void {
+  if ((insn & 0x00000400) == 0) {
+    s39(insn);
+  } else {
+    s23(insn);
+  }
+}
+function d76(insn: u32): void {
+  if ((insn & 0x00000400) == 0) {
+    s21(insn);
+  } else {
+    s40(insn);
+  }
+}
+function d77(insn: u32): void {
+  if ((insn & 0x00000400) == 0) {
+    s24(insn);
+  } else {
+    s40(insn);
+  }
+}
+function d78(insn: u32): void {
+  if ((insn & 0x00000400) == 0) {
+    s39(insn);
+  } else {
+    s26(insn);
+  }
+}
+function d79(insn: u32): void {
+  if ((insn & 0x00000400) == 0) {
+    if ((insn & 0x00000800) == 0) {
+      undefinedInsn(insn);
     } else {
       SIMD_FP(insn);
     }
   } else {
-    SIMD_FP(insn);
+    s41(insn);
   }
 }
-function d55(insn: u32): void {
-  if ((insn & 0x00080000) == 0) {
-    if ((insn & 0x00040000) == 0) {
-      if ((insn & 0x00020000) == 0) {
-        if ((insn & 0x00000800) == 0) {
-          SIMD_FP(insn);
-        } else {
-          if ((insn & 0x00000400) == 0) {
-            if ((insn & 0x00010000) == 0) {
-              if ((insn & 0x00008000) == 0) {
-                if ((insn & 0x00004000) == 0) {
-                  if ((insn & 0x00002000) == 0) {
-                    undefinedInsn(insn);
-                  } else {
-                    if ((insn & 0x00001000) == 0) {
-                      undefinedInsn(insn);
-                    } else {
-                      ADDLV(insn);
-                    }
-                  }
-                } else {
-                  undefinedInsn(insn);
-                }
-              } else {
-                if ((insn & 0x00004000) == 0) {
-                  if ((insn & 0x00002000) == 0) {
-                    undefinedInsn(insn);
-                  } else {
-                    if ((insn & 0x00001000) == 0) {
-                      MAXV(insn);
-                    } else {
-                      undefinedInsn(insn);
-                    }
-                  }
-                } else {
-                  if ((insn & 0x00002000) == 0) {
-                    if ((insn & 0x00001000) == 0) {
-                      FMINMAXV(insn);
-                    } else {
-                      undefinedInsn(insn);
-                    }
-                  } else {
-                    if ((insn & 0x00001000) == 0) {
-                      undefinedInsn(insn);
-                    } else {
-                      FMINMAXV(insn);
-                    }
-                  }
-                }
-              }
-            } else {
-              if ((insn & 0x00008000) == 0) {
-                undefinedInsn(insn);
-              } else {
-                if ((insn & 0x00004000) == 0) {
-                  if ((insn & 0x00002000) == 0) {
-                    undefinedInsn(insn);
-                  } else {
-                    if ((insn & 0x00001000) == 0) {
-                      MINV(insn);
-                    } else {
-                      undefinedInsn(insn);
-                    }
-                  }
-                } else {
-                  undefinedInsn(insn);
-                }
-              }
-            }
+function d80(insn: u32): void {
+  if ((insn & 0x00000400) == 0) {
+    if ((insn & 0x00000800) == 0) {
+      undefinedInsn(insn);
+    } else {
+      if ((insn & 0x00080000) == 0) {
+        if ((insn & 0x00040000) == 0) {
+          if ((insn & 0x00020000) == 0) {
+            undefinedInsn(insn);
           } else {
             SIMD_FP(insn);
           }
+        } else {
+          SIMD_FP(insn);
         }
       } else {
         SIMD_FP(insn);
       }
-    } else {
-      SIMD_FP(insn);
     }
   } else {
-    SIMD_FP(insn);
+    s41(insn);
   }
 }
-function d56(insn: u32): void {
+function d81(insn: u32): void {
   if ((insn & 0x00000400) == 0) {
     undefinedInsn(insn);
   } else {
@@ -3021,21 +2323,13 @@ function d56(insn: u32): void {
           if ((insn & 0x00080000) == 0) {
             MOVI(insn);
           } else {
-            if ((insn & 0x00004000) == 0) {
-              SHIFT_imm(insn);
-            } else {
-              SHIFT_imm(insn);
-            }
+            SHIFT_imm(insn);
           }
         } else {
           if ((insn & 0x00080000) == 0) {
             BIC_vimm(insn);
           } else {
-            if ((insn & 0x00004000) == 0) {
-              SHIFT_imm(insn);
-            } else {
-              SHIFT_imm(insn);
-            }
+            SHIFT_imm(insn);
           }
         }
       } else {
@@ -3043,153 +2337,29 @@ function d56(insn: u32): void {
       }
     } else {
       if ((insn & 0x00004000) == 0) {
-        if ((insn & 0x00080000) == 0) {
-          if ((insn & 0x00001000) == 0) {
-            if ((insn & 0x00000800) == 0) {
-              MOVI(insn);
-            } else {
-              undefinedInsn(insn);
-            }
-          } else {
-            if ((insn & 0x00000800) == 0) {
-              BIC_vimm(insn);
-            } else {
-              undefinedInsn(insn);
-            }
-          }
-        } else {
-          if ((insn & 0x00002000) == 0) {
-            SHIFT_narrow(insn);
-          } else {
-            if ((insn & 0x00001000) == 0) {
-              if ((insn & 0x00000800) == 0) {
-                SHIFT_long(insn);
-              } else {
-                undefinedInsn(insn);
-              }
-            } else {
-              undefinedInsn(insn);
-            }
-          }
-        }
+        s27(insn);
       } else {
-        if ((insn & 0x00002000) == 0) {
-          if ((insn & 0x00080000) == 0) {
-            if ((insn & 0x00000800) == 0) {
-              MOVI(insn);
-            } else {
-              undefinedInsn(insn);
-            }
-          } else {
-            undefinedInsn(insn);
-          }
-        } else {
-          if ((insn & 0x00001000) == 0) {
-            if ((insn & 0x00080000) == 0) {
-              if ((insn & 0x00000800) == 0) {
-                MOVI(insn);
-              } else {
-                undefinedInsn(insn);
-              }
-            } else {
-              undefinedInsn(insn);
-            }
-          } else {
-            if ((insn & 0x00080000) == 0) {
-              if ((insn & 0x00000800) == 0) {
-                FMOV_vimm(insn);
-              } else {
-                undefinedInsn(insn);
-              }
-            } else {
-              undefinedInsn(insn);
-            }
-          }
-        }
+        s15(insn);
       }
     }
   }
 }
-function d57(insn: u32): void {
+function d82(insn: u32): void {
   if ((insn & 0x00000400) == 0) {
-    if ((insn & 0x00008000) == 0) {
-      if ((insn & 0x00002000) == 0) {
-        if ((insn & 0x00001000) == 0) {
-          MUL_elem(insn);
-        } else {
-          undefinedInsn(insn);
-        }
-      } else {
-        if ((insn & 0x00001000) == 0) {
-          MULL_elem(insn);
-        } else {
-          undefinedInsn(insn);
-        }
-      }
-    } else {
-      if ((insn & 0x00004000) == 0) {
-        if ((insn & 0x00002000) == 0) {
-          undefinedInsn(insn);
-        } else {
-          if ((insn & 0x00001000) == 0) {
-            MULL_elem(insn);
-          } else {
-            undefinedInsn(insn);
-          }
-        }
-      } else {
-        undefinedInsn(insn);
-      }
-    }
+    s28(insn);
   } else {
     if ((insn & 0x00008000) == 0) {
-      if ((insn & 0x00004000) == 0) {
-        if ((insn & 0x00000800) == 0) {
-          SHIFT_imm(insn);
-        } else {
-          undefinedInsn(insn);
-        }
+      if ((insn & 0x00000800) == 0) {
+        SHIFT_imm(insn);
       } else {
-        if ((insn & 0x00001000) == 0) {
-          if ((insn & 0x00000800) == 0) {
-            SHIFT_imm(insn);
-          } else {
-            undefinedInsn(insn);
-          }
-        } else {
-          if ((insn & 0x00000800) == 0) {
-            SHIFT_imm(insn);
-          } else {
-            undefinedInsn(insn);
-          }
-        }
+        undefinedInsn(insn);
       }
     } else {
-      if ((insn & 0x00004000) == 0) {
-        undefinedInsn(insn);
-      } else {
-        if ((insn & 0x00002000) == 0) {
-          undefinedInsn(insn);
-        } else {
-          if ((insn & 0x00001000) == 0) {
-            if ((insn & 0x00000800) == 0) {
-              SHIFT_fixed(insn);
-            } else {
-              undefinedInsn(insn);
-            }
-          } else {
-            if ((insn & 0x00000800) == 0) {
-              undefinedInsn(insn);
-            } else {
-              SHIFT_fixed(insn);
-            }
-          }
-        }
-      }
+      s33(insn);
     }
   }
 }
-function d58(insn: u32): void {
+function d83(insn: u32): void {
   if ((insn & 0x00000400) == 0) {
     if ((insn & 0x00008000) == 0) {
       undefinedInsn(insn);
@@ -3212,7 +2382,7 @@ function d58(insn: u32): void {
     undefinedInsn(insn);
   }
 }
-function d59(insn: u32): void {
+function d84(insn: u32): void {
   if ((insn & 0x00008000) == 0) {
     if ((insn & 0x00000400) == 0) {
       if ((insn & 0x00000800) == 0) {
@@ -3231,7 +2401,163 @@ function d59(insn: u32): void {
     }
   }
 }
-function d60(insn: u32): void {
+function d85(insn: u32): void {
+  if ((insn & 0x00000400) == 0) {
+    if ((insn & 0x00000800) == 0) {
+      undefinedInsn(insn);
+    } else {
+      SIMD_FP(insn);
+    }
+  } else {
+    if ((insn & 0x00008000) == 0) {
+      s34(insn);
+    } else {
+      if ((insn & 0x00004000) == 0) {
+        undefinedInsn(insn);
+      } else {
+        if ((insn & 0x00002000) == 0) {
+          undefinedInsn(insn);
+        } else {
+          if ((insn & 0x00001000) == 0) {
+            THREE_SAME_fp(insn);
+          } else {
+            undefinedInsn(insn);
+          }
+        }
+      }
+    }
+  }
+}
+function d86(insn: u32): void {
+  if ((insn & 0x00000400) == 0) {
+    if ((insn & 0x00000800) == 0) {
+      undefinedInsn(insn);
+    } else {
+      SIMD_FP(insn);
+    }
+  } else {
+    if ((insn & 0x00008000) == 0) {
+      s34(insn);
+    } else {
+      if ((insn & 0x00004000) == 0) {
+        if ((insn & 0x00002000) == 0) {
+          undefinedInsn(insn);
+        } else {
+          if ((insn & 0x00001000) == 0) {
+            undefinedInsn(insn);
+          } else {
+            if ((insn & 0x00000800) == 0) {
+              THREE_SAME_int(insn);
+            } else {
+              undefinedInsn(insn);
+            }
+          }
+        }
+      } else {
+        if ((insn & 0x00002000) == 0) {
+          undefinedInsn(insn);
+        } else {
+          if ((insn & 0x00001000) == 0) {
+            THREE_SAME_fp(insn);
+          } else {
+            undefinedInsn(insn);
+          }
+        }
+      }
+    }
+  }
+}
+function d87(insn: u32): void {
+  if ((insn & 0x00000400) == 0) {
+    if ((insn & 0x00000800) == 0) {
+      undefinedInsn(insn);
+    } else {
+      SIMD_FP(insn);
+    }
+  } else {
+    if ((insn & 0x00008000) == 0) {
+      s34(insn);
+    } else {
+      if ((insn & 0x00004000) == 0) {
+        if ((insn & 0x00002000) == 0) {
+          undefinedInsn(insn);
+        } else {
+          if ((insn & 0x00001000) == 0) {
+            undefinedInsn(insn);
+          } else {
+            if ((insn & 0x00000800) == 0) {
+              THREE_SAME_int(insn);
+            } else {
+              undefinedInsn(insn);
+            }
+          }
+        }
+      } else {
+        if ((insn & 0x00002000) == 0) {
+          if ((insn & 0x00001000) == 0) {
+            undefinedInsn(insn);
+          } else {
+            if ((insn & 0x00000800) == 0) {
+              THREE_SAME_fp(insn);
+            } else {
+              undefinedInsn(insn);
+            }
+          }
+        } else {
+          if ((insn & 0x00001000) == 0) {
+            THREE_SAME_fp(insn);
+          } else {
+            undefinedInsn(insn);
+          }
+        }
+      }
+    }
+  }
+}
+function d88(insn: u32): void {
+  if ((insn & 0x00000400) == 0) {
+    if ((insn & 0x00000800) == 0) {
+      undefinedInsn(insn);
+    } else {
+      SIMD_FP(insn);
+    }
+  } else {
+    if ((insn & 0x00008000) == 0) {
+      s37(insn);
+    } else {
+      if ((insn & 0x00004000) == 0) {
+        if ((insn & 0x00002000) == 0) {
+          if ((insn & 0x00001000) == 0) {
+            THREE_SAME_int(insn);
+          } else {
+            undefinedInsn(insn);
+          }
+        } else {
+          undefinedInsn(insn);
+        }
+      } else {
+        if ((insn & 0x00002000) == 0) {
+          if ((insn & 0x00001000) == 0) {
+            undefinedInsn(insn);
+          } else {
+            if ((insn & 0x00000800) == 0) {
+              THREE_SAME_fp(insn);
+            } else {
+              undefinedInsn(insn);
+            }
+          }
+        } else {
+          if ((insn & 0x00001000) == 0) {
+            THREE_SAME_fp(insn);
+          } else {
+            undefinedInsn(insn);
+          }
+        }
+      }
+    }
+  }
+}
+function d89(insn: u32): void {
   if ((insn & 0x00000400) == 0) {
     undefinedInsn(insn);
   } else {
@@ -3242,25 +2568,13 @@ function d60(insn: u32): void {
         if ((insn & 0x00002000) == 0) {
           undefinedInsn(insn);
         } else {
-          if ((insn & 0x00001000) == 0) {
-            if ((insn & 0x00080000) == 0) {
-              undefinedInsn(insn);
-            } else {
-              if ((insn & 0x00000800) == 0) {
-                SHIFT_imm_s(insn);
-              } else {
-                undefinedInsn(insn);
-              }
-            }
+          if ((insn & 0x00080000) == 0) {
+            undefinedInsn(insn);
           } else {
-            if ((insn & 0x00080000) == 0) {
-              undefinedInsn(insn);
+            if ((insn & 0x00000800) == 0) {
+              SHIFT_imm_s(insn);
             } else {
-              if ((insn & 0x00000800) == 0) {
-                SHIFT_imm_s(insn);
-              } else {
-                undefinedInsn(insn);
-              }
+              undefinedInsn(insn);
             }
           }
         }
@@ -3268,18 +2582,10 @@ function d60(insn: u32): void {
     } else {
       if ((insn & 0x00004000) == 0) {
         if ((insn & 0x00002000) == 0) {
-          if ((insn & 0x00001000) == 0) {
-            if ((insn & 0x00080000) == 0) {
-              undefinedInsn(insn);
-            } else {
-              SHIFT_narrow_s(insn);
-            }
+          if ((insn & 0x00080000) == 0) {
+            undefinedInsn(insn);
           } else {
-            if ((insn & 0x00080000) == 0) {
-              undefinedInsn(insn);
-            } else {
-              SHIFT_narrow_s(insn);
-            }
+            SHIFT_narrow_s(insn);
           }
         } else {
           undefinedInsn(insn);
@@ -3290,7 +2596,7 @@ function d60(insn: u32): void {
     }
   }
 }
-function d61(insn: u32): void {
+function d90(insn: u32): void {
   if ((insn & 0x00000400) == 0) {
     undefinedInsn(insn);
   } else {
@@ -3301,29 +2607,17 @@ function d61(insn: u32): void {
         if ((insn & 0x00002000) == 0) {
           undefinedInsn(insn);
         } else {
-          if ((insn & 0x00001000) == 0) {
-            if ((insn & 0x00000800) == 0) {
-              SHIFT_imm_s(insn);
-            } else {
-              undefinedInsn(insn);
-            }
+          if ((insn & 0x00000800) == 0) {
+            SHIFT_imm_s(insn);
           } else {
-            if ((insn & 0x00000800) == 0) {
-              SHIFT_imm_s(insn);
-            } else {
-              undefinedInsn(insn);
-            }
+            undefinedInsn(insn);
           }
         }
       }
     } else {
       if ((insn & 0x00004000) == 0) {
         if ((insn & 0x00002000) == 0) {
-          if ((insn & 0x00001000) == 0) {
-            SHIFT_narrow_s(insn);
-          } else {
-            SHIFT_narrow_s(insn);
-          }
+          SHIFT_narrow_s(insn);
         } else {
           undefinedInsn(insn);
         }
@@ -3333,7 +2627,7 @@ function d61(insn: u32): void {
     }
   }
 }
-function d62(insn: u32): void {
+function d91(insn: u32): void {
   if ((insn & 0x00000400) == 0) {
     undefinedInsn(insn);
   } else {
@@ -3344,29 +2638,17 @@ function d62(insn: u32): void {
         if ((insn & 0x00002000) == 0) {
           undefinedInsn(insn);
         } else {
-          if ((insn & 0x00001000) == 0) {
-            if ((insn & 0x00000800) == 0) {
-              SHIFT_imm_s(insn);
-            } else {
-              undefinedInsn(insn);
-            }
+          if ((insn & 0x00000800) == 0) {
+            SHIFT_imm_s(insn);
           } else {
-            if ((insn & 0x00000800) == 0) {
-              SHIFT_imm_s(insn);
-            } else {
-              undefinedInsn(insn);
-            }
+            undefinedInsn(insn);
           }
         }
       }
     } else {
       if ((insn & 0x00004000) == 0) {
         if ((insn & 0x00002000) == 0) {
-          if ((insn & 0x00001000) == 0) {
-            SHIFT_narrow_s(insn);
-          } else {
-            SHIFT_narrow_s(insn);
-          }
+          SHIFT_narrow_s(insn);
         } else {
           undefinedInsn(insn);
         }
@@ -3392,171 +2674,568 @@ function d62(insn: u32): void {
     }
   }
 }
-function d63(insn: u32): void {
+function d92(insn: u32): void {
   if ((insn & 0x00000400) == 0) {
     undefinedInsn(insn);
   } else {
     if ((insn & 0x00008000) == 0) {
+      if ((insn & 0x00000800) == 0) {
+        SHIFT_imm_s(insn);
+      } else {
+        undefinedInsn(insn);
+      }
+    } else {
+      s38(insn);
+    }
+  }
+}
+function d93(insn: u32): void {
+  if ((insn & 0x00000400) == 0) {
+    if ((insn & 0x00008000) == 0) {
+      undefinedInsn(insn);
+    } else {
       if ((insn & 0x00004000) == 0) {
+        if ((insn & 0x00002000) == 0) {
+          if ((insn & 0x00001000) == 0) {
+            undefinedInsn(insn);
+          } else {
+            FMUL_elem_s(insn);
+          }
+        } else {
+          undefinedInsn(insn);
+        }
+      } else {
+        undefinedInsn(insn);
+      }
+    }
+  } else {
+    undefinedInsn(insn);
+  }
+}
+function d94(insn: u32): void {
+  if ((insn & 0x00080000) == 0) {
+    if ((insn & 0x00040000) == 0) {
+      if ((insn & 0x00020000) == 0) {
+        undefinedInsn(insn);
+      } else {
+        FP_fixed(insn);
+      }
+    } else {
+      undefinedInsn(insn);
+    }
+  } else {
+    undefinedInsn(insn);
+  }
+}
+function d95(insn: u32): void {
+  if ((insn & 0x00080000) == 0) {
+    undefinedInsn(insn);
+  } else {
+    if ((insn & 0x00040000) == 0) {
+      if ((insn & 0x00020000) == 0) {
+        FP_fixed(insn);
+      } else {
+        undefinedInsn(insn);
+      }
+    } else {
+      undefinedInsn(insn);
+    }
+  }
+}
+function d96(insn: u32): void {
+  if ((insn & 0x00040000) == 0) {
+    s42(insn);
+  } else {
+    if ((insn & 0x00080000) == 0) {
+      s44(insn);
+    } else {
+      undefinedInsn(insn);
+    }
+  }
+}
+function d97(insn: u32): void {
+  if ((insn & 0x00040000) == 0) {
+    s44(insn);
+  } else {
+    undefinedInsn(insn);
+  }
+}
+function d98(insn: u32): void {
+  if ((insn & 0x00040000) == 0) {
+    s42(insn);
+  } else {
+    if ((insn & 0x00080000) == 0) {
+      if ((insn & 0x00020000) == 0) {
+        s43(insn);
+      } else {
+        s45(insn);
+      }
+    } else {
+      undefinedInsn(insn);
+    }
+  }
+}
+function d99(insn: u32): void {
+  if ((insn & 0x00080000) == 0) {
+    undefinedInsn(insn);
+  } else {
+    if ((insn & 0x00040000) == 0) {
+      undefinedInsn(insn);
+    } else {
+      if ((insn & 0x00020000) == 0) {
+        undefinedInsn(insn);
+      } else {
+        s45(insn);
+      }
+    }
+  }
+}
+function s0(insn: u32): void {
+  if ((insn & 0x00008000) == 0) {
+    if ((insn & 0x00004000) == 0) {
+      V_LDST_single(insn);
+    } else {
+      if ((insn & 0x00000400) == 0x00000000) V_LDST_single(insn);
+      else undefinedInsn(insn);
+    }
+  } else {
+    if ((insn & 0x00004000) == 0) {
+      if ((insn & 0x00000800) == 0) {
+        if ((insn & 0x00000400) == 0) {
+          V_LDST_single(insn);
+        } else {
+          if ((insn & 0x00001000) == 0x00000000) V_LDST_single(insn);
+          else undefinedInsn(insn);
+        }
+      } else {
+        undefinedInsn(insn);
+      }
+    } else {
+      undefinedInsn(insn);
+    }
+  }
+}
+function s1(insn: u32): void {
+  if ((insn & 0x00008000) == 0) {
+    if ((insn & 0x00004000) == 0) {
+      V_LDST_single(insn);
+    } else {
+      if ((insn & 0x00000400) == 0x00000000) V_LDST_single(insn);
+      else undefinedInsn(insn);
+    }
+  } else {
+    if ((insn & 0x00004000) == 0) {
+      if ((insn & 0x00000800) == 0) {
+        if ((insn & 0x00000400) == 0) {
+          V_LDST_single(insn);
+        } else {
+          if ((insn & 0x00001000) == 0x00000000) V_LDST_single(insn);
+          else undefinedInsn(insn);
+        }
+      } else {
+        undefinedInsn(insn);
+      }
+    } else {
+      if ((insn & 0x00001000) == 0x00000000) V_LDST_single(insn);
+      else undefinedInsn(insn);
+    }
+  }
+}
+function s2(insn: u32): void {
+  if ((insn & 0x00004000) == 0) {
+    if ((insn & 0x00002000) == 0) {
+      if ((insn & 0x00001000) == 0) {
         if ((insn & 0x00000800) == 0) {
-          SHIFT_imm_s(insn);
+          DUP_elem(insn);
         } else {
-          undefinedInsn(insn);
-        }
-      } else {
-        if ((insn & 0x00002000) == 0) {
-          if ((insn & 0x00001000) == 0) {
-            if ((insn & 0x00000800) == 0) {
-              SHIFT_imm_s(insn);
-            } else {
-              undefinedInsn(insn);
-            }
-          } else {
-            if ((insn & 0x00000800) == 0) {
-              SHIFT_imm_s(insn);
-            } else {
-              undefinedInsn(insn);
-            }
-          }
-        } else {
-          if ((insn & 0x00001000) == 0) {
-            if ((insn & 0x00000800) == 0) {
-              SHIFT_imm_s(insn);
-            } else {
-              undefinedInsn(insn);
-            }
-          } else {
-            if ((insn & 0x00000800) == 0) {
-              SHIFT_imm_s(insn);
-            } else {
-              undefinedInsn(insn);
-            }
-          }
-        }
-      }
-    } else {
-      if ((insn & 0x00004000) == 0) {
-        undefinedInsn(insn);
-      } else {
-        if ((insn & 0x00002000) == 0) {
-          undefinedInsn(insn);
-        } else {
-          if ((insn & 0x00001000) == 0) {
-            if ((insn & 0x00000800) == 0) {
-              SHIFT_fixed_s(insn);
-            } else {
-              undefinedInsn(insn);
-            }
-          } else {
-            if ((insn & 0x00000800) == 0) {
-              undefinedInsn(insn);
-            } else {
-              SHIFT_fixed_s(insn);
-            }
-          }
-        }
-      }
-    }
-  }
-}
-function d64(insn: u32): void {
-  if ((insn & 0x00000400) == 0) {
-    if ((insn & 0x00008000) == 0) {
-      undefinedInsn(insn);
-    } else {
-      if ((insn & 0x00004000) == 0) {
-        if ((insn & 0x00002000) == 0) {
-          if ((insn & 0x00001000) == 0) {
-            undefinedInsn(insn);
-          } else {
-            FMUL_elem_s(insn);
-          }
-        } else {
-          undefinedInsn(insn);
+          DUP_gen(insn);
         }
       } else {
         undefinedInsn(insn);
+      }
+    } else {
+      if ((insn & 0x00001000) == 0) {
+        if ((insn & 0x00000800) == 0) {
+          undefinedInsn(insn);
+        } else {
+          SMOV(insn);
+        }
+      } else {
+        if ((insn & 0x00000800) == 0) {
+          undefinedInsn(insn);
+        } else {
+          UMOV(insn);
+        }
       }
     }
   } else {
     undefinedInsn(insn);
   }
 }
-function d65(insn: u32): void {
-  if ((insn & 0x00000400) == 0) {
-    if ((insn & 0x00008000) == 0) {
-      undefinedInsn(insn);
+function s3(insn: u32): void {
+  if ((insn & 0x00008000) == 0) {
+    if ((insn & 0x00004000) == 0) {
+      THREE_DIFF(insn);
     } else {
-      if ((insn & 0x00004000) == 0) {
-        if ((insn & 0x00002000) == 0) {
-          if ((insn & 0x00001000) == 0) {
-            undefinedInsn(insn);
-          } else {
-            FMUL_elem_s(insn);
-          }
+      if ((insn & 0x00001000) == 0) {
+        ADDHN(insn);
+      } else {
+        THREE_DIFF(insn);
+      }
+    }
+  } else {
+    if ((insn & 0x00004000) == 0) {
+      if ((insn & 0x00001000) == 0) {
+        THREE_DIFF(insn);
+      } else {
+        undefinedInsn(insn);
+      }
+    } else {
+      if ((insn & 0x00002000) == 0) {
+        if ((insn & 0x00001000) == 0) {
+          THREE_DIFF(insn);
         } else {
           undefinedInsn(insn);
         }
       } else {
-        undefinedInsn(insn);
+        if ((insn & 0x00001000) == 0) {
+          PMULL(insn);
+        } else {
+          undefinedInsn(insn);
+        }
       }
     }
-  } else {
-    undefinedInsn(insn);
   }
 }
-function d66(insn: u32): void {
+function s4(insn: u32): void {
+  if ((insn & 0x00008000) == 0) {
+    if ((insn & 0x00004000) == 0) {
+      if ((insn & 0x00002000) == 0) {
+        if ((insn & 0x00000800) == 0) {
+          THREE_SAME_int(insn);
+        } else {
+          if ((insn & 0x00001000) == 0) {
+            THREE_SAME_int(insn);
+          } else {
+            THREE_SAME_log(insn);
+          }
+        }
+      } else {
+        THREE_SAME_int(insn);
+      }
+    } else {
+      THREE_SAME_int(insn);
+    }
+  } else {
+    if ((insn & 0x00004000) == 0) {
+      if ((insn & 0x00002000) == 0) {
+        THREE_SAME_int(insn);
+      } else {
+        if ((insn & 0x00001000) == 0) {
+          THREE_SAME_int(insn);
+        } else {
+          if ((insn & 0x00000800) == 0) {
+            undefinedInsn(insn);
+          } else {
+            THREE_SAME_int(insn);
+          }
+        }
+      }
+    } else {
+      if ((insn & 0x00002000) == 0) {
+        THREE_SAME_fp(insn);
+      } else {
+        if ((insn & 0x00001000) == 0) {
+          if ((insn & 0x00000800) == 0) {
+            THREE_SAME_fp(insn);
+          } else {
+            undefinedInsn(insn);
+          }
+        } else {
+          THREE_SAME_fp(insn);
+        }
+      }
+    }
+  }
+}
+function s5(insn: u32): void {
   if ((insn & 0x00080000) == 0) {
     if ((insn & 0x00040000) == 0) {
       if ((insn & 0x00020000) == 0) {
-        undefinedInsn(insn);
-      } else {
-        FP_fixed(insn);
-      }
-    } else {
-      undefinedInsn(insn);
-    }
-  } else {
-    undefinedInsn(insn);
-  }
-}
-function d67(insn: u32): void {
-  if ((insn & 0x00080000) == 0) {
-    undefinedInsn(insn);
-  } else {
-    if ((insn & 0x00040000) == 0) {
-      if ((insn & 0x00020000) == 0) {
-        FP_fixed(insn);
-      } else {
-        undefinedInsn(insn);
-      }
-    } else {
-      undefinedInsn(insn);
-    }
-  }
-}
-function d68(insn: u32): void {
-  if ((insn & 0x00040000) == 0) {
-    if ((insn & 0x00020000) == 0) {
-      if ((insn & 0x00008000) == 0) {
-        if ((insn & 0x00004000) == 0) {
-          if ((insn & 0x00002000) == 0) {
-            if ((insn & 0x00001000) == 0) {
-              if ((insn & 0x00000800) == 0) {
-                if ((insn & 0x00000400) == 0) {
-                  FP_int(insn);
-                } else {
-                  undefinedInsn(insn);
-                }
-              } else {
+        if ((insn & 0x00010000) == 0) {
+          s6(insn);
+        } else {
+          if ((insn & 0x00008000) == 0) {
+            undefinedInsn(insn);
+          } else {
+            if ((insn & 0x00004000) == 0) {
+              if ((insn & 0x00002000) == 0) {
                 undefinedInsn(insn);
+              } else {
+                if ((insn & 0x00001000) == 0) {
+                  MINV(insn);
+                } else {
+                  ADDV(insn);
+                }
               }
             } else {
               undefinedInsn(insn);
             }
+          }
+        }
+      } else {
+        SIMD_FP(insn);
+      }
+    } else {
+      SIMD_FP(insn);
+    }
+  } else {
+    SIMD_FP(insn);
+  }
+}
+function s6(insn: u32): void {
+  if ((insn & 0x00008000) == 0) {
+    if ((insn & 0x00004000) == 0) {
+      if ((insn & 0x00002000) == 0) {
+        undefinedInsn(insn);
+      } else {
+        if ((insn & 0x00001000) == 0) {
+          undefinedInsn(insn);
+        } else {
+          ADDLV(insn);
+        }
+      }
+    } else {
+      undefinedInsn(insn);
+    }
+  } else {
+    if ((insn & 0x00004000) == 0) {
+      if ((insn & 0x00002000) == 0) {
+        undefinedInsn(insn);
+      } else {
+        if ((insn & 0x00001000) == 0) {
+          MAXV(insn);
+        } else {
+          undefinedInsn(insn);
+        }
+      }
+    } else {
+      undefinedInsn(insn);
+    }
+  }
+}
+function s7(insn: u32): void {
+  if ((insn & 0x00000800) == 0) {
+    s8(insn);
+  } else {
+    SIMD_FP(insn);
+  }
+}
+function s8(insn: u32): void {
+  if ((insn & 0x00008000) == 0) {
+    if ((insn & 0x00004000) == 0) {
+      THREE_DIFF(insn);
+    } else {
+      if ((insn & 0x00001000) == 0) {
+        ADDHN(insn);
+      } else {
+        THREE_DIFF(insn);
+      }
+    }
+  } else {
+    if ((insn & 0x00004000) == 0) {
+      if ((insn & 0x00001000) == 0) {
+        THREE_DIFF(insn);
+      } else {
+        SQDMULL(insn);
+      }
+    } else {
+      if ((insn & 0x00002000) == 0) {
+        if ((insn & 0x00001000) == 0) {
+          THREE_DIFF(insn);
+        } else {
+          SQDMULL(insn);
+        }
+      } else {
+        undefinedInsn(insn);
+      }
+    }
+  }
+}
+function s9(insn: u32): void {
+  if ((insn & 0x00008000) == 0) {
+    if ((insn & 0x00004000) == 0) {
+      if ((insn & 0x00002000) == 0) {
+        if ((insn & 0x00000800) == 0) {
+          THREE_SAME_int(insn);
+        } else {
+          if ((insn & 0x00001000) == 0) {
+            THREE_SAME_int(insn);
+          } else {
+            THREE_SAME_log(insn);
+          }
+        }
+      } else {
+        THREE_SAME_int(insn);
+      }
+    } else {
+      THREE_SAME_int(insn);
+    }
+  } else {
+    if ((insn & 0x00004000) == 0) {
+      THREE_SAME_int(insn);
+    } else {
+      undefinedInsn(insn);
+    }
+  }
+}
+function s10(insn: u32): void {
+  if ((insn & 0x00000800) == 0) {
+    s8(insn);
+  } else {
+    s5(insn);
+  }
+}
+function s11(insn: u32): void {
+  if ((insn & 0x00008000) == 0) {
+    if ((insn & 0x00004000) == 0) {
+      if ((insn & 0x00002000) == 0) {
+        if ((insn & 0x00000800) == 0) {
+          THREE_SAME_int(insn);
+        } else {
+          if ((insn & 0x00001000) == 0) {
+            THREE_SAME_int(insn);
+          } else {
+            THREE_SAME_log(insn);
+          }
+        }
+      } else {
+        THREE_SAME_int(insn);
+      }
+    } else {
+      THREE_SAME_int(insn);
+    }
+  } else {
+    if ((insn & 0x00004000) == 0) {
+      THREE_SAME_int(insn);
+    } else {
+      if ((insn & 0x00002000) == 0) {
+        if ((insn & 0x00001000) == 0) {
+          THREE_SAME_fp(insn);
+        } else {
+          if ((insn & 0x00000800) == 0) {
+            THREE_SAME_fp(insn);
           } else {
             undefinedInsn(insn);
           }
+        }
+      } else {
+        if ((insn & 0x00001000) == 0) {
+          undefinedInsn(insn);
+        } else {
+          THREE_SAME_fp(insn);
+        }
+      }
+    }
+  }
+}
+function s12(insn: u32): void {
+  if ((insn & 0x00000800) == 0) {
+    if ((insn & 0x00008000) == 0) {
+      undefinedInsn(insn);
+    } else {
+      if ((insn & 0x00004000) == 0) {
+        undefinedInsn(insn);
+      } else {
+        if ((insn & 0x00002000) == 0) {
+          undefinedInsn(insn);
+        } else {
+          if ((insn & 0x00001000) == 0) {
+            PMULL(insn);
+          } else {
+            undefinedInsn(insn);
+          }
+        }
+      }
+    }
+  } else {
+    SIMD_FP(insn);
+  }
+}
+function s13(insn: u32): void {
+  if ((insn & 0x00008000) == 0) {
+    if ((insn & 0x00004000) == 0) {
+      if ((insn & 0x00002000) == 0) {
+        if ((insn & 0x00000800) == 0) {
+          undefinedInsn(insn);
+        } else {
+          if ((insn & 0x00001000) == 0) {
+            undefinedInsn(insn);
+          } else {
+            THREE_SAME_log(insn);
+          }
+        }
+      } else {
+        undefinedInsn(insn);
+      }
+    } else {
+      undefinedInsn(insn);
+    }
+  } else {
+    undefinedInsn(insn);
+  }
+}
+function s14(insn: u32): void {
+  if ((insn & 0x00000800) == 0) {
+    if ((insn & 0x00008000) == 0) {
+      undefinedInsn(insn);
+    } else {
+      if ((insn & 0x00004000) == 0) {
+        undefinedInsn(insn);
+      } else {
+        if ((insn & 0x00002000) == 0) {
+          undefinedInsn(insn);
+        } else {
+          if ((insn & 0x00001000) == 0) {
+            PMULL(insn);
+          } else {
+            undefinedInsn(insn);
+          }
+        }
+      }
+    }
+  } else {
+    if ((insn & 0x00080000) == 0) {
+      if ((insn & 0x00040000) == 0) {
+        if ((insn & 0x00020000) == 0) {
+          undefinedInsn(insn);
+        } else {
+          SIMD_FP(insn);
+        }
+      } else {
+        SIMD_FP(insn);
+      }
+    } else {
+      SIMD_FP(insn);
+    }
+  }
+}
+function s15(insn: u32): void {
+  if ((insn & 0x00002000) == 0) {
+    if ((insn & 0x00080000) == 0) {
+      if ((insn & 0x00000800) == 0) {
+        MOVI(insn);
+      } else {
+        undefinedInsn(insn);
+      }
+    } else {
+      undefinedInsn(insn);
+    }
+  } else {
+    if ((insn & 0x00001000) == 0) {
+      if ((insn & 0x00080000) == 0) {
+        if ((insn & 0x00000800) == 0) {
+          MOVI(insn);
         } else {
           undefinedInsn(insn);
         }
@@ -3565,28 +3244,25 @@ function d68(insn: u32): void {
       }
     } else {
       if ((insn & 0x00080000) == 0) {
-        if ((insn & 0x00008000) == 0) {
-          if ((insn & 0x00004000) == 0) {
-            if ((insn & 0x00002000) == 0) {
-              if ((insn & 0x00001000) == 0) {
-                if ((insn & 0x00000800) == 0) {
-                  if ((insn & 0x00000400) == 0) {
-                    FP_int(insn);
-                  } else {
-                    undefinedInsn(insn);
-                  }
-                } else {
-                  undefinedInsn(insn);
-                }
-              } else {
-                undefinedInsn(insn);
-              }
-            } else {
-              undefinedInsn(insn);
-            }
-          } else {
-            undefinedInsn(insn);
-          }
+        if ((insn & 0x00000800) == 0) {
+          FMOV_vimm(insn);
+        } else {
+          undefinedInsn(insn);
+        }
+      } else {
+        undefinedInsn(insn);
+      }
+    }
+  }
+}
+function s16(insn: u32): void {
+  if ((insn & 0x00004000) == 0) {
+    if ((insn & 0x00002000) == 0) {
+      SHIFT_narrow(insn);
+    } else {
+      if ((insn & 0x00001000) == 0) {
+        if ((insn & 0x00000800) == 0) {
+          SHIFT_long(insn);
         } else {
           undefinedInsn(insn);
         }
@@ -3595,30 +3271,72 @@ function d68(insn: u32): void {
       }
     }
   } else {
-    if ((insn & 0x00080000) == 0) {
-      if ((insn & 0x00020000) == 0) {
-        if ((insn & 0x00008000) == 0) {
-          if ((insn & 0x00004000) == 0) {
-            if ((insn & 0x00002000) == 0) {
-              if ((insn & 0x00001000) == 0) {
-                if ((insn & 0x00000800) == 0) {
-                  if ((insn & 0x00000400) == 0) {
-                    FP_int(insn);
-                  } else {
-                    undefinedInsn(insn);
-                  }
-                } else {
-                  undefinedInsn(insn);
-                }
-              } else {
-                undefinedInsn(insn);
-              }
-            } else {
-              undefinedInsn(insn);
-            }
-          } else {
-            undefinedInsn(insn);
-          }
+    if ((insn & 0x00002000) == 0) {
+      undefinedInsn(insn);
+    } else {
+      if ((insn & 0x00001000) == 0) {
+        if ((insn & 0x00000800) == 0) {
+          SHIFT_fixed(insn);
+        } else {
+          undefinedInsn(insn);
+        }
+      } else {
+        if ((insn & 0x00000800) == 0) {
+          undefinedInsn(insn);
+        } else {
+          SHIFT_fixed(insn);
+        }
+      }
+    }
+  }
+}
+function s17(insn: u32): void {
+  if ((insn & 0x00008000) == 0) {
+    if ((insn & 0x00002000) == 0) {
+      undefinedInsn(insn);
+    } else {
+      if ((insn & 0x00001000) == 0) {
+        MULL_elem(insn);
+      } else {
+        SQDMULL_elem(insn);
+      }
+    }
+  } else {
+    if ((insn & 0x00004000) == 0) {
+      if ((insn & 0x00002000) == 0) {
+        if ((insn & 0x00001000) == 0) {
+          MUL_elem(insn);
+        } else {
+          undefinedInsn(insn);
+        }
+      } else {
+        if ((insn & 0x00001000) == 0) {
+          MULL_elem(insn);
+        } else {
+          SQDMULL_elem(insn);
+        }
+      }
+    } else {
+      if ((insn & 0x00002000) == 0) {
+        SQDMULH_elem(insn);
+      } else {
+        undefinedInsn(insn);
+      }
+    }
+  }
+}
+function s18(insn: u32): void {
+  if ((insn & 0x00020000) == 0) {
+    if ((insn & 0x00002000) == 0) {
+      FP_1src(insn);
+    } else {
+      undefinedInsn(insn);
+    }
+  } else {
+    if ((insn & 0x00010000) == 0) {
+      if ((insn & 0x00008000) == 0) {
+        if ((insn & 0x00002000) == 0) {
+          FP_1src(insn);
         } else {
           undefinedInsn(insn);
         }
@@ -3626,29 +3344,21 @@ function d68(insn: u32): void {
         undefinedInsn(insn);
       }
     } else {
-      undefinedInsn(insn);
+      if ((insn & 0x00002000) == 0) {
+        FP_1src(insn);
+      } else {
+        undefinedInsn(insn);
+      }
     }
   }
 }
-function d69(insn: u32): void {
-  if ((insn & 0x00040000) == 0) {
-    if ((insn & 0x00020000) == 0) {
-      if ((insn & 0x00008000) == 0) {
-        if ((insn & 0x00004000) == 0) {
-          if ((insn & 0x00002000) == 0) {
-            if ((insn & 0x00001000) == 0) {
-              if ((insn & 0x00000800) == 0) {
-                if ((insn & 0x00000400) == 0) {
-                  FP_int(insn);
-                } else {
-                  undefinedInsn(insn);
-                }
-              } else {
-                undefinedInsn(insn);
-              }
-            } else {
-              undefinedInsn(insn);
-            }
+function s19(insn: u32): void {
+  if ((insn & 0x00000200) == 0) {
+    if ((insn & 0x00000100) == 0) {
+      if ((insn & 0x00000080) == 0) {
+        if ((insn & 0x00000040) == 0) {
+          if ((insn & 0x00000020) == 0) {
+            FP_imm(insn);
           } else {
             undefinedInsn(insn);
           }
@@ -3665,55 +3375,15 @@ function d69(insn: u32): void {
     undefinedInsn(insn);
   }
 }
-function d70(insn: u32): void {
-  if ((insn & 0x00040000) == 0) {
-    if ((insn & 0x00020000) == 0) {
-      if ((insn & 0x00008000) == 0) {
-        if ((insn & 0x00004000) == 0) {
-          if ((insn & 0x00002000) == 0) {
-            if ((insn & 0x00001000) == 0) {
-              if ((insn & 0x00000800) == 0) {
-                if ((insn & 0x00000400) == 0) {
-                  FP_int(insn);
-                } else {
-                  undefinedInsn(insn);
-                }
-              } else {
-                undefinedInsn(insn);
-              }
-            } else {
-              undefinedInsn(insn);
-            }
-          } else {
-            undefinedInsn(insn);
-          }
-        } else {
-          undefinedInsn(insn);
-        }
-      } else {
-        undefinedInsn(insn);
-      }
+function s20(insn: u32): void {
+  if ((insn & 0x00000400) == 0) {
+    if ((insn & 0x00008000) == 0) {
+      FP_2src(insn);
     } else {
-      if ((insn & 0x00080000) == 0) {
-        if ((insn & 0x00008000) == 0) {
-          if ((insn & 0x00004000) == 0) {
-            if ((insn & 0x00002000) == 0) {
-              if ((insn & 0x00001000) == 0) {
-                if ((insn & 0x00000800) == 0) {
-                  if ((insn & 0x00000400) == 0) {
-                    FP_int(insn);
-                  } else {
-                    undefinedInsn(insn);
-                  }
-                } else {
-                  undefinedInsn(insn);
-                }
-              } else {
-                undefinedInsn(insn);
-              }
-            } else {
-              undefinedInsn(insn);
-            }
+      if ((insn & 0x00004000) == 0) {
+        if ((insn & 0x00002000) == 0) {
+          if ((insn & 0x00001000) == 0) {
+            FP_2src(insn);
           } else {
             undefinedInsn(insn);
           }
@@ -3725,56 +3395,159 @@ function d70(insn: u32): void {
       }
     }
   } else {
-    if ((insn & 0x00080000) == 0) {
-      if ((insn & 0x00020000) == 0) {
-        if ((insn & 0x00008000) == 0) {
-          if ((insn & 0x00004000) == 0) {
-            if ((insn & 0x00002000) == 0) {
-              if ((insn & 0x00001000) == 0) {
-                if ((insn & 0x00000800) == 0) {
-                  if ((insn & 0x00000400) == 0) {
-                    FP_int(insn);
-                  } else {
-                    undefinedInsn(insn);
-                  }
-                } else {
-                  undefinedInsn(insn);
-                }
-              } else {
-                undefinedInsn(insn);
-              }
-            } else {
-              undefinedInsn(insn);
-            }
-          } else {
-            undefinedInsn(insn);
-          }
+    FP_csel(insn);
+  }
+}
+function s21(insn: u32): void {
+  if ((insn & 0x00000800) == 0) {
+    s22(insn);
+  } else {
+    SIMD_FP(insn);
+  }
+}
+function s22(insn: u32): void {
+  if ((insn & 0x00008000) == 0) {
+    if ((insn & 0x00004000) == 0) {
+      THREE_DIFF(insn);
+    } else {
+      if ((insn & 0x00001000) == 0) {
+        ADDHN(insn);
+      } else {
+        THREE_DIFF(insn);
+      }
+    }
+  } else {
+    if ((insn & 0x00004000) == 0) {
+      if ((insn & 0x00001000) == 0) {
+        THREE_DIFF(insn);
+      } else {
+        undefinedInsn(insn);
+      }
+    } else {
+      if ((insn & 0x00002000) == 0) {
+        if ((insn & 0x00001000) == 0) {
+          THREE_DIFF(insn);
         } else {
           undefinedInsn(insn);
         }
       } else {
-        if ((insn & 0x00008000) == 0) {
-          if ((insn & 0x00004000) == 0) {
-            if ((insn & 0x00002000) == 0) {
-              if ((insn & 0x00001000) == 0) {
-                if ((insn & 0x00000800) == 0) {
-                  if ((insn & 0x00000400) == 0) {
-                    FMOV_gen(insn);
+        undefinedInsn(insn);
+      }
+    }
+  }
+}
+function s23(insn: u32): void {
+  if ((insn & 0x00008000) == 0) {
+    if ((insn & 0x00004000) == 0) {
+      if ((insn & 0x00002000) == 0) {
+        if ((insn & 0x00000800) == 0) {
+          THREE_SAME_int(insn);
+        } else {
+          if ((insn & 0x00001000) == 0) {
+            THREE_SAME_int(insn);
+          } else {
+            THREE_SAME_log(insn);
+          }
+        }
+      } else {
+        THREE_SAME_int(insn);
+      }
+    } else {
+      THREE_SAME_int(insn);
+    }
+  } else {
+    if ((insn & 0x00004000) == 0) {
+      if ((insn & 0x00002000) == 0) {
+        THREE_SAME_int(insn);
+      } else {
+        if ((insn & 0x00001000) == 0) {
+          THREE_SAME_int(insn);
+        } else {
+          undefinedInsn(insn);
+        }
+      }
+    } else {
+      if ((insn & 0x00002000) == 0) {
+        if ((insn & 0x00001000) == 0) {
+          if ((insn & 0x00000800) == 0) {
+            THREE_SAME_fp(insn);
+          } else {
+            undefinedInsn(insn);
+          }
+        } else {
+          THREE_SAME_fp(insn);
+        }
+      } else {
+        THREE_SAME_fp(insn);
+      }
+    }
+  }
+}
+function s24(insn: u32): void {
+  if ((insn & 0x00000800) == 0) {
+    s22(insn);
+  } else {
+    if ((insn & 0x00080000) == 0) {
+      if ((insn & 0x00040000) == 0) {
+        if ((insn & 0x00020000) == 0) {
+          if ((insn & 0x00010000) == 0) {
+            s6(insn);
+          } else {
+            if ((insn & 0x00008000) == 0) {
+              undefinedInsn(insn);
+            } else {
+              if ((insn & 0x00004000) == 0) {
+                if ((insn & 0x00002000) == 0) {
+                  undefinedInsn(insn);
+                } else {
+                  if ((insn & 0x00001000) == 0) {
+                    MINV(insn);
                   } else {
                     undefinedInsn(insn);
                   }
-                } else {
-                  undefinedInsn(insn);
                 }
               } else {
                 undefinedInsn(insn);
               }
-            } else {
-              undefinedInsn(insn);
             }
-          } else {
-            undefinedInsn(insn);
           }
+        } else {
+          SIMD_FP(insn);
+        }
+      } else {
+        SIMD_FP(insn);
+      }
+    } else {
+      SIMD_FP(insn);
+    }
+  }
+}
+function s25(insn: u32): void {
+  if ((insn & 0x00008000) == 0) {
+    if ((insn & 0x00004000) == 0) {
+      if ((insn & 0x00002000) == 0) {
+        if ((insn & 0x00000800) == 0) {
+          THREE_SAME_int(insn);
+        } else {
+          if ((insn & 0x00001000) == 0) {
+            THREE_SAME_int(insn);
+          } else {
+            THREE_SAME_log(insn);
+          }
+        }
+      } else {
+        THREE_SAME_int(insn);
+      }
+    } else {
+      THREE_SAME_int(insn);
+    }
+  } else {
+    if ((insn & 0x00004000) == 0) {
+      if ((insn & 0x00001000) == 0) {
+        THREE_SAME_int(insn);
+      } else {
+        if ((insn & 0x00000800) == 0) {
+          THREE_SAME_int(insn);
         } else {
           undefinedInsn(insn);
         }
@@ -3784,32 +3557,589 @@ function d70(insn: u32): void {
     }
   }
 }
-function d71(insn: u32): void {
+function s26(insn: u32): void {
+  if ((insn & 0x00008000) == 0) {
+    if ((insn & 0x00004000) == 0) {
+      if ((insn & 0x00002000) == 0) {
+        if ((insn & 0x00000800) == 0) {
+          THREE_SAME_int(insn);
+        } else {
+          if ((insn & 0x00001000) == 0) {
+            THREE_SAME_int(insn);
+          } else {
+            THREE_SAME_log(insn);
+          }
+        }
+      } else {
+        THREE_SAME_int(insn);
+      }
+    } else {
+      THREE_SAME_int(insn);
+    }
+  } else {
+    if ((insn & 0x00004000) == 0) {
+      if ((insn & 0x00001000) == 0) {
+        THREE_SAME_int(insn);
+      } else {
+        if ((insn & 0x00000800) == 0) {
+          THREE_SAME_int(insn);
+        } else {
+          undefinedInsn(insn);
+        }
+      }
+    } else {
+      if ((insn & 0x00002000) == 0) {
+        if ((insn & 0x00000800) == 0) {
+          THREE_SAME_fp(insn);
+        } else {
+          undefinedInsn(insn);
+        }
+      } else {
+        if ((insn & 0x00001000) == 0) {
+          THREE_SAME_fp(insn);
+        } else {
+          if ((insn & 0x00000800) == 0) {
+            THREE_SAME_fp(insn);
+          } else {
+            undefinedInsn(insn);
+          }
+        }
+      }
+    }
+  }
+}
+function s27(insn: u32): void {
   if ((insn & 0x00080000) == 0) {
-    undefinedInsn(insn);
-  } else {
-    if ((insn & 0x00040000) == 0) {
-      undefinedInsn(insn);
+    if ((insn & 0x00001000) == 0) {
+      if ((insn & 0x00000800) == 0) {
+        MOVI(insn);
+      } else {
+        undefinedInsn(insn);
+      }
     } else {
-      if ((insn & 0x00020000) == 0) {
+      if ((insn & 0x00000800) == 0) {
+        BIC_vimm(insn);
+      } else {
+        undefinedInsn(insn);
+      }
+    }
+  } else {
+    if ((insn & 0x00002000) == 0) {
+      SHIFT_narrow(insn);
+    } else {
+      if ((insn & 0x00001000) == 0) {
+        if ((insn & 0x00000800) == 0) {
+          SHIFT_long(insn);
+        } else {
+          undefinedInsn(insn);
+        }
+      } else {
+        undefinedInsn(insn);
+      }
+    }
+  }
+}
+function s28(insn: u32): void {
+  if ((insn & 0x00008000) == 0) {
+    if ((insn & 0x00002000) == 0) {
+      if ((insn & 0x00001000) == 0) {
+        MUL_elem(insn);
+      } else {
+        undefinedInsn(insn);
+      }
+    } else {
+      if ((insn & 0x00001000) == 0) {
+        MULL_elem(insn);
+      } else {
+        undefinedInsn(insn);
+      }
+    }
+  } else {
+    if ((insn & 0x00004000) == 0) {
+      if ((insn & 0x00002000) == 0) {
         undefinedInsn(insn);
       } else {
-        if ((insn & 0x00008000) == 0) {
-          if ((insn & 0x00004000) == 0) {
-            if ((insn & 0x00002000) == 0) {
-              if ((insn & 0x00001000) == 0) {
-                if ((insn & 0x00000800) == 0) {
-                  if ((insn & 0x00000400) == 0) {
-                    FMOV_gen(insn);
-                  } else {
-                    undefinedInsn(insn);
-                  }
-                } else {
+        if ((insn & 0x00001000) == 0) {
+          MULL_elem(insn);
+        } else {
+          undefinedInsn(insn);
+        }
+      }
+    } else {
+      undefinedInsn(insn);
+    }
+  }
+}
+function s29(insn: u32): void {
+  if ((insn & 0x00004000) == 0) {
+    if ((insn & 0x00002000) == 0) {
+      if ((insn & 0x00001000) == 0) {
+        if ((insn & 0x00000800) == 0) {
+          DUP_elem(insn);
+        } else {
+          DUP_gen(insn);
+        }
+      } else {
+        if ((insn & 0x00000800) == 0) {
+          undefinedInsn(insn);
+        } else {
+          INS_gen(insn);
+        }
+      }
+    } else {
+      if ((insn & 0x00001000) == 0) {
+        if ((insn & 0x00000800) == 0) {
+          undefinedInsn(insn);
+        } else {
+          SMOV(insn);
+        }
+      } else {
+        undefinedInsn(insn);
+      }
+    }
+  } else {
+    undefinedInsn(insn);
+  }
+}
+function s30(insn: u32): void {
+  if ((insn & 0x00008000) == 0) {
+    if ((insn & 0x00004000) == 0) {
+      if ((insn & 0x00002000) == 0) {
+        if ((insn & 0x00000800) == 0) {
+          THREE_SAME_int(insn);
+        } else {
+          if ((insn & 0x00001000) == 0) {
+            THREE_SAME_int(insn);
+          } else {
+            THREE_SAME_log(insn);
+          }
+        }
+      } else {
+        THREE_SAME_int(insn);
+      }
+    } else {
+      THREE_SAME_int(insn);
+    }
+  } else {
+    if ((insn & 0x00004000) == 0) {
+      THREE_SAME_int(insn);
+    } else {
+      if ((insn & 0x00002000) == 0) {
+        THREE_SAME_fp(insn);
+      } else {
+        if ((insn & 0x00001000) == 0) {
+          if ((insn & 0x00000800) == 0) {
+            THREE_SAME_fp(insn);
+          } else {
+            undefinedInsn(insn);
+          }
+        } else {
+          THREE_SAME_fp(insn);
+        }
+      }
+    }
+  }
+}
+function s31(insn: u32): void {
+  if ((insn & 0x00008000) == 0) {
+    s32(insn);
+  } else {
+    if ((insn & 0x00004000) == 0) {
+      if ((insn & 0x00002000) == 0) {
+        if ((insn & 0x00001000) == 0) {
+          THREE_SAME_int(insn);
+        } else {
+          undefinedInsn(insn);
+        }
+      } else {
+        if ((insn & 0x00001000) == 0) {
+          undefinedInsn(insn);
+        } else {
+          if ((insn & 0x00000800) == 0) {
+            undefinedInsn(insn);
+          } else {
+            THREE_SAME_int(insn);
+          }
+        }
+      }
+    } else {
+      if ((insn & 0x00002000) == 0) {
+        if ((insn & 0x00001000) == 0) {
+          THREE_SAME_fp(insn);
+        } else {
+          if ((insn & 0x00000800) == 0) {
+            THREE_SAME_fp(insn);
+          } else {
+            undefinedInsn(insn);
+          }
+        }
+      } else {
+        if ((insn & 0x00001000) == 0) {
+          undefinedInsn(insn);
+        } else {
+          THREE_SAME_fp(insn);
+        }
+      }
+    }
+  }
+}
+function s32(insn: u32): void {
+  if ((insn & 0x00004000) == 0) {
+    if ((insn & 0x00002000) == 0) {
+      if ((insn & 0x00000800) == 0) {
+        undefinedInsn(insn);
+      } else {
+        if ((insn & 0x00001000) == 0) {
+          THREE_SAME_int(insn);
+        } else {
+          THREE_SAME_log(insn);
+        }
+      }
+    } else {
+      if ((insn & 0x00001000) == 0) {
+        if ((insn & 0x00000800) == 0) {
+          undefinedInsn(insn);
+        } else {
+          THREE_SAME_int(insn);
+        }
+      } else {
+        THREE_SAME_int(insn);
+      }
+    }
+  } else {
+    if ((insn & 0x00002000) == 0) {
+      THREE_SAME_int(insn);
+    } else {
+      undefinedInsn(insn);
+    }
+  }
+}
+function s33(insn: u32): void {
+  if ((insn & 0x00004000) == 0) {
+    undefinedInsn(insn);
+  } else {
+    if ((insn & 0x00002000) == 0) {
+      undefinedInsn(insn);
+    } else {
+      if ((insn & 0x00001000) == 0) {
+        if ((insn & 0x00000800) == 0) {
+          SHIFT_fixed(insn);
+        } else {
+          undefinedInsn(insn);
+        }
+      } else {
+        if ((insn & 0x00000800) == 0) {
+          undefinedInsn(insn);
+        } else {
+          SHIFT_fixed(insn);
+        }
+      }
+    }
+  }
+}
+function s34(insn: u32): void {
+  if ((insn & 0x00004000) == 0) {
+    if ((insn & 0x00001000) == 0) {
+      if ((insn & 0x00000800) == 0) {
+        undefinedInsn(insn);
+      } else {
+        THREE_SAME_int(insn);
+      }
+    } else {
+      undefinedInsn(insn);
+    }
+  } else {
+    if ((insn & 0x00002000) == 0) {
+      if ((insn & 0x00000800) == 0) {
+        undefinedInsn(insn);
+      } else {
+        THREE_SAME_int(insn);
+      }
+    } else {
+      undefinedInsn(insn);
+    }
+  }
+}
+function s35(insn: u32): void {
+  if ((insn & 0x00002000) == 0) {
+    if ((insn & 0x00001000) == 0) {
+      undefinedInsn(insn);
+    } else {
+      if ((insn & 0x00000800) == 0) {
+        undefinedInsn(insn);
+      } else {
+        THREE_SAME_fp(insn);
+      }
+    }
+  } else {
+    if ((insn & 0x00001000) == 0) {
+      if ((insn & 0x00000800) == 0) {
+        THREE_SAME_fp(insn);
+      } else {
+        undefinedInsn(insn);
+      }
+    } else {
+      if ((insn & 0x00000800) == 0) {
+        undefinedInsn(insn);
+      } else {
+        THREE_SAME_fp(insn);
+      }
+    }
+  }
+}
+function s36(insn: u32): void {
+  if ((insn & 0x00000800) == 0) {
+    if ((insn & 0x00008000) == 0) {
+      undefinedInsn(insn);
+    } else {
+      if ((insn & 0x00004000) == 0) {
+        if ((insn & 0x00001000) == 0) {
+          undefinedInsn(insn);
+        } else {
+          SQDMULL(insn);
+        }
+      } else {
+        if ((insn & 0x00002000) == 0) {
+          if ((insn & 0x00001000) == 0) {
+            undefinedInsn(insn);
+          } else {
+            SQDMULL(insn);
+          }
+        } else {
+          undefinedInsn(insn);
+        }
+      }
+    }
+  } else {
+    SIMD_FP(insn);
+  }
+}
+function s37(insn: u32): void {
+  if ((insn & 0x00004000) == 0) {
+    if ((insn & 0x00001000) == 0) {
+      if ((insn & 0x00000800) == 0) {
+        undefinedInsn(insn);
+      } else {
+        THREE_SAME_int(insn);
+      }
+    } else {
+      if ((insn & 0x00002000) == 0) {
+        undefinedInsn(insn);
+      } else {
+        THREE_SAME_int(insn);
+      }
+    }
+  } else {
+    if ((insn & 0x00002000) == 0) {
+      THREE_SAME_int(insn);
+    } else {
+      undefinedInsn(insn);
+    }
+  }
+}
+function s38(insn: u32): void {
+  if ((insn & 0x00004000) == 0) {
+    undefinedInsn(insn);
+  } else {
+    if ((insn & 0x00002000) == 0) {
+      undefinedInsn(insn);
+    } else {
+      if ((insn & 0x00001000) == 0) {
+        if ((insn & 0x00000800) == 0) {
+          SHIFT_fixed_s(insn);
+        } else {
+          undefinedInsn(insn);
+        }
+      } else {
+        if ((insn & 0x00000800) == 0) {
+          undefinedInsn(insn);
+        } else {
+          SHIFT_fixed_s(insn);
+        }
+      }
+    }
+  }
+}
+function s39(insn: u32): void {
+  if ((insn & 0x00000800) == 0) {
+    s22(insn);
+  } else {
+    if ((insn & 0x00080000) == 0) {
+      if ((insn & 0x00040000) == 0) {
+        if ((insn & 0x00020000) == 0) {
+          if ((insn & 0x00010000) == 0) {
+            if ((insn & 0x00008000) == 0) {
+              if ((insn & 0x00004000) == 0) {
+                if ((insn & 0x00002000) == 0) {
                   undefinedInsn(insn);
+                } else {
+                  if ((insn & 0x00001000) == 0) {
+                    undefinedInsn(insn);
+                  } else {
+                    ADDLV(insn);
+                  }
                 }
               } else {
                 undefinedInsn(insn);
               }
+            } else {
+              if ((insn & 0x00004000) == 0) {
+                if ((insn & 0x00002000) == 0) {
+                  undefinedInsn(insn);
+                } else {
+                  if ((insn & 0x00001000) == 0) {
+                    MAXV(insn);
+                  } else {
+                    undefinedInsn(insn);
+                  }
+                }
+              } else {
+                if ((insn & 0x00002000) == 0) {
+                  if ((insn & 0x00001000) == 0) {
+                    FMINMAXV(insn);
+                  } else {
+                    undefinedInsn(insn);
+                  }
+                } else {
+                  if ((insn & 0x00001000) == 0) {
+                    undefinedInsn(insn);
+                  } else {
+                    FMINMAXV(insn);
+                  }
+                }
+              }
+            }
+          } else {
+            if ((insn & 0x00008000) == 0) {
+              undefinedInsn(insn);
+            } else {
+              if ((insn & 0x00004000) == 0) {
+                if ((insn & 0x00002000) == 0) {
+                  undefinedInsn(insn);
+                } else {
+                  if ((insn & 0x00001000) == 0) {
+                    MINV(insn);
+                  } else {
+                    undefinedInsn(insn);
+                  }
+                }
+              } else {
+                undefinedInsn(insn);
+              }
+            }
+          }
+        } else {
+          SIMD_FP(insn);
+        }
+      } else {
+        SIMD_FP(insn);
+      }
+    } else {
+      SIMD_FP(insn);
+    }
+  }
+}
+function s40(insn: u32): void {
+  if ((insn & 0x00008000) == 0) {
+    if ((insn & 0x00004000) == 0) {
+      if ((insn & 0x00002000) == 0) {
+        if ((insn & 0x00000800) == 0) {
+          THREE_SAME_int(insn);
+        } else {
+          if ((insn & 0x00001000) == 0) {
+            THREE_SAME_int(insn);
+          } else {
+            THREE_SAME_log(insn);
+          }
+        }
+      } else {
+        THREE_SAME_int(insn);
+      }
+    } else {
+      THREE_SAME_int(insn);
+    }
+  } else {
+    if ((insn & 0x00004000) == 0) {
+      if ((insn & 0x00001000) == 0) {
+        THREE_SAME_int(insn);
+      } else {
+        if ((insn & 0x00000800) == 0) {
+          THREE_SAME_int(insn);
+        } else {
+          undefinedInsn(insn);
+        }
+      }
+    } else {
+      if ((insn & 0x00002000) == 0) {
+        if ((insn & 0x00001000) == 0) {
+          if ((insn & 0x00000800) == 0) {
+            THREE_SAME_fp(insn);
+          } else {
+            undefinedInsn(insn);
+          }
+        } else {
+          THREE_SAME_fp(insn);
+        }
+      } else {
+        THREE_SAME_fp(insn);
+      }
+    }
+  }
+}
+function s41(insn: u32): void {
+  if ((insn & 0x00008000) == 0) {
+    s32(insn);
+  } else {
+    if ((insn & 0x00004000) == 0) {
+      if ((insn & 0x00002000) == 0) {
+        if ((insn & 0x00001000) == 0) {
+          THREE_SAME_int(insn);
+        } else {
+          undefinedInsn(insn);
+        }
+      } else {
+        undefinedInsn(insn);
+      }
+    } else {
+      if ((insn & 0x00002000) == 0) {
+        if ((insn & 0x00000800) == 0) {
+          THREE_SAME_fp(insn);
+        } else {
+          undefinedInsn(insn);
+        }
+      } else {
+        if ((insn & 0x00001000) == 0) {
+          THREE_SAME_fp(insn);
+        } else {
+          if ((insn & 0x00000800) == 0) {
+            THREE_SAME_fp(insn);
+          } else {
+            undefinedInsn(insn);
+          }
+        }
+      }
+    }
+  }
+}
+function s42(insn: u32): void {
+  if ((insn & 0x00020000) == 0) {
+    s43(insn);
+  } else {
+    if ((insn & 0x00080000) == 0) {
+      s43(insn);
+    } else {
+      undefinedInsn(insn);
+    }
+  }
+}
+function s43(insn: u32): void {
+  if ((insn & 0x00008000) == 0) {
+    if ((insn & 0x00004000) == 0) {
+      if ((insn & 0x00002000) == 0) {
+        if ((insn & 0x00001000) == 0) {
+          if ((insn & 0x00000800) == 0) {
+            if ((insn & 0x00000400) == 0) {
+              FP_int(insn);
             } else {
               undefinedInsn(insn);
             }
@@ -3819,7 +4149,47 @@ function d71(insn: u32): void {
         } else {
           undefinedInsn(insn);
         }
+      } else {
+        undefinedInsn(insn);
       }
+    } else {
+      undefinedInsn(insn);
     }
+  } else {
+    undefinedInsn(insn);
+  }
+}
+function s44(insn: u32): void {
+  if ((insn & 0x00020000) == 0) {
+    s43(insn);
+  } else {
+    undefinedInsn(insn);
+  }
+}
+function s45(insn: u32): void {
+  if ((insn & 0x00008000) == 0) {
+    if ((insn & 0x00004000) == 0) {
+      if ((insn & 0x00002000) == 0) {
+        if ((insn & 0x00001000) == 0) {
+          if ((insn & 0x00000800) == 0) {
+            if ((insn & 0x00000400) == 0) {
+              FMOV_gen(insn);
+            } else {
+              undefinedInsn(insn);
+            }
+          } else {
+            undefinedInsn(insn);
+          }
+        } else {
+          undefinedInsn(insn);
+        }
+      } else {
+        undefinedInsn(insn);
+      }
+    } else {
+      undefinedInsn(insn);
+    }
+  } else {
+    undefinedInsn(insn);
   }
 }

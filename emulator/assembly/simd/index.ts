@@ -4,8 +4,8 @@
 // V register file and FPCR/FPSR accessors the core re-exports to the host.
 // Scalar FP (fp.ts, FP_* patterns) and the V-bit loads and stores (loadstore.ts,
 // V_* patterns) are table-driven, and so are the AdvSIMD copy, modified immediate,
-// permute, EXT, TBL, across lanes, shift by immediate and x indexed element groups
-// (advsimd.ts) and crypto three-register SHA (crypto.ts, SHA_3reg).
+// permute, EXT, TBL, across lanes, shift by immediate, x indexed element, three same and
+// three different groups (advsimd.ts) and crypto three-register SHA (crypto.ts, SHA_3reg).
 //
 // Layout: regs.ts (state), softfloat.ts (IEEE arithmetic with exact flags),
 // fp.ts (scalar FP encodings), advsimd.ts (Advanced SIMD encodings),

@@ -28,7 +28,12 @@ describe('generated decoders', () => {
     expect(D.decode(0x1ee02820)).toBe(D.UNDEF); // fadd h0, h1, h0: FEAT_FP16, not on this CPU
     expect(D.decode(0x1e6843e0)).toBe(D.UNDEF); // frint32z d0, d31: FEAT_FRINTTS, not on this CPU
     expect(D.decode(0x1ee2c020)).toBe(D.FP_1src); // fcvt d0, h1: Armv8.0
-    expect(D.decode(0x4e60d420)).toBe(D.SIMD_FP); // fadd v0.2d, v1.2d, v0.2d: still the hand decoder
+    expect(D.decode(0x4e60d420)).toBe(D.THREE_SAME_fp); // fadd v0.2d, v1.2d, v0.2d
+    expect(D.decode(0x0e60d420)).toBe(D.UNDEF); // fadd with D lanes and Q 0: reserved
+    expect(D.decode(0x4e401420)).toBe(D.UNDEF); // fadd v0.8h, v1.8h, v0.8h: FEAT_FP16, not on this CPU
+    expect(D.decode(0x4ee28420)).toBe(D.THREE_SAME_int); // add v0.2d, v1.2d, v2.2d
+    expect(D.decode(0x4ee29c20)).toBe(D.UNDEF); // mul with D lanes: reserved
+    expect(D.decode(0x4ee2e020)).toBe(D.PMULL); // pmull2 v0.1q, v1.2d, v2.2d (FEAT_PMULL)
     expect(D.F.tbzbit(0xb6f80000)).toBe(63); // tbz x0, #63
   });
 });

@@ -198,6 +198,35 @@ describe('SIMD&FP unit: failure paths and state', () => {
     }
   });
 
+  it('three-same FP16 (vector and scalar) and FMLAL/FMLSL (vector) are UNDEFINED: FEAT_FP16 and FEAT_FHM are not advertised', () => {
+    // ID_AA64PFR0.AdvSIMD = 0 (no half-precision arithmetic) and ID_AA64ISAR0.FHM = 0, as on the A72;
+    // qemu-aarch64 -cpu max has both, so the architecture is the reference: UNDEFINED, nothing written.
+    const words = [
+      ...encode(['fadd v0.8h, v1.8h, v2.8h', 'fsub v0.4h, v1.4h, v2.4h', 'fmul v0.8h, v1.8h, v2.8h', 'fdiv v0.4h, v1.4h, v2.4h',
+        'fmla v0.8h, v1.8h, v2.8h', 'fmls v0.4h, v1.4h, v2.4h', 'fmaxnm v0.8h, v1.8h, v2.8h', 'fminp v0.4h, v1.4h, v2.4h',
+        'faddp v0.8h, v1.8h, v2.8h', 'fabd v0.8h, v1.8h, v2.8h', 'fmulx v0.4h, v1.4h, v2.4h', 'fcmeq v0.8h, v1.8h, v2.8h',
+        'facgt v0.4h, v1.4h, v2.4h', 'frecps v0.8h, v1.8h, v2.8h', 'frsqrts v0.4h, v1.4h, v2.4h',
+        'fabd h0, h1, h2', 'fmulx h0, h1, h2', 'fcmeq h0, h1, h2', 'fcmge h0, h1, h2', 'facgt h0, h1, h2', 'frecps h0, h1, h2',
+        'frsqrts h0, h1, h2',
+        'fmlal v0.2s, v1.2h, v2.2h', 'fmlal2 v0.4s, v1.4h, v2.4h', 'fmlsl v0.4s, v1.4h, v2.4h', 'fmlsl2 v0.2s, v1.2h, v2.2h']),
+    ];
+    for (const insn of words) {
+      fillRegs();
+      ex.setFPSR(0);
+      const before = snapshot();
+      const n0 = ex.undefs();
+      exec(insn);
+      expect(ex.undefs(), `0x${(insn >>> 0).toString(16)}`).toBe(n0 + 1);
+      expect(snapshot()).toEqual(before);
+    }
+    // the single and double precision forms next to them execute
+    for (const insn of encode(['fadd v0.4s, v1.4s, v2.4s', 'fabd d0, d1, d2', 'fmla v0.2d, v1.2d, v2.2d'])) {
+      const n0 = ex.undefs();
+      exec(insn);
+      expect(ex.undefs()).toBe(n0);
+    }
+  });
+
   it('FPCR/FPSR keep the bits qemu-aarch64 -cpu max keeps', () => {
     // measured: msr fpcr/fpsr with all ones reads back 0x07ff0000 / 0xf800009f
     ex.setFPCR(0xffff_ffff);

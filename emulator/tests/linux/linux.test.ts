@@ -7,21 +7,14 @@
 // The packages are fetched with apt-get into a cache (see debian.ts; set
 // SIS_LINUX_CACHE to keep it between runs). Wall times to the prompt are
 // printed, not asserted.
-import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Machine } from '../../src/machine.ts';
-import { haveCore, loadCoreModule } from '../../src/node-files.ts';
+import { haveCore } from '../../src/node-files.ts';
+import { haveQemu, linuxOnEmulator, linuxOnQemu } from './boot.ts';
 import { fetchDebianLinux, haveApt } from './debian.ts';
 import { busyboxInitramfs } from './initramfs.ts';
-import { makeConsole, runSession } from './session.ts';
-
-const haveQemu = spawnSync('qemu-system-aarch64', ['--version']).status === 0;
-// nokaslr: QEMU's kaslr-seed is random, and the kernel's page-table pages (so MemTotal) depend on it
-const APPEND = 'console=ttyAMA0 panic=-1 nokaslr';
-const MEM = 256;
 
 const COMMANDS = [
   'echo hello from $(uname -m)',
@@ -40,40 +33,6 @@ const COMMANDS = [
   'i=0; while [ $i -lt 500 ]; do i=$((i + 1)); done; echo $i',
 ];
 
-async function onQemu(kernel: string, initrd: string) {
-  const t0 = Date.now();
-  const q = spawn('qemu-system-aarch64', ['-M', 'virt', '-cpu', 'cortex-a72', '-m', `${MEM}M`, '-nographic', '-net', 'none',
-    '-kernel', kernel, '-initrd', initrd, '-append', APPEND], { stdio: ['pipe', 'pipe', 'pipe'] });
-  const c = makeConsole((s) => q.stdin.write(s));
-  q.stdout.on('data', (d) => c.push(d.toString('latin1')));
-  const exited = new Promise<number | null>((r) => q.on('exit', r));
-  try {
-    const { outputs, promptAt } = await runSession(c, COMMANDS, 120_000);
-    c.write('poweroff -f\n');
-    const code = await Promise.race([exited, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 30_000))]);
-    return { outputs, promptMs: promptAt - t0, code };
-  } finally {
-    q.kill('SIGKILL');
-  }
-}
-
-async function onEmulator(kernel: Uint8Array, initrd: Uint8Array) {
-  const t0 = Date.now();
-  let m!: Machine;
-  const c = makeConsole((s) => m.input(s));
-  m = await Machine.create({ kernel, initrd, wasm: await loadCoreModule(), memMiB: MEM, append: APPEND, clock: 'virtual', seed: 1n,
-    onUart: (b) => c.push(Buffer.from(b).toString('latin1')) });
-  const running = m.run();
-  try {
-    const { outputs, promptAt } = await runSession(c, COMMANDS, 600_000);
-    c.write('poweroff -f\n');
-    const exit = await Promise.race([running, new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 120_000))]);
-    return { outputs, promptMs: promptAt - t0, exit, instret: m.stats().instret, undefinedInsns: m.stats().undefinedInsns };
-  } finally {
-    m.stop();
-  }
-}
-
 describe.skipIf(!haveCore() || !haveQemu || !haveApt)('Debian Linux to a busybox shell', () => {
   it('boots and runs the same shell session on QEMU and on the emulator', async () => {
     const deb = fetchDebianLinux();
@@ -81,8 +40,13 @@ describe.skipIf(!haveCore() || !haveQemu || !haveApt)('Debian Linux to a busybox
     const initrd = busyboxInitramfs(deb.busybox);
     writeFileSync(join(dir, 'Image'), deb.kernel);
     writeFileSync(join(dir, 'initrd'), initrd);
-    const q = await onQemu(join(dir, 'Image'), join(dir, 'initrd'));
-    const e = await onEmulator(deb.kernel, initrd);
+    let q: Awaited<ReturnType<typeof linuxOnQemu>>;
+    try {
+      q = await linuxOnQemu(join(dir, 'Image'), join(dir, 'initrd'), COMMANDS);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    const e = await linuxOnEmulator(deb.kernel, initrd, COMMANDS);
     console.log(`linux ${deb.kernelVersion}: prompt after ${q.promptMs} ms on QEMU, ${e.promptMs} ms on the emulator (${e.instret} instructions); ${e.undefinedInsns} undefined-instruction traps on the emulator`);
     expect(q.outputs[0]).toBe('hello from aarch64\n');
     expect(q.outputs[1]).toBe(`Linux ${deb.kernelVersion}\n`);
