@@ -1,7 +1,10 @@
 // Cryptographic extensions of Advanced SIMD, as qemu-aarch64 -cpu max has
 // them: AES (AESE/AESD/AESMC/AESIMC), SHA1, SHA256, SHA512 and SHA3 (EOR3,
-// BCAX, XAR, RAX1). Each returns false for an encoding it does not decode.
+// BCAX, XAR, RAX1). AES and the two-register SHA forms are decoding-table
+// handlers (AES, SHA_2reg); the others return false for an encoding they do
+// not decode.
 
+import { checkFpEnabled } from "../cpu";
 import { vaddr } from "./regs";
 import { RES, rd, rn, rm, getE, setR, clearRes, commit } from "./lanes";
 
@@ -85,9 +88,10 @@ function buildSbox(): void {
   sboxReady = true;
 }
 
-export function aes(insn: u32): bool {
+// AESE (opcode 00100), AESD (00101), AESMC (00110), AESIMC (00111): decoding table AES
+export function AES(insn: u32): void {
+  if (!checkFpEnabled()) return;
   const opc = (insn >> 12) & 31;
-  if (opc < 0b00100 || opc > 0b00111) return false;
   if (!sboxReady) buildSbox();
   const n = rn(insn), d = rd(insn);
   clearRes();
@@ -122,7 +126,6 @@ export function aes(insn: u32): bool {
     }
   }
   commit(d, 16);
-  return true;
 }
 
 // ---- SHA1 / SHA256 (FEAT_SHA1, FEAT_SHA256) -------------------------------------------------
@@ -194,14 +197,15 @@ export function sha3reg(insn: u32): bool {
 
 @inline function su1(x: u32): u32 { return ror32(x, 17) ^ ror32(x, 19) ^ (x >> 10); }
 
-export function sha2reg(insn: u32): bool {
+// SHA1H (opcode 00000), SHA1SU1 (00001), SHA256SU0 (00010): decoding table SHA_2reg
+export function SHA_2reg(insn: u32): void {
+  if (!checkFpEnabled()) return;
   const opc = (insn >> 12) & 31;
   const n = rn(insn), d = rd(insn);
-  clearRes();
   if (opc == 0) { // SHA1H Sd, Sn
     sw32(RES, 0, rol32(<u32>getE(n, 0, 4), 30));
     commit(d, 4);
-    return true;
+    return;
   }
   if (opc == 1) { // SHA1SU1
     const t0 = <u32>getE(d, 0, 4) ^ <u32>getE(n, 1, 4);
@@ -216,9 +220,8 @@ export function sha2reg(insn: u32): bool {
     sw32(RES, 1, su0(t1) + <u32>getE(d, 1, 4));
     sw32(RES, 2, su0(t2) + <u32>getE(d, 2, 4));
     sw32(RES, 3, su0(t3) + <u32>getE(d, 3, 4));
-  } else return false;
+  }
   commit(d, 16);
-  return true;
 }
 
 @inline function su0(x: u32): u32 { return ror32(x, 7) ^ ror32(x, 18) ^ (x >> 3); }

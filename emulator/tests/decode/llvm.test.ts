@@ -9,7 +9,8 @@
 //   encodings llvm decodes that this CPU does not implement, each with its reason.
 // The part of the SIMD&FP space still decoded by hand (words whose first match is the !subdecoder
 // pattern SIMD_FP: the Advanced SIMD and crypto groups not moved yet) is not sampled; the
-// table-driven groups (scalar FP, AdvSIMD copy, modified immediate, permute, EXT, TBL/TBX, across lanes) are,
+// table-driven groups (scalar FP, AdvSIMD copy, modified immediate, permute, EXT, TBL/TBX, across lanes,
+// two-register miscellaneous, scalar pairwise, crypto AES and two-register SHA) are,
 // with llvm's Armv8.0 features: half precision arithmetic (FEAT_FP16) and FRINT32/64 are invalid
 // for it and UNDEFINED here, as on the Cortex-A72 our ID registers describe.
 import { spawnSync } from 'node:child_process';

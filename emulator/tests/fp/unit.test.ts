@@ -159,6 +159,32 @@ describe('SIMD&FP unit: failure paths and state', () => {
     }
   });
 
+  it('two-register miscellaneous and scalar pairwise: the FP16 forms, FRINT32/64 and BFCVTN are UNDEFINED on the Cortex-A72', () => {
+    // FEAT_FP16, FEAT_FRINTTS and FEAT_BF16 are not in our ID registers (qemu-aarch64 -cpu max has
+    // them): UNDEFINED, nothing written.
+    const words = [...encode([
+      'fabs v0.4h, v1.4h', 'fsqrt v0.8h, v1.8h', 'frintn v0.4h, v1.4h', 'fcvtzs v0.8h, v1.8h', 'scvtf v0.4h, v1.4h',
+      'frsqrte v0.8h, v1.8h', 'fcmle v0.4h, v1.4h, #0.0', 'fcmlt h0, h1, #0.0', 'frecpe h0, h1', 'frecpx h0, h1',
+      'fcvtau h0, h1', 'scvtf h0, h1', 'faddp h0, v1.2h', 'fmaxnmp h0, v1.2h', 'fminp h0, v1.2h',
+      'frint32z v0.4s, v1.4s', 'frint32x v0.2d, v1.2d', 'frint64z v0.2s, v1.2s', 'frint64x v0.2d, v1.2d',
+    ]), 0x0ea16820]; // bfcvtn v0.4h, v1.4s
+    for (const insn of words) {
+      fillRegs();
+      ex.setFPSR(0);
+      const before = snapshot();
+      const n0 = ex.undefs();
+      exec(insn);
+      expect(ex.undefs(), `0x${(insn >>> 0).toString(16)}`).toBe(n0 + 1);
+      expect(snapshot()).toEqual(before);
+    }
+    // the single and double precision forms of the same operations execute
+    for (const insn of encode(['fabs v0.4s, v1.4s', 'frintn v0.2d, v1.2d', 'frecpx s0, s1', 'faddp s0, v1.2s', 'fcvtn v0.4h, v1.4s'])) {
+      const n0 = ex.undefs();
+      exec(insn);
+      expect(ex.undefs()).toBe(n0);
+    }
+  });
+
   it('FPCR/FPSR keep the bits qemu-aarch64 -cpu max keeps', () => {
     // measured: msr fpcr/fpsr with all ones reads back 0x07ff0000 / 0xf800009f
     ex.setFPCR(0xffff_ffff);
