@@ -19,7 +19,6 @@ export interface Pattern {
   value: number;
   fields: string[]; // named fields this pattern's handler reads
   asm: string[] | null; // llvm-mc mnemonics this pattern may disassemble as (globs with *)
-  subdecoder: boolean; // a whole encoding group still decoded by hand-written code
   group: number; // -1 outside groups, else the group's index
   line: number;
   order: number;
@@ -119,7 +118,6 @@ export function parseTable(text: string): Table {
     let bits = b.bits;
     const used = [...b.fields];
     let asm: string[] | null = null;
-    let subdecoder = false;
     for (const t of b.rest) {
       if (t.startsWith('@')) {
         const f = formats.get(t.slice(1));
@@ -137,7 +135,6 @@ export function parseTable(text: string): Table {
         if (!fields.has(t.slice(1))) fail(line, `unknown field ${t}`);
         used.push(t.slice(1));
       } else if (t.startsWith('asm=')) asm = t.slice(4).split(',');
-      else if (t === '!subdecoder') subdecoder = true;
       else fail(line, `unexpected token ${t}`);
     }
     let mask = 0, value = 0, covered = 0;
@@ -149,7 +146,7 @@ export function parseTable(text: string): Table {
     }
     if (head === UNALLOC && (used.length || asm)) fail(line, 'an UNALLOC pattern has no fields or asm');
     if (head === UNALLOC && group < 0) fail(line, 'UNALLOC carves an unallocated encoding out of a pattern: it belongs in a { } group before that pattern');
-    patterns.push({ name: head, mask: mask >>> 0, value: value >>> 0, fields: [...new Set(used)], asm, subdecoder, group, line, order: patterns.length });
+    patterns.push({ name: head, mask: mask >>> 0, value: value >>> 0, fields: [...new Set(used)], asm, group, line, order: patterns.length });
   });
   if (group >= 0) fail(groupLine, 'group not closed');
   checkOverlaps(patterns);

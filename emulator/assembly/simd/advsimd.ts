@@ -1,12 +1,8 @@
 // Advanced SIMD data processing (vector and scalar forms). Decoding follows
 // the Arm ARM "Data Processing -- Scalar Floating-Point and Advanced SIMD"
-// table. The copy, modified immediate, permute, EXT, TBL, across lanes, shift
-// by immediate, x indexed element, three same and three different groups
-// (vector and scalar) are decoded by the decoding table
-// (emulator/decode/a64.decode): their handlers are the exported ones below, one
-// per pattern, and never decide allocation. The rest is still hand-decoded
-// here: one function per encoding class, each returning false for an
-// unallocated or unimplemented pattern (index.ts then raises UNDEF).
+// table, which decodes every group (emulator/decode/a64.decode): the handlers
+// are the exported functions below, one per pattern name, and never decide
+// allocation (an unallocated encoding never reaches them).
 //
 // Every handler computes into the scratch register RES (lanes.ts) and
 // commits it at the end; Q=0 vector results and scalar results zero the rest
@@ -17,50 +13,13 @@
 import { xreg, setXreg, checkFpEnabled } from "../cpu";
 import { vaddr, raiseFP, FPSR_QC } from "./regs";
 import { RES, rd, rn, rm, getE, getSE, setR, emask, clearRes, copyToRes, commit } from "./lanes";
-import { aes, sha2reg } from "./crypto";
 import {
   fpAdd, fpMul, fpMulX, fpDiv, fpSqrt, fpMulAdd, fpMinMax, fpCompareOp, fpRoundInt,
   fpToFixed, fixedToFP, fpConvert, fpNeg, fpAbs, fpcrRounding, fpRecipStep, fpRSqrtStep,
-  fpRecipEstimate, fpRSqrtEstimate, fpRecpX, recipEstimate, rsqrtEstimate, fpRoundIntN, fpMulAddH,
+  fpRecipEstimate, fpRSqrtEstimate, fpRecpX, recipEstimate, rsqrtEstimate, fpMulAddH,
   RN, RP, RM, RZ, RA, RO, setHalfArith,
 } from "./softfloat";
 import { expandFPImm } from "./fp";
-
-export function execAdvSimd(insn: u32): bool {
-  const b2824 = (insn >> 24) & 31;
-  if ((insn >> 31) != 0) return false;
-  if ((insn & 0x4000_0000) != 0 && (b2824 & 0x10) != 0) {
-    // scalar forms: 01 U 11110 (01 U 11111 is table-driven)
-    if (b2824 == 0b11110) {
-      if ((insn & (1 << 21)) != 0) {
-        if (((insn >> 10) & 3) == 2) {
-          const t = (insn >> 17) & 15;
-          if (t == 0) return twoMisc(insn, true);
-          if (t == 8) return scalarPairwise(insn);
-          if (t == 12 && (insn & (1 << 22)) != 0) return twoMiscFp16(insn, true);
-          if (t == 4 && (insn >> 22) == 0b0101111000) return sha2reg(insn);
-        }
-        return false;
-      }
-      return false;
-    }
-    return false;
-  }
-  if (b2824 == 0b01110) {
-    if ((insn & (1 << 21)) != 0) {
-      if (((insn >> 10) & 3) == 2) {
-        const t = (insn >> 17) & 15;
-        if (t == 0) return twoMisc(insn, false);
-        if (t == 4 && (insn >> 22) == 0b0100111000) return aes(insn);
-        if (t == 12 && (insn & (1 << 22)) != 0) return twoMiscFp16(insn, false);
-        return false;
-      }
-      return false;
-    }
-    return false;
-  }
-  return false;
-}
 
 // ---- copy (decoding table: DUP_elem, DUP_gen, INS_gen, INS_elem, SMOV, UMOV, DUP_scalar) --
 // imm5 = index:1:0...0 gives the element size (its lowest set bit) and the index; the
@@ -558,7 +517,14 @@ function clmul(a: u64, b: u64): u64 {
   return <i64>a > <i64>b ? a - b : b - a;
 }
 
-// ---- two-register miscellaneous ------------------------------------------------------
+// ---- two-register miscellaneous (decoding table: REV_v, ADDLP, CLZ_v, CNT_v, SAT_misc, CMZ,
+// XTN, SHLL, SQXTN, FCVTN_v, FP_misc) ------------------------------------------------------
+// The table allows only the allocated sizes and opcodes of each form (64-bit lanes with Q 1,
+// the scalar forms at their sizes), so the handlers decode no further. Bit 28 set: the scalar
+// form (one lane, the rest of Vd zeroed).
+
+@inline function qbytes(insn: u32): u32 { return (insn & (1 << 30)) != 0 ? 16 : 8; } // vector bytes by Q
+@inline function lsize(insn: u32): u32 { return <u32>1 << ((insn >> 22) & 3); }
 
 function bitrev(v: u64, bits: u32): u64 {
   let r: u64 = 0;
@@ -566,137 +532,66 @@ function bitrev(v: u64, bits: u32): u64 {
   return r;
 }
 
-function twoMisc(insn: u32, scalar: bool): bool {
-  const q = (insn >> 30) & 1, u = (insn >> 29) & 1;
-  const size = (insn >> 22) & 3;
-  const opc = (insn >> 12) & 31;
-  const n = rn(insn), d = rd(insn);
-  const bytes: u32 = q != 0 ? 16 : 8;
-  // FP forms: opcode 01100-01111 with size<1> = 1, and 1x1xx / 10110 / 10111
-  const isFp = (opc >= 0b01100 && opc <= 0b01111 && (size & 2) != 0) || opc >= 0b11000 || opc == 0b10110 || opc == 0b10111;
-  if (isFp) return fpTwoMisc(insn, scalar);
-  const key0 = (u << 5) | opc;
-  if (key0 == 0b00111 || key0 == 0b100111 || key0 == 0b00011 || key0 == 0b100011) return satTwoMisc(insn, scalar);
-  if (key0 == 0b10100 || key0 == 0b110100 || key0 == 0b110010) return satNarrow(insn, scalar);
-  const es: u32 = 1 << size;
-  const mk = emask(es);
-  clearRes();
-  if (scalar) {
-    if (size != 3) return false;
-    let r: u64;
-    const a = getE(n, 0, 8), sa = <i64>a;
-    switch ((u << 5) | opc) {
-      case 0b01000: r = sa > 0 ? mk : 0; break;          // CMGT #0
-      case 0b01001: r = a == 0 ? mk : 0; break;          // CMEQ #0
-      case 0b01010: r = sa < 0 ? mk : 0; break;          // CMLT #0
-      case 0b01011: r = sa < 0 ? 0 - a : a; break;       // ABS
-      case 0b101000: r = sa >= 0 ? mk : 0; break;        // CMGE #0
-      case 0b101001: r = sa <= 0 ? mk : 0; break;        // CMLE #0
-      case 0b101011: r = 0 - a; break;                   // NEG
-      default: return false;
-    }
-    setR(0, 8, r);
-    commit(d, 8);
-    return true;
+// REV64 (U 0), REV32 (U 1), REV16 (opcode 00001): reverse the lanes in each container
+export function REV_v(insn: u32): void {
+  if (!checkFpEnabled()) return;
+  const n = rn(insn), es = lsize(insn), bytes = qbytes(insn);
+  const cont: u32 = (insn & (1 << 12)) != 0 ? 2 : ((insn & (1 << 29)) != 0 ? 4 : 8); // container bytes
+  for (let i: u32 = 0; i < bytes; i += cont) {
+    for (let j: u32 = 0; j < cont; j += es) setR((i + cont - es - j) / es, es, getE(n, (i + j) / es, es));
   }
-  const lanes: u32 = bytes / es;
-  switch ((u << 5) | opc) {
-    case 0b00000: case 0b100000: case 0b00001: { // REV64, REV32, REV16
-      const cont: u32 = opc == 1 ? 2 : (u != 0 ? 4 : 8); // container bytes
-      if (es >= cont) return false;
-      for (let i: u32 = 0; i < bytes; i += cont) {
-        for (let j: u32 = 0; j < cont; j += es) {
-          setR((i + cont - es - j) / es, es, getE(n, (i + j) / es, es));
-        }
-      }
-      break;
-    }
-    case 0b00101: case 0b100101: { // CNT, NOT, RBIT
-      if (u == 0) { if (size != 0) return false; for (let e: u32 = 0; e < bytes; e++) setR(e, 1, <u64>popcnt(getE(n, e, 1))); }
-      else if (size == 0) { for (let e: u32 = 0; e < bytes; e++) setR(e, 1, ~getE(n, e, 1)); }
-      else if (size == 1) { for (let e: u32 = 0; e < bytes; e++) setR(e, 1, bitrev(getE(n, e, 1), 8)); }
-      else return false;
-      break;
-    }
-    case 0b00100: case 0b100100: { // CLS, CLZ
-      if (size == 3) return false;
-      for (let e: u32 = 0; e < lanes; e++) {
-        const a = getE(n, e, es);
-        const bits = es * 8;
-        let r: u64;
-        if (u != 0) r = <u64>(clz(a) - (64 - bits));
-        else { const s = getSE(n, e, es); r = <u64>(clz(<u64>(s ^ (s >> 63))) - (64 - bits) - 1); }
-        setR(e, es, r);
-      }
-      break;
-    }
-    case 0b00010: case 0b100010: case 0b00110: case 0b100110: { // [SU]ADDLP, [SU]ADALP
-      if (size == 3) return false;
-      const es2 = es * 2;
-      for (let e: u32 = 0; e < lanes / 2; e++) {
-        let r: u64 = u != 0 ? getE(n, 2 * e, es) + getE(n, 2 * e + 1, es) : <u64>(getSE(n, 2 * e, es) + getSE(n, 2 * e + 1, es));
-        if ((opc & 4) != 0) r += getE(d, e, es2);
-        setR(e, es2, r & emask(es2));
-      }
-      break;
-    }
-    case 0b01000: case 0b01001: case 0b01010: case 0b01011: case 0b101000: case 0b101001: case 0b101011: {
-      if (size == 3 && q == 0) return false;
-      for (let e: u32 = 0; e < lanes; e++) {
-        const a = getE(n, e, es), sa = getSE(n, e, es);
-        let r: u64;
-        switch ((u << 5) | opc) {
-          case 0b01000: r = sa > 0 ? mk : 0; break;
-          case 0b01001: r = a == 0 ? mk : 0; break;
-          case 0b01010: r = sa < 0 ? mk : 0; break;
-          case 0b01011: r = (sa < 0 ? 0 - a : a) & mk; break;
-          case 0b101000: r = sa >= 0 ? mk : 0; break;
-          case 0b101001: r = sa <= 0 ? mk : 0; break;
-          default: r = (0 - a) & mk;
-        }
-        setR(e, es, r);
-      }
-      break;
-    }
-    case 0b10010: { // XTN, XTN2
-      if (size == 3) return false;
-      const es2 = es * 2;
-      const base: u32 = q != 0 ? 8 / es : 0;
-      if (q != 0) store<u64>(RES, getE(d, 0, 8));
-      for (let e: u32 = 0; e < 8 / es; e++) setR(base + e, es, getE(n, e, es2));
-      commit(d, q != 0 ? 16 : 8);
-      return true;
-    }
-    case 0b110011: { // SHLL, SHLL2
-      if (size == 3) return false;
-      const es2 = es * 2;
-      const part: u32 = q != 0 ? 8 / es : 0;
-      for (let e: u32 = 0; e < 8 / es; e++) setR(e, es2, getE(n, e + part, es) << (es * 8));
-      commit(d, 16);
-      return true;
-    }
-    default: return false;
-  }
-  commit(d, bytes);
-  return true;
+  commit(rd(insn), bytes);
 }
 
-// SQABS, SQNEG, SUQADD, USQADD (vector and scalar, every size).
-function satTwoMisc(insn: u32, scalar: bool): bool {
-  const q = (insn >> 30) & 1, u = (insn >> 29) & 1;
-  const size = (insn >> 22) & 3;
-  const opc = (insn >> 12) & 31;
-  const n = rn(insn), d = rd(insn);
-  if (!scalar && size == 3 && q == 0) return false;
-  const es: u32 = 1 << size;
-  const bytes: u32 = q != 0 ? 16 : 8;
-  const lanes: u32 = scalar ? 1 : bytes / es;
+// SADDLP/UADDLP (opcode 00x10, bit 14 clear), SADALP/UADALP (bit 14 set: accumulate into Vd)
+export function ADDLP(insn: u32): void {
+  if (!checkFpEnabled()) return;
+  const n = rn(insn), d = rd(insn), es = lsize(insn), bytes = qbytes(insn);
+  const u = (insn >> 29) & 1, es2 = es * 2;
+  for (let e: u32 = 0; e < bytes / es2; e++) {
+    let r: u64 = u != 0 ? getE(n, 2 * e, es) + getE(n, 2 * e + 1, es) : <u64>(getSE(n, 2 * e, es) + getSE(n, 2 * e + 1, es));
+    if ((insn & (1 << 14)) != 0) r += getE(d, e, es2);
+    setR(e, es2, r & emask(es2));
+  }
+  commit(d, bytes);
+}
+
+// CLS (U 0), CLZ (U 1)
+export function CLZ_v(insn: u32): void {
+  if (!checkFpEnabled()) return;
+  const n = rn(insn), es = lsize(insn), bytes = qbytes(insn);
+  const pad = <u64>(64 - es * 8);
+  for (let e: u32 = 0; e < bytes / es; e++) {
+    let r: u64;
+    if ((insn & (1 << 29)) != 0) r = clz(getE(n, e, es)) - pad;
+    else { const s = getSE(n, e, es); r = clz(<u64>(s ^ (s >> 63))) - pad - 1; }
+    setR(e, es, r);
+  }
+  commit(rd(insn), bytes);
+}
+
+// CNT (U 0), NOT (U 1, size 00), RBIT (U 1, size 01), bytes
+export function CNT_v(insn: u32): void {
+  if (!checkFpEnabled()) return;
+  const n = rn(insn), bytes = qbytes(insn);
+  const kind: u32 = ((insn >> 29) & 1) != 0 ? 1 + ((insn >> 22) & 1) : 0;
+  for (let e: u32 = 0; e < bytes; e++) {
+    const a = getE(n, e, 1);
+    setR(e, 1, kind == 0 ? <u64>popcnt(a) : (kind == 1 ? ~a : bitrev(a, 8)));
+  }
+  commit(rd(insn), bytes);
+}
+
+// SUQADD (U 0, opcode 00011), USQADD (U 1), SQABS (U 0, 00111), SQNEG (U 1): saturating, QC
+export function SAT_misc(insn: u32): void {
+  if (!checkFpEnabled()) return;
+  const u = (insn >> 29) & 1, n = rn(insn), d = rd(insn), es = lsize(insn);
+  const bytes: u32 = isScalar(insn) ? es : qbytes(insn);
   const mk = emask(es);
-  clearRes();
-  for (let e: u32 = 0; e < lanes; e++) {
+  for (let e: u32 = 0; e < bytes / es; e++) {
     const a = getE(n, e, es), sa = getSE(n, e, es);
     let r: u64;
-    if (opc == 0b00111) {
+    if ((insn & (1 << 14)) != 0) {
       // SQABS / SQNEG: only the most negative value saturates
       if (sa == smin(es)) { raiseFP(FPSR_QC); r = <u64>smax(es); }
       else r = <u64>(u != 0 ? -sa : (sa < 0 ? -sa : sa)) & mk;
@@ -717,23 +612,62 @@ function satTwoMisc(insn: u32, scalar: bool): bool {
     }
     setR(e, es, r & mk);
   }
-  commit(d, scalar ? es : bytes);
-  return true;
+  commit(d, bytes);
 }
 
-// Narrowing with saturation: SQXTN, UQXTN, SQXTUN (vector {2} and scalar),
-// and the shift-right forms [SU]Q[R]SHRN, SQ[R]SHRUN via narrowShift().
-function satNarrow(insn: u32, scalar: bool): bool {
-  const q = (insn >> 30) & 1, u = (insn >> 29) & 1;
-  const size = (insn >> 22) & 3;
-  const opc = (insn >> 12) & 31;
-  if (size == 3) return false;
-  // SQXTN: signed->signed, UQXTN: unsigned->unsigned, SQXTUN: signed->unsigned
-  const signedIn = !(u == 1 && opc == 0b10100);
-  const signedOut = u == 0;
-  return narrowShift(insn, scalar, <u32>1 << size, 0, false, signedIn, signedOut, q);
+// Compares against zero and ABS/NEG (opcode 010xx): CMGT CMEQ CMLT ABS (U 0), CMGE CMLE NEG (U 1);
+// the scalar forms are 64-bit
+export function CMZ(insn: u32): void {
+  if (!checkFpEnabled()) return;
+  const n = rn(insn), es = lsize(insn);
+  const bytes: u32 = isScalar(insn) ? 8 : qbytes(insn);
+  const op = (((insn >> 29) & 1) << 2) | ((insn >> 12) & 3);
+  const mk = emask(es);
+  for (let e: u32 = 0; e < bytes / es; e++) {
+    const a = getE(n, e, es), sa = getSE(n, e, es);
+    let r: u64;
+    switch (op) {
+      case 0: r = sa > 0 ? mk : 0; break;                  // CMGT #0
+      case 1: r = a == 0 ? mk : 0; break;                  // CMEQ #0
+      case 2: r = sa < 0 ? mk : 0; break;                  // CMLT #0
+      case 3: r = (sa < 0 ? 0 - a : a) & mk; break;        // ABS
+      case 4: r = sa >= 0 ? mk : 0; break;                 // CMGE #0
+      case 5: r = sa <= 0 ? mk : 0; break;                 // CMLE #0
+      default: r = (0 - a) & mk;                           // NEG
+    }
+    setR(e, es, r);
+  }
+  commit(rd(insn), bytes);
 }
 
+// XTN{2}: the low halves of the 2*es-byte lanes of Vn into the lower (Q 0) or upper half of Vd
+export function XTN(insn: u32): void {
+  if (!checkFpEnabled()) return;
+  const n = rn(insn), d = rd(insn), es = lsize(insn), q = (insn >> 30) & 1;
+  const base: u32 = q != 0 ? 8 / es : 0;
+  if (q != 0) store<u64>(RES, getE(d, 0, 8));
+  for (let e: u32 = 0; e < 8 / es; e++) setR(base + e, es, getE(n, e, es * 2));
+  commit(d, q != 0 ? 16 : 8);
+}
+
+// SHLL{2}: widen the lower (Q 0) or upper half of Vn, shifted left by the lane width
+export function SHLL(insn: u32): void {
+  if (!checkFpEnabled()) return;
+  const n = rn(insn), es = lsize(insn);
+  const part: u32 = (insn & (1 << 30)) != 0 ? 8 / es : 0;
+  for (let e: u32 = 0; e < 8 / es; e++) setR(e, es * 2, getE(n, e + part, es) << (es * 8));
+  commit(rd(insn), 16);
+}
+
+// SQXTN (U 0), UQXTN (U 1, opcode 10100), SQXTUN (U 1, 10010), vector {2} and scalar
+export function SQXTN(insn: u32): void {
+  if (!checkFpEnabled()) return;
+  const u = (insn >> 29) & 1;
+  const signedIn = !(u == 1 && (insn & (1 << 14)) != 0); // UQXTN: unsigned to unsigned
+  narrowShift(insn, isScalar(insn), lsize(insn), 0, false, signedIn, u == 0, (insn >> 30) & 1);
+}
+
+// Narrowing, saturating: shared with the shift-right narrows [SU]Q[R]SHRN, SQ[R]SHRUN.
 function narrowShift(insn: u32, scalar: bool, es: u32, sh: i32, rounding: bool, signedIn: bool, signedOut: bool, q: u32): bool {
   const n = rn(insn), d = rd(insn);
   const es2 = es * 2;
@@ -764,87 +698,49 @@ function narrowShift(insn: u32, scalar: bool, es: u32, sh: i32, rounding: bool, 
   return true;
 }
 
-// FEAT_FP16 "two-register miscellaneous (FP16)": 0 Q U 01110 a 111100
-// opcode 10 Rn Rd (and the scalar form); same table as single/double.
-function twoMiscFp16(insn: u32, scalar: bool): bool {
-  setHalfArith(true);
-  const ok = fpTwoMisc(insn, scalar, true);
-  setHalfArith(false);
-  return ok;
+// FCVTN{2} (U 0, opcode 10110), FCVTL{2} (10111): sz 0 single <-> half, 1 double <-> single;
+// FCVTXN{2} / scalar FCVTXN (U 1): double to single, rounding to odd
+export function FCVTN_v(insn: u32): void {
+  if (!checkFpEnabled()) return;
+  const n = rn(insn), d = rd(insn), q = (insn >> 30) & 1;
+  const sz = (insn >> 22) & 1;
+  if ((insn & (1 << 12)) != 0) { // FCVTL{2}
+    const from: i32 = sz != 0 ? 32 : 16, to: i32 = sz != 0 ? 64 : 32;
+    const tes: u32 = <u32>to >> 3, fes: u32 = <u32>from >> 3;
+    const lanes: u32 = 8 / fes;
+    const part: u32 = q != 0 ? lanes : 0;
+    for (let e: u32 = 0; e < lanes; e++) setR(e, tes, fpConvert(getE(n, e + part, fes), from, to));
+    commit(d, 16);
+    return;
+  }
+  const odd = (insn & (1 << 29)) != 0;
+  const from: i32 = sz != 0 ? 64 : 32, to: i32 = sz != 0 ? 32 : 16;
+  const tes: u32 = <u32>to >> 3, fes: u32 = <u32>from >> 3;
+  if (isScalar(insn)) {
+    setR(0, 4, fpConvert(getE(n, 0, 8), 64, 32, RO));
+    commit(d, 4);
+    return;
+  }
+  const base: u32 = q != 0 ? 8 / tes : 0;
+  if (q != 0) store<u64>(RES, getE(d, 0, 8));
+  for (let e: u32 = 0; e < 16 / fes; e++) {
+    const x = getE(n, e, fes);
+    setR(base + e, tes, odd ? fpConvert(x, 64, 32, RO) : fpConvert(x, from, to));
+  }
+  commit(d, q != 0 ? 16 : 8);
 }
 
-function fpTwoMisc(insn: u32, scalar: bool, fp16: bool = false): bool {
-  const q = (insn >> 30) & 1, u = (insn >> 29) & 1;
-  const size = (insn >> 22) & 3;
-  const opc = (insn >> 12) & 31;
-  const a1 = fp16 ? (insn >> 23) & 1 : size >> 1, sz = fp16 ? 0 : size & 1;
+// The FP forms (single and double: sz = bit 22) and URECPE/URSQRTE. U:size<1>:opcode names the
+// operation; the scalar forms run the same code on one lane.
+export function FP_misc(insn: u32): void {
+  if (!checkFpEnabled()) return;
   const n = rn(insn), d = rd(insn);
-  const N: i32 = fp16 ? 16 : (sz != 0 ? 64 : 32);
+  const N: i32 = (insn & (1 << 22)) != 0 ? 64 : 32;
   const es: u32 = <u32>N >> 3;
-  if (fp16 && (opc == 0b10110 || opc == 0b10111 || (a1 == 1 && opc == 0b11100))) return false; // no FCVTN/L/XN, URECPE/URSQRTE
-  // narrowing / lengthening conversions first (they use sz differently)
-  if (a1 == 0 && u == 1 && opc == 0b10110) {
-    // FCVTXN{2} / scalar FCVTXN: double to single, rounding to odd
-    if (sz == 0) return false;
-    clearRes();
-    if (scalar) { setR(0, 4, fpConvert(getE(n, 0, 8), 64, 32, RO)); commit(d, 4); return true; }
-    const base: u32 = q != 0 ? 2 : 0;
-    if (q != 0) store<u64>(RES, getE(d, 0, 8));
-    for (let e: u32 = 0; e < 2; e++) setR(base + e, 4, fpConvert(getE(n, e, 8), 64, 32, RO));
-    commit(d, q != 0 ? 16 : 8);
-    return true;
-  }
-  if (!scalar && a1 == 0 && (opc == 0b10110 || opc == 0b10111)) {
-    if (u == 1) return false;
-    clearRes();
-    if (opc == 0b10110) { // FCVTN{2}: to half (sz 0) or single (sz 1)
-      const from: i32 = sz != 0 ? 64 : 32, to: i32 = sz != 0 ? 32 : 16;
-      const tes: u32 = <u32>to >> 3, fes: u32 = <u32>from >> 3;
-      const lanes: u32 = 16 / fes;
-      const base: u32 = q != 0 ? 8 / tes : 0;
-      if (q != 0) store<u64>(RES, getE(d, 0, 8));
-      for (let e: u32 = 0; e < lanes; e++) setR(base + e, tes, fpConvert(getE(n, e, fes), from, to));
-      commit(d, q != 0 ? 16 : 8);
-    } else { // FCVTL{2}
-      const from: i32 = sz != 0 ? 32 : 16, to: i32 = sz != 0 ? 64 : 32;
-      const tes: u32 = <u32>to >> 3, fes: u32 = <u32>from >> 3;
-      const lanes: u32 = 8 / fes;
-      const part: u32 = q != 0 ? lanes : 0;
-      for (let e: u32 = 0; e < lanes; e++) setR(e, tes, fpConvert(getE(n, e + part, fes), from, to));
-      commit(d, 16);
-    }
-    return true;
-  }
-  if (!scalar && sz == 1 && q == 0) return false;
-  const lanes: u32 = scalar ? 1 : (q != 0 ? 16 : 8) / es;
+  const bytes: u32 = isScalar(insn) ? es : qbytes(insn);
   const m: u64 = N == 64 ? 0xffff_ffff_ffff_ffff : 0xffff_ffff;
-  const key = (u << 6) | (a1 << 5) | opc;
-  // validate
-  switch (key) {
-    case 0b0_1_01100: case 0b0_1_01101: case 0b0_1_01110: case 0b1_1_01100: case 0b1_1_01101: // compares with 0
-    case 0b0_0_11010: case 0b0_0_11011: case 0b0_0_11100: case 0b0_0_11101: // FCVTNS FCVTMS FCVTAS SCVTF
-    case 0b0_1_11010: case 0b0_1_11011: case 0b1_0_11010: case 0b1_0_11011: // FCVTPS FCVTZS FCVTNU FCVTMU
-    case 0b1_0_11100: case 0b1_0_11101: case 0b1_1_11010: case 0b1_1_11011: // FCVTAU UCVTF FCVTPU FCVTZU
-    case 0b0_1_11101: case 0b1_1_11101: // FRECPE FRSQRTE
-      break;
-    case 0b0_1_11111: // FRECPX
-      if (!scalar) return false;
-      break;
-    case 0b0_0_11110: case 0b1_0_11110: case 0b0_0_11111: case 0b1_0_11111: // FRINT32Z/X, FRINT64Z/X
-      if (scalar || N == 16) return false;
-      break;
-    case 0b0_1_11100: case 0b1_1_11100: // URECPE URSQRTE
-      if (scalar || sz != 0) return false;
-      break;
-    case 0b0_1_01111: case 0b1_1_01111: case 0b1_1_11111: // FABS FNEG FSQRT
-    case 0b0_0_11000: case 0b0_0_11001: case 0b0_1_11000: case 0b0_1_11001: // FRINTN FRINTM FRINTP FRINTZ
-    case 0b1_0_11000: case 0b1_0_11001: case 0b1_1_11001: // FRINTA FRINTX FRINTI
-      if (scalar) return false;
-      break;
-    default: return false;
-  }
-  clearRes();
-  for (let e: u32 = 0; e < lanes; e++) {
+  const key = (((insn >> 29) & 1) << 6) | (((insn >> 23) & 1) << 5) | ((insn >> 12) & 31);
+  for (let e: u32 = 0; e < bytes / es; e++) {
     const x = getE(n, e, es);
     let r: u64;
     switch (key) {
@@ -856,39 +752,34 @@ function fpTwoMisc(insn: u32, scalar: bool, fp16: bool = false): bool {
       case 0b0_1_01111: r = fpAbs(x, N); break;
       case 0b1_1_01111: r = fpNeg(x, N); break;
       case 0b1_1_11111: r = fpSqrt(x, N); break;
-      case 0b0_0_11000: r = fpRoundInt(x, N, RN, false); break;
-      case 0b0_0_11001: r = fpRoundInt(x, N, RM, false); break;
-      case 0b0_1_11000: r = fpRoundInt(x, N, RP, false); break;
-      case 0b0_1_11001: r = fpRoundInt(x, N, RZ, false); break;
-      case 0b1_0_11000: r = fpRoundInt(x, N, RA, false); break;
-      case 0b1_0_11001: r = fpRoundInt(x, N, fpcrRounding(), true); break;
-      case 0b1_1_11001: r = fpRoundInt(x, N, fpcrRounding(), false); break;
-      case 0b0_0_11010: r = fpToFixed(x, N, 0, false, RN, N); break;
-      case 0b0_0_11011: r = fpToFixed(x, N, 0, false, RM, N); break;
-      case 0b0_0_11100: r = fpToFixed(x, N, 0, false, RA, N); break;
-      case 0b0_1_11010: r = fpToFixed(x, N, 0, false, RP, N); break;
-      case 0b0_1_11011: r = fpToFixed(x, N, 0, false, RZ, N); break;
-      case 0b1_0_11010: r = fpToFixed(x, N, 0, true, RN, N); break;
-      case 0b1_0_11011: r = fpToFixed(x, N, 0, true, RM, N); break;
-      case 0b1_0_11100: r = fpToFixed(x, N, 0, true, RA, N); break;
-      case 0b1_1_11010: r = fpToFixed(x, N, 0, true, RP, N); break;
-      case 0b1_1_11011: r = fpToFixed(x, N, 0, true, RZ, N); break;
-      case 0b0_0_11101: r = fixedToFP(x, N, true, 0, N, fpcrRounding()); break;
-      case 0b0_1_11101: r = fpRecipEstimate(x, N); break;
-      case 0b1_1_11101: r = fpRSqrtEstimate(x, N); break;
-      case 0b0_1_11111: r = fpRecpX(x, N); break;
-      case 0b0_0_11110: r = fpRoundIntN(x, N, RZ, 32); break;
-      case 0b1_0_11110: r = fpRoundIntN(x, N, fpcrRounding(), 32); break;
-      case 0b0_0_11111: r = fpRoundIntN(x, N, RZ, 64); break;
-      case 0b1_0_11111: r = fpRoundIntN(x, N, fpcrRounding(), 64); break;
-      case 0b0_1_11100: r = (x >> 31) == 0 ? 0xffff_ffff : <u64>recipEstimate(<u32>(x >> 23)) << 23; break;
-      case 0b1_1_11100: r = (x >> 30) == 0 ? 0xffff_ffff : <u64>rsqrtEstimate(<u32>(x >> 23)) << 23; break;
-      default: r = fixedToFP(x, N, false, 0, N, fpcrRounding()); // UCVTF
+      case 0b0_0_11000: r = fpRoundInt(x, N, RN, false); break;            // FRINTN
+      case 0b0_0_11001: r = fpRoundInt(x, N, RM, false); break;            // FRINTM
+      case 0b0_1_11000: r = fpRoundInt(x, N, RP, false); break;            // FRINTP
+      case 0b0_1_11001: r = fpRoundInt(x, N, RZ, false); break;            // FRINTZ
+      case 0b1_0_11000: r = fpRoundInt(x, N, RA, false); break;            // FRINTA
+      case 0b1_0_11001: r = fpRoundInt(x, N, fpcrRounding(), true); break; // FRINTX
+      case 0b1_1_11001: r = fpRoundInt(x, N, fpcrRounding(), false); break; // FRINTI
+      case 0b0_0_11010: r = fpToFixed(x, N, 0, false, RN, N); break;       // FCVTNS
+      case 0b0_0_11011: r = fpToFixed(x, N, 0, false, RM, N); break;       // FCVTMS
+      case 0b0_0_11100: r = fpToFixed(x, N, 0, false, RA, N); break;       // FCVTAS
+      case 0b0_1_11010: r = fpToFixed(x, N, 0, false, RP, N); break;       // FCVTPS
+      case 0b0_1_11011: r = fpToFixed(x, N, 0, false, RZ, N); break;       // FCVTZS
+      case 0b1_0_11010: r = fpToFixed(x, N, 0, true, RN, N); break;        // FCVTNU
+      case 0b1_0_11011: r = fpToFixed(x, N, 0, true, RM, N); break;        // FCVTMU
+      case 0b1_0_11100: r = fpToFixed(x, N, 0, true, RA, N); break;        // FCVTAU
+      case 0b1_1_11010: r = fpToFixed(x, N, 0, true, RP, N); break;        // FCVTPU
+      case 0b1_1_11011: r = fpToFixed(x, N, 0, true, RZ, N); break;        // FCVTZU
+      case 0b0_0_11101: r = fixedToFP(x, N, true, 0, N, fpcrRounding()); break; // SCVTF
+      case 0b1_0_11101: r = fixedToFP(x, N, false, 0, N, fpcrRounding()); break; // UCVTF
+      case 0b0_1_11101: r = fpRecipEstimate(x, N); break;                  // FRECPE
+      case 0b1_1_11101: r = fpRSqrtEstimate(x, N); break;                  // FRSQRTE
+      case 0b0_1_11111: r = fpRecpX(x, N); break;                          // FRECPX
+      case 0b0_1_11100: r = (x >> 31) == 0 ? 0xffff_ffff : <u64>recipEstimate(<u32>(x >> 23)) << 23; break; // URECPE
+      default: r = (x >> 30) == 0 ? 0xffff_ffff : <u64>rsqrtEstimate(<u32>(x >> 23)) << 23; // URSQRTE
     }
     setR(e, es, r);
   }
-  commit(d, scalar ? es : (q != 0 ? 16 : 8));
-  return true;
+  commit(d, bytes);
 }
 
 // ---- across lanes and scalar pairwise ---------------------------------------------------
@@ -962,33 +853,26 @@ export function FMINMAXV(insn: u32): void {
   commit(rd(insn), 4);
 }
 
-function scalarPairwise(insn: u32): bool {
-  const u = (insn >> 29) & 1;
-  const size = (insn >> 22) & 3;
-  const opc = (insn >> 12) & 31;
-  const n = rn(insn), d = rd(insn);
-  clearRes();
-  if (u == 0 && opc == 0b11011) {
-    if (size != 3) return false; // ADDP Dd, Vn.2D
-    setR(0, 8, getE(n, 0, 8) + getE(n, 1, 8));
-    commit(d, 8);
-    return true;
-  }
-  // U=0: the FP16 forms (size<0> must be 0); U=1: single/double
-  if (u == 0 && (size & 1) != 0) return false;
-  const a1 = size >> 1, sz = size & 1;
-  const N: i32 = u == 0 ? 16 : (sz != 0 ? 64 : 32);
+// Scalar pairwise (decoding table: ADDP_s, FPAIR_s; the FP16 forms are not on this CPU)
+
+// ADDP Dd, Vn.2D
+export function ADDP_s(insn: u32): void {
+  if (!checkFpEnabled()) return;
+  const n = rn(insn);
+  setR(0, 8, getE(n, 0, 8) + getE(n, 1, 8));
+  commit(rd(insn), 8);
+}
+
+// FMAXNMP/FMINNMP (opcode 01100), FADDP (01101), FMAXP/FMINP (01111) of the two lanes of Vn;
+// size<1> selects min, sz = bit 22 the precision
+export function FPAIR_s(insn: u32): void {
+  if (!checkFpEnabled()) return;
+  const n = rn(insn), opc = (insn >> 12) & 31, a1 = (insn >> 23) & 1;
+  const N: i32 = (insn & (1 << 22)) != 0 ? 64 : 32;
   const es: u32 = <u32>N >> 3;
-  let kind: u32;
-  if (opc == 0b01100) kind = a1;           // FMAXNMP / FMINNMP
-  else if (opc == 0b01101 && a1 == 0) kind = 4; // FADDP
-  else if (opc == 0b01111) kind = 2 + a1;  // FMAXP / FMINP
-  else return false;
-  setHalfArith(N == 16);
+  const kind: u32 = opc == 0b01100 ? a1 : (opc == 0b01101 ? 4 : 2 + a1);
   setR(0, es, fpPairOp(getE(n, 0, es), getE(n, 1, es), N, kind));
-  setHalfArith(false);
-  commit(d, es);
-  return true;
+  commit(rd(insn), es);
 }
 
 // ---- permute, EXT, TBL -------------------------------------------------------------------

@@ -1,8 +1,7 @@
 // Cryptographic extensions of Advanced SIMD the Cortex-A72 has: AES
 // (AESE/AESD/AESMC/AESIMC), SHA1 and SHA256 (SHA512, SHA3, SM3 and SM4 are not
-// on this CPU: UNDEFINED, left out of the decoding table). SHA_3reg is the
-// decoding table's handler (crypto three-register SHA); aes and sha2reg are
-// still hand-decoded and return false for an encoding they do not decode.
+// on this CPU: UNDEFINED, left out of the decoding table). AES, SHA_2reg and
+// SHA_3reg are the decoding table's handlers (crypto AES, two- and three-register SHA).
 
 import { checkFpEnabled } from "../cpu";
 import { vaddr } from "./regs";
@@ -37,9 +36,10 @@ function buildSbox(): void {
   sboxReady = true;
 }
 
-export function aes(insn: u32): bool {
+// AESE (opcode 00100), AESD (00101), AESMC (00110), AESIMC (00111): decoding table AES
+export function AES(insn: u32): void {
+  if (!checkFpEnabled()) return;
   const opc = (insn >> 12) & 31;
-  if (opc < 0b00100 || opc > 0b00111) return false;
   if (!sboxReady) buildSbox();
   const n = rn(insn), d = rd(insn);
   clearRes();
@@ -74,7 +74,6 @@ export function aes(insn: u32): bool {
     }
   }
   commit(d, 16);
-  return true;
 }
 
 // ---- SHA1 / SHA256 (FEAT_SHA1, FEAT_SHA256) -------------------------------------------------
@@ -147,14 +146,15 @@ export function SHA_3reg(insn: u32): void {
 
 @inline function su1(x: u32): u32 { return ror32(x, 17) ^ ror32(x, 19) ^ (x >> 10); }
 
-export function sha2reg(insn: u32): bool {
+// SHA1H (opcode 00000), SHA1SU1 (00001), SHA256SU0 (00010): decoding table SHA_2reg
+export function SHA_2reg(insn: u32): void {
+  if (!checkFpEnabled()) return;
   const opc = (insn >> 12) & 31;
   const n = rn(insn), d = rd(insn);
-  clearRes();
   if (opc == 0) { // SHA1H Sd, Sn
     sw32(RES, 0, rol32(<u32>getE(n, 0, 4), 30));
     commit(d, 4);
-    return true;
+    return;
   }
   if (opc == 1) { // SHA1SU1
     const t0 = <u32>getE(d, 0, 4) ^ <u32>getE(n, 1, 4);
@@ -169,9 +169,8 @@ export function sha2reg(insn: u32): bool {
     sw32(RES, 1, su0(t1) + <u32>getE(d, 1, 4));
     sw32(RES, 2, su0(t2) + <u32>getE(d, 2, 4));
     sw32(RES, 3, su0(t3) + <u32>getE(d, 3, 4));
-  } else return false;
+  }
   commit(d, 16);
-  return true;
 }
 
 @inline function su0(x: u32): u32 { return ror32(x, 7) ^ ror32(x, 18) ^ (x >> 3); }

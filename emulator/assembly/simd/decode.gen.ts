@@ -3,10 +3,9 @@
 // Change the table and run `npx tsx emulator/scripts/gen-decode.ts` (build:wasm runs it too).
 
 import { undefinedInsn } from "../cpu";
-import { ADDHN, ADDLV, ADDV, BIC_vimm, DUP_elem, DUP_gen, DUP_scalar, EXT, FMINMAXV, FMOV_vimm, FMUL_elem, FMUL_elem_s, INS_elem, INS_gen, MAXV, MINV, MOVI, MULL_elem, MUL_elem, ORR_vimm, PMULL, SHIFT_fixed, SHIFT_fixed_s, SHIFT_imm, SHIFT_imm_s, SHIFT_long, SHIFT_narrow, SHIFT_narrow_s, SMOV, SQDMULH_elem, SQDMULH_elem_s, SQDMULL, SQDMULL_elem, SQDMULL_elem_s, TBL, THREE_DIFF, THREE_SAME_fp, THREE_SAME_int, THREE_SAME_log, TRN, UMOV, UZP, ZIP } from "./advsimd";
-import { SHA_3reg } from "./crypto";
+import { ADDHN, ADDLP, ADDLV, ADDP_s, ADDV, BIC_vimm, CLZ_v, CMZ, CNT_v, DUP_elem, DUP_gen, DUP_scalar, EXT, FCVTN_v, FMINMAXV, FMOV_vimm, FMUL_elem, FMUL_elem_s, FPAIR_s, FP_misc, INS_elem, INS_gen, MAXV, MINV, MOVI, MULL_elem, MUL_elem, ORR_vimm, PMULL, REV_v, SAT_misc, SHIFT_fixed, SHIFT_fixed_s, SHIFT_imm, SHIFT_imm_s, SHIFT_long, SHIFT_narrow, SHIFT_narrow_s, SHLL, SMOV, SQDMULH_elem, SQDMULH_elem_s, SQDMULL, SQDMULL_elem, SQDMULL_elem_s, SQXTN, TBL, THREE_DIFF, THREE_SAME_fp, THREE_SAME_int, THREE_SAME_log, TRN, UMOV, UZP, XTN, ZIP } from "./advsimd";
+import { AES, SHA_2reg, SHA_3reg } from "./crypto";
 import { FMOV_gen, FP_1src, FP_2src, FP_3src, FP_ccmp, FP_cmp, FP_csel, FP_fixed, FP_imm, FP_int } from "./fp";
-import { SIMD_FP } from "./index";
 import { V_LDR_lit, V_LDST_multi, V_LDST_post, V_LDST_pre, V_LDST_reg, V_LDST_single, V_LDST_uimm, V_LDST_unscaled, V_PAIR } from "./loadstore";
 
 const L1: usize = memory.data<u8>([
@@ -17,30 +16,30 @@ const L1: usize = memory.data<u8>([
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   1, 0, 0, 0, 1, 0, 0, 0, 2, 2, 0, 0, 2, 2, 0, 0, 3, 0, 3, 0, 4, 0, 4, 0, 5, 5, 5, 5, 6, 6, 6, 6,
-  7, 7, 8, 9, 10, 10, 11, 12, 13, 13, 14, 15, 16, 16, 17, 18, 19, 20, 21, 21, 22, 22, 22, 22, 23, 23, 23, 23, 0, 0, 0, 0,
+  7, 7, 8, 9, 10, 10, 11, 12, 13, 13, 14, 15, 0, 0, 16, 16, 17, 18, 19, 19, 20, 20, 20, 20, 21, 21, 21, 21, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  24, 24, 24, 24, 24, 24, 24, 24, 24, 24, 24, 24, 24, 24, 24, 24, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  25, 26, 27, 28, 25, 26, 29, 28, 0, 0, 0, 0, 0, 0, 30, 0, 31, 31, 31, 31, 31, 31, 31, 31, 0, 0, 0, 0, 0, 0, 0, 0,
+  22, 22, 22, 22, 22, 22, 22, 22, 22, 22, 22, 22, 22, 22, 22, 22, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  23, 24, 25, 26, 23, 24, 27, 26, 0, 0, 0, 0, 0, 0, 28, 0, 29, 29, 29, 29, 29, 29, 29, 29, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32,
-  33, 33, 34, 35, 16, 16, 36, 37, 38, 38, 39, 40, 16, 16, 41, 42, 43, 44, 45, 45, 46, 46, 46, 46, 47, 47, 47, 47, 0, 0, 0, 0,
+  30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30,
+  31, 31, 32, 33, 0, 0, 34, 35, 0, 0, 36, 37, 0, 0, 38, 38, 39, 40, 41, 41, 42, 42, 42, 42, 43, 43, 43, 43, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  48, 48, 49, 49, 48, 48, 49, 49, 48, 48, 49, 49, 48, 48, 49, 49, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50, 50,
+  44, 44, 45, 45, 44, 44, 45, 45, 44, 44, 45, 45, 44, 44, 45, 45, 46, 46, 46, 46, 46, 46, 46, 46, 46, 46, 46, 46, 46, 46, 46, 46,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
@@ -48,32 +47,32 @@ const L1: usize = memory.data<u8>([
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  51, 0, 0, 0, 51, 0, 0, 0, 52, 52, 0, 0, 52, 52, 0, 0, 3, 0, 3, 0, 4, 0, 4, 0, 5, 5, 5, 5, 6, 6, 6, 6,
-  53, 53, 8, 9, 10, 10, 54, 55, 13, 13, 14, 56, 10, 10, 57, 58, 19, 20, 21, 21, 59, 59, 59, 59, 23, 23, 23, 23, 60, 60, 0, 0,
+  47, 0, 0, 0, 47, 0, 0, 0, 48, 48, 0, 0, 48, 48, 0, 0, 3, 0, 3, 0, 4, 0, 4, 0, 5, 5, 5, 5, 6, 6, 6, 6,
+  49, 49, 50, 9, 10, 10, 51, 52, 13, 13, 14, 53, 10, 10, 54, 55, 17, 18, 19, 19, 56, 56, 56, 56, 21, 21, 21, 21, 57, 57, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  24, 24, 24, 24, 24, 24, 24, 24, 24, 24, 24, 24, 24, 24, 24, 24, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  61, 61, 62, 62, 63, 63, 64, 64, 65, 65, 66, 66, 63, 63, 67, 67, 68, 69, 70, 70, 71, 71, 71, 71, 72, 72, 72, 72, 73, 73, 0, 0,
+  22, 22, 22, 22, 22, 22, 22, 22, 22, 22, 22, 22, 22, 22, 22, 22, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  58, 58, 59, 60, 0, 0, 61, 62, 0, 0, 63, 64, 0, 0, 65, 66, 67, 68, 69, 69, 70, 70, 70, 70, 71, 71, 71, 71, 72, 72, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32,
-  74, 74, 34, 75, 16, 16, 76, 77, 38, 38, 39, 78, 16, 16, 79, 80, 81, 44, 45, 45, 82, 82, 82, 82, 47, 47, 47, 47, 83, 83, 0, 0,
+  30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30,
+  73, 73, 32, 74, 0, 0, 75, 76, 0, 0, 36, 77, 0, 0, 78, 79, 80, 40, 41, 41, 81, 81, 81, 81, 43, 43, 43, 43, 82, 82, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  48, 48, 49, 49, 48, 48, 49, 49, 0, 0, 0, 0, 0, 0, 0, 0, 50, 50, 50, 50, 50, 50, 50, 50, 0, 0, 0, 0, 0, 0, 0, 0,
-  84, 84, 85, 85, 63, 63, 86, 86, 65, 65, 87, 87, 63, 63, 88, 88, 89, 90, 91, 91, 92, 92, 92, 92, 93, 93, 93, 93, 93, 93, 0, 0,
+  44, 44, 45, 45, 44, 44, 45, 45, 0, 0, 0, 0, 0, 0, 0, 0, 46, 46, 46, 46, 46, 46, 46, 46, 0, 0, 0, 0, 0, 0, 0, 0,
+  0, 0, 83, 84, 0, 0, 85, 86, 0, 0, 87, 88, 0, 0, 89, 90, 91, 92, 93, 93, 94, 94, 94, 94, 95, 95, 95, 95, 95, 95, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
@@ -88,15 +87,15 @@ const L1: usize = memory.data<u8>([
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  24, 24, 24, 24, 24, 24, 24, 24, 24, 24, 24, 24, 24, 24, 24, 24, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  94, 95, 96, 97, 94, 95, 98, 97, 0, 0, 99, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  22, 22, 22, 22, 22, 22, 22, 22, 22, 22, 22, 22, 22, 22, 22, 22, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  96, 97, 98, 99, 96, 97, 100, 99, 0, 0, 101, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32,
+  30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
@@ -104,7 +103,7 @@ const L1: usize = memory.data<u8>([
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  48, 48, 49, 49, 48, 48, 49, 49, 0, 0, 0, 0, 0, 0, 0, 0, 50, 50, 50, 50, 50, 50, 50, 50, 0, 0, 0, 0, 0, 0, 0, 0,
+  44, 44, 45, 45, 44, 44, 45, 45, 0, 0, 0, 0, 0, 0, 0, 0, 46, 46, 46, 46, 46, 46, 46, 46, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
@@ -136,7 +135,7 @@ const L1: usize = memory.data<u8>([
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-  48, 48, 49, 49, 48, 48, 49, 49, 0, 0, 0, 0, 0, 0, 0, 0, 50, 50, 50, 50, 50, 50, 50, 50, 0, 0, 0, 0, 0, 0, 0, 0,
+  44, 44, 45, 45, 44, 44, 45, 45, 0, 0, 0, 0, 0, 0, 0, 0, 46, 46, 46, 46, 46, 46, 46, 46, 0, 0, 0, 0, 0, 0, 0, 0,
   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
 ]);
 
@@ -165,17 +164,17 @@ const L1: usize = memory.data<u8>([
     case 19: d19(insn); return;
     case 20: d20(insn); return;
     case 21: d21(insn); return;
-    case 22: d22(insn); return;
+    case 22: V_LDR_lit(insn); return;
     case 23: d23(insn); return;
-    case 24: V_LDR_lit(insn); return;
+    case 24: d24(insn); return;
     case 25: d25(insn); return;
     case 26: d26(insn); return;
     case 27: d27(insn); return;
     case 28: d28(insn); return;
-    case 29: d29(insn); return;
-    case 30: d30(insn); return;
-    case 31: FP_3src(insn); return;
-    case 32: V_PAIR(insn); return;
+    case 29: FP_3src(insn); return;
+    case 30: V_PAIR(insn); return;
+    case 31: d31(insn); return;
+    case 32: d32(insn); return;
     case 33: d33(insn); return;
     case 34: d34(insn); return;
     case 35: d35(insn); return;
@@ -189,11 +188,11 @@ const L1: usize = memory.data<u8>([
     case 43: d43(insn); return;
     case 44: d44(insn); return;
     case 45: d45(insn); return;
-    case 46: d46(insn); return;
+    case 46: V_LDST_uimm(insn); return;
     case 47: d47(insn); return;
     case 48: d48(insn); return;
     case 49: d49(insn); return;
-    case 50: V_LDST_uimm(insn); return;
+    case 50: d50(insn); return;
     case 51: d51(insn); return;
     case 52: d52(insn); return;
     case 53: d53(insn); return;
@@ -243,6 +242,8 @@ const L1: usize = memory.data<u8>([
     case 97: d97(insn); return;
     case 98: d98(insn); return;
     case 99: d99(insn); return;
+    case 100: d100(insn); return;
+    case 101: d101(insn); return;
     default: undefinedInsn(insn);
   }
 }
@@ -489,11 +490,7 @@ function d7(insn: u32): void {
       }
     }
   } else {
-    if ((insn & 0x00000400) == 0) {
-      SIMD_FP(insn);
-    } else {
-      undefinedInsn(insn);
-    }
+    undefinedInsn(insn);
   }
 }
 function d8(insn: u32): void {
@@ -501,10 +498,14 @@ function d8(insn: u32): void {
     if ((insn & 0x00000800) == 0) {
       s3(insn);
     } else {
-      SIMD_FP(insn);
+      if ((insn & 0x00080000) == 0) {
+        s4(insn);
+      } else {
+        undefinedInsn(insn);
+      }
     }
   } else {
-    s4(insn);
+    s7(insn);
   }
 }
 function d9(insn: u32): void {
@@ -512,10 +513,10 @@ function d9(insn: u32): void {
     if ((insn & 0x00000800) == 0) {
       s3(insn);
     } else {
-      s5(insn);
+      s8(insn);
     }
   } else {
-    s4(insn);
+    s7(insn);
   }
 }
 function d10(insn: u32): void {
@@ -539,42 +540,54 @@ function d10(insn: u32): void {
         }
       }
     } else {
-      if ((insn & 0x00004000) == 0) {
-        undefinedInsn(insn);
-      } else {
-        SIMD_FP(insn);
-      }
-    }
-  } else {
-    if ((insn & 0x00000400) == 0) {
-      SIMD_FP(insn);
-    } else {
       undefinedInsn(insn);
     }
+  } else {
+    undefinedInsn(insn);
   }
 }
 function d11(insn: u32): void {
   if ((insn & 0x00000400) == 0) {
-    s7(insn);
+    if ((insn & 0x00000800) == 0) {
+      s10(insn);
+    } else {
+      if ((insn & 0x00080000) == 0) {
+        if ((insn & 0x00040000) == 0) {
+          if ((insn & 0x00020000) == 0) {
+            if ((insn & 0x00010000) == 0) {
+              s11(insn);
+            } else {
+              if ((insn & 0x00008000) == 0) {
+                s6(insn);
+              } else {
+                undefinedInsn(insn);
+              }
+            }
+          } else {
+            undefinedInsn(insn);
+          }
+        } else {
+          undefinedInsn(insn);
+        }
+      } else {
+        undefinedInsn(insn);
+      }
+    }
   } else {
-    s9(insn);
+    s13(insn);
   }
 }
 function d12(insn: u32): void {
   if ((insn & 0x00000400) == 0) {
-    s10(insn);
+    s14(insn);
   } else {
-    s9(insn);
+    s13(insn);
   }
 }
 function d13(insn: u32): void {
   if ((insn & 0x00008000) == 0) {
     if ((insn & 0x00000800) == 0) {
-      if ((insn & 0x00000400) == 0) {
-        undefinedInsn(insn);
-      } else {
-        SIMD_FP(insn);
-      }
+      undefinedInsn(insn);
     } else {
       if ((insn & 0x00000400) == 0) {
         if ((insn & 0x00002000) == 0) {
@@ -591,81 +604,99 @@ function d13(insn: u32): void {
           }
         }
       } else {
-        SIMD_FP(insn);
+        undefinedInsn(insn);
       }
     }
   } else {
-    if ((insn & 0x00000400) == 0) {
-      SIMD_FP(insn);
-    } else {
-      undefinedInsn(insn);
-    }
+    undefinedInsn(insn);
   }
 }
 function d14(insn: u32): void {
   if ((insn & 0x00000400) == 0) {
-    s7(insn);
+    if ((insn & 0x00000800) == 0) {
+      s10(insn);
+    } else {
+      if ((insn & 0x00080000) == 0) {
+        if ((insn & 0x00040000) == 0) {
+          if ((insn & 0x00020000) == 0) {
+            if ((insn & 0x00010000) == 0) {
+              if ((insn & 0x00008000) == 0) {
+                s12(insn);
+              } else {
+                if ((insn & 0x00004000) == 0) {
+                  CMZ(insn);
+                } else {
+                  FP_misc(insn);
+                }
+              }
+            } else {
+              if ((insn & 0x00008000) == 0) {
+                if ((insn & 0x00004000) == 0) {
+                  if ((insn & 0x00002000) == 0) {
+                    undefinedInsn(insn);
+                  } else {
+                    if ((insn & 0x00001000) == 0) {
+                      XTN(insn);
+                    } else {
+                      undefinedInsn(insn);
+                    }
+                  }
+                } else {
+                  if ((insn & 0x00002000) == 0) {
+                    if ((insn & 0x00001000) == 0) {
+                      SQXTN(insn);
+                    } else {
+                      undefinedInsn(insn);
+                    }
+                  } else {
+                    undefinedInsn(insn);
+                  }
+                }
+              } else {
+                if ((insn & 0x00004000) == 0) {
+                  FP_misc(insn);
+                } else {
+                  if ((insn & 0x00002000) == 0) {
+                    FP_misc(insn);
+                  } else {
+                    undefinedInsn(insn);
+                  }
+                }
+              }
+            }
+          } else {
+            undefinedInsn(insn);
+          }
+        } else {
+          undefinedInsn(insn);
+        }
+      } else {
+        undefinedInsn(insn);
+      }
+    }
   } else {
-    s11(insn);
+    s15(insn);
   }
 }
 function d15(insn: u32): void {
   if ((insn & 0x00000400) == 0) {
     if ((insn & 0x00000800) == 0) {
-      s8(insn);
+      s10(insn);
     } else {
-      if ((insn & 0x00080000) == 0) {
-        if ((insn & 0x00040000) == 0) {
-          if ((insn & 0x00020000) == 0) {
-            undefinedInsn(insn);
-          } else {
-            SIMD_FP(insn);
-          }
-        } else {
-          SIMD_FP(insn);
-        }
-      } else {
-        SIMD_FP(insn);
-      }
+      undefinedInsn(insn);
     }
   } else {
-    s11(insn);
+    s15(insn);
   }
 }
 function d16(insn: u32): void {
-  if ((insn & 0x00008000) == 0) {
-    if ((insn & 0x00000400) == 0) {
-      undefinedInsn(insn);
-    } else {
-      if ((insn & 0x00004000) == 0) {
-        undefinedInsn(insn);
-      } else {
-        SIMD_FP(insn);
-      }
-    }
+  if ((insn & 0x00000400) == 0) {
+    s16(insn);
   } else {
-    if ((insn & 0x00000400) == 0) {
-      SIMD_FP(insn);
-    } else {
-      undefinedInsn(insn);
-    }
+    s17(insn);
   }
 }
 function d17(insn: u32): void {
-  if ((insn & 0x00000400) == 0) {
-    s12(insn);
-  } else {
-    s13(insn);
-  }
-}
-function d18(insn: u32): void {
-  if ((insn & 0x00000400) == 0) {
-    s14(insn);
-  } else {
-    s13(insn);
-  }
-}
-function d19(insn: u32): void {
   if ((insn & 0x00000400) == 0) {
     undefinedInsn(insn);
   } else {
@@ -723,12 +754,12 @@ function d19(insn: u32): void {
           }
         }
       } else {
-        s15(insn);
+        s18(insn);
       }
     }
   }
 }
-function d20(insn: u32): void {
+function d18(insn: u32): void {
   if ((insn & 0x00000400) == 0) {
     undefinedInsn(insn);
   } else {
@@ -771,7 +802,7 @@ function d20(insn: u32): void {
     }
   }
 }
-function d21(insn: u32): void {
+function d19(insn: u32): void {
   if ((insn & 0x00000400) == 0) {
     undefinedInsn(insn);
   } else {
@@ -794,18 +825,18 @@ function d21(insn: u32): void {
         }
       }
     } else {
-      s16(insn);
+      s19(insn);
     }
   }
 }
-function d22(insn: u32): void {
+function d20(insn: u32): void {
   if ((insn & 0x00000400) == 0) {
-    s17(insn);
+    s20(insn);
   } else {
     undefinedInsn(insn);
   }
 }
-function d23(insn: u32): void {
+function d21(insn: u32): void {
   if ((insn & 0x00000400) == 0) {
     if ((insn & 0x00008000) == 0) {
       if ((insn & 0x00002000) == 0) {
@@ -848,45 +879,45 @@ function d23(insn: u32): void {
     undefinedInsn(insn);
   }
 }
+function d23(insn: u32): void {
+  if ((insn & 0x00080000) == 0) {
+    if ((insn & 0x00040000) == 0) {
+      if ((insn & 0x00020000) == 0) {
+        undefinedInsn(insn);
+      } else {
+        if ((insn & 0x00008000) == 0) {
+          undefinedInsn(insn);
+        } else {
+          FP_fixed(insn);
+        }
+      }
+    } else {
+      undefinedInsn(insn);
+    }
+  } else {
+    undefinedInsn(insn);
+  }
+}
+function d24(insn: u32): void {
+  if ((insn & 0x00080000) == 0) {
+    undefinedInsn(insn);
+  } else {
+    if ((insn & 0x00040000) == 0) {
+      if ((insn & 0x00020000) == 0) {
+        if ((insn & 0x00008000) == 0) {
+          undefinedInsn(insn);
+        } else {
+          FP_fixed(insn);
+        }
+      } else {
+        undefinedInsn(insn);
+      }
+    } else {
+      undefinedInsn(insn);
+    }
+  }
+}
 function d25(insn: u32): void {
-  if ((insn & 0x00080000) == 0) {
-    if ((insn & 0x00040000) == 0) {
-      if ((insn & 0x00020000) == 0) {
-        undefinedInsn(insn);
-      } else {
-        if ((insn & 0x00008000) == 0) {
-          undefinedInsn(insn);
-        } else {
-          FP_fixed(insn);
-        }
-      }
-    } else {
-      undefinedInsn(insn);
-    }
-  } else {
-    undefinedInsn(insn);
-  }
-}
-function d26(insn: u32): void {
-  if ((insn & 0x00080000) == 0) {
-    undefinedInsn(insn);
-  } else {
-    if ((insn & 0x00040000) == 0) {
-      if ((insn & 0x00020000) == 0) {
-        if ((insn & 0x00008000) == 0) {
-          undefinedInsn(insn);
-        } else {
-          FP_fixed(insn);
-        }
-      } else {
-        undefinedInsn(insn);
-      }
-    } else {
-      undefinedInsn(insn);
-    }
-  }
-}
-function d27(insn: u32): void {
   if ((insn & 0x00000800) == 0) {
     if ((insn & 0x00000400) == 0) {
       if ((insn & 0x00001000) == 0) {
@@ -953,23 +984,23 @@ function d27(insn: u32): void {
                 }
               }
             } else {
-              s18(insn);
+              s21(insn);
             }
           } else {
             undefinedInsn(insn);
           }
         }
       } else {
-        s19(insn);
+        s22(insn);
       }
     } else {
       FP_ccmp(insn);
     }
   } else {
-    s20(insn);
+    s23(insn);
   }
 }
-function d28(insn: u32): void {
+function d26(insn: u32): void {
   if ((insn & 0x00000800) == 0) {
     if ((insn & 0x00000400) == 0) {
       if ((insn & 0x00001000) == 0) {
@@ -1007,16 +1038,16 @@ function d28(insn: u32): void {
           undefinedInsn(insn);
         }
       } else {
-        s19(insn);
+        s22(insn);
       }
     } else {
       FP_ccmp(insn);
     }
   } else {
-    s20(insn);
+    s23(insn);
   }
 }
-function d29(insn: u32): void {
+function d27(insn: u32): void {
   if ((insn & 0x00000800) == 0) {
     if ((insn & 0x00000400) == 0) {
       if ((insn & 0x00001000) == 0) {
@@ -1095,23 +1126,23 @@ function d29(insn: u32): void {
                 }
               }
             } else {
-              s18(insn);
+              s21(insn);
             }
           } else {
             undefinedInsn(insn);
           }
         }
       } else {
-        s19(insn);
+        s22(insn);
       }
     } else {
       FP_ccmp(insn);
     }
   } else {
-    s20(insn);
+    s23(insn);
   }
 }
-function d30(insn: u32): void {
+function d28(insn: u32): void {
   if ((insn & 0x00080000) == 0) {
     if ((insn & 0x00040000) == 0) {
       if ((insn & 0x00020000) == 0) {
@@ -1150,7 +1181,7 @@ function d30(insn: u32): void {
     undefinedInsn(insn);
   }
 }
-function d33(insn: u32): void {
+function d31(insn: u32): void {
   if ((insn & 0x00008000) == 0) {
     if ((insn & 0x00000400) == 0) {
       if ((insn & 0x00004000) == 0) {
@@ -1162,121 +1193,183 @@ function d33(insn: u32): void {
       undefinedInsn(insn);
     }
   } else {
-    if ((insn & 0x00000400) == 0) {
-      SIMD_FP(insn);
+    undefinedInsn(insn);
+  }
+}
+function d32(insn: u32): void {
+  if ((insn & 0x00000400) == 0) {
+    if ((insn & 0x00000800) == 0) {
+      s24(insn);
     } else {
-      undefinedInsn(insn);
+      if ((insn & 0x00080000) == 0) {
+        if ((insn & 0x00040000) == 0) {
+          if ((insn & 0x00020000) == 0) {
+            if ((insn & 0x00010000) == 0) {
+              s25(insn);
+            } else {
+              if ((insn & 0x00008000) == 0) {
+                s26(insn);
+              } else {
+                if ((insn & 0x00004000) == 0) {
+                  FP_misc(insn);
+                } else {
+                  if ((insn & 0x00002000) == 0) {
+                    FP_misc(insn);
+                  } else {
+                    undefinedInsn(insn);
+                  }
+                }
+              }
+            }
+          } else {
+            undefinedInsn(insn);
+          }
+        } else {
+          undefinedInsn(insn);
+        }
+      } else {
+        undefinedInsn(insn);
+      }
     }
+  } else {
+    s27(insn);
+  }
+}
+function d33(insn: u32): void {
+  if ((insn & 0x00000400) == 0) {
+    s28(insn);
+  } else {
+    s27(insn);
   }
 }
 function d34(insn: u32): void {
   if ((insn & 0x00000400) == 0) {
-    s21(insn);
+    if ((insn & 0x00000800) == 0) {
+      s24(insn);
+    } else {
+      if ((insn & 0x00080000) == 0) {
+        if ((insn & 0x00040000) == 0) {
+          if ((insn & 0x00020000) == 0) {
+            if ((insn & 0x00010000) == 0) {
+              s25(insn);
+            } else {
+              if ((insn & 0x00008000) == 0) {
+                s29(insn);
+              } else {
+                undefinedInsn(insn);
+              }
+            }
+          } else {
+            undefinedInsn(insn);
+          }
+        } else {
+          undefinedInsn(insn);
+        }
+      } else {
+        undefinedInsn(insn);
+      }
+    }
   } else {
-    s23(insn);
+    s30(insn);
   }
 }
 function d35(insn: u32): void {
   if ((insn & 0x00000400) == 0) {
-    s24(insn);
+    s28(insn);
   } else {
-    s23(insn);
+    s30(insn);
   }
 }
 function d36(insn: u32): void {
   if ((insn & 0x00000400) == 0) {
-    s21(insn);
+    if ((insn & 0x00000800) == 0) {
+      s24(insn);
+    } else {
+      if ((insn & 0x00080000) == 0) {
+        if ((insn & 0x00040000) == 0) {
+          if ((insn & 0x00020000) == 0) {
+            if ((insn & 0x00010000) == 0) {
+              if ((insn & 0x00008000) == 0) {
+                if ((insn & 0x00002000) == 0) {
+                  if ((insn & 0x00004000) == 0) {
+                    undefinedInsn(insn);
+                  } else {
+                    if ((insn & 0x00001000) == 0) {
+                      CLZ_v(insn);
+                    } else {
+                      undefinedInsn(insn);
+                    }
+                  }
+                } else {
+                  if ((insn & 0x00001000) == 0) {
+                    ADDLP(insn);
+                  } else {
+                    SAT_misc(insn);
+                  }
+                }
+              } else {
+                s31(insn);
+              }
+            } else {
+              if ((insn & 0x00008000) == 0) {
+                s26(insn);
+              } else {
+                if ((insn & 0x00004000) == 0) {
+                  if ((insn & 0x00002000) == 0) {
+                    if ((insn & 0x00001000) == 0) {
+                      undefinedInsn(insn);
+                    } else {
+                      FP_misc(insn);
+                    }
+                  } else {
+                    FP_misc(insn);
+                  }
+                } else {
+                  if ((insn & 0x00002000) == 0) {
+                    FP_misc(insn);
+                  } else {
+                    if ((insn & 0x00001000) == 0) {
+                      undefinedInsn(insn);
+                    } else {
+                      FP_misc(insn);
+                    }
+                  }
+                }
+              }
+            }
+          } else {
+            undefinedInsn(insn);
+          }
+        } else {
+          undefinedInsn(insn);
+        }
+      } else {
+        undefinedInsn(insn);
+      }
+    }
   } else {
-    s25(insn);
+    s32(insn);
   }
 }
 function d37(insn: u32): void {
   if ((insn & 0x00000400) == 0) {
-    s24(insn);
+    if ((insn & 0x00000800) == 0) {
+      s24(insn);
+    } else {
+      undefinedInsn(insn);
+    }
   } else {
-    s25(insn);
+    s32(insn);
   }
 }
 function d38(insn: u32): void {
-  if ((insn & 0x00008000) == 0) {
-    if ((insn & 0x00000400) == 0) {
-      undefinedInsn(insn);
-    } else {
-      SIMD_FP(insn);
-    }
+  if ((insn & 0x00000400) == 0) {
+    undefinedInsn(insn);
   } else {
-    if ((insn & 0x00000400) == 0) {
-      SIMD_FP(insn);
-    } else {
-      undefinedInsn(insn);
-    }
+    s17(insn);
   }
 }
 function d39(insn: u32): void {
-  if ((insn & 0x00000400) == 0) {
-    s21(insn);
-  } else {
-    s26(insn);
-  }
-}
-function d40(insn: u32): void {
-  if ((insn & 0x00000400) == 0) {
-    if ((insn & 0x00000800) == 0) {
-      s22(insn);
-    } else {
-      if ((insn & 0x00080000) == 0) {
-        if ((insn & 0x00040000) == 0) {
-          if ((insn & 0x00020000) == 0) {
-            undefinedInsn(insn);
-          } else {
-            SIMD_FP(insn);
-          }
-        } else {
-          SIMD_FP(insn);
-        }
-      } else {
-        SIMD_FP(insn);
-      }
-    }
-  } else {
-    s26(insn);
-  }
-}
-function d41(insn: u32): void {
-  if ((insn & 0x00000400) == 0) {
-    if ((insn & 0x00000800) == 0) {
-      undefinedInsn(insn);
-    } else {
-      SIMD_FP(insn);
-    }
-  } else {
-    s13(insn);
-  }
-}
-function d42(insn: u32): void {
-  if ((insn & 0x00000400) == 0) {
-    if ((insn & 0x00000800) == 0) {
-      undefinedInsn(insn);
-    } else {
-      if ((insn & 0x00080000) == 0) {
-        if ((insn & 0x00040000) == 0) {
-          if ((insn & 0x00020000) == 0) {
-            undefinedInsn(insn);
-          } else {
-            SIMD_FP(insn);
-          }
-        } else {
-          SIMD_FP(insn);
-        }
-      } else {
-        SIMD_FP(insn);
-      }
-    }
-  } else {
-    s13(insn);
-  }
-}
-function d43(insn: u32): void {
   if ((insn & 0x00000400) == 0) {
     undefinedInsn(insn);
   } else {
@@ -1300,7 +1393,7 @@ function d43(insn: u32): void {
       }
     } else {
       if ((insn & 0x00004000) == 0) {
-        s27(insn);
+        s33(insn);
       } else {
         if ((insn & 0x00002000) == 0) {
           if ((insn & 0x00080000) == 0) {
@@ -1331,7 +1424,7 @@ function d43(insn: u32): void {
     }
   }
 }
-function d44(insn: u32): void {
+function d40(insn: u32): void {
   if ((insn & 0x00000400) == 0) {
     undefinedInsn(insn);
   } else {
@@ -1362,7 +1455,7 @@ function d44(insn: u32): void {
     }
   }
 }
-function d45(insn: u32): void {
+function d41(insn: u32): void {
   if ((insn & 0x00000400) == 0) {
     undefinedInsn(insn);
   } else {
@@ -1373,18 +1466,18 @@ function d45(insn: u32): void {
         undefinedInsn(insn);
       }
     } else {
-      s16(insn);
+      s19(insn);
     }
   }
 }
-function d46(insn: u32): void {
+function d42(insn: u32): void {
   if ((insn & 0x00000400) == 0) {
-    s28(insn);
+    s34(insn);
   } else {
     undefinedInsn(insn);
   }
 }
-function d47(insn: u32): void {
+function d43(insn: u32): void {
   if ((insn & 0x00000400) == 0) {
     if ((insn & 0x00008000) == 0) {
       if ((insn & 0x00002000) == 0) {
@@ -1423,7 +1516,7 @@ function d47(insn: u32): void {
     undefinedInsn(insn);
   }
 }
-function d48(insn: u32): void {
+function d44(insn: u32): void {
   if ((insn & 0x00000800) == 0) {
     if ((insn & 0x00000400) == 0) {
       V_LDST_unscaled(insn);
@@ -1438,7 +1531,7 @@ function d48(insn: u32): void {
     }
   }
 }
-function d49(insn: u32): void {
+function d45(insn: u32): void {
   if ((insn & 0x00000800) == 0) {
     undefinedInsn(insn);
   } else {
@@ -1453,7 +1546,7 @@ function d49(insn: u32): void {
     }
   }
 }
-function d51(insn: u32): void {
+function d47(insn: u32): void {
   if ((insn & 0x00080000) == 0) {
     if ((insn & 0x00040000) == 0) {
       if ((insn & 0x00020000) == 0) {
@@ -1487,7 +1580,7 @@ function d51(insn: u32): void {
     undefinedInsn(insn);
   }
 }
-function d52(insn: u32): void {
+function d48(insn: u32): void {
   if ((insn & 0x00008000) == 0) {
     if ((insn & 0x00002000) == 0) {
       if ((insn & 0x00001000) == 0x00000000) V_LDST_multi(insn);
@@ -1505,7 +1598,7 @@ function d52(insn: u32): void {
     else undefinedInsn(insn);
   }
 }
-function d53(insn: u32): void {
+function d49(insn: u32): void {
   if ((insn & 0x00008000) == 0) {
     if ((insn & 0x00000400) == 0) {
       if ((insn & 0x00000800) == 0) {
@@ -1563,61 +1656,180 @@ function d53(insn: u32): void {
               }
             }
           } else {
-            s29(insn);
+            s35(insn);
           }
         } else {
-          s29(insn);
+          s35(insn);
         }
       } else {
-        s29(insn);
+        s35(insn);
       }
     }
   } else {
-    if ((insn & 0x00000400) == 0) {
-      SIMD_FP(insn);
+    undefinedInsn(insn);
+  }
+}
+function d50(insn: u32): void {
+  if ((insn & 0x00000400) == 0) {
+    if ((insn & 0x00000800) == 0) {
+      s3(insn);
     } else {
-      undefinedInsn(insn);
+      if ((insn & 0x00080000) == 0) {
+        s4(insn);
+      } else {
+        if ((insn & 0x00040000) == 0) {
+          if ((insn & 0x00020000) == 0) {
+            if ((insn & 0x00010000) == 0) {
+              if ((insn & 0x00008000) == 0) {
+                if ((insn & 0x00004000) == 0) {
+                  undefinedInsn(insn);
+                } else {
+                  AES(insn);
+                }
+              } else {
+                undefinedInsn(insn);
+              }
+            } else {
+              undefinedInsn(insn);
+            }
+          } else {
+            undefinedInsn(insn);
+          }
+        } else {
+          undefinedInsn(insn);
+        }
+      }
     }
+  } else {
+    s7(insn);
+  }
+}
+function d51(insn: u32): void {
+  if ((insn & 0x00000400) == 0) {
+    if ((insn & 0x00000800) == 0) {
+      s10(insn);
+    } else {
+      if ((insn & 0x00080000) == 0) {
+        if ((insn & 0x00040000) == 0) {
+          if ((insn & 0x00020000) == 0) {
+            if ((insn & 0x00010000) == 0) {
+              s11(insn);
+            } else {
+              s5(insn);
+            }
+          } else {
+            undefinedInsn(insn);
+          }
+        } else {
+          undefinedInsn(insn);
+        }
+      } else {
+        undefinedInsn(insn);
+      }
+    }
+  } else {
+    s36(insn);
+  }
+}
+function d52(insn: u32): void {
+  if ((insn & 0x00000400) == 0) {
+    s14(insn);
+  } else {
+    s36(insn);
+  }
+}
+function d53(insn: u32): void {
+  if ((insn & 0x00000400) == 0) {
+    s14(insn);
+  } else {
+    s15(insn);
   }
 }
 function d54(insn: u32): void {
   if ((insn & 0x00000400) == 0) {
-    s7(insn);
+    if ((insn & 0x00000800) == 0) {
+      if ((insn & 0x00008000) == 0) {
+        undefinedInsn(insn);
+      } else {
+        if ((insn & 0x00004000) == 0) {
+          undefinedInsn(insn);
+        } else {
+          if ((insn & 0x00002000) == 0) {
+            undefinedInsn(insn);
+          } else {
+            if ((insn & 0x00001000) == 0) {
+              PMULL(insn);
+            } else {
+              undefinedInsn(insn);
+            }
+          }
+        }
+      }
+    } else {
+      if ((insn & 0x00080000) == 0) {
+        if ((insn & 0x00040000) == 0) {
+          if ((insn & 0x00020000) == 0) {
+            if ((insn & 0x00010000) == 0) {
+              if ((insn & 0x00008000) == 0) {
+                if ((insn & 0x00002000) == 0) {
+                  undefinedInsn(insn);
+                } else {
+                  if ((insn & 0x00001000) == 0) {
+                    undefinedInsn(insn);
+                  } else {
+                    SAT_misc(insn);
+                  }
+                }
+              } else {
+                if ((insn & 0x00004000) == 0) {
+                  CMZ(insn);
+                } else {
+                  FP_misc(insn);
+                }
+              }
+            } else {
+              if ((insn & 0x00008000) == 0) {
+                undefinedInsn(insn);
+              } else {
+                if ((insn & 0x00004000) == 0) {
+                  FP_misc(insn);
+                } else {
+                  if ((insn & 0x00002000) == 0) {
+                    if ((insn & 0x00001000) == 0) {
+                      undefinedInsn(insn);
+                    } else {
+                      FP_misc(insn);
+                    }
+                  } else {
+                    undefinedInsn(insn);
+                  }
+                }
+              }
+            }
+          } else {
+            undefinedInsn(insn);
+          }
+        } else {
+          undefinedInsn(insn);
+        }
+      } else {
+        undefinedInsn(insn);
+      }
+    }
   } else {
-    s30(insn);
+    s37(insn);
   }
 }
 function d55(insn: u32): void {
   if ((insn & 0x00000400) == 0) {
-    s10(insn);
+    s16(insn);
   } else {
-    s30(insn);
+    s37(insn);
   }
 }
 function d56(insn: u32): void {
   if ((insn & 0x00000400) == 0) {
-    s10(insn);
-  } else {
-    s11(insn);
-  }
-}
-function d57(insn: u32): void {
-  if ((insn & 0x00000400) == 0) {
-    s12(insn);
-  } else {
-    s31(insn);
-  }
-}
-function d58(insn: u32): void {
-  if ((insn & 0x00000400) == 0) {
-    s14(insn);
-  } else {
-    s31(insn);
-  }
-}
-function d59(insn: u32): void {
-  if ((insn & 0x00000400) == 0) {
-    s17(insn);
+    s20(insn);
   } else {
     if ((insn & 0x00008000) == 0) {
       if ((insn & 0x00004000) == 0) {
@@ -1638,11 +1850,11 @@ function d59(insn: u32): void {
         }
       }
     } else {
-      s33(insn);
+      s39(insn);
     }
   }
 }
-function d60(insn: u32): void {
+function d57(insn: u32): void {
   if ((insn & 0x00000400) == 0) {
     if ((insn & 0x00008000) == 0) {
       if ((insn & 0x00002000) == 0) {
@@ -1673,7 +1885,7 @@ function d60(insn: u32): void {
     undefinedInsn(insn);
   }
 }
-function d61(insn: u32): void {
+function d58(insn: u32): void {
   if ((insn & 0x00008000) == 0) {
     if ((insn & 0x00000400) == 0) {
       if ((insn & 0x00000800) == 0) {
@@ -1691,7 +1903,7 @@ function d61(insn: u32): void {
           }
         }
       } else {
-        SIMD_FP(insn);
+        undefinedInsn(insn);
       }
     } else {
       if ((insn & 0x00010000) == 0) {
@@ -1777,155 +1989,263 @@ function d61(insn: u32): void {
       }
     }
   } else {
-    if ((insn & 0x00000400) == 0) {
-      SIMD_FP(insn);
-    } else {
+    undefinedInsn(insn);
+  }
+}
+function d59(insn: u32): void {
+  if ((insn & 0x00000400) == 0) {
+    if ((insn & 0x00000800) == 0) {
       undefinedInsn(insn);
+    } else {
+      if ((insn & 0x00080000) == 0) {
+        s40(insn);
+      } else {
+        if ((insn & 0x00040000) == 0) {
+          if ((insn & 0x00020000) == 0) {
+            if ((insn & 0x00010000) == 0) {
+              if ((insn & 0x00008000) == 0) {
+                if ((insn & 0x00004000) == 0) {
+                  if ((insn & 0x00002000) == 0) {
+                    SHA_2reg(insn);
+                  } else {
+                    if ((insn & 0x00001000) == 0) {
+                      SHA_2reg(insn);
+                    } else {
+                      undefinedInsn(insn);
+                    }
+                  }
+                } else {
+                  undefinedInsn(insn);
+                }
+              } else {
+                undefinedInsn(insn);
+              }
+            } else {
+              undefinedInsn(insn);
+            }
+          } else {
+            undefinedInsn(insn);
+          }
+        } else {
+          undefinedInsn(insn);
+        }
+      }
     }
+  } else {
+    s41(insn);
+  }
+}
+function d60(insn: u32): void {
+  if ((insn & 0x00000400) == 0) {
+    undefinedInsn(insn);
+  } else {
+    s41(insn);
+  }
+}
+function d61(insn: u32): void {
+  if ((insn & 0x00000400) == 0) {
+    if ((insn & 0x00000800) == 0) {
+      s44(insn);
+    } else {
+      if ((insn & 0x00080000) == 0) {
+        s40(insn);
+      } else {
+        undefinedInsn(insn);
+      }
+    }
+  } else {
+    s45(insn);
   }
 }
 function d62(insn: u32): void {
   if ((insn & 0x00000400) == 0) {
-    if ((insn & 0x00000800) == 0) {
-      undefinedInsn(insn);
-    } else {
-      SIMD_FP(insn);
-    }
+    s46(insn);
   } else {
-    if ((insn & 0x00008000) == 0) {
-      s34(insn);
-    } else {
-      if ((insn & 0x00004000) == 0) {
-        undefinedInsn(insn);
-      } else {
-        s35(insn);
-      }
-    }
+    s45(insn);
   }
 }
 function d63(insn: u32): void {
-  if ((insn & 0x00008000) == 0) {
-    if ((insn & 0x00000400) == 0) {
-      if ((insn & 0x00000800) == 0) {
-        undefinedInsn(insn);
-      } else {
-        SIMD_FP(insn);
-      }
+  if ((insn & 0x00000400) == 0) {
+    if ((insn & 0x00000800) == 0) {
+      s44(insn);
     } else {
-      if ((insn & 0x00004000) == 0) {
-        undefinedInsn(insn);
+      if ((insn & 0x00080000) == 0) {
+        if ((insn & 0x00040000) == 0) {
+          if ((insn & 0x00020000) == 0) {
+            if ((insn & 0x00010000) == 0) {
+              if ((insn & 0x00008000) == 0) {
+                if ((insn & 0x00002000) == 0) {
+                  undefinedInsn(insn);
+                } else {
+                  if ((insn & 0x00001000) == 0) {
+                    undefinedInsn(insn);
+                  } else {
+                    SAT_misc(insn);
+                  }
+                }
+              } else {
+                if ((insn & 0x00004000) == 0) {
+                  undefinedInsn(insn);
+                } else {
+                  if ((insn & 0x00002000) == 0) {
+                    FP_misc(insn);
+                  } else {
+                    if ((insn & 0x00001000) == 0) {
+                      FP_misc(insn);
+                    } else {
+                      undefinedInsn(insn);
+                    }
+                  }
+                }
+              }
+            } else {
+              if ((insn & 0x00008000) == 0) {
+                if ((insn & 0x00004000) == 0) {
+                  undefinedInsn(insn);
+                } else {
+                  if ((insn & 0x00002000) == 0) {
+                    if ((insn & 0x00001000) == 0) {
+                      SQXTN(insn);
+                    } else {
+                      undefinedInsn(insn);
+                    }
+                  } else {
+                    undefinedInsn(insn);
+                  }
+                }
+              } else {
+                if ((insn & 0x00004000) == 0) {
+                  if ((insn & 0x00002000) == 0) {
+                    undefinedInsn(insn);
+                  } else {
+                    FP_misc(insn);
+                  }
+                } else {
+                  if ((insn & 0x00001000) == 0) {
+                    undefinedInsn(insn);
+                  } else {
+                    FP_misc(insn);
+                  }
+                }
+              }
+            }
+          } else {
+            undefinedInsn(insn);
+          }
+        } else {
+          undefinedInsn(insn);
+        }
       } else {
-        SIMD_FP(insn);
+        undefinedInsn(insn);
       }
     }
   } else {
-    if ((insn & 0x00000400) == 0) {
-      SIMD_FP(insn);
-    } else {
-      undefinedInsn(insn);
-    }
+    s47(insn);
   }
 }
 function d64(insn: u32): void {
   if ((insn & 0x00000400) == 0) {
-    s36(insn);
+    s46(insn);
   } else {
-    if ((insn & 0x00008000) == 0) {
-      s34(insn);
-    } else {
-      if ((insn & 0x00004000) == 0) {
-        if ((insn & 0x00002000) == 0) {
-          undefinedInsn(insn);
-        } else {
-          if ((insn & 0x00001000) == 0) {
-            undefinedInsn(insn);
-          } else {
-            if ((insn & 0x00000800) == 0) {
-              THREE_SAME_int(insn);
-            } else {
-              undefinedInsn(insn);
-            }
-          }
-        }
-      } else {
-        s35(insn);
-      }
-    }
+    s47(insn);
   }
 }
 function d65(insn: u32): void {
-  if ((insn & 0x00008000) == 0) {
+  if ((insn & 0x00000400) == 0) {
     if ((insn & 0x00000800) == 0) {
-      if ((insn & 0x00000400) == 0) {
-        undefinedInsn(insn);
-      } else {
-        SIMD_FP(insn);
-      }
+      undefinedInsn(insn);
     } else {
-      SIMD_FP(insn);
+      if ((insn & 0x00080000) == 0) {
+        if ((insn & 0x00040000) == 0) {
+          if ((insn & 0x00020000) == 0) {
+            if ((insn & 0x00010000) == 0) {
+              if ((insn & 0x00008000) == 0) {
+                if ((insn & 0x00002000) == 0) {
+                  undefinedInsn(insn);
+                } else {
+                  if ((insn & 0x00001000) == 0) {
+                    undefinedInsn(insn);
+                  } else {
+                    SAT_misc(insn);
+                  }
+                }
+              } else {
+                if ((insn & 0x00004000) == 0) {
+                  CMZ(insn);
+                } else {
+                  if ((insn & 0x00002000) == 0) {
+                    FP_misc(insn);
+                  } else {
+                    if ((insn & 0x00001000) == 0) {
+                      FP_misc(insn);
+                    } else {
+                      undefinedInsn(insn);
+                    }
+                  }
+                }
+              }
+            } else {
+              if ((insn & 0x00008000) == 0) {
+                undefinedInsn(insn);
+              } else {
+                if ((insn & 0x00004000) == 0) {
+                  if ((insn & 0x00002000) == 0) {
+                    undefinedInsn(insn);
+                  } else {
+                    FP_misc(insn);
+                  }
+                } else {
+                  if ((insn & 0x00001000) == 0) {
+                    undefinedInsn(insn);
+                  } else {
+                    FP_misc(insn);
+                  }
+                }
+              }
+            }
+          } else {
+            undefinedInsn(insn);
+          }
+        } else {
+          undefinedInsn(insn);
+        }
+      } else {
+        undefinedInsn(insn);
+      }
     }
   } else {
-    if ((insn & 0x00000400) == 0) {
-      SIMD_FP(insn);
-    } else {
-      undefinedInsn(insn);
-    }
+    s48(insn);
   }
 }
 function d66(insn: u32): void {
   if ((insn & 0x00000400) == 0) {
-    s36(insn);
-  } else {
-    if ((insn & 0x00008000) == 0) {
-      s34(insn);
-    } else {
-      if ((insn & 0x00004000) == 0) {
-        if ((insn & 0x00002000) == 0) {
-          undefinedInsn(insn);
-        } else {
-          if ((insn & 0x00001000) == 0) {
-            undefinedInsn(insn);
-          } else {
-            if ((insn & 0x00000800) == 0) {
-              THREE_SAME_int(insn);
-            } else {
-              undefinedInsn(insn);
-            }
-          }
-        }
-      } else {
-        if ((insn & 0x00002000) == 0) {
-          undefinedInsn(insn);
-        } else {
-          if ((insn & 0x00001000) == 0) {
-            undefinedInsn(insn);
-          } else {
-            if ((insn & 0x00000800) == 0) {
-              undefinedInsn(insn);
-            } else {
-              THREE_SAME_fp(insn);
-            }
-          }
-        }
-      }
-    }
-  }
-}
-function d67(insn: u32): void {
-  if ((insn & 0x00000400) == 0) {
     if ((insn & 0x00000800) == 0) {
       undefinedInsn(insn);
     } else {
-      SIMD_FP(insn);
-    }
-  } else {
-    if ((insn & 0x00008000) == 0) {
-      s37(insn);
-    } else {
-      if ((insn & 0x00004000) == 0) {
-        if ((insn & 0x00002000) == 0) {
-          if ((insn & 0x00001000) == 0) {
-            THREE_SAME_int(insn);
+      if ((insn & 0x00080000) == 0) {
+        if ((insn & 0x00040000) == 0) {
+          if ((insn & 0x00020000) == 0) {
+            if ((insn & 0x00010000) == 0) {
+              undefinedInsn(insn);
+            } else {
+              if ((insn & 0x00008000) == 0) {
+                undefinedInsn(insn);
+              } else {
+                if ((insn & 0x00004000) == 0) {
+                  if ((insn & 0x00002000) == 0) {
+                    undefinedInsn(insn);
+                  } else {
+                    if ((insn & 0x00001000) == 0) {
+                      undefinedInsn(insn);
+                    } else {
+                      ADDP_s(insn);
+                    }
+                  }
+                } else {
+                  undefinedInsn(insn);
+                }
+              }
+            }
           } else {
             undefinedInsn(insn);
           }
@@ -1933,24 +2253,14 @@ function d67(insn: u32): void {
           undefinedInsn(insn);
         }
       } else {
-        if ((insn & 0x00002000) == 0) {
-          undefinedInsn(insn);
-        } else {
-          if ((insn & 0x00001000) == 0) {
-            undefinedInsn(insn);
-          } else {
-            if ((insn & 0x00000800) == 0) {
-              undefinedInsn(insn);
-            } else {
-              THREE_SAME_fp(insn);
-            }
-          }
-        }
+        undefinedInsn(insn);
       }
     }
+  } else {
+    s48(insn);
   }
 }
-function d68(insn: u32): void {
+function d67(insn: u32): void {
   if ((insn & 0x00000400) == 0) {
     undefinedInsn(insn);
   } else {
@@ -1997,6 +2307,45 @@ function d68(insn: u32): void {
     }
   }
 }
+function d68(insn: u32): void {
+  if ((insn & 0x00000400) == 0) {
+    undefinedInsn(insn);
+  } else {
+    if ((insn & 0x00008000) == 0) {
+      if ((insn & 0x00004000) == 0) {
+        undefinedInsn(insn);
+      } else {
+        if ((insn & 0x00002000) == 0) {
+          undefinedInsn(insn);
+        } else {
+          if ((insn & 0x00001000) == 0) {
+            undefinedInsn(insn);
+          } else {
+            if ((insn & 0x00000800) == 0) {
+              SHIFT_imm_s(insn);
+            } else {
+              undefinedInsn(insn);
+            }
+          }
+        }
+      }
+    } else {
+      if ((insn & 0x00004000) == 0) {
+        if ((insn & 0x00002000) == 0) {
+          if ((insn & 0x00001000) == 0) {
+            undefinedInsn(insn);
+          } else {
+            SHIFT_narrow_s(insn);
+          }
+        } else {
+          undefinedInsn(insn);
+        }
+      } else {
+        undefinedInsn(insn);
+      }
+    }
+  }
+}
 function d69(insn: u32): void {
   if ((insn & 0x00000400) == 0) {
     undefinedInsn(insn);
@@ -2031,67 +2380,28 @@ function d69(insn: u32): void {
           undefinedInsn(insn);
         }
       } else {
-        undefinedInsn(insn);
+        if ((insn & 0x00002000) == 0) {
+          undefinedInsn(insn);
+        } else {
+          if ((insn & 0x00001000) == 0) {
+            if ((insn & 0x00000800) == 0) {
+              SHIFT_fixed_s(insn);
+            } else {
+              undefinedInsn(insn);
+            }
+          } else {
+            if ((insn & 0x00000800) == 0) {
+              undefinedInsn(insn);
+            } else {
+              SHIFT_fixed_s(insn);
+            }
+          }
+        }
       }
     }
   }
 }
 function d70(insn: u32): void {
-  if ((insn & 0x00000400) == 0) {
-    undefinedInsn(insn);
-  } else {
-    if ((insn & 0x00008000) == 0) {
-      if ((insn & 0x00004000) == 0) {
-        undefinedInsn(insn);
-      } else {
-        if ((insn & 0x00002000) == 0) {
-          undefinedInsn(insn);
-        } else {
-          if ((insn & 0x00001000) == 0) {
-            undefinedInsn(insn);
-          } else {
-            if ((insn & 0x00000800) == 0) {
-              SHIFT_imm_s(insn);
-            } else {
-              undefinedInsn(insn);
-            }
-          }
-        }
-      }
-    } else {
-      if ((insn & 0x00004000) == 0) {
-        if ((insn & 0x00002000) == 0) {
-          if ((insn & 0x00001000) == 0) {
-            undefinedInsn(insn);
-          } else {
-            SHIFT_narrow_s(insn);
-          }
-        } else {
-          undefinedInsn(insn);
-        }
-      } else {
-        if ((insn & 0x00002000) == 0) {
-          undefinedInsn(insn);
-        } else {
-          if ((insn & 0x00001000) == 0) {
-            if ((insn & 0x00000800) == 0) {
-              SHIFT_fixed_s(insn);
-            } else {
-              undefinedInsn(insn);
-            }
-          } else {
-            if ((insn & 0x00000800) == 0) {
-              undefinedInsn(insn);
-            } else {
-              SHIFT_fixed_s(insn);
-            }
-          }
-        }
-      }
-    }
-  }
-}
-function d71(insn: u32): void {
   if ((insn & 0x00000400) == 0) {
     if ((insn & 0x00008000) == 0) {
       if ((insn & 0x00002000) == 0) {
@@ -2142,11 +2452,11 @@ function d71(insn: u32): void {
         }
       }
     } else {
-      s38(insn);
+      s50(insn);
     }
   }
 }
-function d72(insn: u32): void {
+function d71(insn: u32): void {
   if ((insn & 0x00000400) == 0) {
     if ((insn & 0x00008000) == 0) {
       if ((insn & 0x00002000) == 0) {
@@ -2189,7 +2499,7 @@ function d72(insn: u32): void {
     undefinedInsn(insn);
   }
 }
-function d73(insn: u32): void {
+function d72(insn: u32): void {
   if ((insn & 0x00000400) == 0) {
     if ((insn & 0x00008000) == 0) {
       if ((insn & 0x00002000) == 0) {
@@ -2220,7 +2530,7 @@ function d73(insn: u32): void {
     undefinedInsn(insn);
   }
 }
-function d74(insn: u32): void {
+function d73(insn: u32): void {
   if ((insn & 0x00008000) == 0) {
     if ((insn & 0x00000400) == 0) {
       EXT(insn);
@@ -2244,53 +2554,70 @@ function d74(insn: u32): void {
       }
     }
   } else {
-    if ((insn & 0x00000400) == 0) {
-      SIMD_FP(insn);
-    } else {
-      undefinedInsn(insn);
-    }
+    undefinedInsn(insn);
+  }
+}
+function d74(insn: u32): void {
+  if ((insn & 0x00000400) == 0) {
+    s51(insn);
+  } else {
+    s27(insn);
   }
 }
 function d75(insn: u32): void {
   if ((insn & 0x00000400) == 0) {
-    s39(insn);
+    if ((insn & 0x00000800) == 0) {
+      s24(insn);
+    } else {
+      if ((insn & 0x00080000) == 0) {
+        if ((insn & 0x00040000) == 0) {
+          if ((insn & 0x00020000) == 0) {
+            if ((insn & 0x00010000) == 0) {
+              s25(insn);
+            } else {
+              if ((insn & 0x00008000) == 0) {
+                s29(insn);
+              } else {
+                if ((insn & 0x00004000) == 0) {
+                  FP_misc(insn);
+                } else {
+                  if ((insn & 0x00002000) == 0) {
+                    FP_misc(insn);
+                  } else {
+                    undefinedInsn(insn);
+                  }
+                }
+              }
+            }
+          } else {
+            undefinedInsn(insn);
+          }
+        } else {
+          undefinedInsn(insn);
+        }
+      } else {
+        undefinedInsn(insn);
+      }
+    }
   } else {
-    s23(insn);
+    s52(insn);
   }
 }
 function d76(insn: u32): void {
   if ((insn & 0x00000400) == 0) {
-    s21(insn);
+    s28(insn);
   } else {
-    s40(insn);
+    s52(insn);
   }
 }
 function d77(insn: u32): void {
   if ((insn & 0x00000400) == 0) {
-    s24(insn);
+    s51(insn);
   } else {
-    s40(insn);
+    s32(insn);
   }
 }
 function d78(insn: u32): void {
-  if ((insn & 0x00000400) == 0) {
-    s39(insn);
-  } else {
-    s26(insn);
-  }
-}
-function d79(insn: u32): void {
-  if ((insn & 0x00000400) == 0) {
-    if ((insn & 0x00000800) == 0) {
-      undefinedInsn(insn);
-    } else {
-      SIMD_FP(insn);
-    }
-  } else {
-    s41(insn);
-  }
-}
-function d80(insn: u32): void {
   if ((insn & 0x00000400) == 0) {
     if ((insn & 0x00000800) == 0) {
       undefinedInsn(insn);
@@ -2298,22 +2625,65 @@ function d80(insn: u32): void {
       if ((insn & 0x00080000) == 0) {
         if ((insn & 0x00040000) == 0) {
           if ((insn & 0x00020000) == 0) {
-            undefinedInsn(insn);
+            if ((insn & 0x00010000) == 0) {
+              if ((insn & 0x00008000) == 0) {
+                if ((insn & 0x00002000) == 0) {
+                  undefinedInsn(insn);
+                } else {
+                  if ((insn & 0x00001000) == 0) {
+                    undefinedInsn(insn);
+                  } else {
+                    SAT_misc(insn);
+                  }
+                }
+              } else {
+                s31(insn);
+              }
+            } else {
+              if ((insn & 0x00008000) == 0) {
+                undefinedInsn(insn);
+              } else {
+                if ((insn & 0x00004000) == 0) {
+                  if ((insn & 0x00002000) == 0) {
+                    if ((insn & 0x00001000) == 0) {
+                      undefinedInsn(insn);
+                    } else {
+                      FP_misc(insn);
+                    }
+                  } else {
+                    FP_misc(insn);
+                  }
+                } else {
+                  if ((insn & 0x00001000) == 0) {
+                    undefinedInsn(insn);
+                  } else {
+                    FP_misc(insn);
+                  }
+                }
+              }
+            }
           } else {
-            SIMD_FP(insn);
+            undefinedInsn(insn);
           }
         } else {
-          SIMD_FP(insn);
+          undefinedInsn(insn);
         }
       } else {
-        SIMD_FP(insn);
+        undefinedInsn(insn);
       }
     }
   } else {
-    s41(insn);
+    s53(insn);
   }
 }
-function d81(insn: u32): void {
+function d79(insn: u32): void {
+  if ((insn & 0x00000400) == 0) {
+    undefinedInsn(insn);
+  } else {
+    s53(insn);
+  }
+}
+function d80(insn: u32): void {
   if ((insn & 0x00000400) == 0) {
     undefinedInsn(insn);
   } else {
@@ -2337,16 +2707,16 @@ function d81(insn: u32): void {
       }
     } else {
       if ((insn & 0x00004000) == 0) {
-        s27(insn);
+        s33(insn);
       } else {
-        s15(insn);
+        s18(insn);
       }
     }
   }
 }
-function d82(insn: u32): void {
+function d81(insn: u32): void {
   if ((insn & 0x00000400) == 0) {
-    s28(insn);
+    s34(insn);
   } else {
     if ((insn & 0x00008000) == 0) {
       if ((insn & 0x00000800) == 0) {
@@ -2355,11 +2725,11 @@ function d82(insn: u32): void {
         undefinedInsn(insn);
       }
     } else {
-      s33(insn);
+      s39(insn);
     }
   }
 }
-function d83(insn: u32): void {
+function d82(insn: u32): void {
   if ((insn & 0x00000400) == 0) {
     if ((insn & 0x00008000) == 0) {
       undefinedInsn(insn);
@@ -2382,23 +2752,66 @@ function d83(insn: u32): void {
     undefinedInsn(insn);
   }
 }
-function d84(insn: u32): void {
-  if ((insn & 0x00008000) == 0) {
-    if ((insn & 0x00000400) == 0) {
-      if ((insn & 0x00000800) == 0) {
-        undefinedInsn(insn);
-      } else {
-        SIMD_FP(insn);
-      }
-    } else {
+function d83(insn: u32): void {
+  if ((insn & 0x00000400) == 0) {
+    if ((insn & 0x00000800) == 0) {
       undefinedInsn(insn);
+    } else {
+      if ((insn & 0x00080000) == 0) {
+        if ((insn & 0x00040000) == 0) {
+          if ((insn & 0x00020000) == 0) {
+            if ((insn & 0x00010000) == 0) {
+              if ((insn & 0x00008000) == 0) {
+                if ((insn & 0x00002000) == 0) {
+                  undefinedInsn(insn);
+                } else {
+                  if ((insn & 0x00001000) == 0) {
+                    undefinedInsn(insn);
+                  } else {
+                    SAT_misc(insn);
+                  }
+                }
+              } else {
+                undefinedInsn(insn);
+              }
+            } else {
+              if ((insn & 0x00008000) == 0) {
+                s54(insn);
+              } else {
+                if ((insn & 0x00004000) == 0) {
+                  if ((insn & 0x00002000) == 0) {
+                    undefinedInsn(insn);
+                  } else {
+                    FP_misc(insn);
+                  }
+                } else {
+                  if ((insn & 0x00002000) == 0) {
+                    FP_misc(insn);
+                  } else {
+                    undefinedInsn(insn);
+                  }
+                }
+              }
+            }
+          } else {
+            undefinedInsn(insn);
+          }
+        } else {
+          undefinedInsn(insn);
+        }
+      } else {
+        undefinedInsn(insn);
+      }
     }
   } else {
-    if ((insn & 0x00000400) == 0) {
-      SIMD_FP(insn);
-    } else {
-      undefinedInsn(insn);
-    }
+    s55(insn);
+  }
+}
+function d84(insn: u32): void {
+  if ((insn & 0x00000400) == 0) {
+    s56(insn);
+  } else {
+    s55(insn);
   }
 }
 function d85(insn: u32): void {
@@ -2406,65 +2819,85 @@ function d85(insn: u32): void {
     if ((insn & 0x00000800) == 0) {
       undefinedInsn(insn);
     } else {
-      SIMD_FP(insn);
-    }
-  } else {
-    if ((insn & 0x00008000) == 0) {
-      s34(insn);
-    } else {
-      if ((insn & 0x00004000) == 0) {
-        undefinedInsn(insn);
-      } else {
-        if ((insn & 0x00002000) == 0) {
-          undefinedInsn(insn);
-        } else {
-          if ((insn & 0x00001000) == 0) {
-            THREE_SAME_fp(insn);
+      if ((insn & 0x00080000) == 0) {
+        if ((insn & 0x00040000) == 0) {
+          if ((insn & 0x00020000) == 0) {
+            if ((insn & 0x00010000) == 0) {
+              if ((insn & 0x00008000) == 0) {
+                if ((insn & 0x00002000) == 0) {
+                  undefinedInsn(insn);
+                } else {
+                  if ((insn & 0x00001000) == 0) {
+                    undefinedInsn(insn);
+                  } else {
+                    SAT_misc(insn);
+                  }
+                }
+              } else {
+                undefinedInsn(insn);
+              }
+            } else {
+              if ((insn & 0x00008000) == 0) {
+                if ((insn & 0x00004000) == 0) {
+                  if ((insn & 0x00002000) == 0) {
+                    undefinedInsn(insn);
+                  } else {
+                    if ((insn & 0x00001000) == 0) {
+                      SQXTN(insn);
+                    } else {
+                      undefinedInsn(insn);
+                    }
+                  }
+                } else {
+                  if ((insn & 0x00002000) == 0) {
+                    if ((insn & 0x00001000) == 0) {
+                      SQXTN(insn);
+                    } else {
+                      undefinedInsn(insn);
+                    }
+                  } else {
+                    if ((insn & 0x00001000) == 0) {
+                      FCVTN_v(insn);
+                    } else {
+                      undefinedInsn(insn);
+                    }
+                  }
+                }
+              } else {
+                if ((insn & 0x00004000) == 0) {
+                  if ((insn & 0x00002000) == 0) {
+                    undefinedInsn(insn);
+                  } else {
+                    FP_misc(insn);
+                  }
+                } else {
+                  if ((insn & 0x00002000) == 0) {
+                    FP_misc(insn);
+                  } else {
+                    undefinedInsn(insn);
+                  }
+                }
+              }
+            }
           } else {
             undefinedInsn(insn);
           }
+        } else {
+          undefinedInsn(insn);
         }
+      } else {
+        undefinedInsn(insn);
       }
     }
+  } else {
+    s57(insn);
   }
 }
 function d86(insn: u32): void {
   if ((insn & 0x00000400) == 0) {
-    if ((insn & 0x00000800) == 0) {
-      undefinedInsn(insn);
-    } else {
-      SIMD_FP(insn);
-    }
+    s56(insn);
   } else {
-    if ((insn & 0x00008000) == 0) {
-      s34(insn);
-    } else {
-      if ((insn & 0x00004000) == 0) {
-        if ((insn & 0x00002000) == 0) {
-          undefinedInsn(insn);
-        } else {
-          if ((insn & 0x00001000) == 0) {
-            undefinedInsn(insn);
-          } else {
-            if ((insn & 0x00000800) == 0) {
-              THREE_SAME_int(insn);
-            } else {
-              undefinedInsn(insn);
-            }
-          }
-        }
-      } else {
-        if ((insn & 0x00002000) == 0) {
-          undefinedInsn(insn);
-        } else {
-          if ((insn & 0x00001000) == 0) {
-            THREE_SAME_fp(insn);
-          } else {
-            undefinedInsn(insn);
-          }
-        }
-      }
-    }
+    s57(insn);
   }
 }
 function d87(insn: u32): void {
@@ -2472,63 +2905,136 @@ function d87(insn: u32): void {
     if ((insn & 0x00000800) == 0) {
       undefinedInsn(insn);
     } else {
-      SIMD_FP(insn);
-    }
-  } else {
-    if ((insn & 0x00008000) == 0) {
-      s34(insn);
-    } else {
-      if ((insn & 0x00004000) == 0) {
-        if ((insn & 0x00002000) == 0) {
-          undefinedInsn(insn);
-        } else {
-          if ((insn & 0x00001000) == 0) {
-            undefinedInsn(insn);
-          } else {
-            if ((insn & 0x00000800) == 0) {
-              THREE_SAME_int(insn);
+      if ((insn & 0x00080000) == 0) {
+        if ((insn & 0x00040000) == 0) {
+          if ((insn & 0x00020000) == 0) {
+            if ((insn & 0x00010000) == 0) {
+              if ((insn & 0x00008000) == 0) {
+                if ((insn & 0x00002000) == 0) {
+                  undefinedInsn(insn);
+                } else {
+                  if ((insn & 0x00001000) == 0) {
+                    undefinedInsn(insn);
+                  } else {
+                    SAT_misc(insn);
+                  }
+                }
+              } else {
+                if ((insn & 0x00004000) == 0) {
+                  undefinedInsn(insn);
+                } else {
+                  if ((insn & 0x00002000) == 0) {
+                    FP_misc(insn);
+                  } else {
+                    undefinedInsn(insn);
+                  }
+                }
+              }
             } else {
-              undefinedInsn(insn);
+              if ((insn & 0x00008000) == 0) {
+                s54(insn);
+              } else {
+                if ((insn & 0x00004000) == 0) {
+                  if ((insn & 0x00002000) == 0) {
+                    undefinedInsn(insn);
+                  } else {
+                    FP_misc(insn);
+                  }
+                } else {
+                  if ((insn & 0x00002000) == 0) {
+                    if ((insn & 0x00001000) == 0) {
+                      undefinedInsn(insn);
+                    } else {
+                      FP_misc(insn);
+                    }
+                  } else {
+                    undefinedInsn(insn);
+                  }
+                }
+              }
             }
+          } else {
+            undefinedInsn(insn);
           }
+        } else {
+          undefinedInsn(insn);
         }
       } else {
-        if ((insn & 0x00002000) == 0) {
-          if ((insn & 0x00001000) == 0) {
-            undefinedInsn(insn);
-          } else {
-            if ((insn & 0x00000800) == 0) {
-              THREE_SAME_fp(insn);
-            } else {
-              undefinedInsn(insn);
-            }
-          }
-        } else {
-          if ((insn & 0x00001000) == 0) {
-            THREE_SAME_fp(insn);
-          } else {
-            undefinedInsn(insn);
-          }
-        }
+        undefinedInsn(insn);
       }
     }
+  } else {
+    s58(insn);
   }
 }
 function d88(insn: u32): void {
   if ((insn & 0x00000400) == 0) {
+    s59(insn);
+  } else {
+    s58(insn);
+  }
+}
+function d89(insn: u32): void {
+  if ((insn & 0x00000400) == 0) {
     if ((insn & 0x00000800) == 0) {
       undefinedInsn(insn);
     } else {
-      SIMD_FP(insn);
-    }
-  } else {
-    if ((insn & 0x00008000) == 0) {
-      s37(insn);
-    } else {
-      if ((insn & 0x00004000) == 0) {
-        if ((insn & 0x00002000) == 0) {
-          if ((insn & 0x00001000) == 0) {
-            THREE_SAME_int(insn);
+      if ((insn & 0x00080000) == 0) {
+        if ((insn & 0x00040000) == 0) {
+          if ((insn & 0x00020000) == 0) {
+            if ((insn & 0x00010000) == 0) {
+              if ((insn & 0x00008000) == 0) {
+                if ((insn & 0x00002000) == 0) {
+                  undefinedInsn(insn);
+                } else {
+                  if ((insn & 0x00001000) == 0) {
+                    undefinedInsn(insn);
+                  } else {
+                    SAT_misc(insn);
+                  }
+                }
+              } else {
+                if ((insn & 0x00004000) == 0) {
+                  if ((insn & 0x00002000) == 0) {
+                    CMZ(insn);
+                  } else {
+                    if ((insn & 0x00001000) == 0) {
+                      undefinedInsn(insn);
+                    } else {
+                      CMZ(insn);
+                    }
+                  }
+                } else {
+                  if ((insn & 0x00002000) == 0) {
+                    FP_misc(insn);
+                  } else {
+                    undefinedInsn(insn);
+                  }
+                }
+              }
+            } else {
+              if ((insn & 0x00008000) == 0) {
+                undefinedInsn(insn);
+              } else {
+                if ((insn & 0x00004000) == 0) {
+                  if ((insn & 0x00002000) == 0) {
+                    undefinedInsn(insn);
+                  } else {
+                    FP_misc(insn);
+                  }
+                } else {
+                  if ((insn & 0x00002000) == 0) {
+                    if ((insn & 0x00001000) == 0) {
+                      undefinedInsn(insn);
+                    } else {
+                      FP_misc(insn);
+                    }
+                  } else {
+                    undefinedInsn(insn);
+                  }
+                }
+              }
+            }
           } else {
             undefinedInsn(insn);
           }
@@ -2536,28 +3042,21 @@ function d88(insn: u32): void {
           undefinedInsn(insn);
         }
       } else {
-        if ((insn & 0x00002000) == 0) {
-          if ((insn & 0x00001000) == 0) {
-            undefinedInsn(insn);
-          } else {
-            if ((insn & 0x00000800) == 0) {
-              THREE_SAME_fp(insn);
-            } else {
-              undefinedInsn(insn);
-            }
-          }
-        } else {
-          if ((insn & 0x00001000) == 0) {
-            THREE_SAME_fp(insn);
-          } else {
-            undefinedInsn(insn);
-          }
-        }
+        undefinedInsn(insn);
       }
     }
+  } else {
+    s60(insn);
   }
 }
-function d89(insn: u32): void {
+function d90(insn: u32): void {
+  if ((insn & 0x00000400) == 0) {
+    s59(insn);
+  } else {
+    s60(insn);
+  }
+}
+function d91(insn: u32): void {
   if ((insn & 0x00000400) == 0) {
     undefinedInsn(insn);
   } else {
@@ -2596,7 +3095,7 @@ function d89(insn: u32): void {
     }
   }
 }
-function d90(insn: u32): void {
+function d92(insn: u32): void {
   if ((insn & 0x00000400) == 0) {
     undefinedInsn(insn);
   } else {
@@ -2627,7 +3126,7 @@ function d90(insn: u32): void {
     }
   }
 }
-function d91(insn: u32): void {
+function d93(insn: u32): void {
   if ((insn & 0x00000400) == 0) {
     undefinedInsn(insn);
   } else {
@@ -2674,7 +3173,7 @@ function d91(insn: u32): void {
     }
   }
 }
-function d92(insn: u32): void {
+function d94(insn: u32): void {
   if ((insn & 0x00000400) == 0) {
     undefinedInsn(insn);
   } else {
@@ -2685,11 +3184,11 @@ function d92(insn: u32): void {
         undefinedInsn(insn);
       }
     } else {
-      s38(insn);
+      s50(insn);
     }
   }
 }
-function d93(insn: u32): void {
+function d95(insn: u32): void {
   if ((insn & 0x00000400) == 0) {
     if ((insn & 0x00008000) == 0) {
       undefinedInsn(insn);
@@ -2712,70 +3211,70 @@ function d93(insn: u32): void {
     undefinedInsn(insn);
   }
 }
-function d94(insn: u32): void {
-  if ((insn & 0x00080000) == 0) {
-    if ((insn & 0x00040000) == 0) {
-      if ((insn & 0x00020000) == 0) {
-        undefinedInsn(insn);
-      } else {
-        FP_fixed(insn);
-      }
-    } else {
-      undefinedInsn(insn);
-    }
-  } else {
-    undefinedInsn(insn);
-  }
-}
-function d95(insn: u32): void {
-  if ((insn & 0x00080000) == 0) {
-    undefinedInsn(insn);
-  } else {
-    if ((insn & 0x00040000) == 0) {
-      if ((insn & 0x00020000) == 0) {
-        FP_fixed(insn);
-      } else {
-        undefinedInsn(insn);
-      }
-    } else {
-      undefinedInsn(insn);
-    }
-  }
-}
 function d96(insn: u32): void {
-  if ((insn & 0x00040000) == 0) {
-    s42(insn);
-  } else {
-    if ((insn & 0x00080000) == 0) {
-      s44(insn);
+  if ((insn & 0x00080000) == 0) {
+    if ((insn & 0x00040000) == 0) {
+      if ((insn & 0x00020000) == 0) {
+        undefinedInsn(insn);
+      } else {
+        FP_fixed(insn);
+      }
     } else {
       undefinedInsn(insn);
     }
+  } else {
+    undefinedInsn(insn);
   }
 }
 function d97(insn: u32): void {
-  if ((insn & 0x00040000) == 0) {
-    s44(insn);
-  } else {
+  if ((insn & 0x00080000) == 0) {
     undefinedInsn(insn);
+  } else {
+    if ((insn & 0x00040000) == 0) {
+      if ((insn & 0x00020000) == 0) {
+        FP_fixed(insn);
+      } else {
+        undefinedInsn(insn);
+      }
+    } else {
+      undefinedInsn(insn);
+    }
   }
 }
 function d98(insn: u32): void {
   if ((insn & 0x00040000) == 0) {
-    s42(insn);
+    s61(insn);
   } else {
     if ((insn & 0x00080000) == 0) {
-      if ((insn & 0x00020000) == 0) {
-        s43(insn);
-      } else {
-        s45(insn);
-      }
+      s63(insn);
     } else {
       undefinedInsn(insn);
     }
   }
 }
 function d99(insn: u32): void {
+  if ((insn & 0x00040000) == 0) {
+    s63(insn);
+  } else {
+    undefinedInsn(insn);
+  }
+}
+function d100(insn: u32): void {
+  if ((insn & 0x00040000) == 0) {
+    s61(insn);
+  } else {
+    if ((insn & 0x00080000) == 0) {
+      if ((insn & 0x00020000) == 0) {
+        s62(insn);
+      } else {
+        s64(insn);
+      }
+    } else {
+      undefinedInsn(insn);
+    }
+  }
+}
+function d101(insn: u32): void {
   if ((insn & 0x00080000) == 0) {
     undefinedInsn(insn);
   } else {
@@ -2785,7 +3284,7 @@ function d99(insn: u32): void {
       if ((insn & 0x00020000) == 0) {
         undefinedInsn(insn);
       } else {
-        s45(insn);
+        s64(insn);
       }
     }
   }
@@ -2908,6 +3407,83 @@ function s3(insn: u32): void {
   }
 }
 function s4(insn: u32): void {
+  if ((insn & 0x00040000) == 0) {
+    if ((insn & 0x00020000) == 0) {
+      if ((insn & 0x00010000) == 0) {
+        if ((insn & 0x00008000) == 0) {
+          if ((insn & 0x00002000) == 0) {
+            if ((insn & 0x00004000) == 0) {
+              REV_v(insn);
+            } else {
+              if ((insn & 0x00001000) == 0) {
+                CLZ_v(insn);
+              } else {
+                CNT_v(insn);
+              }
+            }
+          } else {
+            if ((insn & 0x00001000) == 0) {
+              ADDLP(insn);
+            } else {
+              SAT_misc(insn);
+            }
+          }
+        } else {
+          if ((insn & 0x00004000) == 0) {
+            CMZ(insn);
+          } else {
+            undefinedInsn(insn);
+          }
+        }
+      } else {
+        s5(insn);
+      }
+    } else {
+      undefinedInsn(insn);
+    }
+  } else {
+    undefinedInsn(insn);
+  }
+}
+function s5(insn: u32): void {
+  if ((insn & 0x00008000) == 0) {
+    s6(insn);
+  } else {
+    if ((insn & 0x00004000) == 0) {
+      FP_misc(insn);
+    } else {
+      if ((insn & 0x00002000) == 0) {
+        FP_misc(insn);
+      } else {
+        undefinedInsn(insn);
+      }
+    }
+  }
+}
+function s6(insn: u32): void {
+  if ((insn & 0x00004000) == 0) {
+    if ((insn & 0x00002000) == 0) {
+      undefinedInsn(insn);
+    } else {
+      if ((insn & 0x00001000) == 0) {
+        XTN(insn);
+      } else {
+        undefinedInsn(insn);
+      }
+    }
+  } else {
+    if ((insn & 0x00002000) == 0) {
+      if ((insn & 0x00001000) == 0) {
+        SQXTN(insn);
+      } else {
+        undefinedInsn(insn);
+      }
+    } else {
+      FCVTN_v(insn);
+    }
+  }
+}
+function s7(insn: u32): void {
   if ((insn & 0x00008000) == 0) {
     if ((insn & 0x00004000) == 0) {
       if ((insn & 0x00002000) == 0) {
@@ -2958,12 +3534,12 @@ function s4(insn: u32): void {
     }
   }
 }
-function s5(insn: u32): void {
+function s8(insn: u32): void {
   if ((insn & 0x00080000) == 0) {
     if ((insn & 0x00040000) == 0) {
       if ((insn & 0x00020000) == 0) {
         if ((insn & 0x00010000) == 0) {
-          s6(insn);
+          s9(insn);
         } else {
           if ((insn & 0x00008000) == 0) {
             undefinedInsn(insn);
@@ -2984,16 +3560,16 @@ function s5(insn: u32): void {
           }
         }
       } else {
-        SIMD_FP(insn);
+        undefinedInsn(insn);
       }
     } else {
-      SIMD_FP(insn);
+      undefinedInsn(insn);
     }
   } else {
-    SIMD_FP(insn);
+    undefinedInsn(insn);
   }
 }
-function s6(insn: u32): void {
+function s9(insn: u32): void {
   if ((insn & 0x00008000) == 0) {
     if ((insn & 0x00004000) == 0) {
       if ((insn & 0x00002000) == 0) {
@@ -3024,14 +3600,7 @@ function s6(insn: u32): void {
     }
   }
 }
-function s7(insn: u32): void {
-  if ((insn & 0x00000800) == 0) {
-    s8(insn);
-  } else {
-    SIMD_FP(insn);
-  }
-}
-function s8(insn: u32): void {
+function s10(insn: u32): void {
   if ((insn & 0x00008000) == 0) {
     if ((insn & 0x00004000) == 0) {
       THREE_DIFF(insn);
@@ -3062,7 +3631,41 @@ function s8(insn: u32): void {
     }
   }
 }
-function s9(insn: u32): void {
+function s11(insn: u32): void {
+  if ((insn & 0x00008000) == 0) {
+    s12(insn);
+  } else {
+    if ((insn & 0x00004000) == 0) {
+      CMZ(insn);
+    } else {
+      undefinedInsn(insn);
+    }
+  }
+}
+function s12(insn: u32): void {
+  if ((insn & 0x00002000) == 0) {
+    if ((insn & 0x00004000) == 0) {
+      if ((insn & 0x00001000) == 0) {
+        REV_v(insn);
+      } else {
+        undefinedInsn(insn);
+      }
+    } else {
+      if ((insn & 0x00001000) == 0) {
+        CLZ_v(insn);
+      } else {
+        undefinedInsn(insn);
+      }
+    }
+  } else {
+    if ((insn & 0x00001000) == 0) {
+      ADDLP(insn);
+    } else {
+      SAT_misc(insn);
+    }
+  }
+}
+function s13(insn: u32): void {
   if ((insn & 0x00008000) == 0) {
     if ((insn & 0x00004000) == 0) {
       if ((insn & 0x00002000) == 0) {
@@ -3089,14 +3692,14 @@ function s9(insn: u32): void {
     }
   }
 }
-function s10(insn: u32): void {
+function s14(insn: u32): void {
   if ((insn & 0x00000800) == 0) {
-    s8(insn);
+    s10(insn);
   } else {
-    s5(insn);
+    s8(insn);
   }
 }
-function s11(insn: u32): void {
+function s15(insn: u32): void {
   if ((insn & 0x00008000) == 0) {
     if ((insn & 0x00004000) == 0) {
       if ((insn & 0x00002000) == 0) {
@@ -3139,7 +3742,7 @@ function s11(insn: u32): void {
     }
   }
 }
-function s12(insn: u32): void {
+function s16(insn: u32): void {
   if ((insn & 0x00000800) == 0) {
     if ((insn & 0x00008000) == 0) {
       undefinedInsn(insn);
@@ -3159,10 +3762,10 @@ function s12(insn: u32): void {
       }
     }
   } else {
-    SIMD_FP(insn);
+    undefinedInsn(insn);
   }
 }
-function s13(insn: u32): void {
+function s17(insn: u32): void {
   if ((insn & 0x00008000) == 0) {
     if ((insn & 0x00004000) == 0) {
       if ((insn & 0x00002000) == 0) {
@@ -3185,42 +3788,7 @@ function s13(insn: u32): void {
     undefinedInsn(insn);
   }
 }
-function s14(insn: u32): void {
-  if ((insn & 0x00000800) == 0) {
-    if ((insn & 0x00008000) == 0) {
-      undefinedInsn(insn);
-    } else {
-      if ((insn & 0x00004000) == 0) {
-        undefinedInsn(insn);
-      } else {
-        if ((insn & 0x00002000) == 0) {
-          undefinedInsn(insn);
-        } else {
-          if ((insn & 0x00001000) == 0) {
-            PMULL(insn);
-          } else {
-            undefinedInsn(insn);
-          }
-        }
-      }
-    }
-  } else {
-    if ((insn & 0x00080000) == 0) {
-      if ((insn & 0x00040000) == 0) {
-        if ((insn & 0x00020000) == 0) {
-          undefinedInsn(insn);
-        } else {
-          SIMD_FP(insn);
-        }
-      } else {
-        SIMD_FP(insn);
-      }
-    } else {
-      SIMD_FP(insn);
-    }
-  }
-}
-function s15(insn: u32): void {
+function s18(insn: u32): void {
   if ((insn & 0x00002000) == 0) {
     if ((insn & 0x00080000) == 0) {
       if ((insn & 0x00000800) == 0) {
@@ -3255,7 +3823,7 @@ function s15(insn: u32): void {
     }
   }
 }
-function s16(insn: u32): void {
+function s19(insn: u32): void {
   if ((insn & 0x00004000) == 0) {
     if ((insn & 0x00002000) == 0) {
       SHIFT_narrow(insn);
@@ -3290,7 +3858,7 @@ function s16(insn: u32): void {
     }
   }
 }
-function s17(insn: u32): void {
+function s20(insn: u32): void {
   if ((insn & 0x00008000) == 0) {
     if ((insn & 0x00002000) == 0) {
       undefinedInsn(insn);
@@ -3325,7 +3893,7 @@ function s17(insn: u32): void {
     }
   }
 }
-function s18(insn: u32): void {
+function s21(insn: u32): void {
   if ((insn & 0x00020000) == 0) {
     if ((insn & 0x00002000) == 0) {
       FP_1src(insn);
@@ -3352,7 +3920,7 @@ function s18(insn: u32): void {
     }
   }
 }
-function s19(insn: u32): void {
+function s22(insn: u32): void {
   if ((insn & 0x00000200) == 0) {
     if ((insn & 0x00000100) == 0) {
       if ((insn & 0x00000080) == 0) {
@@ -3375,7 +3943,7 @@ function s19(insn: u32): void {
     undefinedInsn(insn);
   }
 }
-function s20(insn: u32): void {
+function s23(insn: u32): void {
   if ((insn & 0x00000400) == 0) {
     if ((insn & 0x00008000) == 0) {
       FP_2src(insn);
@@ -3398,14 +3966,7 @@ function s20(insn: u32): void {
     FP_csel(insn);
   }
 }
-function s21(insn: u32): void {
-  if ((insn & 0x00000800) == 0) {
-    s22(insn);
-  } else {
-    SIMD_FP(insn);
-  }
-}
-function s22(insn: u32): void {
+function s24(insn: u32): void {
   if ((insn & 0x00008000) == 0) {
     if ((insn & 0x00004000) == 0) {
       THREE_DIFF(insn);
@@ -3436,7 +3997,69 @@ function s22(insn: u32): void {
     }
   }
 }
-function s23(insn: u32): void {
+function s25(insn: u32): void {
+  if ((insn & 0x00008000) == 0) {
+    if ((insn & 0x00002000) == 0) {
+      if ((insn & 0x00004000) == 0) {
+        if ((insn & 0x00001000) == 0) {
+          REV_v(insn);
+        } else {
+          undefinedInsn(insn);
+        }
+      } else {
+        if ((insn & 0x00001000) == 0) {
+          CLZ_v(insn);
+        } else {
+          CNT_v(insn);
+        }
+      }
+    } else {
+      if ((insn & 0x00001000) == 0) {
+        ADDLP(insn);
+      } else {
+        SAT_misc(insn);
+      }
+    }
+  } else {
+    if ((insn & 0x00004000) == 0) {
+      if ((insn & 0x00002000) == 0) {
+        CMZ(insn);
+      } else {
+        if ((insn & 0x00001000) == 0) {
+          undefinedInsn(insn);
+        } else {
+          CMZ(insn);
+        }
+      }
+    } else {
+      undefinedInsn(insn);
+    }
+  }
+}
+function s26(insn: u32): void {
+  if ((insn & 0x00004000) == 0) {
+    if ((insn & 0x00002000) == 0) {
+      undefinedInsn(insn);
+    } else {
+      if ((insn & 0x00001000) == 0) {
+        SQXTN(insn);
+      } else {
+        SHLL(insn);
+      }
+    }
+  } else {
+    if ((insn & 0x00002000) == 0) {
+      if ((insn & 0x00001000) == 0) {
+        SQXTN(insn);
+      } else {
+        undefinedInsn(insn);
+      }
+    } else {
+      undefinedInsn(insn);
+    }
+  }
+}
+function s27(insn: u32): void {
   if ((insn & 0x00008000) == 0) {
     if ((insn & 0x00004000) == 0) {
       if ((insn & 0x00002000) == 0) {
@@ -3483,15 +4106,15 @@ function s23(insn: u32): void {
     }
   }
 }
-function s24(insn: u32): void {
+function s28(insn: u32): void {
   if ((insn & 0x00000800) == 0) {
-    s22(insn);
+    s24(insn);
   } else {
     if ((insn & 0x00080000) == 0) {
       if ((insn & 0x00040000) == 0) {
         if ((insn & 0x00020000) == 0) {
           if ((insn & 0x00010000) == 0) {
-            s6(insn);
+            s9(insn);
           } else {
             if ((insn & 0x00008000) == 0) {
               undefinedInsn(insn);
@@ -3512,17 +4135,44 @@ function s24(insn: u32): void {
             }
           }
         } else {
-          SIMD_FP(insn);
+          undefinedInsn(insn);
         }
       } else {
-        SIMD_FP(insn);
+        undefinedInsn(insn);
       }
     } else {
-      SIMD_FP(insn);
+      undefinedInsn(insn);
     }
   }
 }
-function s25(insn: u32): void {
+function s29(insn: u32): void {
+  if ((insn & 0x00004000) == 0) {
+    if ((insn & 0x00002000) == 0) {
+      undefinedInsn(insn);
+    } else {
+      if ((insn & 0x00001000) == 0) {
+        SQXTN(insn);
+      } else {
+        SHLL(insn);
+      }
+    }
+  } else {
+    if ((insn & 0x00002000) == 0) {
+      if ((insn & 0x00001000) == 0) {
+        SQXTN(insn);
+      } else {
+        undefinedInsn(insn);
+      }
+    } else {
+      if ((insn & 0x00001000) == 0) {
+        FCVTN_v(insn);
+      } else {
+        undefinedInsn(insn);
+      }
+    }
+  }
+}
+function s30(insn: u32): void {
   if ((insn & 0x00008000) == 0) {
     if ((insn & 0x00004000) == 0) {
       if ((insn & 0x00002000) == 0) {
@@ -3557,7 +4207,30 @@ function s25(insn: u32): void {
     }
   }
 }
-function s26(insn: u32): void {
+function s31(insn: u32): void {
+  if ((insn & 0x00004000) == 0) {
+    if ((insn & 0x00002000) == 0) {
+      CMZ(insn);
+    } else {
+      if ((insn & 0x00001000) == 0) {
+        undefinedInsn(insn);
+      } else {
+        CMZ(insn);
+      }
+    }
+  } else {
+    if ((insn & 0x00002000) == 0) {
+      FP_misc(insn);
+    } else {
+      if ((insn & 0x00001000) == 0) {
+        undefinedInsn(insn);
+      } else {
+        FP_misc(insn);
+      }
+    }
+  }
+}
+function s32(insn: u32): void {
   if ((insn & 0x00008000) == 0) {
     if ((insn & 0x00004000) == 0) {
       if ((insn & 0x00002000) == 0) {
@@ -3608,7 +4281,7 @@ function s26(insn: u32): void {
     }
   }
 }
-function s27(insn: u32): void {
+function s33(insn: u32): void {
   if ((insn & 0x00080000) == 0) {
     if ((insn & 0x00001000) == 0) {
       if ((insn & 0x00000800) == 0) {
@@ -3639,7 +4312,7 @@ function s27(insn: u32): void {
     }
   }
 }
-function s28(insn: u32): void {
+function s34(insn: u32): void {
   if ((insn & 0x00008000) == 0) {
     if ((insn & 0x00002000) == 0) {
       if ((insn & 0x00001000) == 0) {
@@ -3670,7 +4343,7 @@ function s28(insn: u32): void {
     }
   }
 }
-function s29(insn: u32): void {
+function s35(insn: u32): void {
   if ((insn & 0x00004000) == 0) {
     if ((insn & 0x00002000) == 0) {
       if ((insn & 0x00001000) == 0) {
@@ -3701,7 +4374,7 @@ function s29(insn: u32): void {
     undefinedInsn(insn);
   }
 }
-function s30(insn: u32): void {
+function s36(insn: u32): void {
   if ((insn & 0x00008000) == 0) {
     if ((insn & 0x00004000) == 0) {
       if ((insn & 0x00002000) == 0) {
@@ -3740,9 +4413,9 @@ function s30(insn: u32): void {
     }
   }
 }
-function s31(insn: u32): void {
+function s37(insn: u32): void {
   if ((insn & 0x00008000) == 0) {
-    s32(insn);
+    s38(insn);
   } else {
     if ((insn & 0x00004000) == 0) {
       if ((insn & 0x00002000) == 0) {
@@ -3783,7 +4456,7 @@ function s31(insn: u32): void {
     }
   }
 }
-function s32(insn: u32): void {
+function s38(insn: u32): void {
   if ((insn & 0x00004000) == 0) {
     if ((insn & 0x00002000) == 0) {
       if ((insn & 0x00000800) == 0) {
@@ -3814,7 +4487,7 @@ function s32(insn: u32): void {
     }
   }
 }
-function s33(insn: u32): void {
+function s39(insn: u32): void {
   if ((insn & 0x00004000) == 0) {
     undefinedInsn(insn);
   } else {
@@ -3837,7 +4510,73 @@ function s33(insn: u32): void {
     }
   }
 }
-function s34(insn: u32): void {
+function s40(insn: u32): void {
+  if ((insn & 0x00040000) == 0) {
+    if ((insn & 0x00020000) == 0) {
+      if ((insn & 0x00010000) == 0) {
+        if ((insn & 0x00008000) == 0) {
+          if ((insn & 0x00002000) == 0) {
+            undefinedInsn(insn);
+          } else {
+            if ((insn & 0x00001000) == 0) {
+              undefinedInsn(insn);
+            } else {
+              SAT_misc(insn);
+            }
+          }
+        } else {
+          undefinedInsn(insn);
+        }
+      } else {
+        if ((insn & 0x00008000) == 0) {
+          if ((insn & 0x00004000) == 0) {
+            undefinedInsn(insn);
+          } else {
+            if ((insn & 0x00002000) == 0) {
+              if ((insn & 0x00001000) == 0) {
+                SQXTN(insn);
+              } else {
+                undefinedInsn(insn);
+              }
+            } else {
+              undefinedInsn(insn);
+            }
+          }
+        } else {
+          if ((insn & 0x00004000) == 0) {
+            if ((insn & 0x00002000) == 0) {
+              undefinedInsn(insn);
+            } else {
+              FP_misc(insn);
+            }
+          } else {
+            if ((insn & 0x00002000) == 0) {
+              FP_misc(insn);
+            } else {
+              undefinedInsn(insn);
+            }
+          }
+        }
+      }
+    } else {
+      undefinedInsn(insn);
+    }
+  } else {
+    undefinedInsn(insn);
+  }
+}
+function s41(insn: u32): void {
+  if ((insn & 0x00008000) == 0) {
+    s42(insn);
+  } else {
+    if ((insn & 0x00004000) == 0) {
+      undefinedInsn(insn);
+    } else {
+      s43(insn);
+    }
+  }
+}
+function s42(insn: u32): void {
   if ((insn & 0x00004000) == 0) {
     if ((insn & 0x00001000) == 0) {
       if ((insn & 0x00000800) == 0) {
@@ -3860,7 +4599,7 @@ function s34(insn: u32): void {
     }
   }
 }
-function s35(insn: u32): void {
+function s43(insn: u32): void {
   if ((insn & 0x00002000) == 0) {
     if ((insn & 0x00001000) == 0) {
       undefinedInsn(insn);
@@ -3887,34 +4626,126 @@ function s35(insn: u32): void {
     }
   }
 }
-function s36(insn: u32): void {
-  if ((insn & 0x00000800) == 0) {
-    if ((insn & 0x00008000) == 0) {
-      undefinedInsn(insn);
+function s44(insn: u32): void {
+  if ((insn & 0x00008000) == 0) {
+    undefinedInsn(insn);
+  } else {
+    if ((insn & 0x00004000) == 0) {
+      if ((insn & 0x00001000) == 0) {
+        undefinedInsn(insn);
+      } else {
+        SQDMULL(insn);
+      }
     } else {
-      if ((insn & 0x00004000) == 0) {
+      if ((insn & 0x00002000) == 0) {
         if ((insn & 0x00001000) == 0) {
           undefinedInsn(insn);
         } else {
           SQDMULL(insn);
         }
       } else {
-        if ((insn & 0x00002000) == 0) {
-          if ((insn & 0x00001000) == 0) {
+        undefinedInsn(insn);
+      }
+    }
+  }
+}
+function s45(insn: u32): void {
+  if ((insn & 0x00008000) == 0) {
+    s42(insn);
+  } else {
+    if ((insn & 0x00004000) == 0) {
+      if ((insn & 0x00002000) == 0) {
+        undefinedInsn(insn);
+      } else {
+        if ((insn & 0x00001000) == 0) {
+          undefinedInsn(insn);
+        } else {
+          if ((insn & 0x00000800) == 0) {
+            THREE_SAME_int(insn);
+          } else {
+            undefinedInsn(insn);
+          }
+        }
+      }
+    } else {
+      s43(insn);
+    }
+  }
+}
+function s46(insn: u32): void {
+  if ((insn & 0x00000800) == 0) {
+    s44(insn);
+  } else {
+    undefinedInsn(insn);
+  }
+}
+function s47(insn: u32): void {
+  if ((insn & 0x00008000) == 0) {
+    s42(insn);
+  } else {
+    if ((insn & 0x00004000) == 0) {
+      if ((insn & 0x00002000) == 0) {
+        undefinedInsn(insn);
+      } else {
+        if ((insn & 0x00001000) == 0) {
+          undefinedInsn(insn);
+        } else {
+          if ((insn & 0x00000800) == 0) {
+            THREE_SAME_int(insn);
+          } else {
+            undefinedInsn(insn);
+          }
+        }
+      }
+    } else {
+      if ((insn & 0x00002000) == 0) {
+        undefinedInsn(insn);
+      } else {
+        if ((insn & 0x00001000) == 0) {
+          undefinedInsn(insn);
+        } else {
+          if ((insn & 0x00000800) == 0) {
             undefinedInsn(insn);
           } else {
-            SQDMULL(insn);
+            THREE_SAME_fp(insn);
           }
-        } else {
-          undefinedInsn(insn);
         }
       }
     }
-  } else {
-    SIMD_FP(insn);
   }
 }
-function s37(insn: u32): void {
+function s48(insn: u32): void {
+  if ((insn & 0x00008000) == 0) {
+    s49(insn);
+  } else {
+    if ((insn & 0x00004000) == 0) {
+      if ((insn & 0x00002000) == 0) {
+        if ((insn & 0x00001000) == 0) {
+          THREE_SAME_int(insn);
+        } else {
+          undefinedInsn(insn);
+        }
+      } else {
+        undefinedInsn(insn);
+      }
+    } else {
+      if ((insn & 0x00002000) == 0) {
+        undefinedInsn(insn);
+      } else {
+        if ((insn & 0x00001000) == 0) {
+          undefinedInsn(insn);
+        } else {
+          if ((insn & 0x00000800) == 0) {
+            undefinedInsn(insn);
+          } else {
+            THREE_SAME_fp(insn);
+          }
+        }
+      }
+    }
+  }
+}
+function s49(insn: u32): void {
   if ((insn & 0x00004000) == 0) {
     if ((insn & 0x00001000) == 0) {
       if ((insn & 0x00000800) == 0) {
@@ -3937,7 +4768,7 @@ function s37(insn: u32): void {
     }
   }
 }
-function s38(insn: u32): void {
+function s50(insn: u32): void {
   if ((insn & 0x00004000) == 0) {
     undefinedInsn(insn);
   } else {
@@ -3960,9 +4791,9 @@ function s38(insn: u32): void {
     }
   }
 }
-function s39(insn: u32): void {
+function s51(insn: u32): void {
   if ((insn & 0x00000800) == 0) {
-    s22(insn);
+    s24(insn);
   } else {
     if ((insn & 0x00080000) == 0) {
       if ((insn & 0x00040000) == 0) {
@@ -4029,17 +4860,17 @@ function s39(insn: u32): void {
             }
           }
         } else {
-          SIMD_FP(insn);
+          undefinedInsn(insn);
         }
       } else {
-        SIMD_FP(insn);
+        undefinedInsn(insn);
       }
     } else {
-      SIMD_FP(insn);
+      undefinedInsn(insn);
     }
   }
 }
-function s40(insn: u32): void {
+function s52(insn: u32): void {
   if ((insn & 0x00008000) == 0) {
     if ((insn & 0x00004000) == 0) {
       if ((insn & 0x00002000) == 0) {
@@ -4086,9 +4917,9 @@ function s40(insn: u32): void {
     }
   }
 }
-function s41(insn: u32): void {
+function s53(insn: u32): void {
   if ((insn & 0x00008000) == 0) {
-    s32(insn);
+    s38(insn);
   } else {
     if ((insn & 0x00004000) == 0) {
       if ((insn & 0x00002000) == 0) {
@@ -4121,18 +4952,247 @@ function s41(insn: u32): void {
     }
   }
 }
-function s42(insn: u32): void {
-  if ((insn & 0x00020000) == 0) {
-    s43(insn);
+function s54(insn: u32): void {
+  if ((insn & 0x00004000) == 0) {
+    if ((insn & 0x00002000) == 0) {
+      undefinedInsn(insn);
+    } else {
+      if ((insn & 0x00001000) == 0) {
+        SQXTN(insn);
+      } else {
+        undefinedInsn(insn);
+      }
+    }
   } else {
-    if ((insn & 0x00080000) == 0) {
-      s43(insn);
+    if ((insn & 0x00002000) == 0) {
+      if ((insn & 0x00001000) == 0) {
+        SQXTN(insn);
+      } else {
+        undefinedInsn(insn);
+      }
     } else {
       undefinedInsn(insn);
     }
   }
 }
-function s43(insn: u32): void {
+function s55(insn: u32): void {
+  if ((insn & 0x00008000) == 0) {
+    s42(insn);
+  } else {
+    if ((insn & 0x00004000) == 0) {
+      undefinedInsn(insn);
+    } else {
+      if ((insn & 0x00002000) == 0) {
+        undefinedInsn(insn);
+      } else {
+        if ((insn & 0x00001000) == 0) {
+          THREE_SAME_fp(insn);
+        } else {
+          undefinedInsn(insn);
+        }
+      }
+    }
+  }
+}
+function s56(insn: u32): void {
+  if ((insn & 0x00000800) == 0) {
+    undefinedInsn(insn);
+  } else {
+    if ((insn & 0x00080000) == 0) {
+      if ((insn & 0x00040000) == 0) {
+        if ((insn & 0x00020000) == 0) {
+          if ((insn & 0x00010000) == 0) {
+            if ((insn & 0x00008000) == 0) {
+              undefinedInsn(insn);
+            } else {
+              if ((insn & 0x00004000) == 0) {
+                undefinedInsn(insn);
+              } else {
+                if ((insn & 0x00002000) == 0) {
+                  FPAIR_s(insn);
+                } else {
+                  if ((insn & 0x00001000) == 0) {
+                    undefinedInsn(insn);
+                  } else {
+                    FPAIR_s(insn);
+                  }
+                }
+              }
+            }
+          } else {
+            undefinedInsn(insn);
+          }
+        } else {
+          undefinedInsn(insn);
+        }
+      } else {
+        undefinedInsn(insn);
+      }
+    } else {
+      undefinedInsn(insn);
+    }
+  }
+}
+function s57(insn: u32): void {
+  if ((insn & 0x00008000) == 0) {
+    s42(insn);
+  } else {
+    if ((insn & 0x00004000) == 0) {
+      if ((insn & 0x00002000) == 0) {
+        undefinedInsn(insn);
+      } else {
+        if ((insn & 0x00001000) == 0) {
+          undefinedInsn(insn);
+        } else {
+          if ((insn & 0x00000800) == 0) {
+            THREE_SAME_int(insn);
+          } else {
+            undefinedInsn(insn);
+          }
+        }
+      }
+    } else {
+      if ((insn & 0x00002000) == 0) {
+        undefinedInsn(insn);
+      } else {
+        if ((insn & 0x00001000) == 0) {
+          THREE_SAME_fp(insn);
+        } else {
+          undefinedInsn(insn);
+        }
+      }
+    }
+  }
+}
+function s58(insn: u32): void {
+  if ((insn & 0x00008000) == 0) {
+    s42(insn);
+  } else {
+    if ((insn & 0x00004000) == 0) {
+      if ((insn & 0x00002000) == 0) {
+        undefinedInsn(insn);
+      } else {
+        if ((insn & 0x00001000) == 0) {
+          undefinedInsn(insn);
+        } else {
+          if ((insn & 0x00000800) == 0) {
+            THREE_SAME_int(insn);
+          } else {
+            undefinedInsn(insn);
+          }
+        }
+      }
+    } else {
+      if ((insn & 0x00002000) == 0) {
+        if ((insn & 0x00001000) == 0) {
+          undefinedInsn(insn);
+        } else {
+          if ((insn & 0x00000800) == 0) {
+            THREE_SAME_fp(insn);
+          } else {
+            undefinedInsn(insn);
+          }
+        }
+      } else {
+        if ((insn & 0x00001000) == 0) {
+          THREE_SAME_fp(insn);
+        } else {
+          undefinedInsn(insn);
+        }
+      }
+    }
+  }
+}
+function s59(insn: u32): void {
+  if ((insn & 0x00000800) == 0) {
+    undefinedInsn(insn);
+  } else {
+    if ((insn & 0x00080000) == 0) {
+      if ((insn & 0x00040000) == 0) {
+        if ((insn & 0x00020000) == 0) {
+          if ((insn & 0x00010000) == 0) {
+            if ((insn & 0x00008000) == 0) {
+              undefinedInsn(insn);
+            } else {
+              if ((insn & 0x00004000) == 0) {
+                undefinedInsn(insn);
+              } else {
+                if ((insn & 0x00002000) == 0) {
+                  if ((insn & 0x00001000) == 0) {
+                    FPAIR_s(insn);
+                  } else {
+                    undefinedInsn(insn);
+                  }
+                } else {
+                  if ((insn & 0x00001000) == 0) {
+                    undefinedInsn(insn);
+                  } else {
+                    FPAIR_s(insn);
+                  }
+                }
+              }
+            }
+          } else {
+            undefinedInsn(insn);
+          }
+        } else {
+          undefinedInsn(insn);
+        }
+      } else {
+        undefinedInsn(insn);
+      }
+    } else {
+      undefinedInsn(insn);
+    }
+  }
+}
+function s60(insn: u32): void {
+  if ((insn & 0x00008000) == 0) {
+    s49(insn);
+  } else {
+    if ((insn & 0x00004000) == 0) {
+      if ((insn & 0x00002000) == 0) {
+        if ((insn & 0x00001000) == 0) {
+          THREE_SAME_int(insn);
+        } else {
+          undefinedInsn(insn);
+        }
+      } else {
+        undefinedInsn(insn);
+      }
+    } else {
+      if ((insn & 0x00002000) == 0) {
+        if ((insn & 0x00001000) == 0) {
+          undefinedInsn(insn);
+        } else {
+          if ((insn & 0x00000800) == 0) {
+            THREE_SAME_fp(insn);
+          } else {
+            undefinedInsn(insn);
+          }
+        }
+      } else {
+        if ((insn & 0x00001000) == 0) {
+          THREE_SAME_fp(insn);
+        } else {
+          undefinedInsn(insn);
+        }
+      }
+    }
+  }
+}
+function s61(insn: u32): void {
+  if ((insn & 0x00020000) == 0) {
+    s62(insn);
+  } else {
+    if ((insn & 0x00080000) == 0) {
+      s62(insn);
+    } else {
+      undefinedInsn(insn);
+    }
+  }
+}
+function s62(insn: u32): void {
   if ((insn & 0x00008000) == 0) {
     if ((insn & 0x00004000) == 0) {
       if ((insn & 0x00002000) == 0) {
@@ -4159,14 +5219,14 @@ function s43(insn: u32): void {
     undefinedInsn(insn);
   }
 }
-function s44(insn: u32): void {
+function s63(insn: u32): void {
   if ((insn & 0x00020000) == 0) {
-    s43(insn);
+    s62(insn);
   } else {
     undefinedInsn(insn);
   }
 }
-function s45(insn: u32): void {
+function s64(insn: u32): void {
   if ((insn & 0x00008000) == 0) {
     if ((insn & 0x00004000) == 0) {
       if ((insn & 0x00002000) == 0) {

@@ -1,23 +1,12 @@
-// SIMD&FP unit of the emulator core: the entry point the decoder calls for the
-// part of "Data Processing -- Scalar Floating-Point and Advanced SIMD" (op0 = x111)
-// that the decoding table does not decode yet - Advanced SIMD and crypto - plus the
-// V register file and FPCR/FPSR accessors the core re-exports to the host.
-// Scalar FP (fp.ts, FP_* patterns) and the V-bit loads and stores (loadstore.ts,
-// V_* patterns) are table-driven, and so are the AdvSIMD copy, modified immediate,
-// permute, EXT, TBL, across lanes, shift by immediate, x indexed element, three same and
-// three different groups (advsimd.ts) and crypto three-register SHA (crypto.ts, SHA_3reg).
+// SIMD&FP unit of the emulator core: the V register file and FPCR/FPSR accessors the
+// core re-exports to the host. Every SIMD&FP encoding is decoded by the decoding table
+// (emulator/decode/a64.decode), which calls the handlers directly: scalar FP (fp.ts,
+// FP_* and FMOV_gen), Advanced SIMD (advsimd.ts), crypto (crypto.ts: AES, SHA_2reg,
+// SHA_3reg) and the V-bit loads and stores (loadstore.ts, V_*); an encoding no pattern
+// takes is the table's UNDEFINED (the generated fallthrough).
 //
 // Layout: regs.ts (state), softfloat.ts (IEEE arithmetic with exact flags),
 // fp.ts (scalar FP encodings), advsimd.ts (Advanced SIMD encodings),
-// loadstore.ts (V-register loads/stores). Every encoding a handler does not
-// recognise ends in undefinedInsn(): nothing is silently ignored.
-
-import { undefinedInsn, checkFpEnabled } from "../cpu";
-import { execAdvSimd } from "./advsimd";
+// crypto.ts, loadstore.ts (V-register loads/stores), lanes.ts (element access).
 
 export { getV, setV, getFPCR, setFPCR, getFPSR, setFPSR, resetSimd } from "./regs";
-
-export function SIMD_FP(insn: u32): void {
-  if (!checkFpEnabled()) return;
-  if (!execAdvSimd(insn)) undefinedInsn(insn);
-}

@@ -752,25 +752,6 @@ function halfNaNToSingle(h: u64, signalling: bool): u64 {
   return ((h >> 15) << 31) | 0x7fc0_0000 | ((h & 0x3ff) << 13);
 }
 
-// FPRoundIntN (FRINT32Z/X, FRINT64Z/X): round to an integral value that fits
-// in an intsize-bit signed integer; NaN, infinity and overflow give
-// -2^(intsize-1) with Invalid Operation.
-export function fpRoundIntN(a: u64, N: i32, rm: i32, intsize: i32): u64 {
-  unpack(a, N, true);
-  const c = uCls, sign = uSign, e = uExp, m = uSig;
-  const F = fracBits(N);
-  const bias = (1 << (expBits(N) - 1)) - 1;
-  const minInt: u64 = (<u64>1 << (N - 1)) | (<u64>(bias + intsize - 1) << F);
-  if (c == C_INF || isNaNcls(c)) { raiseFP(FPSR_IOC); return minInt; }
-  if (c == C_ZERO) return zero(sign, N);
-  const ip = roundToIntMag(sign, e, m, rm);
-  const limit: u64 = <u64>1 << <u64>(intsize - 1);
-  if (riHuge || (sign == 0 ? ip >= limit : ip > limit)) { raiseFP(FPSR_IOC); return minInt; }
-  if (riInexact) raiseFP(FPSR_IXC);
-  if (ip == 0) return zero(sign, N);
-  return roundPack(sign, 0, ip, N, RZ, false);
-}
-
 // FPToFixed: to an M-bit (32/64) integer, fbits fraction bits. Result is the
 // M-bit pattern zero-extended into a u64.
 export function fpToFixed(a: u64, N: i32, fbits: i32, unsigned: bool, rm: i32, M: i32): u64 {

@@ -158,24 +158,6 @@ describe('Advanced SIMD vs qemu-aarch64', () => {
       D('fmls d0, d1, v17.d[0]'), S('fmul v0.2s, v1.2s, v16.s[3]'));
     await check(ops, 25, FPCR_MODES.map((m, i) => ((i >> 1) & 1 ? m | (1 << 19) : m)));
   });
-  it('FP16 vector and scalar AdvSIMD forms (FEAT_FP16, FZ16)', async () => {
-    const H = (asm: string): Spec => ({ asm, lanes: 16 });
-    const ops: Spec[] = [];
-    for (const a of ['4h', '8h']) {
-      for (const op of ['fabs', 'fneg', 'fsqrt', 'frintn', 'frintm', 'frintp', 'frintz', 'frinta', 'frintx', 'frinti',
-        'fcvtns', 'fcvtms', 'fcvtas', 'fcvtps', 'fcvtzs', 'fcvtnu', 'fcvtmu', 'fcvtau', 'fcvtpu', 'fcvtzu', 'frecpe', 'frsqrte']) {
-        ops.push(H(`${op} v0.${a}, v1.${a}`));
-      }
-      ops.push(H(`fcmle v0.${a}, v1.${a}, #0.0`), H(`fcmgt v0.${a}, v1.${a}, #0.0`), I(`scvtf v0.${a}, v1.${a}`), I(`ucvtf v0.${a}, v1.${a}`));
-    }
-    ops.push(H('frecpe h0, h1'), H('frecpx h0, h1'),
-      H('frsqrte h0, h1'), H('fcvtzs h0, h1'), H('fcvtau h0, h1'), I('scvtf h0, h1'), H('fcmlt h0, h1, #0.0'),
-      H('faddp h0, v1.2h'), H('fmaxnmp h0, v1.2h'), H('fminp h0, v1.2h'));
-    // (FMOV Vd.4H/8H, #imm, FMAXV/FMINV/FMAXNMV/FMINNMV of H lanes, the three-same, by-element and
-    // fixed-point shift FP16 forms are in groups the decoding table decodes, where FP16 is UNDEFINED
-    // as on the Cortex-A72: unit.test.ts; these forms follow when their groups move)
-    await check(ops, 29, FPCR_MODES.map((m, i) => (((i >> 1) ^ (i >> 2)) & 1 ? m | (1 << 19) : m)));
-  });
   it('FP vector two-reg misc and conversions (all FPCR modes)', async () => {
     const ops: Spec[] = [];
     for (const [a, mk, r] of [['2s', S, 's'], ['4s', S, 's'], ['2d', D, 'd']] as const) {
@@ -193,7 +175,6 @@ describe('Advanced SIMD vs qemu-aarch64', () => {
       D('fcvtn v0.2s, v1.2d'), D('fcvtn2 v0.4s, v1.2d'), S('fcvtl v0.2d, v1.2s'), S('fcvtl2 v0.2d, v1.4s'),
       S('fcvtn v0.4h, v1.4s'), S('fcvtn2 v0.8h, v1.4s'), { asm: 'fcvtl v0.4s, v1.4h', lanes: 16 }, { asm: 'fcvtl2 v0.4s, v1.8h', lanes: 16 });
     ops.push(D('fcvtxn v0.2s, v1.2d'), D('fcvtxn2 v0.4s, v1.2d'), D('fcvtxn s0, d1'));
-    ops.push(S('frint32z v0.4s, v1.4s'), D('frint32x v0.2d, v1.2d'), S('frint64z v0.2s, v1.2s'), D('frint64x v0.2d, v1.2d'));
     ops.push(S('frecpe v0.4s, v1.4s'), D('frecpe v0.2d, v1.2d'), S('frsqrte v0.2s, v1.2s'), D('frsqrte v0.2d, v1.2d'),
       S('frecpe s0, s1'), D('frsqrte d0, d1'), S('frecpx s0, s1'), D('frecpx d0, d1'), I('urecpe v0.4s, v1.4s'), I('ursqrte v0.2s, v1.2s'));
     await check(ops, 26, FPCR_MODES);
