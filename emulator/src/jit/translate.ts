@@ -48,7 +48,10 @@ const T0 = 36, T1 = 37, T2 = 38, T3 = 39;
 const NZ = 40, E = 41, PERM = 42, HOST = 43;
 // lazy flags: the operands and result of the last ADDS/SUBS whose NZCV is not computed yet
 const FA = 44, FB = 45, FR = 46;
-const LOCALS: [number, typeof I32 | typeof I64][] = [[39, I64], [4, I32], [3, I64]];
+// ST: jitStatus as the last load/store helper left it (0 on the fast paths: locals start at 0
+// and a block leaves as soon as it is not)
+const ST = 47;
+const LOCALS: [number, typeof I32 | typeof I64][] = [[39, I64], [4, I32], [3, I64], [1, I32]];
 
 // imports: functions 0..2, globals 0..7
 const F_RD = 0, F_WR = 1, F_WRP = 2, F_EXEC = 3;
@@ -83,7 +86,9 @@ export const IMPORTS: Import[] = [
 ];
 
 export interface Layout { regs: number; tlb: number; vregs: number }
-const TLB_MASK = 511, TLB_ENTRY = 24, P_DEV = 64, P_CODE = 128;
+const TLB_MASK = 511, TLB_SHIFT = 6; // 64-byte entries (mem.ts)
+// an entry's comparators (mem.ts jitTags): EL1 read, EL1 write, EL0 read, EL0 write; the addend
+const TLB_RD1 = 24, TLB_WR1 = 32, TLB_RD0 = 40, TLB_WR0 = 48, TLB_ADDEND = 56;
 const M64 = (1n << 64n) - 1n;
 
 // DecodeBitMasks (Arm ARM shared pseudocode); null when reserved.
@@ -640,6 +645,16 @@ class Gen {
     this.exitHelper();
     this.c.end();
   }
+  /** In a load/store's slow path after checkFault: remember jitStatus for checkStatusLocal. */
+  private noteStatus(): void {
+    this.c.gget(G_STATUS).set(ST);
+  }
+  /** checkStatus for loads and stores: the fast paths call no helper, so only ST can say leave. */
+  private checkStatusLocal(): void {
+    this.c.get(ST).if();
+    this.exitHelper();
+    this.c.end();
+  }
   /** A direct branch to `target` taken (end of the block). */
   private branchTo(target: bigint): void {
     if (this.first && this.loop && target === this.vpc) {
@@ -1099,23 +1114,28 @@ class Gen {
 
   private ic(): void { this.count(this.k); }
 
-  /** The fast-path condition for an access of `size` bytes at VA (i32 0/1 on the stack). */
-  private fastCheck(size: number, write: boolean, unit = size): void {
+  /**
+   * The fast-path condition for an access of `size` bytes at VA (i32 0/1 on the stack): the
+   * entry's comparator for this EL and direction (mem.ts jitTags) equals the page of the
+   * access's last byte + 1. It holds the entry's tag only where readMem/writeMem's fast path
+   * would take the access (permission, RAM, not watched, not Device, SCTLR.A clear, stores:
+   * no translated code), so one compare also rejects accesses crossing into the next page.
+   * Device memory always takes the slow path, so `unit` (the alignment Device needs) does not
+   * matter here.
+   */
+  private fastCheck(size: number, write: boolean, _unit = size): void {
     const c = this.c;
+    const at = this.el1 ? (write ? TLB_WR1 : TLB_RD1) : (write ? TLB_WR0 : TLB_RD0);
     c.get(VA).i64(12).op(Op.i64_shr_u).tee(T3).op(Op.i32_wrap_i64).i32(TLB_MASK).op(Op.i32_and)
-      .i32(TLB_ENTRY).op(Op.i32_mul).i32(this.lay.tlb).op(Op.i32_add).tee(E);
-    c.mem(Op.i64_load).get(T3).i64(1).op(Op.i64_add).op(Op.i64_eq);
-    c.get(VA).op(Op.i32_wrap_i64).i32(0xfff).op(Op.i32_and).i32(4096 - size).op(Op.i32_le_u).op(Op.i32_and);
-    c.get(E).mem(Op.i32_load, 16).tee(PERM).gget(write ? G_FASTWR : G_FASTRD).op(Op.i32_and).i32(0).op(Op.i32_ne).op(Op.i32_and);
-    if (write) c.get(PERM).i32(P_CODE).op(Op.i32_and).op(Op.i32_eqz).op(Op.i32_and);
-    if (unit > 1) {
-      c.get(PERM).i32(P_DEV).op(Op.i32_and).op(Op.i32_eqz);
-      c.get(VA).op(Op.i32_wrap_i64).i32(unit - 1).op(Op.i32_and).op(Op.i32_eqz).op(Op.i32_or).op(Op.i32_and);
-    }
-    c.get(E).mem(Op.i32_load, 20).tee(HOST).i32(0).op(Op.i32_ne).op(Op.i32_and);
+      .i32(TLB_SHIFT).op(Op.i32_shl).i32(this.lay.tlb).op(Op.i32_add).tee(E);
+    c.mem(Op.i64_load, at);
+    if (size > 1) c.get(VA).i64(size - 1).op(Op.i64_add).i64(12).op(Op.i64_shr_u);
+    else c.get(T3);
+    c.i64(1).op(Op.i64_add).op(Op.i64_eq);
   }
+  /** The host address of VA after a fastCheck hit (i32 on the stack): VA + the entry's addend. */
   private hostAddr(): void {
-    this.c.get(HOST).get(VA).op(Op.i32_wrap_i64).i32(0xfff).op(Op.i32_and).op(Op.i32_add);
+    this.c.get(VA).op(Op.i32_wrap_i64).get(E).mem(Op.i32_load, TLB_ADDEND).op(Op.i32_add);
   }
   private static loadOp(size: number): number {
     return size === 8 ? Op.i64_load : size === 4 ? Op.i64_load32_u : size === 2 ? Op.i64_load16_u : Op.i64_load8_u;
@@ -1133,6 +1153,7 @@ class Gen {
     this.beforeHelper();
     c.get(VA).i32(size).i64(this.pc); this.ic(); c.call(F_RD);
     this.checkFault();
+    this.noteStatus();
     c.end();
   }
   /** Store T0 (`size` bytes) at VA; leaves on a fault. */
@@ -1145,6 +1166,7 @@ class Gen {
     this.beforeHelper();
     c.get(VA).i32(size).get(T0).i64(this.pc); this.ic(); c.call(F_WR);
     this.checkFault();
+    this.noteStatus();
     c.end();
   }
   private extend(bits: number, toW: boolean): void {
@@ -1199,7 +1221,7 @@ class Gen {
       this.setX(rt);
     }
     if (wb >= 0) { c.get(T1).i64(imm).op(Op.i64_add); this.setXSP(wb); }
-    this.checkStatus();
+    this.checkStatusLocal();
     return true;
   }
 
@@ -1212,7 +1234,7 @@ class Gen {
     this.load(bytes);
     if (opc === 2) this.extend(32, false);
     this.setX(F.rt(insn));
-    this.checkStatus();
+    this.checkStatusLocal();
     return true;
   }
 
@@ -1237,6 +1259,7 @@ class Gen {
       this.checkFault();
       c.get(VA).i64(bytes).op(Op.i64_add).i32(bytes).i64(this.pc); this.ic(); c.call(F_RD).set(T2);
       this.checkFault();
+      this.noteStatus();
       c.end();
       c.get(T0); if (opc === 1) this.extend(32, false); this.setX(rt);
       c.get(T2); if (opc === 1) this.extend(32, false); this.setX(rt2);
@@ -1251,11 +1274,12 @@ class Gen {
       this.beforeHelper();
       c.get(VA).i32(bytes).get(T0).get(T2).i64(this.pc); this.ic(); c.call(F_WRP);
       this.checkFault();
+      this.noteStatus();
       c.end();
     }
     if (type === 1) { c.get(T1).i64(imm).op(Op.i64_add); this.setXSP(rn); }
     else if (type === 3) { c.get(VA); this.setXSP(rn); }
-    this.checkStatus();
+    this.checkStatusLocal();
     return true;
   }
 }
