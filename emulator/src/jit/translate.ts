@@ -832,6 +832,12 @@ class Gen {
     const sf = F.sf(insn), sub = F.op(insn) !== 0, setf = F.setf(insn) !== 0, rd = F.rd(insn);
     const imm = F.imm12(insn) * (F.sh(insn) ? 4096 : 1);
     this.getXSP(F.rn(insn));
+    if (!setf) { // no flags: straight on the stack (the low 32 bits of a sum need only the operands' low 32)
+      if (imm) c.i64(imm).op(sub ? Op.i64_sub : Op.i64_add);
+      this.truncIf(sf);
+      this.setXSP(rd);
+      return true;
+    }
     if (!sf) this.trunc32();
     c.set(T0);
     c.i64(imm).set(T1);
@@ -938,9 +944,17 @@ class Gen {
   private ADD_shift(insn: number): boolean {
     const c = this.c;
     const sf = F.sf(insn);
+    if (F.setf(insn) === 0) { // no flags: straight on the stack
+      this.getX(F.rn(insn));
+      this.getX(F.rm(insn)); this.shift(F.shift(insn), F.imm6(insn), sf);
+      c.op(F.op(insn) !== 0 ? Op.i64_sub : Op.i64_add);
+      this.truncIf(sf);
+      this.setX(F.rd(insn));
+      return true;
+    }
     this.getX(F.rn(insn)); this.truncIf(sf); c.set(T0);
     this.getX(F.rm(insn)); this.shift(F.shift(insn), F.imm6(insn), sf); c.set(T1);
-    this.addSub(sf, F.op(insn) !== 0, F.setf(insn) !== 0);
+    this.addSub(sf, F.op(insn) !== 0, true);
     c.get(T2);
     this.setX(F.rd(insn));
     return true;
@@ -949,7 +963,8 @@ class Gen {
   private ADD_ext(insn: number): boolean {
     const c = this.c;
     const sf = F.sf(insn), setf = F.setf(insn) !== 0, sh = F.imm3(insn), rd = F.rd(insn);
-    this.getXSP(F.rn(insn)); this.truncIf(sf); c.set(T0);
+    this.getXSP(F.rn(insn));
+    if (setf) { this.truncIf(sf); c.set(T0); }
     this.getX(F.rm(insn));
     switch (F.option(insn)) {
       case 0: c.i64(0xff).op(Op.i64_and); break;
@@ -961,6 +976,12 @@ class Gen {
       default: break;
     }
     if (sh) c.i64(sh).op(Op.i64_shl);
+    if (!setf) { // no flags: straight on the stack
+      c.op(F.op(insn) !== 0 ? Op.i64_sub : Op.i64_add);
+      this.truncIf(sf);
+      this.setXSP(rd);
+      return true;
+    }
     this.truncIf(sf);
     c.set(T1);
     this.addSub(sf, F.op(insn) !== 0, setf);
@@ -1042,9 +1063,12 @@ class Gen {
     c.get(T1).op(Op.i64_eqz).if(I64).i64(0).else();
     if (signed) {
       c.get(T1).i64(-1).op(Op.i64_eq).if(I64).i64(0).get(T0).op(Op.i64_sub).else();
-      c.get(T0).get(T1).op(Op.i64_div_s).end();
-    } else {
+      if (sf) c.get(T0).get(T1).op(Op.i64_div_s).end();
+      else c.get(T0).op(Op.i32_wrap_i64).get(T1).op(Op.i32_wrap_i64).op(Op.i32_div_s).op(Op.i64_extend_i32_s).end();
+    } else if (sf) {
       c.get(T0).get(T1).op(Op.i64_div_u);
+    } else { // a 32-bit divide (cheaper on the host)
+      c.get(T0).op(Op.i32_wrap_i64).get(T1).op(Op.i32_wrap_i64).op(Op.i32_div_u).op(Op.i64_extend_i32_u);
     }
     c.end();
     this.truncIf(sf);
