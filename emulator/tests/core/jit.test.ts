@@ -703,4 +703,35 @@ ${pairs}
     expect(jit.x(21) & 0x3fn).toBe(0x0fn);
     expect(jit.x(2)).toBe(200n * 201n / 2n);
   });
+
+  it('W-form UDIV/SDIV (32-bit divides): by zero, INT_MIN / -1, upper halves ignored, signs', () => {
+    const { jit } = both(`
+      ldr x1, =0xffffffff80000000   // W: INT_MIN, upper half set
+      ldr x2, =0x12345678ffffffff   // W: -1 / 0xffffffff
+      ldr x3, =0xabcdef0000000007   // W: 7
+      mov x4, #0
+      mov x9, #50
+    1: udiv w10, w1, w3
+      sdiv w11, w1, w3
+      sdiv w12, w1, w2              // INT_MIN / -1 = INT_MIN
+      udiv w13, w2, w3
+      udiv w14, w1, w4              // by zero: 0
+      sdiv w15, w2, w4
+      sdiv w16, w3, w2              // 7 / -1
+      udiv x17, x2, x3
+      sdiv x18, x1, x2
+      add x4, x4, x10
+      add x4, x4, x11
+      add x4, x4, x12
+      add x4, x4, x13
+      eor x4, x4, x16
+      add x1, x1, #3
+      sub x3, x3, #1
+      subs x9, x9, #1
+      b.ne 1b
+      hlt #0
+      .ltorg`);
+    expect(jitShare(jit)).toBeGreaterThan(0.9);
+    expect(jit.x(12)).toBe(0x7fff_ff6dn); // the last pass: -(INT_MIN + 147) (the first pass, INT_MIN / -1, went into x4)
+  });
 });
