@@ -33,7 +33,7 @@
 
 import * as D from './decode.gen.ts';
 import { F } from './decode.gen.ts';
-import { Code, I32, I64, Op, OneFunctionModule, encodeModule, type FuncType, type Import } from './wasm.ts';
+import { Code, I32, I64, Op, OneFunctionModule, PlanCode, encodeModule, type FuncType, type Import } from './wasm.ts';
 
 export const MAX_INSNS = 128;
 
@@ -191,7 +191,7 @@ for (const id of [
 ]) VIA_INTERPRETER[id] = false;
 
 class Gen {
-  c = new Code();
+  readonly c: Code;
   n = 0; // instructions in the block
   loop = false;
   touched = new Set<number>(); // 0..30, 31 = SP, 32 = NZCV
@@ -226,6 +226,8 @@ class Gen {
     /** Blocks of the same module by start VA: direct exits to them are chained. */
     private readonly chain: Map<bigint, { fn: number; n: number }> | null = null,
   ) {
+    // pass 1 emits into a sink (its bytes were never used); pass 2 starts with room for a typical block
+    this.c = first ? new Code(1024) : new PlanCode(0);
     this.spGlobal = (ctx & 1) !== 0 && (ctx & 2) !== 0 ? G_SP1 : G_SP0;
     this.el1 = (ctx & 1) !== 0;
   }
