@@ -3,8 +3,8 @@
 // Design (see also emulator/assembly/jit.ts for the core's side and docs/EMULATOR.md):
 // - Shared state. The block's module imports the core's linear memory (guest RAM, the X
 //   registers at S.REGS, the software TLB) and the core's mutable globals: PC, NZCV,
-//   SP_EL0/SP_EL1, the instruction count, fastRd/fastWr (the permission bit a fast access
-//   needs at the current EL; 0 when SCTLR.A forces the slow path) and jitStatus. Within a
+//   SP_EL0/SP_EL1, the instruction count, fastRd/fastWr (imported for the layout of the
+//   import list; the TLB comparators below replaced them) and jitStatus. Within a
 //   block the X registers, the SP and NZCV live in wasm locals: loaded in the prologue
 //   (every register the block touches), stored back at every exit.
 // - Block = straight-line code from a block start to the first branch (included), an
@@ -14,9 +14,11 @@
 // - Cache key (core): guest-physical address of the first instruction, its VA and the
 //   context ctx = EL | SPSel << 1 (the SP the block names). Translation depends on nothing
 //   else: loads and stores look the TLB up at run time.
-// - Loads and stores: inline TLB-hit fast path (tag, in-page, permission for the EL, RAM,
-//   Device memory only when aligned, stores not to pages with translated code) exactly as
-//   mem.ts readMem/writeMem; otherwise a call to the core's jitRd/jitWr/jitWrPair with the
+// - Loads and stores: inline TLB-hit fast path, one compare of the entry's comparator for the
+//   block's EL and the access direction (mem.ts jitTags: tag where readMem/writeMem's fast
+//   path would take the access, not Device, not SCTLR.A, stores not to pages with translated
+//   code; else 0) with the page of the access's last byte + 1 (so page crossings miss);
+//   otherwise a call to the core's jitRd/jitWr/jitWrPair with the
 //   instruction's PC and count. The helper takes faults as the interpreter does; jitStatus 1
 //   = faulted (exception taken, PC and count set: leave without writing this
 //   instruction's registers), 2 = done but leave after this instruction (an interrupt may
@@ -56,7 +58,7 @@ const LOCALS: [number, typeof I32 | typeof I64][] = [[39, I64], [4, I32], [3, I6
 // imports: functions 0..2, globals 0..7
 const F_RD = 0, F_WR = 1, F_WRP = 2, F_EXEC = 3;
 const IMPORTED_FUNCS = 4;
-const G_PC = 0, G_NZCV = 1, G_SP0 = 2, G_SP1 = 3, G_IC = 4, G_STATUS = 5, G_FASTRD = 6, G_FASTWR = 7;
+const G_PC = 0, G_NZCV = 1, G_SP0 = 2, G_SP1 = 3, G_IC = 4, G_STATUS = 5; // 6, 7: fastRd, fastWr (unused)
 const G_CPACR = 8, G_FPCR = 9, G_FPSR = 10;
 
 const TYPES: FuncType[] = [
@@ -1152,12 +1154,12 @@ class Gen {
   private fastCheck(size: number, write: boolean, _unit = size): void {
     const c = this.c;
     const at = this.el1 ? (write ? TLB_WR1 : TLB_RD1) : (write ? TLB_WR0 : TLB_RD0);
-    c.get(VA).i64(12).op(Op.i64_shr_u).tee(T3).op(Op.i32_wrap_i64).i32(TLB_MASK).op(Op.i32_and)
+    c.get(VA).op(Op.i32_wrap_i64).i32(12).op(Op.i32_shr_u).i32(TLB_MASK).op(Op.i32_and)
       .i32(TLB_SHIFT).op(Op.i32_shl).i32(this.lay.tlb).op(Op.i32_add).tee(E);
     c.mem(Op.i64_load, at);
-    if (size > 1) c.get(VA).i64(size - 1).op(Op.i64_add).i64(12).op(Op.i64_shr_u);
-    else c.get(T3);
-    c.i64(1).op(Op.i64_add).op(Op.i64_eq);
+    c.get(VA);
+    if (size > 1) c.i64(size - 1).op(Op.i64_add);
+    c.i64(12).op(Op.i64_shr_u).i64(1).op(Op.i64_add).op(Op.i64_eq);
   }
   /** The host address of VA after a fastCheck hit (i32 on the stack): VA + the entry's addend. */
   private hostAddr(): void {
