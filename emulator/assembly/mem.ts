@@ -106,11 +106,11 @@ export const F_NOFAULT: u32 = 8;  // AT: translate only, report in walkFault
 
 const TLB_BITS: u32 = 9;
 const TLB_SIZE: u32 = 1 << TLB_BITS;
-// entry (64 bytes): tag u64 (vpage+1, 0 = empty), pa page u64, perms u32, host u32 (RAM page in
-// linear memory, 0 = not RAM or watched), then the translator's comparators (jitTags): u64 at
-// 24 EL1 read, 32 EL1 write, 40 EL0 read, 48 EL0 write, and u32 at 56 the addend (host - VA
-// of the page, mod 2^32)
-const TLB_ENTRY: u32 = 64;
+// entry (128 bytes): tag u64 (vpage+1, 0 = empty), pa page u64, perms u32, host u32 (RAM page in
+// linear memory, 0 = not RAM or watched), then the translator's comparators (jitTags), u64
+// pairs (aligned access, any alignment) at 24 EL1 read, 40 EL1 write, 56 EL0 read, 72 EL0
+// write, and u32 at 88 the addend (host - VA of the page, mod 2^32)
+const TLB_ENTRY: u32 = 128;
 const TLB: usize = memory.data(<i32>(TLB_SIZE * TLB_ENTRY), 64);
 
 // permission bits in an entry
@@ -155,24 +155,26 @@ export function tlbClearCode(): void {
 }
 
 // The translator's comparators for entry e, from its tag, perms and host: for each EL and
-// direction, the tag (vpage + 1) when readMem/writeMem's fast path would take an access of
-// that kind to this page, else 0 (never equal to a page number + 1). Translated code compares
-// ((va + size - 1) >> 12) + 1 with it: one compare covers the tag, the access staying in the
-// page, the permission, RAM and not watched (host), not Device memory (Device accesses take
-// the slow path, which checks their alignment), not translated code (stores) and SCTLR.A
+// direction, and for an aligned access and one of any alignment, the tag (vpage + 1) when
+// readMem/writeMem's fast path would take such an access to this page, else 0 (never equal to
+// a page number + 1). Translated code compares ((va + size - 1) >> 12) + 1 with the one it
+// needs: one compare covers the tag, the access staying in the page, the permission, RAM and
+// not watched (host), Device memory only aligned, not translated code (stores) and SCTLR.A
 // clear (every SCTLR write flushes the TLB, so the fill's view of SCTLR.A stays right).
 function jitTags(e: usize): void {
   const perm = load<u32>(e, 16);
   const host = load<u32>(e, 20);
   const tag = load<u64>(e);
-  const ok = tag != 0 && host != 0 && (perm & P_DEV) == 0 && (S.sctlr & 2) == 0;
-  const t: u64 = ok ? tag : 0;
-  const wr: u64 = (perm & P_CODE) == 0 ? t : 0;
-  store<u64>(e, (perm & P_R1) != 0 ? t : 0, 24);
-  store<u64>(e, (perm & P_W1) != 0 ? wr : 0, 32);
-  store<u64>(e, (perm & P_R0) != 0 ? t : 0, 40);
-  store<u64>(e, (perm & P_W0) != 0 ? wr : 0, 48);
-  store<u32>(e, host - (<u32>(tag - 1) << 12), 56);
+  const t: u64 = tag != 0 && host != 0 && (S.sctlr & 2) == 0 ? tag : 0;
+  const tu: u64 = (perm & P_DEV) == 0 ? t : 0; // unaligned: Normal memory only
+  const wr = (perm & P_CODE) == 0;
+  const r1 = (perm & P_R1) != 0, w1 = wr && (perm & P_W1) != 0;
+  const r0 = (perm & P_R0) != 0, w0 = wr && (perm & P_W0) != 0;
+  store<u64>(e, r1 ? t : 0, 24); store<u64>(e, r1 ? tu : 0, 32);
+  store<u64>(e, w1 ? t : 0, 40); store<u64>(e, w1 ? tu : 0, 48);
+  store<u64>(e, r0 ? t : 0, 56); store<u64>(e, r0 ? tu : 0, 64);
+  store<u64>(e, w0 ? t : 0, 72); store<u64>(e, w0 ? tu : 0, 80);
+  store<u32>(e, host - (<u32>(tag - 1) << 12), 88);
 }
 
 // walk result

@@ -15,9 +15,10 @@
 //   context ctx = EL | SPSel << 1 (the SP the block names). Translation depends on nothing
 //   else: loads and stores look the TLB up at run time.
 // - Loads and stores: inline TLB-hit fast path, one compare of the entry's comparator for the
-//   block's EL and the access direction (mem.ts jitTags: tag where readMem/writeMem's fast
-//   path would take the access, not Device, not SCTLR.A, stores not to pages with translated
-//   code; else 0) with the page of the access's last byte + 1 (so page crossings miss);
+//   block's EL, the access direction and whether it is aligned (mem.ts jitTags: tag where
+//   readMem/writeMem's fast path would take the access: Device only aligned, not SCTLR.A,
+//   stores not to pages with translated code; else 0) with the page of the access's last
+//   byte + 1 (so page crossings miss);
 //   otherwise a call to the core's jitRd/jitWr/jitWrPair with the
 //   instruction's PC and count. The helper takes faults as the interpreter does; jitStatus 1
 //   = faulted (exception taken, PC and count set: leave without writing this
@@ -88,9 +89,10 @@ export const IMPORTS: Import[] = [
 ];
 
 export interface Layout { regs: number; tlb: number; vregs: number }
-const TLB_MASK = 511, TLB_SHIFT = 6; // 64-byte entries (mem.ts)
-// an entry's comparators (mem.ts jitTags): EL1 read, EL1 write, EL0 read, EL0 write; the addend
-const TLB_RD1 = 24, TLB_WR1 = 32, TLB_RD0 = 40, TLB_WR0 = 48, TLB_ADDEND = 56;
+const TLB_MASK = 511, TLB_SHIFT = 7; // 128-byte entries (mem.ts)
+// an entry's comparators (mem.ts jitTags), each a pair (aligned access, any alignment): EL1
+// read, EL1 write, EL0 read, EL0 write; the addend
+const TLB_RD1 = 24, TLB_WR1 = 40, TLB_RD0 = 56, TLB_WR0 = 72, TLB_ADDEND = 88;
 const M64 = (1n << 64n) - 1n;
 
 // DecodeBitMasks (Arm ARM shared pseudocode); null when reserved.
@@ -1144,18 +1146,20 @@ class Gen {
 
   /**
    * The fast-path condition for an access of `size` bytes at VA (i32 0/1 on the stack): the
-   * entry's comparator for this EL and direction (mem.ts jitTags) equals the page of the
-   * access's last byte + 1. It holds the entry's tag only where readMem/writeMem's fast path
-   * would take the access (permission, RAM, not watched, not Device, SCTLR.A clear, stores:
-   * no translated code), so one compare also rejects accesses crossing into the next page.
-   * Device memory always takes the slow path, so `unit` (the alignment Device needs) does not
-   * matter here.
+   * entry's comparator for this EL and direction (mem.ts jitTags), the aligned one when VA is
+   * a multiple of `unit` (the alignment Device memory needs), equals the page of the access's
+   * last byte + 1. It holds the entry's tag only where readMem/writeMem's fast path would take
+   * the access (permission, RAM, not watched, Device only aligned, SCTLR.A clear, stores: no
+   * translated code), so one compare also rejects accesses crossing into the next page.
    */
-  private fastCheck(size: number, write: boolean, _unit = size): void {
+  private fastCheck(size: number, write: boolean, unit = size): void {
     const c = this.c;
     const at = this.el1 ? (write ? TLB_WR1 : TLB_RD1) : (write ? TLB_WR0 : TLB_RD0);
     c.get(VA).op(Op.i32_wrap_i64).i32(12).op(Op.i32_shr_u).i32(TLB_MASK).op(Op.i32_and)
       .i32(TLB_SHIFT).op(Op.i32_shl).i32(this.lay.tlb).op(Op.i32_add).tee(E);
+    if (unit > 1) { // + 8 (the any-alignment comparator) when VA is not a multiple of unit
+      c.get(VA).op(Op.i32_wrap_i64).i32(unit - 1).op(Op.i32_and).i32(0).op(Op.i32_ne).i32(3).op(Op.i32_shl).op(Op.i32_add);
+    }
     c.mem(Op.i64_load, at);
     c.get(VA);
     if (size > 1) c.i64(size - 1).op(Op.i64_add);

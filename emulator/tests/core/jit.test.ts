@@ -597,7 +597,7 @@ ${pairs}
     expect(jit.x(21) & 0x3fn).toBe(0x07n); // translation fault, level 3
   });
 
-  it('MMU on: Device memory (aligned: slow path, same result; unaligned: alignment fault) and a read-only page', () => {
+  it('MMU on: Device memory (aligned: the aligned comparator; unaligned: alignment fault) and a read-only page', () => {
     const body = (last: string) => `
       ldr x9, =0x40150000          // Device
       ldr x12, =0x40160000         // read-only at EL1
