@@ -106,8 +106,12 @@ export const F_NOFAULT: u32 = 8;  // AT: translate only, report in walkFault
 
 const TLB_BITS: u32 = 9;
 const TLB_SIZE: u32 = 1 << TLB_BITS;
-// entry: tag u64 (vpage+1, 0 = empty), pa page u64, perms u32, pad
-const TLB: usize = memory.data(<i32>(TLB_SIZE * 24), 16);
+// entry (128 bytes): tag u64 (vpage+1, 0 = empty), pa page u64, perms u32, host u32 (RAM page in
+// linear memory, 0 = not RAM or watched), then the translator's comparators (jitTags), u64
+// pairs (aligned access, any alignment) at 24 EL1 read, 40 EL1 write, 56 EL0 read, 72 EL0
+// write, and u32 at 88 the addend (host - VA of the page, mod 2^32)
+const TLB_ENTRY: u32 = 128;
+const TLB: usize = memory.data(<i32>(TLB_SIZE * TLB_ENTRY), 64);
 
 // permission bits in an entry
 const P_R1: u32 = 1, P_W1: u32 = 2, P_X1: u32 = 4, P_R0: u32 = 8, P_W0: u32 = 16, P_X0: u32 = 32;
@@ -128,7 +132,7 @@ export function updateFastPerms(): void {
 }
 
 export function tlbFlush(): void {
-  memory.fill(TLB, 0, <usize>(TLB_SIZE * 24));
+  memory.fill(TLB, 0, <usize>(TLB_SIZE * TLB_ENTRY));
   tlbGen++;
   codeTag = CODE_NONE;
   updateFastPerms();
@@ -138,15 +142,39 @@ export function tlbFlush(): void {
 export function tlbAddr(): usize { return TLB; }
 export function tlbMarkCode(pa: u64): void {
   for (let i: u32 = 0; i < TLB_SIZE; i++) {
-    const e = TLB + <usize>(i * 24);
-    if (load<u64>(e) != 0 && load<u64>(e, 8) == pa) store<u32>(e, load<u32>(e, 16) | P_CODE, 16);
+    const e = TLB + <usize>(i * TLB_ENTRY);
+    if (load<u64>(e) != 0 && load<u64>(e, 8) == pa) { store<u32>(e, load<u32>(e, 16) | P_CODE, 16); jitTags(e); }
   }
 }
 export function tlbClearCode(): void {
   for (let i: u32 = 0; i < TLB_SIZE; i++) {
-    const e = TLB + <usize>(i * 24);
+    const e = TLB + <usize>(i * TLB_ENTRY);
     store<u32>(e, load<u32>(e, 16) & ~P_CODE, 16);
+    jitTags(e);
   }
+}
+
+// The translator's comparators for entry e, from its tag, perms and host: for each EL and
+// direction, and for an aligned access and one of any alignment, the tag (vpage + 1) when
+// readMem/writeMem's fast path would take such an access to this page, else 0 (never equal to
+// a page number + 1). Translated code compares ((va + size - 1) >> 12) + 1 with the one it
+// needs: one compare covers the tag, the access staying in the page, the permission, RAM and
+// not watched (host), Device memory only aligned, not translated code (stores) and SCTLR.A
+// clear (every SCTLR write flushes the TLB, so the fill's view of SCTLR.A stays right).
+function jitTags(e: usize): void {
+  const perm = load<u32>(e, 16);
+  const host = load<u32>(e, 20);
+  const tag = load<u64>(e);
+  const t: u64 = tag != 0 && host != 0 && (S.sctlr & 2) == 0 ? tag : 0;
+  const tu: u64 = (perm & P_DEV) == 0 ? t : 0; // unaligned: Normal memory only
+  const wr = (perm & P_CODE) == 0;
+  const r1 = (perm & P_R1) != 0, w1 = wr && (perm & P_W1) != 0;
+  const r0 = (perm & P_R0) != 0, w0 = wr && (perm & P_W0) != 0;
+  store<u64>(e, r1 ? t : 0, 24); store<u64>(e, r1 ? tu : 0, 32);
+  store<u64>(e, w1 ? t : 0, 40); store<u64>(e, w1 ? tu : 0, 48);
+  store<u64>(e, r0 ? t : 0, 56); store<u64>(e, r0 ? tu : 0, 64);
+  store<u64>(e, w0 ? t : 0, 72); store<u64>(e, w0 ? tu : 0, 80);
+  store<u32>(e, host - (<u32>(tag - 1) << 12), 88);
 }
 
 // walk result
@@ -249,7 +277,7 @@ function walk(va: u64): bool {
 // translation/access-flag fault (walkFaultFSC set, walkLevel valid).
 function tlbEntry(va: u64): usize {
   const vpage = va >> 12;
-  const e = TLB + <usize>((<u32>vpage & (TLB_SIZE - 1)) * 24);
+  const e = TLB + <usize>((<u32>vpage & (TLB_SIZE - 1)) * TLB_ENTRY);
   if (load<u64>(e) == vpage + 1) return e;
   if (!walk(va)) return 0;
   store<u64>(e, vpage + 1);
@@ -257,6 +285,7 @@ function tlbEntry(va: u64): usize {
   store<u32>(e, walkPerm | codeBit(walkPA), 16);
   const fast = isRam(walkPA) && !(S.debugWatch && D.pageWatched(va));
   store<u32>(e, fast ? <u32>(ramBase + <usize>(walkPA - RAM_BASE)) : 0, 20);
+  jitTags(e);
   return e;
 }
 
@@ -319,7 +348,7 @@ function alignCheck(va: u64, size: u32, flags: u32, kind: u32): bool {
   // fast path: TLB hit on a RAM page, within the page, no special flags, permission for the
   // current EL, and either Normal memory or an aligned access (fastRd folds EL and SCTLR.A)
   const vpage = va >> 12;
-  const e = TLB + <usize>((<u32>vpage & (TLB_SIZE - 1)) * 24);
+  const e = TLB + <usize>((<u32>vpage & (TLB_SIZE - 1)) * TLB_ENTRY);
   if (load<u64>(e) == vpage + 1 && flags == 0 && ((va & 0xfff) + <u64>size) <= 0x1000) {
     const perm = load<u32>(e, 16);
     const host = load<u32>(e, 20);
@@ -361,7 +390,7 @@ function readSlow(va: u64, size: u32, flags: u32): u64 {
 
 @inline export function writeMem(va: u64, size: u32, v: u64, flags: u32): void {
   const vpage = va >> 12;
-  const e = TLB + <usize>((<u32>vpage & (TLB_SIZE - 1)) * 24);
+  const e = TLB + <usize>((<u32>vpage & (TLB_SIZE - 1)) * TLB_ENTRY);
   if (load<u64>(e) == vpage + 1 && flags == 0 && ((va & 0xfff) + <u64>size) <= 0x1000) {
     const perm = load<u32>(e, 16);
     const host = load<u32>(e, 20);

@@ -532,7 +532,7 @@ export function formatProfile(p: JitProfile & { runMs: number; msInterp: number 
     `  instructions      ${instret} retired, ${p.insnsInJit} (${pct(p.insnsInJit, instret)}%) in translated code`,
     `  blocks            ${p.compiles} translated (${p.insnsTranslated} instructions) in ${p.modules} modules, ${p.rejected} starts not translatable, ${p.blocksLive} live, ${p.flushes} cache flushes`,
     `  block runs        ${p.blocksRun}`,
-    `  compile time      ${p.compileMs.toFixed(1)} ms (${p.insnsTranslated ? ((p.compileMs * 1000) / p.insnsTranslated).toFixed(2) : '0'} us per translated instruction)`,
+    `  compile time      ${p.compileMs.toFixed(1)} ms (${p.insnsTranslated ? ((p.compileMs * 1000) / p.insnsTranslated).toFixed(2) : '0'} us per translated instruction): translator ${p.translateMs.toFixed(1)}, WebAssembly.Module ${p.moduleMs.toFixed(1)}, instance + table ${p.instanceMs.toFixed(1)} ms`,
     `  code cache        ${p.codeBytes} bytes of wasm`,
     `  invalidations     ${p.invalidatedBlocks} blocks on ${p.invalidatedPages} page writes`,
     `  time              ${p.runMs.toFixed(1)} ms running: ${p.msInJit.toFixed(1)} ms in translated code (timed per block), ${p.compileMs.toFixed(1)} ms compiling, ${p.msInterp.toFixed(1)} ms interpreter and devices`,

@@ -92,6 +92,10 @@ export interface JitProfile {
   flushes: number;
   codeBytes: number;
   compileMs: number;
+  /** compileMs split: the translator (A64 -> wasm bytes), WebAssembly.Module, instance + table. */
+  translateMs: number;
+  moduleMs: number;
+  instanceMs: number;
   insnsTranslated: number;
   blocksRun: number;
   insnsInJit: number;
@@ -110,6 +114,9 @@ export class Jit {
   private codeBytes = 0;
   private flushes = 0;
   private compileMs = 0;
+  private translateMs = 0;
+  private moduleMs = 0;
+  private instanceMs = 0;
   private compiles = 0;
   private modules = 0;
   private insnsTranslated = 0;
@@ -140,12 +147,18 @@ export class Jit {
     const pageHost = host & ~0xfff;
     const page = new Uint32Array(this.ex.memory.buffer, pageHost, 1024);
     const region = translateRegion(page, (host & 0xfff) >>> 2, vpc, ctx, this.lay);
+    const t1 = performance.now();
+    this.translateMs += t1 - t0;
     if (!region) {
-      this.compileMs += performance.now() - t0;
+      this.compileMs += t1 - t0;
       return -1;
     }
     if (this.next + MAX_REGION_BLOCKS > this.base + this.maxBlocks || this.codeBytes + region.bytes.length > MAX_CODE_BYTES) this.flush();
-    const inst = new WebAssembly.Instance(new WebAssembly.Module(region.bytes as BufferSource), this.imports);
+    const t2 = performance.now();
+    const mod = new WebAssembly.Module(region.bytes as BufferSource);
+    const t3 = performance.now();
+    this.moduleMs += t3 - t2;
+    const inst = new WebAssembly.Instance(mod, this.imports);
     const table = this.ex.table;
     const need = this.next + region.blocks.length;
     if (need > table.length) table.grow(need - table.length);
@@ -162,7 +175,9 @@ export class Jit {
     this.codeBytes += region.bytes.length;
     this.compiles += region.blocks.length;
     this.modules++;
-    this.compileMs += performance.now() - t0;
+    const t4 = performance.now();
+    this.instanceMs += t4 - t3;
+    this.compileMs += t4 - t0;
     return answer;
   }
 
@@ -208,6 +223,9 @@ export class Jit {
       flushes: this.flushes,
       codeBytes: this.codeBytes,
       compileMs: this.compileMs,
+      translateMs: this.translateMs,
+      moduleMs: this.moduleMs,
+      instanceMs: this.instanceMs,
       insnsTranslated: this.insnsTranslated,
       blocksRun: ex.jitStat(0),
       insnsInJit: ex.jitStat(1),

@@ -3,8 +3,8 @@
 // Design (see also emulator/assembly/jit.ts for the core's side and docs/EMULATOR.md):
 // - Shared state. The block's module imports the core's linear memory (guest RAM, the X
 //   registers at S.REGS, the software TLB) and the core's mutable globals: PC, NZCV,
-//   SP_EL0/SP_EL1, the instruction count, fastRd/fastWr (the permission bit a fast access
-//   needs at the current EL; 0 when SCTLR.A forces the slow path) and jitStatus. Within a
+//   SP_EL0/SP_EL1, the instruction count, fastRd/fastWr (imported for the layout of the
+//   import list; the TLB comparators below replaced them) and jitStatus. Within a
 //   block the X registers, the SP and NZCV live in wasm locals: loaded in the prologue
 //   (every register the block touches), stored back at every exit.
 // - Block = straight-line code from a block start to the first branch (included), an
@@ -14,9 +14,12 @@
 // - Cache key (core): guest-physical address of the first instruction, its VA and the
 //   context ctx = EL | SPSel << 1 (the SP the block names). Translation depends on nothing
 //   else: loads and stores look the TLB up at run time.
-// - Loads and stores: inline TLB-hit fast path (tag, in-page, permission for the EL, RAM,
-//   Device memory only when aligned, stores not to pages with translated code) exactly as
-//   mem.ts readMem/writeMem; otherwise a call to the core's jitRd/jitWr/jitWrPair with the
+// - Loads and stores: inline TLB-hit fast path, one compare of the entry's comparator for the
+//   block's EL, the access direction and whether it is aligned (mem.ts jitTags: tag where
+//   readMem/writeMem's fast path would take the access: Device only aligned, not SCTLR.A,
+//   stores not to pages with translated code; else 0) with the page of the access's last
+//   byte + 1 (so page crossings miss);
+//   otherwise a call to the core's jitRd/jitWr/jitWrPair with the
 //   instruction's PC and count. The helper takes faults as the interpreter does; jitStatus 1
 //   = faulted (exception taken, PC and count set: leave without writing this
 //   instruction's registers), 2 = done but leave after this instruction (an interrupt may
@@ -33,7 +36,7 @@
 
 import * as D from './decode.gen.ts';
 import { F } from './decode.gen.ts';
-import { Code, I32, I64, Op, OneFunctionModule, encodeModule, type FuncType, type Import } from './wasm.ts';
+import { Code, I32, I64, Op, OneFunctionModule, PlanCode, encodeModule, type FuncType, type Import } from './wasm.ts';
 
 export const MAX_INSNS = 128;
 
@@ -48,12 +51,15 @@ const T0 = 36, T1 = 37, T2 = 38, T3 = 39;
 const NZ = 40, E = 41, PERM = 42, HOST = 43;
 // lazy flags: the operands and result of the last ADDS/SUBS whose NZCV is not computed yet
 const FA = 44, FB = 45, FR = 46;
-const LOCALS: [number, typeof I32 | typeof I64][] = [[39, I64], [4, I32], [3, I64]];
+// ST: jitStatus as the last load/store helper left it (0 on the fast paths: locals start at 0
+// and a block leaves as soon as it is not)
+const ST = 47;
+const LOCALS: [number, typeof I32 | typeof I64][] = [[39, I64], [4, I32], [3, I64], [1, I32]];
 
 // imports: functions 0..2, globals 0..7
 const F_RD = 0, F_WR = 1, F_WRP = 2, F_EXEC = 3;
 const IMPORTED_FUNCS = 4;
-const G_PC = 0, G_NZCV = 1, G_SP0 = 2, G_SP1 = 3, G_IC = 4, G_STATUS = 5, G_FASTRD = 6, G_FASTWR = 7;
+const G_PC = 0, G_NZCV = 1, G_SP0 = 2, G_SP1 = 3, G_IC = 4, G_STATUS = 5; // 6, 7: fastRd, fastWr (unused)
 const G_CPACR = 8, G_FPCR = 9, G_FPSR = 10;
 
 const TYPES: FuncType[] = [
@@ -83,7 +89,10 @@ export const IMPORTS: Import[] = [
 ];
 
 export interface Layout { regs: number; tlb: number; vregs: number }
-const TLB_MASK = 511, TLB_ENTRY = 24, P_DEV = 64, P_CODE = 128;
+const TLB_MASK = 511, TLB_SHIFT = 7; // 128-byte entries (mem.ts)
+// an entry's comparators (mem.ts jitTags), each a pair (aligned access, any alignment): EL1
+// read, EL1 write, EL0 read, EL0 write; the addend
+const TLB_RD1 = 24, TLB_WR1 = 40, TLB_RD0 = 56, TLB_WR0 = 72, TLB_ADDEND = 88;
 const M64 = (1n << 64n) - 1n;
 
 // DecodeBitMasks (Arm ARM shared pseudocode); null when reserved.
@@ -189,7 +198,7 @@ for (const id of [
 ]) VIA_INTERPRETER[id] = false;
 
 class Gen {
-  c = new Code();
+  readonly c: Code;
   n = 0; // instructions in the block
   loop = false;
   touched = new Set<number>(); // 0..30, 31 = SP, 32 = NZCV
@@ -224,6 +233,8 @@ class Gen {
     /** Blocks of the same module by start VA: direct exits to them are chained. */
     private readonly chain: Map<bigint, { fn: number; n: number }> | null = null,
   ) {
+    // pass 1 emits into a sink (its bytes were never used); pass 2 starts with room for a typical block
+    this.c = first ? new Code(1024) : new PlanCode(0);
     this.spGlobal = (ctx & 1) !== 0 && (ctx & 2) !== 0 ? G_SP1 : G_SP0;
     this.el1 = (ctx & 1) !== 0;
   }
@@ -643,6 +654,16 @@ class Gen {
     this.exitHelper();
     this.c.end();
   }
+  /** In a load/store's slow path after checkFault: remember jitStatus for checkStatusLocal. */
+  private noteStatus(): void {
+    this.c.gget(G_STATUS).set(ST);
+  }
+  /** checkStatus for loads and stores: the fast paths call no helper, so only ST can say leave. */
+  private checkStatusLocal(): void {
+    this.c.get(ST).if();
+    this.exitHelper();
+    this.c.end();
+  }
   /** A direct branch to `target` taken (end of the block). */
   private branchTo(target: bigint): void {
     if (this.first && this.loop && target === this.vpc) {
@@ -825,6 +846,12 @@ class Gen {
     const sf = F.sf(insn), sub = F.op(insn) !== 0, setf = F.setf(insn) !== 0, rd = F.rd(insn);
     const imm = F.imm12(insn) * (F.sh(insn) ? 4096 : 1);
     this.getXSP(F.rn(insn));
+    if (!setf) { // no flags: straight on the stack (the low 32 bits of a sum need only the operands' low 32)
+      if (imm) c.i64(imm).op(sub ? Op.i64_sub : Op.i64_add);
+      this.truncIf(sf);
+      this.setXSP(rd);
+      return true;
+    }
     if (!sf) this.trunc32();
     c.set(T0);
     c.i64(imm).set(T1);
@@ -931,9 +958,17 @@ class Gen {
   private ADD_shift(insn: number): boolean {
     const c = this.c;
     const sf = F.sf(insn);
+    if (F.setf(insn) === 0) { // no flags: straight on the stack
+      this.getX(F.rn(insn));
+      this.getX(F.rm(insn)); this.shift(F.shift(insn), F.imm6(insn), sf);
+      c.op(F.op(insn) !== 0 ? Op.i64_sub : Op.i64_add);
+      this.truncIf(sf);
+      this.setX(F.rd(insn));
+      return true;
+    }
     this.getX(F.rn(insn)); this.truncIf(sf); c.set(T0);
     this.getX(F.rm(insn)); this.shift(F.shift(insn), F.imm6(insn), sf); c.set(T1);
-    this.addSub(sf, F.op(insn) !== 0, F.setf(insn) !== 0);
+    this.addSub(sf, F.op(insn) !== 0, true);
     c.get(T2);
     this.setX(F.rd(insn));
     return true;
@@ -942,7 +977,8 @@ class Gen {
   private ADD_ext(insn: number): boolean {
     const c = this.c;
     const sf = F.sf(insn), setf = F.setf(insn) !== 0, sh = F.imm3(insn), rd = F.rd(insn);
-    this.getXSP(F.rn(insn)); this.truncIf(sf); c.set(T0);
+    this.getXSP(F.rn(insn));
+    if (setf) { this.truncIf(sf); c.set(T0); }
     this.getX(F.rm(insn));
     switch (F.option(insn)) {
       case 0: c.i64(0xff).op(Op.i64_and); break;
@@ -954,6 +990,12 @@ class Gen {
       default: break;
     }
     if (sh) c.i64(sh).op(Op.i64_shl);
+    if (!setf) { // no flags: straight on the stack
+      c.op(F.op(insn) !== 0 ? Op.i64_sub : Op.i64_add);
+      this.truncIf(sf);
+      this.setXSP(rd);
+      return true;
+    }
     this.truncIf(sf);
     c.set(T1);
     this.addSub(sf, F.op(insn) !== 0, setf);
@@ -1035,9 +1077,12 @@ class Gen {
     c.get(T1).op(Op.i64_eqz).if(I64).i64(0).else();
     if (signed) {
       c.get(T1).i64(-1).op(Op.i64_eq).if(I64).i64(0).get(T0).op(Op.i64_sub).else();
-      c.get(T0).get(T1).op(Op.i64_div_s).end();
-    } else {
+      if (sf) c.get(T0).get(T1).op(Op.i64_div_s).end();
+      else c.get(T0).op(Op.i32_wrap_i64).get(T1).op(Op.i32_wrap_i64).op(Op.i32_div_s).op(Op.i64_extend_i32_s).end();
+    } else if (sf) {
       c.get(T0).get(T1).op(Op.i64_div_u);
+    } else { // a 32-bit divide (cheaper on the host)
+      c.get(T0).op(Op.i32_wrap_i64).get(T1).op(Op.i32_wrap_i64).op(Op.i32_div_u).op(Op.i64_extend_i32_u);
     }
     c.end();
     this.truncIf(sf);
@@ -1107,23 +1152,30 @@ class Gen {
 
   private ic(): void { this.count(this.k); }
 
-  /** The fast-path condition for an access of `size` bytes at VA (i32 0/1 on the stack). */
+  /**
+   * The fast-path condition for an access of `size` bytes at VA (i32 0/1 on the stack): the
+   * entry's comparator for this EL and direction (mem.ts jitTags), the aligned one when VA is
+   * a multiple of `unit` (the alignment Device memory needs), equals the page of the access's
+   * last byte + 1. It holds the entry's tag only where readMem/writeMem's fast path would take
+   * the access (permission, RAM, not watched, Device only aligned, SCTLR.A clear, stores: no
+   * translated code), so one compare also rejects accesses crossing into the next page.
+   */
   private fastCheck(size: number, write: boolean, unit = size): void {
     const c = this.c;
-    c.get(VA).i64(12).op(Op.i64_shr_u).tee(T3).op(Op.i32_wrap_i64).i32(TLB_MASK).op(Op.i32_and)
-      .i32(TLB_ENTRY).op(Op.i32_mul).i32(this.lay.tlb).op(Op.i32_add).tee(E);
-    c.mem(Op.i64_load).get(T3).i64(1).op(Op.i64_add).op(Op.i64_eq);
-    c.get(VA).op(Op.i32_wrap_i64).i32(0xfff).op(Op.i32_and).i32(4096 - size).op(Op.i32_le_u).op(Op.i32_and);
-    c.get(E).mem(Op.i32_load, 16).tee(PERM).gget(write ? G_FASTWR : G_FASTRD).op(Op.i32_and).i32(0).op(Op.i32_ne).op(Op.i32_and);
-    if (write) c.get(PERM).i32(P_CODE).op(Op.i32_and).op(Op.i32_eqz).op(Op.i32_and);
-    if (unit > 1) {
-      c.get(PERM).i32(P_DEV).op(Op.i32_and).op(Op.i32_eqz);
-      c.get(VA).op(Op.i32_wrap_i64).i32(unit - 1).op(Op.i32_and).op(Op.i32_eqz).op(Op.i32_or).op(Op.i32_and);
+    const at = this.el1 ? (write ? TLB_WR1 : TLB_RD1) : (write ? TLB_WR0 : TLB_RD0);
+    c.get(VA).op(Op.i32_wrap_i64).i32(12).op(Op.i32_shr_u).i32(TLB_MASK).op(Op.i32_and)
+      .i32(TLB_SHIFT).op(Op.i32_shl).i32(this.lay.tlb).op(Op.i32_add).tee(E);
+    if (unit > 1) { // + 8 (the any-alignment comparator) when VA is not a multiple of unit
+      c.get(VA).op(Op.i32_wrap_i64).i32(unit - 1).op(Op.i32_and).i32(0).op(Op.i32_ne).i32(3).op(Op.i32_shl).op(Op.i32_add);
     }
-    c.get(E).mem(Op.i32_load, 20).tee(HOST).i32(0).op(Op.i32_ne).op(Op.i32_and);
+    c.mem(Op.i64_load, at);
+    c.get(VA);
+    if (size > 1) c.i64(size - 1).op(Op.i64_add);
+    c.i64(12).op(Op.i64_shr_u).i64(1).op(Op.i64_add).op(Op.i64_eq);
   }
+  /** The host address of VA after a fastCheck hit (i32 on the stack): VA + the entry's addend. */
   private hostAddr(): void {
-    this.c.get(HOST).get(VA).op(Op.i32_wrap_i64).i32(0xfff).op(Op.i32_and).op(Op.i32_add);
+    this.c.get(VA).op(Op.i32_wrap_i64).get(E).mem(Op.i32_load, TLB_ADDEND).op(Op.i32_add);
   }
   private static loadOp(size: number): number {
     return size === 8 ? Op.i64_load : size === 4 ? Op.i64_load32_u : size === 2 ? Op.i64_load16_u : Op.i64_load8_u;
@@ -1141,6 +1193,7 @@ class Gen {
     this.beforeHelper();
     c.get(VA).i32(size).i64(this.pc); this.ic(); c.call(F_RD);
     this.checkFault();
+    this.noteStatus();
     c.end();
   }
   /** Store T0 (`size` bytes) at VA; leaves on a fault. */
@@ -1153,6 +1206,7 @@ class Gen {
     this.beforeHelper();
     c.get(VA).i32(size).get(T0).i64(this.pc); this.ic(); c.call(F_WR);
     this.checkFault();
+    this.noteStatus();
     c.end();
   }
   private extend(bits: number, toW: boolean): void {
@@ -1207,7 +1261,7 @@ class Gen {
       this.setX(rt);
     }
     if (wb >= 0) { c.get(T1).i64(imm).op(Op.i64_add); this.setXSP(wb); }
-    this.checkStatus();
+    this.checkStatusLocal();
     return true;
   }
 
@@ -1220,7 +1274,7 @@ class Gen {
     this.load(bytes);
     if (opc === 2) this.extend(32, false);
     this.setX(F.rt(insn));
-    this.checkStatus();
+    this.checkStatusLocal();
     return true;
   }
 
@@ -1245,6 +1299,7 @@ class Gen {
       this.checkFault();
       c.get(VA).i64(bytes).op(Op.i64_add).i32(bytes).i64(this.pc); this.ic(); c.call(F_RD).set(T2);
       this.checkFault();
+      this.noteStatus();
       c.end();
       c.get(T0); if (opc === 1) this.extend(32, false); this.setX(rt);
       c.get(T2); if (opc === 1) this.extend(32, false); this.setX(rt2);
@@ -1259,11 +1314,12 @@ class Gen {
       this.beforeHelper();
       c.get(VA).i32(bytes).get(T0).get(T2).i64(this.pc); this.ic(); c.call(F_WRP);
       this.checkFault();
+      this.noteStatus();
       c.end();
     }
     if (type === 1) { c.get(T1).i64(imm).op(Op.i64_add); this.setXSP(rn); }
     else if (type === 3) { c.get(VA); this.setXSP(rn); }
-    this.checkStatus();
+    this.checkStatusLocal();
     return true;
   }
 }

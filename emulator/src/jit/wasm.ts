@@ -33,8 +33,9 @@ export const Op = {
 
 /** A growable byte buffer with LEB128 writers. */
 export class Bytes {
-  buf = new Uint8Array(256);
+  buf: Uint8Array;
   len = 0;
+  constructor(capacity = 256) { this.buf = new Uint8Array(Math.max(capacity, 1)); }
   byte(b: number): void {
     if (this.len === this.buf.length) {
       const n = new Uint8Array(this.buf.length * 2);
@@ -106,6 +107,8 @@ export class Bytes {
   }
 }
 
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
 /** A function body under construction. */
 export class Code extends Bytes {
   /** Structured blocks open now (if/block/loop minus end), for branch depths. */
@@ -114,7 +117,11 @@ export class Code extends Bytes {
   i32(v: number): this { this.byte(Op.i32_const); this.s32(v); return this; }
   i64(v: bigint | number): this {
     this.byte(Op.i64_const);
-    if (typeof v === 'number' && Number.isSafeInteger(v)) this.sNum(v);
+    // the same (shortest) LEB128 whichever writer: the 32-bit one where the value fits, no BigInt
+    // arithmetic for any value below 2^53 in magnitude
+    if (typeof v === 'bigint' && v >= -MAX_SAFE && v <= MAX_SAFE) v = Number(v);
+    if (typeof v === 'number' && (v | 0) === v) this.s32(v);
+    else if (typeof v === 'number' && Number.isSafeInteger(v)) this.sNum(v);
     else this.s64(BigInt(v));
     return this;
   }
@@ -192,6 +199,7 @@ export class OneFunctionModule {
 }
 
 const headCache = new Map<FuncType[], Map<Import[], Uint8Array>>();
+const localsCache = new Map<[number, ValType][], Uint8Array>();
 
 /** One module: imports, one defined function per entry of `funcs` (all exported by name). */
 export function encodeModule(
@@ -201,7 +209,7 @@ export function encodeModule(
 ): Uint8Array {
   const out = new Bytes();
   const section = (id: number, fill: (s: Bytes) => void) => {
-    const s = new Bytes();
+    const s = new Bytes(id === 10 ? 4096 : 256);
     fill(s);
     out.byte(id);
     out.sized(s);
@@ -246,13 +254,33 @@ export function encodeModule(
   section(10, (s) => {
     s.u32(funcs.length);
     for (const f of funcs) {
-      const body = new Bytes();
-      body.u32(f.locals.length);
-      for (const [n, t] of f.locals) { body.u32(n); body.byte(t); }
-      body.bytes(f.body.buf.subarray(0, f.body.len));
-      body.byte(Op.end);
-      s.sized(body);
+      // size, locals, the body's bytes, end: written in place
+      let locals = localsCache.get(f.locals);
+      if (!locals) {
+        const l = new Bytes(64);
+        l.u32(f.locals.length);
+        for (const [n, t] of f.locals) { l.u32(n); l.byte(t); }
+        locals = l.done();
+        localsCache.set(f.locals, locals);
+      }
+      s.u32(locals.length + f.body.len + 1);
+      s.bytes(locals);
+      s.bytes(f.body.buf.subarray(0, f.body.len));
+      s.byte(Op.end);
     }
   });
   return out.done();
+}
+
+/**
+ * A Code that keeps no bytes: for a planning pass that only needs what the emitters note on the
+ * side (extent, registers, flags) and the block depth.
+ */
+export class PlanCode extends Code {
+  override byte(_b: number): void {}
+  override bytes(_b: ArrayLike<number>): void {}
+  override u32(_v: number): void {}
+  override s32(_v: number): void {}
+  override s64(_v: bigint): void {}
+  override i64(_v: bigint | number): this { return this; }
 }

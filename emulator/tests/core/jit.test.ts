@@ -571,4 +571,211 @@ ${pairs}
     // one block per loop entry, not one per hint: far fewer block runs than iterations
     expect(jit.core.jitStat(0)).toBeLessThan(200);
   });
+
+  // ---- the inline TLB check with the MMU on (mem.ts jitTags): one compare per access ----------
+  // Page tables as machine.test.ts builds them: TTBR0 at DATA, 39-bit VA; L2[0] -> L3 with 4 KiB
+  // pages over 0x4000_0000..0x401f_ffff, Normal (attr 1), RW at EL1; L1[0] a Device block at 0.
+  // `patch` changes L3 entries (index = (VA - 0x4000_0000) >> 12).
+  const PT_L1 = DATA, PT_L2 = DATA + 0x1000, PT_L3 = DATA + 0x2000;
+  const AF = 1n << 10n, PAGE = 3n;
+  const page = (i: number, attr: bigint, ap: bigint) => (0x4000_0000n + BigInt(i) * 4096n) | PAGE | AF | (attr << 2n) | (ap << 6n);
+  function tables(m: Machine, patch: Record<number, bigint> = {}) {
+    const dv = new DataView(m.ram().buffer, m.ram().byteOffset);
+    const w = (pa: number, v: bigint) => dv.setBigUint64(pa - 0x4000_0000, v, true);
+    w(PT_L1, 0x1n | AF); // 1 GiB Device block at 0 (attr 0)
+    w(PT_L1 + 8, BigInt(PT_L2) | 3n);
+    w(PT_L2, BigInt(PT_L3) | 3n);
+    for (let i = 0; i < 512; i++) w(PT_L3 + i * 8, page(i, 1n, 0n));
+    for (const [i, d] of Object.entries(patch)) w(PT_L3 + Number(i) * 8, d);
+  }
+  const MMU_ON = `
+    ldr x0, =0xff00            // attr0 Device nGnRnE, attr1 Normal WB
+    msr mair_el1, x0
+    ldr x0, =0x19              // T0SZ = 25, 4 KiB granule, EPD1
+    orr x0, x0, #(1 << 23)
+    msr tcr_el1, x0
+    ldr x0, =${PT_L1}
+    msr ttbr0_el1, x0
+    isb
+    mrs x0, sctlr_el1
+    orr x0, x0, #1
+    msr sctlr_el1, x0
+    isb`;
+  /** Runs `body` (MMU on) in both modes; also compares guest RAM 0x4014_0000..0x4018_0000. */
+  function mmu(body: string, patch: Record<number, bigint>, budgets = [1, 7, 64, 999, 5_000_000]) {
+    const r = both(`${SETUP}${MMU_ON}\n${body}\n.ltorg\n${VECTORS}`, budgets, (m) => tables(m, patch));
+    const win = (m: Machine) => Buffer.from(m.ram().subarray(0x14_0000, 0x18_0000)).toString('hex');
+    expect(win(r.jit) === win(r.interp), 'data pages differ').toBe(true);
+    return r;
+  }
+
+  it('MMU on: Normal accesses (unaligned too), page crossings both mapped and into an unmapped page', () => {
+    const { jit } = mmu(`
+      ldr x9, =0x40152000
+      mov x1, #0
+    1: add x1, x1, #1
+      str x1, [x9, #8]
+      ldr x2, [x9, #8]
+      str x1, [x9, #0x11]          // unaligned, Normal: fine
+      ldr w3, [x9, #0x13]
+      add x10, x9, #0xffc          // crosses into the next (mapped) page
+      str x1, [x10]
+      ldr x4, [x10]
+      add x13, x9, #0xfff
+      ldrh w5, [x13]
+      sub x13, x13, #7
+      stp x1, x2, [x13]
+      ldp x6, x7, [x13]
+      ldr x8, [x9, x1, lsl #3]
+      str x8, [x9, x1, lsl #3]
+      ldr x14, [x9, #0x1ff8]       // the next page itself (in the TLB, so crossing must not hit it)
+      cmp x1, #200
+      b.ne 1b
+      ldr x10, =0x40153ffc         // the page after (0x40154000) is unmapped
+      ldr x11, [x10]
+      hlt #0`, { 0x153: 0x4017_0000n | PAGE | AF | (1n << 2n), 0x154: 0n }); // 0x153 -> PA 0x40170000
+    expect(jitShare(jit)).toBeGreaterThan(0.5);
+    expect(jit.x(4)).toBe(200n);
+    expect(jit.x(20)).toBe(0x200n); // the crossing load faulted
+    expect(jit.x(24)).toBe(0x4015_4000n); // FAR: the second page's first byte
+    expect(jit.x(21) & 0x3fn).toBe(0x07n); // translation fault, level 3
+  });
+
+  it('MMU on: Device memory (aligned: the aligned comparator; unaligned: alignment fault) and a read-only page', () => {
+    const body = (last: string) => `
+      ldr x9, =0x40150000          // Device
+      ldr x12, =0x40160000         // read-only at EL1
+      mov x1, #0
+    1: add x1, x1, #1
+      str x1, [x9, #16]
+      ldr x2, [x9, #16]
+      ldr w3, [x9, #20]
+      ldr x4, [x12, #8]
+      add x5, x4, x2
+      cmp x1, #100
+      b.ne 1b
+      ${last}
+      hlt #0`;
+    const patch = { 0x150: page(0x150, 0n, 0n), 0x160: page(0x160, 1n, 2n) };
+    let r = mmu(body('ldr w6, [x9, #2]'), patch);
+    expect(jitShare(r.jit)).toBeGreaterThan(0.5);
+    expect(r.jit.x(2)).toBe(100n);
+    expect(r.jit.x(21) & 0x3fn).toBe(0x21n); // alignment fault
+    expect(r.jit.x(24)).toBe(0x4015_0002n);
+    r = mmu(body('str x1, [x12, #8]'), patch);
+    expect(r.jit.x(21) & 0x3fn).toBe(0x0fn); // permission fault, level 3
+    expect((r.jit.x(21) >> 6n) & 1n).toBe(1n); // WnR
+  });
+
+  it('MMU on: SCTLR.A set by the guest sends unaligned accesses of translated code to the alignment fault', () => {
+    const { jit } = mmu(`
+      ldr x9, =0x40152000
+      mov x1, #0
+    1: add x1, x1, #1
+      ldr x2, [x9, #8]
+      add x2, x2, x1
+      str x2, [x9, #8]
+      ldr w3, [x9, #0x21]         // unaligned: fine while SCTLR.A is clear
+      cmp x1, #150
+      b.ne 1b
+      cmp x1, #300
+      b.eq 2f
+      mrs x0, sctlr_el1
+      orr x0, x0, #2              // SCTLR.A
+      msr sctlr_el1, x0
+      isb
+      b 1b
+    2: hlt #0`, {}, [1, 50, 999, 2000, 5_000_000]);
+    expect(jitShare(jit)).toBeGreaterThan(0.3);
+    expect(jit.x(1)).toBe(151n); // the first unaligned load after SCTLR.A faults
+    expect(jit.x(21) & 0x3fn).toBe(0x21n);
+    expect(jit.x(24)).toBe(0x4015_2021n);
+  });
+
+  it('MMU on: stores to pages with translated code (fast-path comparators cleared) and TLB refills', () => {
+    // the loop rewrites \`patchme\` (same page) every pass, alternating +1 and +2; every 16th pass
+    // flushes the TLB so the code page's entry is also refilled while the page holds translated code
+    const { jit } = mmu(`
+      adr x1, patchme
+      ldr w2, [x1]
+      ldr w3, =0x910008a5          // add x5, x5, #2
+      mov x4, #120
+      mov x5, #0
+    1: bl patchme
+      tst x4, #1
+      csel w6, w2, w3, eq
+      str w6, [x1]
+      tst x4, #15
+      b.ne 2f
+      tlbi vmalle1
+      dsb sy
+      isb
+    2: subs x4, x4, #1
+      b.ne 1b
+      hlt #0
+    patchme: add x5, x5, #1
+      ret`, {}, [1, 13, 500, 5_000_000]);
+    expect(jit.x(5)).toBe(1n + 60n * 1n + 59n * 2n); // first call the original, then alternating
+    expect(jit.core.jitStat(3)).toBeGreaterThan(0); // pages were invalidated by guest stores
+  });
+
+  it('MMU on: EL0 translated code uses the EL0 comparators (EL1-only page faults, EL0 page works)', () => {
+    // code pages RO at both ELs (executable at EL0 and EL1), 0x161 RW at both, 0x160 RW at EL1 only
+    const patch: Record<number, bigint> = { 0x160: page(0x160, 1n, 0n), 0x161: page(0x161, 1n, 1n) };
+    for (let i = 0; i < 16; i++) patch[i] = page(i, 1n, 3n);
+    const { jit } = mmu(`
+      ldr x9, =0x40161000
+      ldr x12, =0x40160000
+      str x12, [x9]                // EL1 may use the EL0 page
+      ldr x13, [x12]               // the EL1-only page is in the TLB from here on
+      adr x0, el0
+      msr elr_el1, x0
+      msr spsr_el1, xzr
+      eret
+    el0:
+      mov x1, #0
+    1: add x1, x1, #1
+      ldr x2, [x9, #8]
+      add x2, x2, x1
+      str x2, [x9, #8]
+      cmp x1, #200
+      b.ne 1b
+      ldr x3, [x12]                // EL1-only: permission fault from EL0
+      hlt #0`, patch);
+    expect(jitShare(jit)).toBeGreaterThan(0.5);
+    expect(jit.x(20)).toBe(0x400n); // synchronous, lower EL
+    expect(jit.x(21) & 0x3fn).toBe(0x0fn);
+    expect(jit.x(2)).toBe(200n * 201n / 2n);
+  });
+
+  it('W-form UDIV/SDIV (32-bit divides): by zero, INT_MIN / -1, upper halves ignored, signs', () => {
+    const { jit } = both(`
+      ldr x1, =0xffffffff80000000   // W: INT_MIN, upper half set
+      ldr x2, =0x12345678ffffffff   // W: -1 / 0xffffffff
+      ldr x3, =0xabcdef0000000007   // W: 7
+      mov x4, #0
+      mov x9, #50
+    1: udiv w10, w1, w3
+      sdiv w11, w1, w3
+      sdiv w12, w1, w2              // INT_MIN / -1 = INT_MIN
+      udiv w13, w2, w3
+      udiv w14, w1, w4              // by zero: 0
+      sdiv w15, w2, w4
+      sdiv w16, w3, w2              // 7 / -1
+      udiv x17, x2, x3
+      sdiv x18, x1, x2
+      add x4, x4, x10
+      add x4, x4, x11
+      add x4, x4, x12
+      add x4, x4, x13
+      eor x4, x4, x16
+      add x1, x1, #3
+      sub x3, x3, #1
+      subs x9, x9, #1
+      b.ne 1b
+      hlt #0
+      .ltorg`);
+    expect(jitShare(jit)).toBeGreaterThan(0.9);
+    expect(jit.x(12)).toBe(0x7fff_ff6dn); // the last pass: -(INT_MIN + 147) (the first pass, INT_MIN / -1, went into x4)
+  });
 });

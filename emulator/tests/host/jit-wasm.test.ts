@@ -2,7 +2,7 @@
 // published examples (DWARF 5 section 7.6 / the WebAssembly spec's LEB128 definition) and
 // against a BigInt reference, and modules that WebAssembly.validate accepts and that run.
 import { describe, expect, it } from 'vitest';
-import { Bytes, Code, I64, Op, encodeModule } from '../../src/jit/wasm.ts';
+import { Bytes, Code, I64, Op, PlanCode, encodeModule } from '../../src/jit/wasm.ts';
 
 const hex = (b: Bytes) => Buffer.from(b.done()).toString('hex');
 
@@ -28,6 +28,38 @@ describe('jit wasm encoder', () => {
       expect(hex(a), String(v)).toBe(hex(b));
     }
     const c = new Code(); c.i64(-(1n << 63n)); expect(hex(c)).toBe('42' + '8080808080808080807f');
+  });
+
+  it('i64 constants: numbers and BigInts around every writer boundary equal a plain BigInt LEB128', () => {
+    // reference: signed LEB128 by the definition (7 bits at a time until the rest is the sign)
+    const ref = (v: bigint) => {
+      let x = BigInt.asIntN(64, v); const out: number[] = [0x42];
+      for (;;) {
+        const b = Number(x & 0x7fn); x >>= 7n;
+        if ((x === 0n && !(b & 0x40)) || (x === -1n && (b & 0x40))) { out.push(b); break; }
+        out.push(b | 0x80);
+      }
+      return Buffer.from(out).toString('hex');
+    };
+    const vals: bigint[] = [];
+    for (const e of [6n, 7n, 13n, 14n, 20n, 21n, 27n, 28n, 31n, 32n, 34n, 35n, 41n, 42n, 48n, 49n, 52n, 53n, 55n, 56n, 62n, 63n]) {
+      for (const d of [-2n, -1n, 0n, 1n]) { vals.push((1n << e) + d); vals.push(-(1n << e) + d); }
+    }
+    vals.push(0n, -1n, (1n << 64n) - 1n, 0x8000_0000_0000_0000n);
+    for (const v of vals) {
+      const b = new Code(); b.i64(v);
+      expect(hex(b), String(v)).toBe(ref(v));
+      if (v >= -(2n ** 53n) + 1n && v <= 2n ** 53n - 1n) { const n = new Code(); n.i64(Number(v)); expect(hex(n), String(v)).toBe(ref(v)); }
+    }
+  });
+
+  it('PlanCode keeps no bytes but tracks the block depth like Code', () => {
+    const p = new PlanCode(0), c = new Code();
+    for (const x of [p, c]) x.block().loop().get(3).i64(1n << 60n).i64(5).op(Op.i64_add).i32(-7).if().end().mem(Op.i64_load, 24).end();
+    expect(p.len).toBe(0);
+    expect(p.depth).toBe(1);
+    expect(c.depth).toBe(1);
+    expect(c.len).toBeGreaterThan(10);
   });
 
   it('a module with an imported mutable global and a tail call validates and runs', () => {
