@@ -42,7 +42,7 @@ declare function jitCompile(host: u32, vpcLo: u32, vpcHi: u32, ctx: u32): i32;
 declare function hostNowTicks(): f64;
 
 export let jitOn: bool = false;
-export let jitThreshold: u32 = 256;
+export let jitThreshold: u32 = 1024;
 export let jitProfile: bool = false;
 // set by helpers: 0 carry on, 1 the access faulted (exception taken, PC and count set),
 // 2 the instruction completed but the block must leave after it (PC and count set)

@@ -10,7 +10,7 @@ export type CpuMode = 'interp' | 'jit';
 export const CPU_MODES: CpuMode[] = ['interp', 'jit'];
 
 /** Translate a block once its start has been reached this many times (per block start). */
-export const DEFAULT_THRESHOLD = 256;
+export const DEFAULT_THRESHOLD = 1024;
 /** Code cache bounds: blocks (table slots) and module bytes; either full -> flush everything. */
 const MAX_BLOCKS = 32768;
 const MAX_CODE_BYTES = 32 << 20;
