@@ -209,6 +209,8 @@ class Gen {
   private zeroHi = new Set<number>();
   /** Pass 1: the block has native FP code (the prologue evaluates the FP conditions). */
   usesFp = false;
+  /** The index of the last double FCMP/FCMPE translated natively (its operands in T0/T1). */
+  private fcmpAt = -2;
   private pc = 0n; // VA of the instruction being translated
   private k = 0; // its index in the block
   private ended = false;
@@ -531,12 +533,30 @@ class Gen {
     this.usesFp = true;
     const writesD = kind !== 'fcmp' && kind !== 'toX';
     switch (kind) {
-      case 'fcsel':
-        this.getD(n); this.getD(m); this.condition((insn >>> 12) & 15); c.op(Op.select).set(T2);
+      case 'fcsel': {
+        const cond = (insn >>> 12) & 15, base = cond >> 1;
+        this.getD(n); this.getD(m);
+        if (this.fcmpAt === this.k - 1 && base !== 3 && base !== 7) {
+          // right after a double FCMP/FCMPE: its operands are still in T0/T1. With FPCMP (FP on,
+          // FZ clear) its NZCV is the IEEE comparison of them (equal 0110, less 1000, greater
+          // 0010, unordered 0011, whether computed natively or by the interpreter), so the
+          // condition is one f64 comparison (each form below is also right when unordered)
+          c.get(FPCMP).if(I32);
+          c.get(T0).op(Op.f64_reinterpret_i64).get(T1).op(Op.f64_reinterpret_i64);
+          // EQ: a == b; CS: !(a < b); MI: a < b; HI: !(a <= b); GE: a >= b; GT: a > b
+          c.op([Op.f64_eq, Op.f64_lt, Op.f64_lt, 0, Op.f64_le, Op.f64_ge, Op.f64_gt][base]);
+          if ((base === 1 || base === 4) !== ((cond & 1) === 1)) c.op(Op.i32_eqz);
+          c.else();
+          this.condition(cond);
+          c.end();
+        } else this.condition(cond);
+        c.op(Op.select).set(T2);
         c.get(FPEN);
         break;
+      }
       case 'fcmp':
         this.flagsWritten();
+        this.fcmpAt = this.k;
         this.getD(n); c.set(T0);
         if (insn & 8) c.i64(0).set(T1);
         else { this.getD(m); c.set(T1); }

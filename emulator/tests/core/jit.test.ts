@@ -713,4 +713,65 @@ ${pairs}
     expect(jit.x(25) >> 26n).toBe(0x07n); // EC: SIMD&FP access trapped
     expect(jit.x(2)).toBe(BigInt(20 * forms.length));
   });
+  // FCSEL right after FCMP/FCMPE tests the comparison's operands directly (FZ clear): every
+  // condition on less, equal, greater, unordered (quiet and signalling NaN), +0/-0 and denormal
+  // operands, with FZ clear and set (then the flushed operands decide, from NZCV).
+  it('FCSEL right after FCMP: every condition, unordered operands, FZ', () => {
+    const conds = ['eq', 'ne', 'cs', 'cc', 'mi', 'pl', 'vs', 'vc', 'hi', 'ls', 'ge', 'lt', 'gt', 'le', 'al', 'nv'];
+    const body = conds.map((cc, i) => `
+      fcmp${i & 1 ? 'e' : ''} d0, d1
+      fcsel d2, d3, d4, ${cc}
+      fcmp d1, #0.0
+      fcsel d5, d3, d4, ${cc}
+      stp d2, d5, [x9, #${16 * i}]`).join('');
+    const src = `
+      mov x0, #(3 << 20)
+      msr cpacr_el1, x0         // FP/SIMD on
+      adr x8, pairs
+      fmov d3, #1.0
+      fmov d4, #2.0
+      mov x1, #0
+    1: ldr x9, =${DATA}
+      add x9, x9, x1, lsl #8
+      add x10, x8, x1, lsl #4
+      ldp d0, d1, [x10]
+      lsr x2, x1, #3
+      lsl x2, x2, #24           // FZ in the second half
+      msr fpcr, x2
+      ${body}
+      mrs x3, fpsr
+      eor x21, x3, x21, ror #7
+      add x1, x1, #1
+      cmp x1, #16
+      b.ne 1b
+      msr fpcr, xzr
+      hlt #0
+      .balign 16
+    pairs: .quad 0x3ff0000000000000, 0x4000000000000000   // 1 < 2
+      .quad 0x4000000000000000, 0x3ff0000000000000        // 2 > 1
+      .quad 0x4000000000000000, 0x4000000000000000        // equal
+      .quad 0x0000000000000000, 0x8000000000000000        // +0 == -0
+      .quad 0x7ff8000000000000, 0x3ff0000000000000        // quiet NaN
+      .quad 0x3ff0000000000000, 0x7ff0000000000001        // signalling NaN
+      .quad 0x0000000000000001, 0x0000000000000000        // denormal > 0 (== 0 with FZ)
+      .quad 0xfff0000000000000, 0x8000000000000003        // -inf < -denormal
+      .quad 0x3ff0000000000000, 0x4000000000000000
+      .quad 0x4000000000000000, 0x3ff0000000000000
+      .quad 0x4000000000000000, 0x4000000000000000
+      .quad 0x0000000000000000, 0x8000000000000000
+      .quad 0x7ff8000000000000, 0x3ff0000000000000
+      .quad 0x3ff0000000000000, 0x7ff0000000000001
+      .quad 0x0000000000000001, 0x0000000000000000
+      .quad 0xfff0000000000000, 0x8000000000000003
+      .ltorg`;
+    const { jit } = both(src, [1, 50, 700, 1_000_000]);
+    expect(jitShare(jit)).toBeGreaterThan(0.5);
+    const word = (off: number) => Buffer.from(jit.ram().subarray(DATA - 0x4000_0000 + off, DATA - 0x4000_0000 + off + 8)).readBigUInt64LE();
+    const one = 0x3ff0000000000000n, two = 0x4000000000000000n;
+    // quiet NaN vs 1 (row 4): unordered, NZCV 0011
+    expect([8, 10, 11, 12, 13].map((i) => word(4 * 256 + 16 * i))).toEqual([one, two, one, two, one]); // HI GE LT GT LE
+    // a denormal vs 0 (row 6: greater) and the same with FZ (row 14: equal)
+    expect([0, 12].map((i) => word(6 * 256 + 16 * i))).toEqual([two, one]);
+    expect([0, 12].map((i) => word(14 * 256 + 16 * i))).toEqual([one, two]);
+  });
 });
