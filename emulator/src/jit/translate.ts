@@ -324,15 +324,18 @@ class Gen {
       this.syncFlags();
       if (f) c.get(NZ).gset(G_NZCV); // an FP trap saves PSTATE
       // these read at most the V registers in fields 9:5, 20:16 and 14:10 and write at most Vd
-      this.storeV([(insn >>> 5) & 31, (insn >>> 16) & 31, (insn >>> 10) & 31]);
+      // (not FCMP/FCCMP, whose bits 4:0 name none); Vd is stored too, so that reloading it is
+      // right also when the instruction traps and writes nothing
+      const writesD = id !== D.FP_cmp && id !== D.FP_ccmp;
+      this.storeV([(insn >>> 5) & 31, (insn >>> 16) & 31, (insn >>> 10) & 31, ...(writesD ? [d] : [])]);
       c.i32(insn | 0).i64(this.pc); this.ic(); c.call(F_EXEC);
-      this.loadV([d]);
+      if (writesD) this.loadV([d]);
       this.refreshArith();
       this.checkFault();
       if (f && fpFlags) c.gget(G_NZCV).set(NZ);
       if (fpFlags) this.flagsFull();
       this.checkStatus();
-      if (native) { c.end(); this.zeroUpper(d); } else if (id !== D.FP_cmp && id !== D.FP_ccmp) this.zeroHi.delete(d);
+      if (native) { c.end(); this.zeroUpper(d); } else if (writesD) this.zeroHi.delete(d);
       return true;
     }
     const regs = new Set([insn & 31, (insn >>> 5) & 31, (insn >>> 10) & 31, (insn >>> 16) & 31]);
@@ -424,7 +427,7 @@ class Gen {
       else c.i32(this.lay.regs + 8 * rn).get(X(rn)).mem(Op.i64_store);
     }
     this.beforeHelper();
-    if (!load) this.storeV(regs);
+    this.storeV(regs); // for a load too: a faulting one writes nothing, and they are reloaded
     c.i32(insn | 0).i64(this.pc); this.ic(); c.call(F_EXEC);
     if (load) this.loadV(regs);
     this.checkFault();
@@ -488,7 +491,10 @@ class Gen {
     if (!f) return;
     for (const r of new Set(regs)) if (f.vwritten.has(r)) this.c.i32(this.lay.vregs + 16 * r).get(DV(r)).mem(Op.i64_store);
   }
-  /** After the interpreter may have written V registers `regs`: reload their locals. */
+  /**
+   * After the interpreter may have written V registers `regs`: reload their locals. They must
+   * have been stored before (storeV), as an instruction that faults or traps writes nothing.
+   */
   private loadV(regs: Iterable<number>): void {
     const f = this.first;
     if (!f) return;
@@ -608,7 +614,8 @@ class Gen {
       if (n !== 31 && f) c.i32(this.lay.regs + 8 * n).get(X(n)).mem(Op.i64_store);
     }
     this.beforeHelper();
-    if (kind === 'fcsel' || kind === 'fcmp' || kind === 'toX') this.storeV(kind === 'toX' ? [n] : [n, m]);
+    // the sources, and the destination (reloaded after, also if the instruction traps)
+    this.storeV(kind === 'fcsel' ? [n, m, d] : kind === 'fcmp' ? [n, m] : kind === 'toX' ? [n] : [d]);
     c.i32(insn | 0).i64(this.pc); this.ic(); c.call(F_EXEC);
     if (writesD) this.loadV([d]);
     this.refreshArith();

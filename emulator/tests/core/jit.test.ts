@@ -570,9 +570,14 @@ ${pairs}
       str q5, [x9, #16]         // top half 0
       ucvtf d7, x1
       fdiv d8, d5, d7
+      fadd d0, d0, d4
+      fcmp s3, s2               // interpreted (single): bits 4:0 name no register (d0)
+      fccmp s3, s2, #8, ne      // nor here (d8)
+      fadd d0, d0, d8
       cmp x1, #1
       csel x10, x11, x9, eq
-      ldr x12, [x10, #8]        // faults in the last iteration
+      ldr x12, [x9, #8]
+      ldr d8, [x10, #8]         // faults in the last iteration: d8 keeps FDIV's value
       fcmp d8, d3
       fcsel d9, d8, d3, gt
       fmadd d10, d9, d4, d2     // interpreted (FP_3src)
