@@ -53,6 +53,8 @@ const DV = (r: number) => 47 + r;
 // the "native FP allowed" conditions, evaluated once at block entry (see fpState)
 const FPEN = 79, FPARITH = 80, FPCMP = 81;
 const LOCALS: [number, typeof I32 | typeof I64][] = [[39, I64], [4, I32], [3, I64], [32, I64], [3, I32]];
+// a block without native SIMD&FP code (usesFp) names none of DV, FPEN, FPARITH, FPCMP
+const LOCALS_INT = LOCALS.slice(0, 3);
 
 // imports: functions 0..2, globals 0..7
 const F_RD = 0, F_WR = 1, F_WRP = 2, F_EXEC = 3;
@@ -169,7 +171,7 @@ export function translateRegion(words: Uint32Array, index: number, vpc: bigint, 
   const funcs = plans.map((p, i) => {
     const g = new Gen(words, p.startIndex, p.startPC, ctx, lay, p, chain);
     g.run();
-    return { type: 0, export: `f${i}`, locals: LOCALS, body: g.c };
+    return { type: 0, export: `f${i}`, locals: p.usesFp ? LOCALS : LOCALS_INT, body: g.c };
   });
   return {
     bytes: encodeModule(TYPES, IMPORTS, funcs),
