@@ -453,8 +453,8 @@ class Gen {
   /**
    * The conditions of the native FP paths, evaluated at block entry (the prologue) into locals
    * instead of at every instruction: FPEN = SIMD&FP enabled at this EL (CPACR_EL1.FPEN as
-   * cpu.ts checkFpEnabled), FPCMP = FPEN and FPCR.FZ clear, FPARITH = FPEN, FPCR.RMode = RN and
-   * FPSR.IXC set. Why they stay valid within the block:
+   * cpu.ts checkFpEnabled), FPCMP = FPEN and FPCR.FZ clear, FPARITH = FPEN, FPCR.RMode = RN,
+   * FPCR.FZ clear and FPSR.IXC set. Why they stay valid within the block:
    * - CPACR_EL1 and FPCR are written only by MSR (MSR_reg), a system instruction: it ends the
    *   block (not VIA_INTERPRETER). The EL (which CPACR.FPEN is tested against) changes only by
    *   taking an exception or ERET, and an exception leaves the block (jitStatus 1).
@@ -476,7 +476,7 @@ class Gen {
   }
   private arithState(): void {
     const c = this.c;
-    c.get(FPEN).gget(G_FPCR).i32(0x00c00000).op(Op.i32_and).op(Op.i32_eqz).op(Op.i32_and);
+    c.get(FPEN).gget(G_FPCR).i32(0x01c00000).op(Op.i32_and).op(Op.i32_eqz).op(Op.i32_and);
     c.gget(G_FPSR).i32(16).op(Op.i32_and).i32(0).op(Op.i32_ne).op(Op.i32_and).set(FPARITH);
   }
   /** After an interpreted instruction: it may have set FPSR.IXC (fpState). */
@@ -632,41 +632,31 @@ class Gen {
   }
 
   /**
-   * FMUL/FDIV/FADD/FSUB (scalar, double) natively, exactly where simd/softfloat.ts's fast paths
-   * (fpMul64, fpDiv64, fpAdd64) compute natively and FPSR.IXC is already set (so the exactness
-   * test cannot change FPSR): FPCR rounding RN, FP enabled (CPACR.FPEN) (both FPARITH, see
-   * fpState), operands and, for add/subtract, the result inside those paths' ranges. Emits the
-   * test, `if` and the native path; the caller emits `else`, the interpreter's path and `end`.
-   * The result is computed before the test (wasm float arithmetic has no side effects).
+   * FMUL/FDIV/FADD/FSUB (scalar, double) natively where the result says no flag but IXC can be
+   * raised and FPSR.IXC is already set (so inexactness changes nothing): FPCR rounding RN and
+   * FZ clear and FP enabled (FPARITH, see fpState), and the f64 result finite with |r| greater
+   * than the smallest normal, or (FADD/FSUB) zero. Then the operands were finite (an infinite
+   * or NaN operand gives an infinite or NaN result, except x/inf = 0), nonzero for FMUL/FDIV
+   * (0 * x and 0 / x are 0, x / 0 infinite), and the exact result was neither tiny (before
+   * rounding: |exact| > |r| - ulp/2 >= 2^-1022) nor overflowing, so no IOC/DZC/OFC/UFC/IDC;
+   * and the value is the IEEE round-to-nearest one, as FPMul/FPDiv/FPAdd give. A zero FADD/FSUB
+   * result is exact (sums of doubles below 2^-1022 are), with IEEE's sign rules (the Arm ARM's
+   * too). Emits the test, `if` and the native path; the caller emits `else`, the interpreter's
+   * path and `end`. The result is computed before the test (wasm float arithmetic has no side
+   * effects).
    */
   private fpArith(insn: number): void {
     const c = this.c;
     const d = insn & 31, n = (insn >>> 5) & 31, m = (insn >>> 16) & 31, opc = (insn >>> 12) & 15;
-    const ABS = 0x7fffffffffffffffn;
-    const inRange = (l: number, lo: number, hi: number) => { // lo <= biased exponent < hi (so not NaN/Inf)
-      c.get(l).i64(ABS).op(Op.i64_and).i64(BigInt(lo) << 52n).op(Op.i64_sub).i64(BigInt(hi - lo) << 52n).op(Op.i64_lt_u);
-    };
-    const isZero = (l: number) => { c.get(l).i64(ABS).op(Op.i64_and).op(Op.i64_eqz); };
+    const ABS = 0x7fffffffffffffffn, LO = 0x0010000000000001n, INF = 0x7ff0000000000000n;
     this.usesFp = true;
-    this.getD(n); c.set(T0);
-    this.getD(m); c.set(T1);
-    c.get(T0).op(Op.f64_reinterpret_i64).get(T1).op(Op.f64_reinterpret_i64);
-    c.op([Op.f64_mul, Op.f64_div, Op.f64_add, Op.f64_sub][opc]).op(Op.i64_reinterpret_f64).set(T2);
-    // RMode = RN, IXC already set, FP enabled at this EL
-    c.get(FPARITH);
-    if (opc === 0) { // FMUL: both in [2^-400, 2^400)
-      inRange(T0, 623, 1423); c.op(Op.i32_and); inRange(T1, 623, 1423); c.op(Op.i32_and);
-    } else if (opc === 1) { // FDIV: divisor in range, dividend in range or zero
-      inRange(T1, 623, 1423); c.op(Op.i32_and);
-      inRange(T0, 623, 1423); isZero(T0); c.op(Op.i32_or).op(Op.i32_and);
-    } else { // FADD/FSUB: normal below 2^1023, or zero
-      inRange(T0, 1, 2046); isZero(T0); c.op(Op.i32_or).op(Op.i32_and);
-      inRange(T1, 1, 2046); isZero(T1); c.op(Op.i32_or).op(Op.i32_and);
-      // result zero, or normal above the smallest normal and finite
-      isZero(T2);
-      c.get(T2).i64(ABS).op(Op.i64_and).tee(T3).i64(0x0010000000000000n).op(Op.i64_gt_u);
-      c.get(T3).i64(0x7ff0000000000000n).op(Op.i64_lt_u).op(Op.i32_and).op(Op.i32_or).op(Op.i32_and);
-    }
+    this.getD(n); c.op(Op.f64_reinterpret_i64);
+    this.getD(m); c.op(Op.f64_reinterpret_i64);
+    c.op([Op.f64_mul, Op.f64_div, Op.f64_add, Op.f64_sub][opc]).op(Op.i64_reinterpret_f64).tee(T2);
+    // |r| in (2^-1022, inf): one unsigned comparison
+    c.i64(ABS).op(Op.i64_and).tee(T3).i64(LO).op(Op.i64_sub).i64(INF - LO).op(Op.i64_lt_u);
+    if (opc >= 2) c.get(T3).op(Op.i64_eqz).op(Op.i32_or); // or an (exact) zero sum
+    c.get(FPARITH).op(Op.i32_and);
     c.if();
     c.get(T2); this.setD(d);
     c.else();
