@@ -54,7 +54,13 @@ const FA = 44, FB = 45, FR = 46;
 // ST: jitStatus as the last load/store helper left it (0 on the fast paths: locals start at 0
 // and a block leaves as soon as it is not)
 const ST = 47;
-const LOCALS: [number, typeof I32 | typeof I64][] = [[39, I64], [4, I32], [3, I64], [1, I32]];
+// the low 64 bits (the D register) of V0..V31, for the V registers the block's native FP code uses
+const DV = (r: number) => 48 + r;
+// the "native FP allowed" conditions, evaluated once at block entry (see fpState)
+const FPEN = 80, FPARITH = 81, FPCMP = 82;
+const LOCALS: [number, typeof I32 | typeof I64][] = [[39, I64], [4, I32], [3, I64], [1, I32], [32, I64], [3, I32]];
+// a block without native SIMD&FP code (usesFp) names none of DV, FPEN, FPARITH, FPCMP
+const LOCALS_INT = LOCALS.slice(0, 4);
 
 // imports: functions 0..2, globals 0..7
 const F_RD = 0, F_WR = 1, F_WRP = 2, F_EXEC = 3;
@@ -174,7 +180,7 @@ export function translateRegion(words: Uint32Array, index: number, vpc: bigint, 
   const funcs = plans.map((p, i) => {
     const g = new Gen(words, p.startIndex, p.startPC, ctx, lay, p, chain);
     g.run();
-    return { type: 0, export: `f${i}`, locals: LOCALS, body: g.c };
+    return { type: 0, export: `f${i}`, locals: p.usesFp ? LOCALS : LOCALS_INT, body: g.c };
   });
   return {
     bytes: encodeModule(TYPES, IMPORTS, funcs),
@@ -203,6 +209,22 @@ class Gen {
   loop = false;
   touched = new Set<number>(); // 0..30, 31 = SP, 32 = NZCV
   written = new Set<number>();
+  /**
+   * D registers in locals. The low 64 bits of every V register the block's native SIMD&FP code
+   * names (vtouched) live in DV locals: loaded in the prologue, the ones it may change (vwritten)
+   * stored at every exit; before the interpreter runs an instruction that may read them they are
+   * stored, after one that may write them reloaded. Bits 127:64 stay in the core: a D write
+   * must zero them, which is done by a store of 0 the first time the main path writes the
+   * register (zeroHi: known zero in the core since the block's, i.e. the iteration's, start and
+   * no interpreted instruction since that may have written the register).
+   */
+  vtouched = new Set<number>();
+  vwritten = new Set<number>();
+  private zeroHi = new Set<number>();
+  /** Pass 1: the block has native FP code (the prologue evaluates the FP conditions). */
+  usesFp = false;
+  /** The index of the last double FCMP/FCMPE translated natively (its operands in T0/T1). */
+  private fcmpAt = -2;
   private pc = 0n; // VA of the instruction being translated
   private k = 0; // its index in the block
   private ended = false;
@@ -251,6 +273,8 @@ class Gen {
         else if (r === 31) c.gget(this.spGlobal).set(SP);
         else c.gget(G_NZCV).set(NZ);
       }
+      for (const r of f.vtouched) c.i32(this.lay.vregs + 16 * r).mem(Op.i64_load).set(DV(r));
+      if (f.usesFp) this.fpState();
       this.loop = f.loop;
       // every exit branches to the end of this block, where one epilogue writes registers back
       c.block();
@@ -310,17 +334,24 @@ class Gen {
     const fpFlags = id === D.FP_cmp || id === D.FP_ccmp || id === D.FP_csel;
     if (fpOnly || fpFlags) {
       this.flagsWritten();
+      const d = insn & 31;
       const native = (insn >>> 21) === 0x0f3 && ((insn >>> 10) & 3) === 2 && ((insn >>> 12) & 15) <= 3;
-      if (native) this.fpArith(insn); // leaves PERM = 1 if done, else 0
-      if (native) c.get(PERM).op(Op.i32_eqz).if();
+      if (native) this.fpArith(insn); // the native path, then `else`: the interpreter's
       this.syncFlags();
       if (f) c.get(NZ).gset(G_NZCV); // an FP trap saves PSTATE
+      // these read at most the V registers in fields 9:5, 20:16 and 14:10 and write at most Vd
+      // (not FCMP/FCCMP, whose bits 4:0 name none); Vd is stored too, so that reloading it is
+      // right also when the instruction traps and writes nothing
+      const writesD = id !== D.FP_cmp && id !== D.FP_ccmp;
+      this.storeV([(insn >>> 5) & 31, (insn >>> 16) & 31, (insn >>> 10) & 31, ...(writesD ? [d] : [])]);
       c.i32(insn | 0).i64(this.pc); this.ic(); c.call(F_EXEC);
+      if (writesD) this.loadV([d]);
+      this.refreshArith();
       this.checkFault();
       if (f && fpFlags) c.gget(G_NZCV).set(NZ);
       if (fpFlags) this.flagsFull();
       this.checkStatus();
-      if (native) c.end();
+      if (native) { c.end(); this.zeroUpper(d); } else if (writesD) this.zeroHi.delete(d);
       return true;
     }
     const regs = new Set([insn & 31, (insn >>> 5) & 31, (insn >>> 10) & 31, (insn >>> 16) & 31]);
@@ -334,7 +365,12 @@ class Gen {
     this.flagsWritten();
     this.syncFlags();
     if (f) c.get(SP).gset(this.spGlobal).get(NZ).gset(G_NZCV);
+    // any V register may be read or written (vector forms, multi-register loads and stores)
+    if (f) this.storeV(f.vwritten);
     c.i32(insn | 0).i64(this.pc); this.ic(); c.call(F_EXEC);
+    if (f) this.loadV(f.vtouched);
+    this.zeroHi.clear();
+    this.refreshArith();
     this.checkFault();
     for (const r of regs) if (r !== 31 && f) c.i32(this.lay.regs + 8 * r).mem(Op.i64_load).set(X(r));
     if (f) c.gget(this.spGlobal).set(SP).gget(G_NZCV).set(NZ);
@@ -350,6 +386,7 @@ class Gen {
    * exactly as simd/loadstore.ts does them: a load zeroes the rest of the register, a pair load
    * with Rt == Rt2 leaves the second value. Otherwise (a miss, a fault, SIMD&FP disabled) the
    * interpreter runs the instruction. false: not one of these forms (nothing emitted).
+   * Bits 63:0 of the registers are the DV locals, bits 127:64 (Q) are in the core.
    */
   private simdLoadStore(insn: number, id: number): boolean {
     const rn = F.rn(insn), t = F.rt(insn);
@@ -390,10 +427,12 @@ class Gen {
       const off = i * bytes;
       for (let part = 0; part < (bytes === 16 ? 2 : 1); part++) {
         const at = off + 8 * part, n = bytes === 16 ? 8 : bytes;
-        if (load) { c.i32(V + 16 * r); this.hostAddr(); c.mem(Gen.loadOp(n), at).mem(Op.i64_store, 8 * part); }
+        if (part === 0) {
+          if (load) { this.hostAddr(); c.mem(Gen.loadOp(n), at); this.setD(r); }
+          else { this.hostAddr(); this.getD(r); c.mem(Gen.storeOp(n), at); }
+        } else if (load) { c.i32(V + 16 * r); this.hostAddr(); c.mem(Gen.loadOp(n), at).mem(Op.i64_store, 8 * part); }
         else { this.hostAddr(); c.i32(V + 16 * r).mem(Gen.loadOp(n), 8 * part).mem(Gen.storeOp(n), at); }
       }
-      if (load && bytes < 16) c.i32(V + 16 * r).i64(0).mem(Op.i64_store, 8);
     });
     if (mode === 'post') { c.get(T1).i64(imm).op(Op.i64_add); this.setXSP(rn); }
     else if (mode === 'pre') { c.get(VA); this.setXSP(rn); }
@@ -404,7 +443,9 @@ class Gen {
       else c.i32(this.lay.regs + 8 * rn).get(X(rn)).mem(Op.i64_store);
     }
     this.beforeHelper();
+    this.storeV(regs); // for a load too: a faulting one writes nothing, and they are reloaded
     c.i32(insn | 0).i64(this.pc); this.ic(); c.call(F_EXEC);
+    if (load) this.loadV(regs);
     this.checkFault();
     if (f && mode !== 'off') {
       if (rn === 31) c.gget(this.spGlobal).set(SP);
@@ -412,14 +453,74 @@ class Gen {
     }
     this.checkStatus();
     c.end();
+    // a load of B/H/S/D zeroes the rest of the register, a Q load writes bits 127:64
+    if (load) for (const r of regs) { if (bytes < 16) this.zeroUpper(r); else this.zeroHi.delete(r); }
     return true;
   }
 
   /** i32 1 on the stack if SIMD&FP is enabled at this EL (cpu.ts checkFpEnabled), else 0. */
   private fpEnabled(): void {
+    this.usesFp = true;
+    this.c.get(FPEN);
+  }
+
+  /**
+   * The conditions of the native FP paths, evaluated at block entry (the prologue) into locals
+   * instead of at every instruction: FPEN = SIMD&FP enabled at this EL (CPACR_EL1.FPEN as
+   * cpu.ts checkFpEnabled), FPCMP = FPEN and FPCR.FZ clear, FPARITH = FPEN, FPCR.RMode = RN,
+   * FPCR.FZ clear and FPSR.IXC set. Why they stay valid within the block:
+   * - CPACR_EL1 and FPCR are written only by MSR (MSR_reg), a system instruction: it ends the
+   *   block (not VIA_INTERPRETER). The EL (which CPACR.FPEN is tested against) changes only by
+   *   taking an exception or ERET, and an exception leaves the block (jitStatus 1).
+   * - FPSR is written by MSR too, and otherwise only by FP instructions the interpreter runs
+   *   (jitExec), which only set cumulative flags: IXC can become set, never clear. So FPARITH
+   *   can only change from 0 to 1 within a block; refreshArith re-evaluates it after every
+   *   interpreted instruction, so native code runs exactly when the per-instruction test would
+   *   allow it. The native paths themselves never change FPSR (they run only where no flag can
+   *   be raised, or IXC, already set, is the only one).
+   * - Loads and stores through jitRd/jitWr/jitWrPair do not touch these registers.
+   */
+  private fpState(): void {
     const c = this.c;
     c.gget(G_CPACR).i64(20).op(Op.i64_shr_u).op(Op.i32_wrap_i64).i32(3).op(Op.i32_and).tee(HOST).i32(3).op(Op.i32_eq);
     if (this.el1) c.get(HOST).i32(1).op(Op.i32_eq).op(Op.i32_or);
+    c.set(FPEN);
+    c.get(FPEN).gget(G_FPCR).i32(1 << 24).op(Op.i32_and).op(Op.i32_eqz).op(Op.i32_and).set(FPCMP);
+    this.arithState();
+  }
+  private arithState(): void {
+    const c = this.c;
+    c.get(FPEN).gget(G_FPCR).i32(0x01c00000).op(Op.i32_and).op(Op.i32_eqz).op(Op.i32_and);
+    c.gget(G_FPSR).i32(16).op(Op.i32_and).i32(0).op(Op.i32_ne).op(Op.i32_and).set(FPARITH);
+  }
+  /** After an interpreted instruction: it may have set FPSR.IXC (fpState). */
+  private refreshArith(): void {
+    if (this.first?.usesFp) this.arithState();
+  }
+
+  // ---- V registers in locals (see vtouched) ---------------------------------------
+  private getD(r: number): void { this.vtouched.add(r); this.c.get(DV(r)); }
+  private setD(r: number): void { this.vtouched.add(r); this.vwritten.add(r); this.c.set(DV(r)); }
+  /** Before the interpreter reads V registers `regs`: store the locals the block may have changed. */
+  private storeV(regs: Iterable<number>): void {
+    const f = this.first;
+    if (!f) return;
+    for (const r of new Set(regs)) if (f.vwritten.has(r)) this.c.i32(this.lay.vregs + 16 * r).get(DV(r)).mem(Op.i64_store);
+  }
+  /**
+   * After the interpreter may have written V registers `regs`: reload their locals. They must
+   * have been stored before (storeV), as an instruction that faults or traps writes nothing.
+   */
+  private loadV(regs: Iterable<number>): void {
+    const f = this.first;
+    if (!f) return;
+    for (const r of new Set(regs)) if (f.vtouched.has(r)) this.c.i32(this.lay.vregs + 16 * r).mem(Op.i64_load).set(DV(r));
+  }
+  /** Main path, after a write of Dr (or a smaller register) on every path: bits 127:64 become 0. */
+  private zeroUpper(r: number): void {
+    if (this.zeroHi.has(r)) return;
+    this.zeroHi.add(r);
+    if (this.first) this.c.i32(this.lay.vregs + 16 * r).i64(0).mem(Op.i64_store, 8);
   }
 
   /**
@@ -448,66 +549,80 @@ class Gen {
     else return false;
     const c = this.c;
     const f = this.first;
-    const V = this.lay.vregs;
     const unsigned = (insn & 0x10000) !== 0;
-    const notNaN = (l: number) => { c.get(l).i64(0x7fffffffffffffffn).op(Op.i64_and).i64(0x7ff0000000000000n).op(Op.i64_le_u); };
-    // the result (a D register value in T2, or X/NZCV) and PERM = 1, or PERM = 0: not done
-    this.fpEnabled();
+    const notNaN = (l: number) => { c.get(l).op(Op.f64_reinterpret_i64).get(l).op(Op.f64_reinterpret_i64).op(Op.f64_eq); };
+    // i32 on the stack: 1 = done natively (the result is in a local: T2 for a D register), 0 = not
+    this.usesFp = true;
+    const writesD = kind !== 'fcmp' && kind !== 'toX';
     switch (kind) {
-      case 'fcsel':
-        this.condition((insn >>> 12) & 15);
-        c.if(I64);
-        c.i32(V + 16 * n).mem(Op.i64_load);
-        c.else();
-        c.i32(V + 16 * m).mem(Op.i64_load);
-        c.end();
-        c.set(T2);
+      case 'fcsel': {
+        const cond = (insn >>> 12) & 15, base = cond >> 1;
+        this.getD(n); this.getD(m);
+        if (this.fcmpAt === this.k - 1 && base !== 3 && base !== 7) {
+          // right after a double FCMP/FCMPE: its operands are still in T0/T1. With FPCMP (FP on,
+          // FZ clear) its NZCV is the IEEE comparison of them (equal 0110, less 1000, greater
+          // 0010, unordered 0011, whether computed natively or by the interpreter), so the
+          // condition is one f64 comparison (each form below is also right when unordered)
+          c.get(FPCMP).if(I32);
+          c.get(T0).op(Op.f64_reinterpret_i64).get(T1).op(Op.f64_reinterpret_i64);
+          // EQ: a == b; CS: !(a < b); MI: a < b; HI: !(a <= b); GE: a >= b; GT: a > b
+          c.op([Op.f64_eq, Op.f64_lt, Op.f64_lt, 0, Op.f64_le, Op.f64_ge, Op.f64_gt][base]);
+          if ((base === 1 || base === 4) !== ((cond & 1) === 1)) c.op(Op.i32_eqz);
+          c.else();
+          this.condition(cond);
+          c.end();
+        } else this.condition(cond);
+        c.op(Op.select).set(T2);
+        c.get(FPEN);
         break;
+      }
       case 'fcmp':
         this.flagsWritten();
-        c.i32(V + 16 * n).mem(Op.i64_load).set(T0);
+        this.fcmpAt = this.k;
+        this.getD(n); c.set(T0);
         if (insn & 8) c.i64(0).set(T1);
-        else c.i32(V + 16 * m).mem(Op.i64_load).set(T1);
-        c.gget(G_FPCR).i32(1 << 24).op(Op.i32_and).op(Op.i32_eqz).op(Op.i32_and);
+        else { this.getD(m); c.set(T1); }
+        c.get(FPCMP);
         notNaN(T0); c.op(Op.i32_and); notNaN(T1); c.op(Op.i32_and);
         break;
       case 'cvtw':
         this.getX(n);
         c.op(Op.i32_wrap_i64).op(unsigned ? Op.f64_convert_i32_u : Op.f64_convert_i32_s).op(Op.i64_reinterpret_f64).set(T2);
+        c.get(FPEN);
         break;
       case 'cvtx': {
         this.getX(n); c.set(T0);
+        c.get(T0).op(unsigned ? Op.f64_convert_i64_u : Op.f64_convert_i64_s).op(Op.i64_reinterpret_f64).set(T2);
+        c.get(FPEN);
         // exactly representable: |x| <= 2^53 (signed), x <= 2^53 (unsigned)
         if (unsigned) c.get(T0).i64(1n << 53n).op(Op.i64_le_u);
         else c.get(T0).i64(1n << 53n).op(Op.i64_add).i64(1n << 54n).op(Op.i64_le_u);
         c.op(Op.i32_and);
-        c.get(T0).op(unsigned ? Op.f64_convert_i64_u : Op.f64_convert_i64_s).op(Op.i64_reinterpret_f64).set(T2);
         break;
       }
       case 'toD':
         this.getX(n); c.set(T2);
+        c.get(FPEN);
         break;
       case 'toX':
+        c.get(FPEN);
         break;
     }
-    c.tee(PERM).if();
+    c.if();
     if (kind === 'fcmp') {
       // NZCV: equal 0110, less 1000, greater 0010 (no NaN here: never unordered)
-      c.get(T0).op(Op.f64_reinterpret_i64).get(T1).op(Op.f64_reinterpret_i64).op(Op.f64_eq);
-      c.if(I32);
       c.i32(0x60000000);
-      c.else();
       c.i32(0x80000000 | 0).i32(0x20000000);
       c.get(T0).op(Op.f64_reinterpret_i64).get(T1).op(Op.f64_reinterpret_i64).op(Op.f64_lt);
       c.op(Op.select);
-      c.end();
+      c.get(T0).op(Op.f64_reinterpret_i64).get(T1).op(Op.f64_reinterpret_i64).op(Op.f64_eq);
+      c.op(Op.select);
       c.set(NZ);
     } else if (kind === 'toX') {
-      c.i32(V + 16 * n).mem(Op.i64_load);
+      this.getD(n);
       this.setX(d);
     } else {
-      c.i32(V + 16 * d).get(T2).mem(Op.i64_store);
-      c.i32(V + 16 * d).i64(0).mem(Op.i64_store, 8);
+      c.get(T2); this.setD(d);
     }
     c.else();
     // the interpreter: it reads the source X register and NZCV from the core (a trap saves PSTATE)
@@ -515,63 +630,50 @@ class Gen {
       if (n !== 31 && f) c.i32(this.lay.regs + 8 * n).get(X(n)).mem(Op.i64_store);
     }
     this.beforeHelper();
+    // the sources, and the destination (reloaded after, also if the instruction traps)
+    this.storeV(kind === 'fcsel' ? [n, m, d] : kind === 'fcmp' ? [n, m] : kind === 'toX' ? [n] : [d]);
     c.i32(insn | 0).i64(this.pc); this.ic(); c.call(F_EXEC);
+    if (writesD) this.loadV([d]);
+    this.refreshArith();
     this.checkFault();
     if (kind === 'fcmp' && f) c.gget(G_NZCV).set(NZ);
     if (kind === 'toX' && d !== 31 && f) c.i32(this.lay.regs + 8 * d).mem(Op.i64_load).set(X(d));
     this.checkStatus();
     c.end();
     if (kind === 'fcmp') this.flagsFull(); // NZ written on both paths
+    if (writesD) this.zeroUpper(d);
     return true;
   }
 
   /**
-   * FMUL/FDIV/FADD/FSUB (scalar, double) natively, exactly where simd/softfloat.ts's fast paths
-   * (fpMul64, fpDiv64, fpAdd64) compute natively and FPSR.IXC is already set (so the exactness
-   * test cannot change FPSR): FPCR rounding RN, FP enabled (CPACR.FPEN), operands and, for
-   * add/subtract, the result inside those paths' ranges. PERM = 1 if done, 0 if the interpreter
-   * must run the instruction.
+   * FMUL/FDIV/FADD/FSUB (scalar, double) natively where the result says no flag but IXC can be
+   * raised and FPSR.IXC is already set (so inexactness changes nothing): FPCR rounding RN and
+   * FZ clear and FP enabled (FPARITH, see fpState), and the f64 result finite with |r| greater
+   * than the smallest normal, or (FADD/FSUB) zero. Then the operands were finite (an infinite
+   * or NaN operand gives an infinite or NaN result, except x/inf = 0), nonzero for FMUL/FDIV
+   * (0 * x and 0 / x are 0, x / 0 infinite), and the exact result was neither tiny (before
+   * rounding: |exact| > |r| - ulp/2 >= 2^-1022) nor overflowing, so no IOC/DZC/OFC/UFC/IDC;
+   * and the value is the IEEE round-to-nearest one, as FPMul/FPDiv/FPAdd give. A zero FADD/FSUB
+   * result is exact (sums of doubles below 2^-1022 are), with IEEE's sign rules (the Arm ARM's
+   * too). Emits the test, `if` and the native path; the caller emits `else`, the interpreter's
+   * path and `end`. The result is computed before the test (wasm float arithmetic has no side
+   * effects).
    */
   private fpArith(insn: number): void {
     const c = this.c;
     const d = insn & 31, n = (insn >>> 5) & 31, m = (insn >>> 16) & 31, opc = (insn >>> 12) & 15;
-    const V = this.lay.vregs;
-    const exp = (l: number) => { c.get(l).i64(52).op(Op.i64_shr_u).op(Op.i32_wrap_i64).i32(0x7ff).op(Op.i32_and); };
-    const inRange = (l: number, lo: number, hi: number) => { // lo <= exp < hi
-      exp(l); c.i32(lo).op(Op.i32_sub).i32(hi - lo).op(Op.i32_lt_u);
-    };
-    const isZero = (l: number) => { c.get(l).i64(0x7fffffffffffffffn).op(Op.i64_and).op(Op.i64_eqz); };
-    c.i32(0).set(PERM);
-    c.i32(V + 16 * n).mem(Op.i64_load).set(T0);
-    c.i32(V + 16 * m).mem(Op.i64_load).set(T1);
-    // RMode = RN, IXC already set, FP enabled at this EL
-    c.gget(G_FPCR).i32(0x00c00000).op(Op.i32_and).op(Op.i32_eqz);
-    c.gget(G_FPSR).i32(16).op(Op.i32_and).i32(0).op(Op.i32_ne).op(Op.i32_and);
-    c.gget(G_CPACR).i64(20).op(Op.i64_shr_u).op(Op.i32_wrap_i64).i32(3).op(Op.i32_and).tee(HOST).i32(3).op(Op.i32_eq);
-    if (this.el1) c.get(HOST).i32(1).op(Op.i32_eq).op(Op.i32_or);
-    c.op(Op.i32_and);
-    if (opc === 0) { // FMUL: both in [2^-400, 2^400)
-      inRange(T0, 623, 1423); c.op(Op.i32_and); inRange(T1, 623, 1423); c.op(Op.i32_and);
-    } else if (opc === 1) { // FDIV: divisor in range, dividend in range or zero
-      inRange(T1, 623, 1423); c.op(Op.i32_and);
-      inRange(T0, 623, 1423); isZero(T0); c.op(Op.i32_or).op(Op.i32_and);
-    } else { // FADD/FSUB: normal below 2^1023, or zero
-      inRange(T0, 1, 2046); isZero(T0); c.op(Op.i32_or).op(Op.i32_and);
-      inRange(T1, 1, 2046); isZero(T1); c.op(Op.i32_or).op(Op.i32_and);
-    }
+    const ABS = 0x7fffffffffffffffn, LO = 0x0010000000000001n, INF = 0x7ff0000000000000n;
+    this.usesFp = true;
+    this.getD(n); c.op(Op.f64_reinterpret_i64);
+    this.getD(m); c.op(Op.f64_reinterpret_i64);
+    c.op([Op.f64_mul, Op.f64_div, Op.f64_add, Op.f64_sub][opc]).op(Op.i64_reinterpret_f64).tee(T2);
+    // |r| in (2^-1022, inf): one unsigned comparison
+    c.i64(ABS).op(Op.i64_and).tee(T3).i64(LO).op(Op.i64_sub).i64(INF - LO).op(Op.i64_lt_u);
+    if (opc >= 2) c.get(T3).op(Op.i64_eqz).op(Op.i32_or); // or an (exact) zero sum
+    c.get(FPARITH).op(Op.i32_and);
     c.if();
-    c.get(T0).op(Op.f64_reinterpret_i64).get(T1).op(Op.f64_reinterpret_i64);
-    c.op([Op.f64_mul, Op.f64_div, Op.f64_add, Op.f64_sub][opc]).op(Op.i64_reinterpret_f64).set(T2);
-    if (opc >= 2) { // result zero, or normal above the smallest normal and finite
-      isZero(T2);
-      c.get(T2).i64(0x7fffffffffffffffn).op(Op.i64_and).tee(T3).i64(0x0010000000000000n).op(Op.i64_gt_u);
-      c.get(T3).i64(0x7ff0000000000000n).op(Op.i64_lt_u).op(Op.i32_and).op(Op.i32_or);
-    } else c.i32(1);
-    c.tee(PERM).if();
-    c.i32(V + 16 * d).get(T2).mem(Op.i64_store);
-    c.i32(V + 16 * d).i64(0).mem(Op.i64_store, 8);
-    c.end();
-    c.end();
+    c.get(T2); this.setD(d);
+    c.else();
   }
 
   // ---- registers ------------------------------------------------------------------
@@ -604,6 +706,7 @@ class Gen {
       else if (r === 31) this.c.get(SP).gset(this.spGlobal);
       else this.c.get(NZ).gset(G_NZCV);
     }
+    for (const r of f.vwritten) this.c.i32(this.lay.vregs + 16 * r).get(DV(r)).mem(Op.i64_store);
   }
   /** Instruction count after `count` instructions of this pass. */
   private count(count: number): void {

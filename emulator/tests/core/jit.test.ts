@@ -778,4 +778,359 @@ ${pairs}
     expect(jitShare(jit)).toBeGreaterThan(0.9);
     expect(jit.x(12)).toBe(0x7fff_ff6dn); // the last pass: -(INT_MIN + 147) (the first pass, INT_MIN / -1, went into x4)
   });
+
+  // Native FP code keeps the D registers in wasm locals within a block and tests the FP
+  // conditions (CPACR.FPEN, FPCR, FPSR.IXC) once at block entry. V registers start with nonzero
+  // top halves, so every D write must clear bits 127:64 (seen by Q stores, also after a vector
+  // instruction wrote them again); interpreted FP instructions read what native ones wrote and
+  // the other way round; a D load, a Q load; a load faults in the last iteration in the middle
+  // of the block (the D registers written before it must reach the core).
+  const VPAT = `
+      .balign 16
+    vpat: .quad 0x3ff0000000000000, 0x1111222233334444
+      .quad 0x4000000000000000, 0x5555666677778888
+      .quad 0x3fe0000000000000, 0x9999aaaabbbbcccc
+      .quad 0x4008000000000000, 0xddddeeeeffff0001
+      .quad 0, 0x0123456789abcdef`;
+  const VINIT = `
+      adr x8, vpat
+      ldp q2, q3, [x8]
+      ldp q4, q5, [x8, #32]
+      ldr q1, [x8, #64]
+      mov v6.16b, v3.16b
+      mov v7.16b, v5.16b
+      mov v8.16b, v2.16b
+      mov v9.16b, v4.16b
+      mov v10.16b, v5.16b
+      mov v11.16b, v3.16b
+      mov v12.16b, v2.16b
+      mov v13.16b, v4.16b
+      mov v14.16b, v3.16b`;
+  it('D registers in locals: native and interpreted FP mixed, Q stores see zeroed top halves, a fault', () => {
+    const src = `
+      ${SETUP}
+      mov x0, #(3 << 20)
+      msr cpacr_el1, x0         // FP/SIMD on
+      ldr x9, =${DATA}
+      mov x11, #0x100000000     // external abort
+      mov x1, #300
+      ${VINIT}
+    1: fadd d2, d2, d4          // exact: while IXC is clear the interpreter runs these
+      fmul d3, d2, d4
+      fsqrt d6, d3              // interpreted: reads d3 as written natively, sets IXC
+      fadd d5, d6, d2           // native from here on: reads the interpreter's d6
+      str q5, [x9, #16]         // top half 0
+      ucvtf d7, x1
+      fdiv d8, d5, d7
+      fadd d0, d0, d4
+      fcmp s3, s2               // interpreted (single): bits 4:0 name no register (d0)
+      fccmp s3, s2, #8, ne      // nor here (d8)
+      fadd d0, d0, d8
+      cmp x1, #1
+      csel x10, x11, x9, eq
+      ldr x12, [x9, #8]
+      ldr d8, [x10, #8]         // faults in the last iteration: d8 keeps FDIV's value
+      fcmp d8, d3
+      fcsel d9, d8, d3, gt
+      fmadd d10, d9, d4, d2     // interpreted (FP_3src)
+      fsub d11, d9, d4          // native: top half 0
+      add v11.2d, v11.2d, v1.2d // interpreted vector op: a nonzero top half again
+      fadd d11, d11, d9         // native: clears it again
+      fmov x13, d11
+      str q11, [x9, #32]
+      stp d8, d9, [x9, #48]
+      ldr d12, [x9, #48]
+      fadd d13, d12, d13
+      ldr q14, [x8, #16]        // a Q load: both halves
+      str q14, [x9, #64]
+      fsub d14, d14, d4
+      stp q13, q10, [x9, #80]
+      fmov d15, x13
+      fmul d15, d15, d4
+      str q15, [x9, #112]
+      subs x1, x1, #1
+      b.ne 1b
+      hlt #0
+      .ltorg
+      ${VPAT}
+      ${VECTORS}`;
+    const { jit } = both(src, [1, 5, 77, 333, 1_000_000]);
+    expect(jitShare(jit)).toBeGreaterThan(0.8);
+    expect(jit.x(20)).toBe(0x200n); // the fault was taken
+    expect(jit.x(1)).toBe(1n);
+    const word = (off: number) => Buffer.from(jit.ram().subarray(DATA - 0x4000_0000 + off, DATA - 0x4000_0000 + off + 8)).readBigUInt64LE();
+    for (const off of [24, 40, 120]) expect(word(off), `top half at ${off}`).toBe(0n);
+    expect(word(72)).toBe(0x5555666677778888n); // the Q load's top half
+    expect(jit.core.getV(11, 1)).toBe(0n);
+    expect(jit.core.getFPSR() & 0x10).toBe(0x10); // IXC
+  });
+
+  // FPSR and FPCR around native FP code: every iteration clears FPSR (MSR ends the block, so the
+  // next one starts with IXC clear: interpreted until an interpreted instruction sets IXC, native
+  // after) and sets a rounding mode and FZ from the counter (native arithmetic only with RN,
+  // native compares only without FZ); interpreted instructions raise DZC, IOC, OFC, UFC in the
+  // middle of native ones.
+  it('FPSR flags and FPCR modes with native FP in the block, IXC set in the middle', () => {
+    const src = `
+      mov x0, #(3 << 20)
+      msr cpacr_el1, x0         // FP/SIMD on
+      ldr x9, =${DATA}
+      mov x1, #64
+      ${VINIT}
+      fmov d12, xzr
+      ldr d13, vtiny
+      ldr d14, vhuge
+    1: and x3, x1, #7
+      lsl x3, x3, #22           // RMode (bits 23:22) and FZ (bit 24)
+      msr fpsr, xzr
+      msr fpcr, x3
+      fadd d2, d2, d4           // exact
+      fmul d3, d2, d4           // exact
+      fdiv d6, d4, d5           // 0.5 / 3: inexact, sets IXC
+      fmul d7, d6, d6
+      fadd d15, d7, d6
+      fdiv d8, d7, d12          // divide by zero: DZC
+      fadd d9, d7, d8           // an infinite operand
+      fsub d10, d8, d8          // inf - inf: IOC, default NaN
+      fcmp d10, d2              // unordered
+      fcsel d11, d10, d2, vs
+      fcmp d13, d12             // a denormal: IDC with FZ
+      cset x4, eq
+      orr x6, x1, #0x7ff8000000000000
+      fmov d21, x6              // a quiet NaN, written natively
+      fcmpe d2, d21             // IOC (the interpreter reads d21)
+      cinc x4, x4, vs
+      fmov d22, x1              // a denormal, written natively
+      fcmp d22, d12             // IDC with FZ
+      cinc x4, x4, eq
+      fmul d16, d14, d14        // overflow: OFC
+      fmul d17, d13, d4         // underflow (or flushed with FZ)
+      fadd d18, d7, d15
+      fsub d19, d18, d6
+      fdiv d20, d19, d5
+      mrs x2, fpsr
+      add x5, x9, x1, lsl #4
+      stp x2, x4, [x5]
+      subs x1, x1, #1
+      b.ne 1b
+      msr fpcr, xzr
+      hlt #0
+      .balign 8
+    vtiny: .quad 0x0000000000000003
+    vhuge: .quad 0x7fe0000000000001
+      .ltorg
+      ${VPAT}`;
+    const { jit } = both(src, [1, 9, 200, 1_000_000]);
+    expect(jitShare(jit)).toBeGreaterThan(0.5);
+    const word = (off: number) => Buffer.from(jit.ram().subarray(DATA - 0x4000_0000 + off, DATA - 0x4000_0000 + off + 8)).readBigUInt64LE();
+    expect(word(16 * 8)).toBe(0x1fn); // x1 = 8: RN, no FZ: IOC DZC OFC UFC IXC
+    expect(word(16 * 12) & 0x80n).toBe(0x80n); // x1 = 12: FZ: IDC
+  });
+
+  // SIMD&FP disabled (CPACR_EL1.FPEN = 0) at the start of blocks whose first SIMD&FP instruction
+  // is each native form in turn: the trap is taken there (precise: the integer work before it
+  // done, nothing after it), the handler enables SIMD&FP and returns, and the block is entered
+  // again at the trapping instruction, now with SIMD&FP on.
+  it('FP disabled: the trap at each native FP form, then the same block with FP on', () => {
+    const forms = ['fmul d2, d2, d4', 'fadd d3, d3, d4', 'fcmp d2, d3', 'fcsel d5, d2, d3, gt', 'ucvtf d6, x1',
+      'scvtf d7, w1', 'fmov d8, x1', 'fmov x6, d2', 'str q2, [x9, #16]', 'ldr d9, [x9, #16]', 'fsqrt d10, d2'];
+    const seq = forms.map((f) => `
+      msr cpacr_el1, xzr        // SIMD&FP off (ends the block)
+      add x2, x2, #1
+      ${f}
+      fadd d11, d11, d4
+      fmul d12, d11, d4
+      str q12, [x9, #32]`).join('');
+    const src = `
+      adr x0, tvec
+      msr vbar_el1, x0
+      mov x0, #(3 << 20)
+      msr cpacr_el1, x0
+      ldr x9, =${DATA}
+      mov x1, #20
+      ${VINIT}
+      fdiv d0, d4, d5           // IXC
+    1: ${seq}
+      subs x1, x1, #1
+      b.ne 1b
+      hlt #0
+      .ltorg
+      ${VPAT}
+      .balign 0x800
+    tvec: .fill 0x80, 4, 0xd4400000 // hlt #0
+      add x26, x26, #1          // 0x200: synchronous, current EL: count, SIMD&FP on, return
+      mrs x25, esr_el1
+      mov x27, #(3 << 20)
+      msr cpacr_el1, x27
+      eret
+      .fill 0x17b, 4, 0xd4400000`;
+    const { jit } = both(src, [1, 13, 500, 1_000_000]);
+    expect(jitShare(jit)).toBeGreaterThan(0.3);
+    expect(jit.x(26)).toBe(BigInt(20 * forms.length));
+    expect(jit.x(25) >> 26n).toBe(0x07n); // EC: SIMD&FP access trapped
+    expect(jit.x(2)).toBe(BigInt(20 * forms.length));
+  });
+  // FCSEL right after FCMP/FCMPE tests the comparison's operands directly (FZ clear): every
+  // condition on less, equal, greater, unordered (quiet and signalling NaN), +0/-0 and denormal
+  // operands, with FZ clear and set (then the flushed operands decide, from NZCV).
+  it('FCSEL right after FCMP: every condition, unordered operands, FZ', () => {
+    const conds = ['eq', 'ne', 'cs', 'cc', 'mi', 'pl', 'vs', 'vc', 'hi', 'ls', 'ge', 'lt', 'gt', 'le', 'al', 'nv'];
+    const body = conds.map((cc, i) => `
+      fcmp${i & 1 ? 'e' : ''} d0, d1
+      fcsel d2, d3, d4, ${cc}
+      fcmp d1, #0.0
+      fcsel d5, d3, d4, ${cc}
+      stp d2, d5, [x9, #${16 * i}]`).join('');
+    const src = `
+      mov x0, #(3 << 20)
+      msr cpacr_el1, x0         // FP/SIMD on
+      adr x8, pairs
+      fmov d3, #1.0
+      fmov d4, #2.0
+      mov x1, #0
+    1: ldr x9, =${DATA}
+      add x9, x9, x1, lsl #8
+      add x10, x8, x1, lsl #4
+      ldp d0, d1, [x10]
+      lsr x2, x1, #3
+      lsl x2, x2, #24           // FZ in the second half
+      msr fpcr, x2
+      ${body}
+      mrs x3, fpsr
+      eor x21, x3, x21, ror #7
+      add x1, x1, #1
+      cmp x1, #16
+      b.ne 1b
+      msr fpcr, xzr
+      hlt #0
+      .balign 16
+    pairs: .quad 0x3ff0000000000000, 0x4000000000000000   // 1 < 2
+      .quad 0x4000000000000000, 0x3ff0000000000000        // 2 > 1
+      .quad 0x4000000000000000, 0x4000000000000000        // equal
+      .quad 0x0000000000000000, 0x8000000000000000        // +0 == -0
+      .quad 0x7ff8000000000000, 0x3ff0000000000000        // quiet NaN
+      .quad 0x3ff0000000000000, 0x7ff0000000000001        // signalling NaN
+      .quad 0x0000000000000001, 0x0000000000000000        // denormal > 0 (== 0 with FZ)
+      .quad 0xfff0000000000000, 0x8000000000000003        // -inf < -denormal
+      .quad 0x3ff0000000000000, 0x4000000000000000
+      .quad 0x4000000000000000, 0x3ff0000000000000
+      .quad 0x4000000000000000, 0x4000000000000000
+      .quad 0x0000000000000000, 0x8000000000000000
+      .quad 0x7ff8000000000000, 0x3ff0000000000000
+      .quad 0x3ff0000000000000, 0x7ff0000000000001
+      .quad 0x0000000000000001, 0x0000000000000000
+      .quad 0xfff0000000000000, 0x8000000000000003
+      .ltorg`;
+    const { jit } = both(src, [1, 50, 700, 1_000_000]);
+    expect(jitShare(jit)).toBeGreaterThan(0.5);
+    const word = (off: number) => Buffer.from(jit.ram().subarray(DATA - 0x4000_0000 + off, DATA - 0x4000_0000 + off + 8)).readBigUInt64LE();
+    const one = 0x3ff0000000000000n, two = 0x4000000000000000n;
+    // quiet NaN vs 1 (row 4): unordered, NZCV 0011
+    expect([8, 10, 11, 12, 13].map((i) => word(4 * 256 + 16 * i))).toEqual([one, two, one, two, one]); // HI GE LT GT LE
+    // a denormal vs 0 (row 6: greater) and the same with FZ (row 14: equal)
+    expect([0, 12].map((i) => word(6 * 256 + 16 * i))).toEqual([two, one]);
+    expect([0, 12].map((i) => word(14 * 256 + 16 * i))).toEqual([one, two]);
+  });
+  // FMUL/FDIV/FADD/FSUB run natively when the f64 result shows no flag but IXC can be raised
+  // (IXC already set, RN, FZ clear): operands on every side of that domain, denormal operands
+  // with normal results, results at the smallest normal (tiny before rounding: UFC), just above
+  // it, near overflow, exact zeros of both signs, infinities, NaNs, with FZ clear and set and in
+  // each rounding mode.
+  it('FMUL/FDIV/FADD/FSUB on the edges of the native domain, FZ and rounding modes', () => {
+    const vals = ['0x0000000000000001', '0x000fffffffffffff', '0x0010000000000000', '0x0010000000000001',
+      '0x3ff0000000000000', '0xbff0000000000001', '0x3fe0000000000001', '0x4330000000000001', '0x7fefffffffffffff',
+      '0x7fe0000000000000', '0x0000000000000000', '0x8000000000000000', '0x7ff0000000000000', '0xfff0000000000000',
+      '0x7ff8000000000000', '0x7ff0000000000001', '0x3ca0000000000000', '0x4340000000000000'];
+    const ops = ['fmul', 'fdiv', 'fadd', 'fsub'];
+    const body = ops.map((op, i) => `
+      ${op} d${4 + i}, d0, d1
+      ${op} d${8 + i}, d1, d0
+      ${op} d${12 + i}, d0, d2
+      ${op} d${16 + i}, d2, d1`).join('');
+    const src = `
+      mov x0, #(3 << 20)
+      msr cpacr_el1, x0         // FP/SIMD on
+      ldr x9, =${DATA}
+      adr x8, vals
+      fmov d2, #0.5
+      mov x1, #0
+    1: lsr x2, x1, #5           // FPCR: FZ and RMode from the pass
+      and x2, x2, #7
+      lsl x2, x2, #22
+      msr fpcr, x2
+      msr fpsr, xzr
+      fmov d3, #3.0
+      fdiv d3, d2, d3           // IXC set
+      and x3, x1, #31
+      and x4, x1, #7
+      add x3, x3, x4            // the second operand: a nearby value
+      cmp x3, #${vals.length}
+      csel x3, x3, xzr, lo
+      and x5, x1, #31
+      cmp x5, #${vals.length}
+      csel x5, x5, xzr, lo
+      ldr d0, [x8, x5, lsl #3]
+      ldr d1, [x8, x3, lsl #3]
+      ${body}
+      fmov x7, d4
+      eor x21, x7, x21, ror #3
+      fmov x7, d5
+      eor x21, x7, x21, ror #3
+      fmov x7, d6
+      eor x21, x7, x21, ror #3
+      fmov x7, d7
+      eor x21, x7, x21, ror #3
+      fmov x7, d8
+      eor x21, x7, x21, ror #3
+      fmov x7, d9
+      eor x21, x7, x21, ror #3
+      fmov x7, d10
+      eor x21, x7, x21, ror #3
+      fmov x7, d11
+      eor x21, x7, x21, ror #3
+      fmov x7, d12
+      eor x21, x7, x21, ror #3
+      fmov x7, d13
+      eor x21, x7, x21, ror #3
+      fmov x7, d14
+      eor x21, x7, x21, ror #3
+      fmov x7, d15
+      eor x21, x7, x21, ror #3
+      fmov x7, d16
+      eor x21, x7, x21, ror #3
+      fmov x7, d17
+      eor x21, x7, x21, ror #3
+      fmov x7, d18
+      eor x21, x7, x21, ror #3
+      fmov x7, d19
+      eor x21, x7, x21, ror #3
+      mrs x6, fpsr
+      eor x20, x6, x20, ror #5
+      stp d4, d5, [x9]
+      stp d6, d7, [x9, #16]
+      stp d8, d9, [x9, #32]
+      stp d10, d11, [x9, #48]
+      stp d12, d13, [x9, #64]
+      stp d14, d15, [x9, #80]
+      stp d16, d17, [x9, #96]
+      stp d18, d19, [x9, #112]
+      str x6, [x9, #128]
+      add x9, x9, #136
+      add x1, x1, #1
+      cmp x1, #256
+      b.ne 1b
+      msr fpcr, xzr
+      hlt #0
+      .balign 8
+    vals: ${vals.map((v) => `.quad ${v}`).join('\n      ')}
+      .ltorg`;
+    const { jit } = both(src, [1, 100, 1500, 1_000_000]);
+    expect(jitShare(jit)).toBeGreaterThan(0.5);
+    // spot checks against the architecture, not only the interpreter: pass 0 (RN, FZ clear) has
+    // d0 = d1 = the smallest denormal: d0 * d1 underflows to 0 (UFC, IXC); d0 / d1 = 1
+    const word = (off: number) => Buffer.from(jit.ram().subarray(DATA - 0x4000_0000 + off, DATA - 0x4000_0000 + off + 8)).readBigUInt64LE();
+    expect(word(0)).toBe(0n);
+    expect(word(8)).toBe(0x3ff0000000000000n);
+    expect(word(128) & 0x18n).toBe(0x18n);
+  });
 });
