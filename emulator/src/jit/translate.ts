@@ -916,6 +916,8 @@ class Gen {
       case D.ADD_ext: return this.ADD_ext(insn);
       case D.MADD: return this.MADD(insn);
       case D.MADDL: return this.MADDL(insn);
+      case D.MULH: return this.MULH(insn);
+      case D.ADC: return this.ADC(insn);
       case D.CCMP: return this.CCMP(insn);
       case D.CSEL: return this.CSEL(insn);
       case D.SHIFT_var: return this.SHIFT_var(insn);
@@ -1124,6 +1126,65 @@ class Gen {
     this.getX(F.rn(insn)); c.op(Op.i32_wrap_i64).op(ext);
     this.getX(F.rm(insn)); c.op(Op.i32_wrap_i64).op(ext);
     c.op(Op.i64_mul).op(F.o0(insn) ? Op.i64_sub : Op.i64_add);
+    this.setX(F.rd(insn));
+    return true;
+  }
+
+  private MULH(insn: number): boolean { // UMULH/SMULH: bits 127:64 of the 128-bit product
+    // from 32-bit halves: a1:a0 * b1:b0 = a1b1 << 64 + (a0b1 + a1b0) << 32 + a0b0; SMULH is the
+    // unsigned high half minus b if a < 0 and minus a if b < 0 (mod 2^64)
+    const c = this.c;
+    this.getX(F.rn(insn)); c.set(T0);
+    this.getX(F.rm(insn)); c.set(T1);
+    const lo = (l: number) => c.get(l).i64(0xffffffff).op(Op.i64_and);
+    const hi = (l: number) => c.get(l).i64(32).op(Op.i64_shr_u);
+    lo(T0); hi(T1); c.op(Op.i64_mul).set(T2); // a0 * b1
+    hi(T0); lo(T1); c.op(Op.i64_mul).set(T3); // a1 * b0
+    hi(T0); hi(T1); c.op(Op.i64_mul);
+    hi(T2); c.op(Op.i64_add);
+    hi(T3); c.op(Op.i64_add);
+    lo(T0); lo(T1); c.op(Op.i64_mul).i64(32).op(Op.i64_shr_u); // carries into bit 64 of the middle sum
+    lo(T2); c.op(Op.i64_add);
+    lo(T3); c.op(Op.i64_add);
+    c.i64(32).op(Op.i64_shr_u).op(Op.i64_add);
+    if (!F.u(insn)) {
+      c.get(T0).i64(63).op(Op.i64_shr_s).get(T1).op(Op.i64_and).op(Op.i64_sub);
+      c.get(T1).i64(63).op(Op.i64_shr_s).get(T0).op(Op.i64_and).op(Op.i64_sub);
+    }
+    this.setX(F.rd(insn));
+    return true;
+  }
+
+  private ADC(insn: number): boolean { // ADC/ADCS/SBC/SBCS: Rn + (Rm or NOT Rm) + C
+    const c = this.c;
+    const sf = F.sf(insn), setf = F.setf(insn) !== 0, top = sf ? 63 : 31;
+    this.getX(F.rn(insn)); this.truncIf(sf); c.set(T0);
+    this.getX(F.rm(insn)); if (F.op(insn)) c.i64(-1).op(Op.i64_xor);
+    this.truncIf(sf); c.set(T1);
+    this.flagsRead();
+    this.settleFlags(); // the carry in is C of the flags as they are
+    c.get(NZ).i32(29).op(Op.i32_shr_u).i32(1).op(Op.i32_and).op(Op.i64_extend_i32_u).set(T3);
+    c.get(T0).get(T1).op(Op.i64_add).get(T3).op(Op.i64_add).set(T2); // W: the 33-bit sum
+    if (setf) {
+      this.flagsWritten();
+      this.flagEvent(true);
+      this.pend = 0;
+      // C: the carry out of bit 63 (r < a, or r == a with a carry in) or of bit 31 (bit 32 of the W sum)
+      if (sf) {
+        c.get(T2).get(T0).op(Op.i64_lt_u);
+        c.get(T3).op(Op.i32_wrap_i64).get(T2).get(T0).op(Op.i64_eq).op(Op.i32_and).op(Op.i32_or);
+      } else {
+        c.get(T2).i64(32).op(Op.i64_shr_u).op(Op.i32_wrap_i64);
+      }
+      c.i32(29).op(Op.i32_shl);
+      if (!sf) { c.get(T2); this.trunc32(); c.set(T2); }
+      c.get(T2).i64(top).op(Op.i64_shr_u).op(Op.i32_wrap_i64).i32(1).op(Op.i32_and).i32(31).op(Op.i32_shl).op(Op.i32_or);
+      c.get(T2).op(Op.i64_eqz).i32(30).op(Op.i32_shl).op(Op.i32_or);
+      c.get(T0).get(T2).op(Op.i64_xor).get(T1).get(T2).op(Op.i64_xor).op(Op.i64_and);
+      c.i64(top).op(Op.i64_shr_u).op(Op.i32_wrap_i64).i32(1).op(Op.i32_and).i32(28).op(Op.i32_shl).op(Op.i32_or);
+      c.set(NZ);
+    } else if (!sf) { c.get(T2); this.trunc32(); c.set(T2); }
+    c.get(T2);
     this.setX(F.rd(insn));
     return true;
   }

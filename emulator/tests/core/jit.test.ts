@@ -1133,4 +1133,66 @@ ${pairs}
     expect(word(8)).toBe(0x3ff0000000000000n);
     expect(word(128) & 0x18n).toBe(0x18n);
   });
+  it('ADC/ADCS/SBC/SBCS and UMULH/SMULH translated natively: carries from pending and settled flags, edge values', () => {
+    // a 64-bit LCG drives the operands; every result and the NZCV after each flag-setting form
+    // (read with MRS and through conditions) are folded into x20..x27. The carry in comes from
+    // a pending CMP/ADDS (lazy flags), from a previous ADCS/SBCS and from a settled state.
+    const src = `
+      ldr x0, =0x9e3779b97f4a7c15
+      ldr x1, =0xffffffffffffffff
+      ldr x2, =0x8000000000000000
+      mov x3, #1
+      mov x4, #600
+      mov x20, #0
+      mov x21, #0
+      mov x22, #0
+      mov x23, #0
+    1: ldr x9, =6364136223846793005
+      madd x0, x0, x9, x3
+      eor x5, x0, x0, lsr #17
+      ror x6, x0, #29
+      cmp x5, x6
+      adc x7, x5, x6
+      adcs x8, x5, x1
+      mrs x10, nzcv
+      adcs w11, w5, w6
+      cset x12, cs
+      sbc x13, x6, x5
+      sbcs x14, x5, x2
+      mrs x15, nzcv
+      adds x16, x6, x2
+      sbcs w17, w6, w5
+      cset x18, lt
+      adc w19, w1, w3
+      umulh x24, x0, x5
+      smulh x25, x0, x6
+      umulh x26, x1, x1
+      smulh x27, x2, x2
+      smulh x28, x2, x1
+      eor x20, x20, x7
+      eor x20, x20, x8, ror #7
+      eor x21, x21, x10
+      add x21, x21, x11
+      eor x21, x21, x12, lsl #3
+      eor x22, x22, x13
+      add x22, x22, x14
+      eor x22, x22, x15, lsr #20
+      add x23, x23, x17
+      eor x23, x23, x18
+      add x23, x23, x19
+      eor x23, x23, x24
+      add x23, x23, x25
+      eor x23, x23, x26
+      add x23, x23, x27
+      eor x23, x23, x28
+      subs x4, x4, #1
+      b.ne 1b
+      hlt #0
+      .ltorg`;
+    const { interp, jit } = both(src, [1, 97, 5000, 1_000_000]);
+    expect(jitShare(jit)).toBeGreaterThan(0.9);
+    expect(interp.x(26)).toBe(0xffff_ffff_ffff_fffen); // umulh(2^64 - 1, 2^64 - 1)
+    expect(interp.x(27)).toBe(0x4000_0000_0000_0000n); // smulh(-2^63, -2^63) = 2^62
+    expect(interp.x(28)).toBe(0n); // smulh(-2^63, -1) = 2^63: high half 0
+  });
 });
