@@ -11,13 +11,13 @@
 // Not implemented (UNDEF): SM3/SM4, BF16, FJCVTZS. See README.md.
 
 import { xreg, setXreg, checkFpEnabled } from "../cpu";
-import { vaddr, raiseFP, FPSR_QC } from "./regs";
+import { raiseFP, FPSR_QC } from "./regs";
 import { RES, rd, rn, rm, getE, getSE, setR, emask, clearRes, copyToRes, commit } from "./lanes";
 import {
   fpAdd, fpMul, fpMulX, fpDiv, fpSqrt, fpMulAdd, fpMinMax, fpCompareOp, fpRoundInt,
   fpToFixed, fixedToFP, fpConvert, fpNeg, fpAbs, fpcrRounding, fpRecipStep, fpRSqrtStep,
-  fpRecipEstimate, fpRSqrtEstimate, fpRecpX, recipEstimate, rsqrtEstimate, fpMulAddH,
-  RN, RP, RM, RZ, RA, RO, setHalfArith,
+  fpRecipEstimate, fpRSqrtEstimate, fpRecpX, recipEstimate, rsqrtEstimate,
+  RN, RP, RM, RZ, RA, RO,
 } from "./softfloat";
 import { expandFPImm } from "./fp";
 
@@ -163,7 +163,6 @@ export function FMOV_vimm(insn: u32): void {
 
 // ---- three same: the integer lane operations ----------------------------------------
 
-@inline function ssat(v: i64, es: u32): u64 { return <u64>v & emask(es); }
 
 function intThreeSame(opc: u32, u: u32, es: u32, a: u64, b: u64, sa: i64, sb: i64, dv: u64): u64 {
   const m = emask(es);
@@ -1190,26 +1189,3 @@ export function SQDMULL(insn: u32): void {
   commit(d, scalar ? es2 : 16);
 }
 
-// ---- FMLAL / FMLSL (FEAT_FHM) ----------------------------------------------------------------
-
-// Widening half-precision multiply-add into single lanes. part 1 (the "2"
-// forms) takes the upper half of the source halves; idx 0xff = vector form,
-// else the H lane of Vm (Rm is 4 bits).
-function fmlal(insn: u32, sub: bool, part: u32, idx: u32): bool {
-  const q = (insn >> 30) & 1;
-  const n = rn(insn), d = rd(insn);
-  const m = idx == 0xff ? rm(insn) : rm(insn) & 15;
-  const lanes: u32 = q != 0 ? 4 : 2;
-  const base: u32 = part * lanes; // half-lane offset of the selected part
-  clearRes();
-  setHalfArith(true);
-  for (let e: u32 = 0; e < lanes; e++) {
-    let x = getE(n, base + e, 2);
-    if (sub) x ^= 0x8000;
-    const y = idx == 0xff ? getE(m, base + e, 2) : getE(m, idx, 2);
-    setR(e, 4, fpMulAddH(getE(d, e, 4), x, y));
-  }
-  setHalfArith(false);
-  commit(d, q != 0 ? 16 : 8);
-  return true;
-}

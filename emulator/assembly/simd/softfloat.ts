@@ -31,13 +31,10 @@ export const RO: i32 = 5; // round to odd (FCVTXN)
 
 @inline export function fpcrRounding(): i32 { return <i32>((fpcr >> 22) & 3); }
 @inline function fpcrDN(): bool { return (fpcr & (1 << 25)) != 0; }
-// Half-precision arithmetic (FEAT_FP16) flushes by FPCR.FZ16; half-precision
-// conversions (FCVT, FPUnpackCV/FPRoundCV) never flush. fp.ts sets halfArith
-// while it executes an FP16 arithmetic encoding.
-export let halfArith: bool = false;
-export function setHalfArith(on: bool): void { halfArith = on; }
+// Half precision is only converted here (FCVT; FEAT_FP16 arithmetic is not on this CPU), and
+// conversions never flush: FZ applies to single and double precision only.
 @inline function fpcrFZ(N: i32): bool {
-  return N == 16 ? (halfArith && (fpcr & (1 << 19)) != 0) : (fpcr & (1 << 24)) != 0;
+  return N != 16 && (fpcr & (1 << 24)) != 0;
 }
 
 export function defaultNaN(N: i32): u64 {
@@ -82,9 +79,9 @@ function unpack(bits: u64, N: i32, flush: bool): void {
   if (ef == 0) {
     if (frac == 0) { uCls = C_ZERO; return; }
     if (flush && fpcrFZ(N)) {
-      // FZ flushes with Input Denormal; FZ16 flushes silently (FPUnpackBase)
+      // FZ flushes with Input Denormal (FPUnpackBase; half precision never gets here)
       uCls = C_ZERO;
-      if (N != 16) raiseFP(FPSR_IDC);
+      raiseFP(FPSR_IDC);
       return;
     }
     uCls = C_NUM; uSig = frac; uExp = 1 - bias - F;
@@ -102,7 +99,7 @@ function unpack(bits: u64, N: i32, flush: bool): void {
 
 // FPRound: round sign * sig * 2^exp (sig != 0, low bit possibly a sticky jam)
 // to format N. `flushOk` = the format obeys FPCR.FZ (false for half results
-// of FCVT, which use FZ16 and FPConvert's FPRoundCV).
+// of FCVT, which never flush: FPConvert's FPRoundCV).
 export function roundPack(sign: u64, exp: i32, sig: u64, N: i32, rm: i32, flushOk: bool): u64 {
   const F = fracBits(N);
   const E = expBits(N);
@@ -718,38 +715,6 @@ export function fpRoundInt(a: u64, N: i32, rm: i32, exact: bool): u64 {
   if (exact && riInexact) raiseFP(FPSR_IXC);
   if (ip == 0) return zero(sign, N);
   return roundPack(sign, 0, ip, N, RZ, false); // exact
-}
-
-// FPMulAddH (FMLAL/FMLSL, FEAT_FHM): single addend + half * half, fused,
-// rounded once to single. Half operands flush by FZ16 (silently), the
-// addend by FZ. Caller sets halfArith and negates op1 for FMLSL.
-export function fpMulAddH(addend: u64, h1: u64, h2: u64): u64 {
-  unpack(addend, 32, true);
-  const ca = uCls;
-  unpack(h1, 16, true);
-  const c1 = uCls, s1 = uSign;
-  unpack(h2, 16, true);
-  const c2 = uCls, s2 = uSign;
-  const infzero = (c1 == C_INF && c2 == C_ZERO) || (c1 == C_ZERO && c2 == C_INF);
-  if (isNaNcls(ca) || isNaNcls(c1) || isNaNcls(c2)) {
-    if (ca == C_QNAN && infzero) { raiseFP(FPSR_IOC); return defaultNaN(32); }
-    if (ca == C_SNAN) return processNaN(ca, addend, 32);
-    if (c1 == C_SNAN) return halfNaNToSingle(h1, true);
-    if (c2 == C_SNAN) return halfNaNToSingle(h2, true);
-    if (ca == C_QNAN) return processNaN(ca, addend, 32);
-    if (c1 == C_QNAN) return halfNaNToSingle(h1, false);
-    return halfNaNToSingle(h2, false);
-  }
-  // widen exactly (a flushed denormal half is a signed zero)
-  const w1 = c1 == C_ZERO ? s1 << 31 : fpConvert(h1, 16, 32);
-  const w2 = c2 == C_ZERO ? s2 << 31 : fpConvert(h2, 16, 32);
-  return fpMulAdd(addend, w1, w2, 32);
-}
-
-function halfNaNToSingle(h: u64, signalling: bool): u64 {
-  if (signalling) raiseFP(FPSR_IOC);
-  if (fpcrDN()) return defaultNaN(32);
-  return ((h >> 15) << 31) | 0x7fc0_0000 | ((h & 0x3ff) << 13);
 }
 
 // FPToFixed: to an M-bit (32/64) integer, fbits fraction bits. Result is the
