@@ -132,9 +132,12 @@ function codeWritten(pg: usize): void {
   const c = load<u8>(pageInval + pg);
   if (c < 255) store<u8>(pageInval + pg, c + 1);
   statPageInval++;
+  // a block starting at host address h sits in entry (h >> 2) & (BLK_SIZE - 1): the page's
+  // blocks can only be in the 1024 entries from its first word's (BLK_SIZE >= 1024)
   const lo = <u32>(M.ramBase + (pg << 12));
-  for (let i: u32 = 0; i < BLK_SIZE; i++) {
-    const e = BLK + <usize>(i * 32);
+  const first = (lo >> 2) & (BLK_SIZE - 1);
+  for (let i: u32 = 0; i < 1024; i++) {
+    const e = BLK + <usize>(((first + i) & (BLK_SIZE - 1)) * 32);
     if (load<u32>(e) - lo < 4096) { store<u32>(e, 0); statInvalidations++; }
   }
   codeChanged = true;
