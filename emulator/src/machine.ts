@@ -289,7 +289,8 @@ export class Machine {
     this.bus.map(RTC_BASE, 0x1000, this.rtc);
     const mem = new RamMemory(() => this.ram, RAM_BASE, (a, l) => this.jit?.invalidate(a, l));
     for (let n = 0; n < VIRTIO_SLOTS; n++) {
-      const t = new VirtioMmio(n, this.spi(VIRTIO_SPI0 + n), mem, opts.virtio?.[n] ?? null, guestError);
+      // UART bytes the guest wrote before a notify reach onUart before the device acts on it.
+      const t = new VirtioMmio(n, this.spi(VIRTIO_SPI0 + n), mem, opts.virtio?.[n] ?? null, guestError, () => this.flushUart());
       this.virtio.push(t);
       this.bus.map(VIRTIO_BASE + VIRTIO_STRIDE * n, VIRTIO_STRIDE, t);
     }

@@ -81,6 +81,7 @@ export type Reply =
   | { kind: 'reply'; id: number; ok: false; error: string };
 
 export type WorkerEvent =
+  /** UART0 output, batched (at most 16 ms); posted before any later event, so the guest's order holds across channels. */
   | { kind: 'uart'; data: Uint8Array }
   | { kind: 'exit'; exit: MachineExit; stats: MachineStats }
   | { kind: 'reset' }

@@ -1,6 +1,8 @@
 // The emulator in a Web Worker: one Machine, driven by the requests of
 // protocol.ts. UART output is batched into one `uart` event per slice-ish
-// (at most every 16 ms) so the page is not flooded with messages.
+// (at most every 16 ms) so the page is not flooded with messages; the batch is
+// flushed before any other event, so the page sees the two channels in the
+// order the guest wrote them (a command's printed result before its event).
 /// <reference lib="webworker" />
 import { InputOverrunError, Machine, type MachineExit } from './machine.ts';
 import { OverlayBlockStore } from './devices/overlay-block-store.ts';
@@ -22,6 +24,7 @@ let flushScheduled = false;
 let overrunOpen = false;
 
 function post(msg: FromWorker, transfer: Transferable[] = []): void {
+  if (msg.kind !== 'uart') flushUart();
   self.postMessage(msg, transfer);
 }
 

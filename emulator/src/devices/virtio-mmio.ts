@@ -127,6 +127,8 @@ export class VirtioMmio implements MmioDevice, VirtioContext {
     private readonly mem: GuestMemory,
     readonly backend: VirtioBackend | null = null,
     private readonly guestError: GuestErrorSink = () => {},
+    /** Called before a backend sees a notify (the machine flushes UART output, so what the guest printed first is delivered first). */
+    private readonly beforeNotify: () => void = () => {},
   ) {
     this.name = `virtio-mmio.${slot}`;
     if (backend) {
@@ -348,6 +350,7 @@ export class VirtioMmio implements MmioDevice, VirtioContext {
     if (!q) return this.err(`notify for absent queue ${index}`);
     if (!q.ready || !q.vq) return this.err(`notify for queue ${index} that is not ready`);
     if (this.status & STATUS.DEVICE_NEEDS_RESET) return;
+    this.beforeNotify();
     try {
       this.backend!.notify(index, q.vq, this);
     } catch (e) {
