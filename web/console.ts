@@ -61,7 +61,10 @@ async function main() {
     if (client.lastExit) return;
     try {
       const s = await client.stats();
-      const jit = s.translated !== undefined ? `, ${((100 * s.translated) / Math.max(1, s.instret)).toFixed(0)}% translated` : '';
+      const jit =
+        s.translated !== undefined
+          ? `, ${((100 * s.translated) / Math.max(1, s.instret)).toFixed(0)}% translated (${s.compiledBlocks} blocks compiled in ${s.compileMs!.toFixed(0)} ms)`
+          : '';
       status.textContent = `running - ${(s.instret / 1e6).toFixed(1)} M instructions, ${s.mips.toFixed(0)} MIPS${jit}`;
     } catch {
       /* stopped meanwhile */

@@ -189,6 +189,9 @@ export interface MachineStats {
   uartBytesOut: number;
   /** --cpu jit: instructions retired in translated code (absent in interp mode). */
   translated?: number;
+  /** --cpu jit: blocks translated so far, and the host milliseconds translating and compiling them took. */
+  compiledBlocks?: number;
+  compileMs?: number;
 }
 
 const hostNow = (): number => (typeof performance !== 'undefined' ? performance.now() : Date.now());
@@ -518,7 +521,7 @@ export class Machine {
       guestErrors: this.guestErrors,
       undefinedInsns: this.undefinedInsns,
       uartBytesOut: this.uartBytesOut,
-      ...(this.jit ? { translated: this.jit.translatedInsns() } : {}),
+      ...(this.jit ? { translated: this.jit.translatedInsns(), compiledBlocks: this.jit.compiledBlocks, compileMs: this.jit.compiledMs } : {}),
     };
   }
 

@@ -204,6 +204,16 @@ export class Jit {
     this.ex.jitInvalidateRange(pa, len);
   }
 
+  /** Blocks translated so far (a flush does not reset it). */
+  get compiledBlocks(): number {
+    return this.compiles;
+  }
+
+  /** Host milliseconds spent translating and compiling so far. */
+  get compiledMs(): number {
+    return this.compileMs;
+  }
+
   /** Instructions retired in translated code since the last reset. */
   translatedInsns(): number {
     return this.ex.jitStat(1);
