@@ -30,7 +30,9 @@
 //   kernel's `bench N`, the same command the Node part runs; bench.ts prints the
 //   totals beside QEMU's from the same run. Three fresh pages per mode, each
 //   typed into only once Chromium has gone quiet after the boot (settle()
-//   below); the figure is the median page, every page's total is printed.
+//   below), with QEMU's `bench N` run again before the first page and after
+//   each (tabBench()); the figure is the page with the median ratio to the QEMU
+//   runs around it, and every page's total and ratio is printed.
 import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -61,7 +63,11 @@ export interface LongTaskFigure {
 }
 export interface TabRun { bootMs: number; settleMs: number; loops: Record<string, number>; checks: Record<string, string> }
 /** The median run of TAB_PAGES fresh pages (by total), with every run's total and quiet wait. */
-export interface TabBench { bootMs: number; loops: Record<string, number>; checks: Record<string, string>; totals: number[]; settleMs: number[] }
+export interface TabBench {
+  bootMs: number; loops: Record<string, number>; checks: Record<string, string>; totals: number[]; settleMs: number[];
+  /** With a reference: QEMU's totals (before the first page and after each), the mean around each page, and the median page's. */
+  qemuRuns?: number[]; qemuAround?: number[]; medianQemu?: number;
+}
 export interface BrowserResult {
   sizes: Record<string, SizeRow>;
   cold: BootFigure;
@@ -318,20 +324,35 @@ async function tabBenchOnce(browser: Browser, url: string, cpu: CpuMode, iters: 
 
 const loopsTotal = (loops: Record<string, number>) => Object.values(loops).reduce((x, y) => x + y, 0);
 
-/** TAB_PAGES fresh pages in turn; the figure is the run with the median total. */
-async function tabBench(browser: Browser, url: string, cpu: CpuMode, iters: number): Promise<TabBench | string> {
+/**
+ * TAB_PAGES fresh pages in turn. With a reference (QEMU's `bench N` total, run again each
+ * time), QEMU runs before the first page and after each one, and each page's ratio is to the
+ * mean of the two QEMU runs around it: on a host whose speed drifts over minutes, the ratio
+ * of two figures taken seconds apart. The figure is the page with the median ratio (the
+ * median total without a reference).
+ */
+async function tabBench(browser: Browser, url: string, cpu: CpuMode, iters: number, reference?: () => Promise<number>): Promise<TabBench | string> {
   const runs: TabRun[] = [];
+  const refs: number[] = [];
+  if (reference) refs.push(await reference());
   for (let i = 0; i < TAB_PAGES; i++) {
     const r = await tabBenchOnce(browser, url, cpu, iters);
     if (typeof r === 'string') return r;
     runs.push(r);
+    if (reference) refs.push(await reference());
   }
-  const sorted = [...runs].sort((a, b) => loopsTotal(a.loops) - loopsTotal(b.loops));
-  const median = sorted[(sorted.length - 1) >> 1];
-  return { ...median, totals: runs.map((r) => loopsTotal(r.loops)), settleMs: runs.map((r) => r.settleMs) };
+  const around = reference ? runs.map((_, i) => (refs[i] + refs[i + 1]) / 2) : undefined;
+  const key = (i: number) => loopsTotal(runs[i].loops) / (around ? around[i] : 1);
+  const order = runs.map((_, i) => i).sort((x, y) => key(x) - key(y));
+  const m = order[(order.length - 1) >> 1];
+  return {
+    ...runs[m], totals: runs.map((r) => loopsTotal(r.loops)), settleMs: runs.map((r) => r.settleMs),
+    ...(around ? { qemuAround: around, qemuRuns: refs, medianQemu: around[m] } : {}),
+  };
 }
 
-export async function benchBrowser(opts: { iters: number; cpus: CpuMode[]; log: (s: string) => void }): Promise<BrowserResult | string> {
+/** reference: runs QEMU's `bench iters` once and returns its total (us), for ratios taken beside each tab page. */
+export async function benchBrowser(opts: { iters: number; cpus: CpuMode[]; log: (s: string) => void; reference?: () => Promise<number> }): Promise<BrowserResult | string> {
   if (!existsSync(CHROMIUM)) return `no ${CHROMIUM} (Debian's chromium package)`;
   opts.log('bench: browser: building the site...');
   const site = await buildSite();
@@ -373,8 +394,8 @@ export async function benchBrowser(opts: { iters: number; cpus: CpuMode[]; log: 
     context = undefined;
     const bench: BrowserResult['bench'] = {};
     for (const cpu of opts.cpus) {
-      opts.log(`bench: browser: console page ?cpu=${cpu}: bench ${opts.iters} in ${TAB_PAGES} fresh pages...`);
-      bench[cpu] = await tabBench(browser, url, cpu, opts.iters);
+      opts.log(`bench: browser: console page ?cpu=${cpu}: bench ${opts.iters} in ${TAB_PAGES} fresh pages${opts.reference ? ', QEMU before and after each' : ''}...`);
+      bench[cpu] = await tabBench(browser, url, cpu, opts.iters, opts.reference);
     }
     return { sizes: siteSizes, cold, warm, idle, agent, bench };
   } catch (e) {
@@ -411,11 +432,13 @@ export function browserLines(r: BrowserResult | string, iters: number, qemuTotal
       }
       const total = loopsTotal(b.loops);
       const node = nodeTotals[cpu];
-      const ratio = (t: number) => (qemuTotal ? (t / qemuTotal).toFixed(2) : '-');
-      lines.push(`    ?cpu=${cpu}: ${Object.entries(b.loops).map(([k, v]) => `${k} ${v}`).join(', ')}, total ${total} us; /QEMU ${ratio(total)}; /Node ${node ? (total / node).toFixed(2) : '-'}; boot to prompt ${(b.bootMs / 1000).toFixed(1)} s`);
-      lines.push(`      median of ${b.totals.length} fresh pages, totals ${b.totals.join(', ')} us (/QEMU ${b.totals.map(ratio).join(', ')}), each after waiting ${b.settleMs.map((m) => (m / 1000).toFixed(1)).join(', ')} s at the prompt for Chromium to go quiet`);
+      const ratio = (t: number, q = qemuTotal) => (q ? (t / q).toFixed(2) : '-');
+      const beside = b.medianQemu !== undefined ? `/QEMU beside it ${ratio(total, b.medianQemu)} (QEMU ${Math.round(b.medianQemu)} us); ` : '';
+      lines.push(`    ?cpu=${cpu}: ${Object.entries(b.loops).map(([k, v]) => `${k} ${v}`).join(', ')}, total ${total} us; ${beside}/QEMU at the start ${ratio(total)}; /Node ${node ? (total / node).toFixed(2) : '-'}; boot to prompt ${(b.bootMs / 1000).toFixed(1)} s`);
+      const pages = b.totals.map((t, i) => (b.qemuAround ? `${t} (QEMU around it ${Math.round(b.qemuAround[i])}: ${ratio(t, b.qemuAround[i])})` : `${t} (${ratio(t)})`));
+      lines.push(`      median of ${b.totals.length} fresh pages: totals ${pages.join(', ')} us; each typed into after ${b.settleMs.map((m) => (m / 1000).toFixed(1)).join(', ')} s at the prompt, once Chromium was quiet${b.qemuRuns ? `; QEMU runs ${b.qemuRuns.join(', ')} us` : ''}`);
     }
-    if (qemuTotal) lines.push(`    QEMU total ${qemuTotal} us`);
+    if (qemuTotal) lines.push(`    QEMU total at the start of this run ${qemuTotal} us`);
     if (qemuChecks) {
       const tabs = rows.map(([, b]) => b).filter((b): b is TabBench => typeof b !== 'string');
       const same = tabs.every((b) => Object.keys(qemuChecks).every((k) => b.checks[k] === qemuChecks[k]));

@@ -122,11 +122,22 @@ if (only === 'browser' && !withBrowser) {
 const browserLog = (s: string) => process.stderr.write(`${s}\n`);
 // The site is built with the committed kernel; --kernel changes only the Node and QEMU rows.
 const browserKernelNote = () => (kernelPath === DEFAULT_KERNEL_PATH ? [] : [`  (the browser ran the site's kernel, ${DEFAULT_KERNEL_PATH}, not ${kernelPath})`]);
+/** QEMU's `bench iters` total on the site's kernel (what the tab runs), run again for each call: the tab pages' references. */
+async function qemuReference(): Promise<number> {
+  const m = await bootQemu({ image: DEFAULT_KERNEL_PATH });
+  try {
+    await m.waitFor(PROMPT, { timeoutMs: 120_000 });
+    return Object.values(parseBench(await runCommand(m, `bench ${iters}`, 600_000)).loops).reduce((a, b) => a + b, 0);
+  } finally {
+    await m.kill();
+  }
+}
+const browserReference = withQemu ? qemuReference : undefined;
 if (only === 'browser') {
   // QEMU's bench total (same iterations, this run) for the browser rows' ratios.
   const q = withQemu ? await measure('QEMU', () => bootQemu({ image: kernelPath })) : null;
   const qTotal = q ? Object.values(q.loops).reduce((a, b) => a + b, 0) : undefined;
-  const b = await benchBrowser({ iters, cpus, log: browserLog });
+  const b = await benchBrowser({ iters, cpus, log: browserLog, reference: browserReference });
   console.log([`SIS bench (browser only), ${iters} iterations`, ...browserLines(b, iters, qTotal, {}, q?.checks), ...browserKernelNote()].join('\n'));
   process.exit(0);
 }
@@ -595,7 +606,7 @@ if (typeof linux === 'string') {
   lines.push(`  emulator: ${cpus.map((c) => `${c} ${(linux.emu[c].instret / 1e6).toFixed(0)} M instructions${linux.emu[c].compileMs !== undefined ? `, ${linux.emu[c].compileMs!.toFixed(0)} ms compiling` : ''}`).join('; ')}`);
 }
 if (withBrowser) {
-  const b = await benchBrowser({ iters, cpus, log: browserLog });
+  const b = await benchBrowser({ iters, cpus, log: browserLog, reference: browserReference });
   lines.push(...browserLines(b, iters, qemu ? total(qemu) : undefined, Object.fromEntries(cpus.map((c) => [c, total(emus[c])])), qemu?.checks), ...browserKernelNote());
 }
 console.log(lines.join('\n'));
